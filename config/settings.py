@@ -1,0 +1,130 @@
+"""The one settings object: env vars `PAPERPANELS_*` (nested with `__`), an optional TOML file.
+
+Precedence, highest first: init arguments, environment, the TOML file named by
+`PAPERPANELS_CONFIG_FILE` (or `./paperpanels.toml` when it exists), defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_DIR = Path(__file__).resolve().parent
+CONFERENCES_DIR = CONFIG_DIR / "conferences"
+FONTS_DIR = CONFIG_DIR / "fonts"
+
+
+class StoreSettings(BaseModel):
+    uri: str = Field("./artifacts", description="Local directory or s3://bucket/prefix")
+    endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto)")
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    # boto3 >= 1.36 sends CRC checksums by default, which some S3-compatible stores reject.
+    checksum_mode: Literal["when_supported", "when_required"] = "when_supported"
+
+
+class GrobidSettings(BaseModel):
+    url: str | None = Field(None, description="GROBID server URL; unset = local parser")
+    timeout_s: float = 120.0
+
+
+class ParseSettings(BaseModel):
+    max_pages: int = Field(200, description="PDFs with more pages are rejected")
+    max_pdf_mb: float = Field(50.0, description="Size cap for a PDF, downloaded or local")
+
+
+class LLMSettings(BaseModel):
+    model: str | None = Field(None, description="provider:model; unset = extractive summarizer")
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    temperature: float = 0.2
+    timeout_s: float = 120.0
+
+
+class ComicSettings(BaseModel):
+    renderer: Literal["auto", "diffusion", "sketch"] = "auto"
+    model: str | None = Field(None, description="diffusers model id or local path")
+    width: int = 2048
+    seed: int = 0
+
+
+class HarvestSettings(BaseModel):
+    papers_dir: Path | None = Field(None, description="Folder of <arxiv id>.pdf / <openreview id>.pdf")
+    download: bool = Field(True, description="Try to download PDFs that no local folder supplies")
+    timeout_s: float = 30.0
+    arxiv_interval_s: float = Field(3.0, description="arXiv asks for one request every 3 s")
+    user_agent: str = "paperpanels/0.1 (+https://github.com/paperpanels/paperpanels)"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERPANELS_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    grobid: GrobidSettings = Field(default_factory=GrobidSettings)
+    parse: ParseSettings = Field(default_factory=ParseSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    comic: ComicSettings = Field(default_factory=ComicSettings)
+    harvest: HarvestSettings = Field(default_factory=HarvestSettings)
+    conferences_dir: Path = CONFERENCES_DIR
+    concurrency: int = Field(4, ge=1, description="Papers of one conference processed at once")
+
+    # PAPERPANELS_PAPERS_DIR is the documented short form of harvest.papers_dir.
+    papers_dir: Path | None = Field(None, exclude=True)
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if self.papers_dir and not self.harvest.papers_dir:
+            self.harvest.papers_dir = self.papers_dir
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = config_file()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    def masked(self) -> dict[str, Any]:
+        """Effective settings as JSON-able data, secrets shown as '**********'."""
+        data: dict[str, Any] = json.loads(self.model_dump_json())
+        return data
+
+
+def config_file() -> Path | None:
+    """The TOML settings file in force, if any; a named file that is missing is an error."""
+    named = os.environ.get("PAPERPANELS_CONFIG_FILE")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise FileNotFoundError(f"PAPERPANELS_CONFIG_FILE={named!r} does not exist")
+        return path
+    default = Path("paperpanels.toml")
+    return default if default.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; call `get_settings.cache_clear()` after changing the environment."""
+    return Settings()

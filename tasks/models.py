@@ -1,0 +1,411 @@
+"""Domain models shared by every stage.
+
+Plain pydantic only: nothing here imports prefect, boto3 or torch, so any stage (and any test) can
+use the models without pulling in the orchestration or the heavy ML stack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# A path segment we accept in artifact keys: no "/", no "..", no control characters.
+SAFE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+ARXIV_NEW_RE = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
+ARXIV_OLD_RE = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/\d{7}(v\d+)?$")
+OPENREVIEW_RE = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
+CONFERENCE_SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*-\d{4}$")
+
+
+class InvalidIdError(ValueError):
+    """An id that cannot be used as an artifact key segment."""
+
+
+def validate_safe_id(value: str, what: str = "id") -> str:
+    """Return value if it is safe as one segment of an artifact key, else raise InvalidIdError."""
+    if not isinstance(value, str) or not value:
+        raise InvalidIdError(f"{what} must be a non-empty string, got {value!r}")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise InvalidIdError(f"{what} {value!r} contains control characters")
+    if "/" in value or "\\" in value or ".." in value:
+        raise InvalidIdError(f"{what} {value!r} contains a path ('/', '\\' or '..'); ids are one segment")
+    if not SAFE_ID_RE.match(value):
+        raise InvalidIdError(
+            f"{what} {value!r} is not a safe id: use letters, digits, '.', '_' and '-' (max 200 chars)"
+        )
+    return value
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """ASCII slug of a title, used as a paper id when a paper has no arXiv/OpenReview/DOI id."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_len].rstrip("-") or "untitled"
+
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- awards / harvest
+
+
+class AwardKind(StrEnum):
+    BEST_PAPER = "best paper"
+    OUTSTANDING_PAPER = "outstanding paper"
+    RUNNER_UP = "runner-up"
+    HONORABLE_MENTION = "honorable mention"
+    TEST_OF_TIME = "test of time"
+    BEST_STUDENT_PAPER = "best student paper"
+    OTHER = "other"
+
+
+class PaperIds(Model):
+    arxiv: str | None = None
+    openreview: str | None = None
+    doi: str | None = None
+
+    @field_validator("arxiv")
+    @classmethod
+    def _arxiv(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip().removeprefix("arXiv:").removeprefix("arxiv:")
+        if not (ARXIV_NEW_RE.match(v) or ARXIV_OLD_RE.match(v)):
+            raise ValueError(f"malformed arXiv id {v!r} (expected e.g. 2505.06708 or hep-th/9901001)")
+        if ARXIV_NEW_RE.match(v):
+            # Since January 2015 the number after the dot has five digits, before that four.
+            yymm, number = v.split("v")[0].split(".")
+            expected = 5 if int(yymm) >= 1501 else 4
+            if len(number) != expected:
+                raise ValueError(f"malformed arXiv id {v!r}: ids from {yymm} have {expected} digits after the dot")
+        return v
+
+    @field_validator("openreview")
+    @classmethod
+    def _openreview(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip()
+        if not OPENREVIEW_RE.match(v):
+            raise ValueError(f"malformed OpenReview id {v!r}")
+        return v
+
+    @field_validator("doi")
+    @classmethod
+    def _doi(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip().removeprefix("https://doi.org/")
+        if not re.match(r"^10\.\d{4,9}/\S+$", v):
+            raise ValueError(f"malformed DOI {v!r}")
+        return v
+
+
+class Links(Model):
+    paper: str | None = None
+    code: list[str] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+    models: list[str] = Field(default_factory=list)
+    project_page: str | None = None
+
+
+class AwardEntry(Model):
+    """One awarded paper as the award list names it."""
+
+    title: NonEmptyStr
+    award: AwardKind
+    track: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    ids: PaperIds = Field(default_factory=PaperIds)
+    links: Links = Field(default_factory=Links)
+    needs_review: bool = False
+    confidence: Literal["high", "medium", "low"] | None = None
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def paper_id(self) -> str:
+        """Stable id used in artifact keys: arXiv id, else OpenReview id, else DOI, else title slug."""
+        if self.ids.arxiv:
+            return re.sub(r"v\d+$", "", self.ids.arxiv).replace("/", "_")
+        if self.ids.openreview:
+            return self.ids.openreview
+        if self.ids.doi:
+            return slugify(self.ids.doi.replace("/", "-"), 120)
+        return slugify(self.title)
+
+    def pdf_urls(self) -> list[str]:
+        """Candidate PDF URLs, most reliable first."""
+        urls: list[str] = []
+        if self.links.paper and self.links.paper.endswith(".pdf"):
+            urls.append(self.links.paper)
+        if self.ids.arxiv:
+            urls.append(f"https://arxiv.org/pdf/{self.ids.arxiv}")
+        if self.ids.openreview:
+            urls.append(f"https://openreview.net/pdf?id={self.ids.openreview}")
+        return urls
+
+    def landing_url(self) -> str | None:
+        if self.links.paper:
+            return self.links.paper
+        if self.ids.arxiv:
+            return f"https://arxiv.org/abs/{self.ids.arxiv}"
+        if self.ids.openreview:
+            return f"https://openreview.net/forum?id={self.ids.openreview}"
+        if self.ids.doi:
+            return f"https://doi.org/{self.ids.doi}"
+        return None
+
+
+class Conference(Model):
+    slug: str
+    name: NonEmptyStr
+    year: int
+    url: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    entries: list[AwardEntry]
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not CONFERENCE_SLUG_RE.match(v):
+            raise ValueError(f"conference slug {v!r} must look like 'neurips-2025'")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_papers(self) -> Conference:
+        seen: dict[str, str] = {}
+        for entry in self.entries:
+            if entry.paper_id in seen:
+                raise ValueError(
+                    f"duplicate paper id {entry.paper_id!r}: {seen[entry.paper_id]!r} and {entry.title!r}"
+                )
+            seen[entry.paper_id] = entry.title
+        return self
+
+
+class PdfRef(Model):
+    """A PDF stored in the artifact store."""
+
+    key: str
+    sha256: str
+    size: int
+    source: str  # URL or local path it came from
+    pages: int | None = None
+
+
+# --------------------------------------------------------------------------- parse
+
+
+class Author(Model):
+    name: NonEmptyStr
+    affiliations: list[str] = Field(default_factory=list)
+    email: str | None = None
+
+
+class Section(Model):
+    heading: str
+    number: str | None = None
+    paragraphs: list[str] = Field(default_factory=list)
+
+
+class Caption(Model):
+    kind: Literal["figure", "table"]
+    label: str | None = None
+    text: str
+    page: int | None = None
+
+
+class Reference(Model):
+    raw: str
+    title: str | None = None
+    year: int | None = None
+
+
+class ParsedPaper(Model):
+    title: str
+    authors: list[Author] = Field(default_factory=list)
+    abstract: str = ""
+    sections: list[Section] = Field(default_factory=list)
+    captions: list[Caption] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list)
+    page_count: int = 0
+    parser: str
+    parser_version: str
+    pdf_sha256: str | None = None
+    notices: list[str] = Field(default_factory=list)
+
+    def content_hash(self) -> str:
+        return sha256_bytes(self.model_dump_json().encode())
+
+    def paragraphs(self) -> list[tuple[str, int, str]]:
+        """Every body paragraph as (location label, paragraph index, text); the abstract first."""
+        out: list[tuple[str, int, str]] = []
+        if self.abstract:
+            out.append(("Abstract", 0, self.abstract))
+        for section in self.sections:
+            label = f"{section.number} {section.heading}".strip() if section.number else section.heading
+            out.extend((label, i, p) for i, p in enumerate(section.paragraphs))
+        return out
+
+
+# --------------------------------------------------------------------------- summarize
+
+
+class Evidence(Model):
+    quote: NonEmptyStr
+    location: str | None = None  # e.g. "Abstract" or "3 Method, paragraph 2"
+    verified: bool = False
+
+
+class Claim(Model):
+    text: NonEmptyStr
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.evidence) and all(e.verified for e in self.evidence)
+
+
+class PaperSummary(Model):
+    what_was_done: list[Claim] = Field(min_length=1)
+    why_it_matters: list[Claim] = Field(min_length=1)
+    tldr: str
+    generator: str  # "extractive" or "provider:model"
+    fallback: bool = False  # True when the no-LLM summarizer produced it
+    notices: list[str] = Field(default_factory=list)
+
+    def claims(self) -> list[Claim]:
+        return [*self.what_was_done, *self.why_it_matters]
+
+
+# --------------------------------------------------------------------------- comic
+
+MAX_PANELS = 6
+MIN_PANELS = 3
+
+
+class DialogueLine(Model):
+    speaker: NonEmptyStr
+    text: NonEmptyStr
+
+
+class ComicPanel(Model):
+    scene: NonEmptyStr  # what is drawn; never text to be drawn in the image
+    caption: NonEmptyStr
+    dialogue: list[DialogueLine] = Field(default_factory=list)
+
+
+class ComicScript(Model):
+    title: NonEmptyStr
+    panels: list[ComicPanel]
+    alt_text: str = ""
+
+    @field_validator("panels")
+    @classmethod
+    def _panel_count(cls, v: list[ComicPanel]) -> list[ComicPanel]:
+        if not MIN_PANELS <= len(v) <= MAX_PANELS:
+            raise ValueError(f"a comic has {MIN_PANELS}-{MAX_PANELS} panels, got {len(v)}")
+        return v
+
+
+class ComicMeta(Model):
+    """What comic.json records next to comic.png."""
+
+    script: ComicScript
+    renderer: str  # "sketch" or "diffusers"
+    model: str | None = None
+    seed: int
+    width: int
+    height: int
+    fallback: bool = False
+    notices: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- results / digest
+
+
+class StageName(StrEnum):
+    ACQUIRE = "acquire"
+    PARSE = "parse"
+    SUMMARIZE = "summarize"
+    COMIC = "comic"
+
+
+class StageState(StrEnum):
+    DONE = "done"
+    CACHED = "cached"
+    UNAVAILABLE = "unavailable"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class StageStatus(Model):
+    state: StageState
+    error: str | None = None
+
+
+class PaperStatus(StrEnum):
+    DONE = "done"
+    UNAVAILABLE = "unavailable"
+    FAILED = "failed"
+
+
+class PaperResult(Model):
+    paper_id: str
+    entry: AwardEntry
+    status: PaperStatus
+    stages: dict[StageName, StageStatus] = Field(default_factory=dict)
+    artifacts: dict[str, str] = Field(default_factory=dict)  # name -> store key
+    parsed_title: str | None = None
+    summary: PaperSummary | None = None
+    comic_alt: str | None = None
+    notices: list[str] = Field(default_factory=list)
+
+    @property
+    def error(self) -> str | None:
+        for stage in self.stages.values():
+            if stage.error:
+                return stage.error
+        return None
+
+
+class Digest(Model):
+    conference: Conference
+    generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    results: list[PaperResult]
+    notices: list[str] = Field(default_factory=list)
+
+    def count(self, status: PaperStatus) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+class StoredObject(Model):
+    key: str
+    sha256: str
+    size: int
+    written: bool  # False when the same bytes were already there
+
+
+class PublishManifest(Model):
+    """`<conference>/manifest.json`: written last; lists every published object with its checksum."""
+
+    conference: str
+    generated_at: datetime
+    objects: dict[str, StoredObject]
+    papers: dict[str, PaperStatus]

@@ -1,0 +1,105 @@
+"""The same contract for the local store and the S3 store (real boto3 against a moto server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tasks.models import InvalidIdError, sha256_bytes
+from tasks.publish.store import (
+    ArtifactStore,
+    LocalStore,
+    S3Store,
+    StoreError,
+    conference_key,
+    open_store,
+    paper_key,
+)
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
+    if request.param == "local":
+        return LocalStore(tmp_path / "store")
+    bucket = request.getfixturevalue("s3_env")
+    endpoint = request.getfixturevalue("moto_endpoint")
+    return open_store(f"s3://{bucket}/prefix/deeper", endpoint_url=endpoint, region="us-east-1")
+
+
+def test_put_get_roundtrip_records_sha256(store: ArtifactStore) -> None:
+    key = paper_key("neurips-2025", "2505.06708", "summary.json")
+    obj = store.put(key, b'{"a": 1}')
+    assert obj.written and obj.sha256 == sha256_bytes(b'{"a": 1}') and obj.size == 8
+    assert store.get(key) == b'{"a": 1}'
+    assert store.exists(key)
+    assert store.sha256(key) == obj.sha256
+    head = store.head(key)
+    assert head is not None and (head.sha256, head.size) == (obj.sha256, 8)
+
+
+def test_same_bytes_are_not_written_twice(store: ArtifactStore) -> None:
+    key = conference_key("neurips-2025", "digest.md")
+    assert store.put(key, b"# digest").written
+    assert not store.put(key, b"# digest").written
+    changed = store.put(key, b"# digest v2")
+    assert changed.written and store.get(key) == b"# digest v2"
+
+
+def test_missing_key(store: ArtifactStore) -> None:
+    key = conference_key("neurips-2025", "manifest.json")
+    assert not store.exists(key)
+    assert store.sha256(key) is None
+    assert store.head(key) is None
+    with pytest.raises(KeyError, match="manifest.json"):
+        store.get(key)
+
+
+def test_list_by_prefix(store: ArtifactStore) -> None:
+    store.put(paper_key("icml-2024", "a1b2c3d4", "comic.png"), b"png")
+    store.put(paper_key("icml-2024", "a1b2c3d4", "comic.json"), b"{}")
+    store.put(conference_key("iclr-2024", "digest.md"), b"x")
+    assert store.list("icml-2024") == [
+        "icml-2024/papers/a1b2c3d4/comic.json",
+        "icml-2024/papers/a1b2c3d4/comic.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["../etc", "a/b", "..", "x\x00y", "tab\there", "", "a\\b", ".hidden"],
+)
+def test_paper_id_with_a_path_is_rejected(bad_id: str) -> None:
+    with pytest.raises(InvalidIdError, match="paper id"):
+        paper_key("neurips-2025", bad_id, "comic.png")
+
+
+def test_unknown_artifact_name_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown paper artifact"):
+        paper_key("neurips-2025", "2505.06708", "evil.sh")
+
+
+def test_raw_keys_are_checked_too(store: ArtifactStore) -> None:
+    with pytest.raises(InvalidIdError):
+        store.put("neurips-2025/../../escape", b"x")
+
+
+def test_local_store_leaves_no_temp_files(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    for i in range(3):
+        store.put("c-2025/digest.md", f"v{i}".encode())
+    assert sorted(p.name for p in (tmp_path / "c-2025").iterdir()) == ["digest.md"]
+
+
+def test_s3_missing_bucket_is_a_clear_error(moto_endpoint: str, s3_env: str) -> None:
+    store = open_store("s3://no-such-bucket-here", endpoint_url=moto_endpoint, region="us-east-1")
+    assert isinstance(store, S3Store)
+    with pytest.raises(StoreError, match="no-such-bucket-here"):
+        store.put("a-2025/digest.md", b"x")
+
+
+def test_bad_uris() -> None:
+    with pytest.raises(StoreError, match="at least 3"):
+        open_store("s3://ab")
+    with pytest.raises(StoreError, match="unsupported store URI"):
+        open_store("gs://bucket/x")
