@@ -1,0 +1,360 @@
+"""Digest renderers: one conference's results as markdown, a self-contained HTML page, and JSON.
+
+Artifact links are relative to the digest, which sits at `<conference>/digest.*` while paper
+artifacts sit at `<conference>/papers/<paper_id>/<name>`. `PaperResult.artifacts` maps the
+artifact name ("review.md", "comic.png") to its full store key; only names present there are
+linked, so a digest never points at a file that was not written.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import posixpath
+from collections.abc import Iterator, Sequence
+from datetime import UTC
+from urllib.parse import quote, urlsplit
+
+from tasks.models import AwardKind, Claim, Digest, PaperResult, PaperStatus, StageName, StageState
+
+AWARD_ORDER = [
+    AwardKind.BEST_PAPER,
+    AwardKind.OUTSTANDING_PAPER,
+    AwardKind.RUNNER_UP,
+    AwardKind.HONORABLE_MENTION,
+    AwardKind.BEST_STUDENT_PAPER,
+    AwardKind.OTHER,
+    AwardKind.TEST_OF_TIME,  # a different kind of honour: its own section, last
+]
+AWARD_HEADINGS = {
+    AwardKind.BEST_PAPER: "Best paper",
+    AwardKind.OUTSTANDING_PAPER: "Outstanding paper",
+    AwardKind.RUNNER_UP: "Runner-up",
+    AwardKind.HONORABLE_MENTION: "Honorable mention",
+    AwardKind.BEST_STUDENT_PAPER: "Best student paper",
+    AwardKind.OTHER: "Other awards",
+    AwardKind.TEST_OF_TIME: "Test of time",
+}
+REVIEW_ARTIFACT = "review.md"
+MAX_NAMED_IN_NOTICE = 5
+COMIC_ARTIFACTS = ("comic.png", "comic.webp")  # first present wins in the markdown digest
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+def web_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None: javascript:, data: or file: never link."""
+    if not url:
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    # Spaces and parentheses would end a markdown link early; percent-encoding keeps it one URL.
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
+
+
+def relative_artifact(slug: str, key: str | None) -> str | None:
+    """A store key as a path relative to `<slug>/digest.*`, or None for a key we cannot trust."""
+    if not key or "://" in key or key.startswith("/") or ".." in key.split("/"):
+        return None
+    if key.startswith(f"{slug}/"):
+        return key.removeprefix(f"{slug}/")
+    return posixpath.relpath(key, slug)
+
+
+def grouped(digest: Digest) -> Iterator[tuple[AwardKind, list[PaperResult]]]:
+    """Results grouped by award in AWARD_ORDER, each group in the digest's own order."""
+    for kind in AWARD_ORDER:
+        group = [r for r in digest.results if r.entry.award == kind]
+        if group:
+            yield kind, group
+
+
+def notices(digest: Digest) -> list[tuple[str, list[str]]]:
+    """Every notice with the titles of the papers it concerns (empty for conference-wide ones)."""
+    found: dict[str, list[str]] = {n: [] for n in digest.notices}
+    for result in digest.results:
+        summary_notices = result.summary.notices if result.summary else []
+        if result.summary and result.summary.fallback and not summary_notices:
+            summary_notices = [f"Fallback summarizer in use ({result.summary.generator})"]
+        for notice in dict.fromkeys([*summary_notices, *result.notices]):
+            titles = found.setdefault(notice, [])
+            if notice not in digest.notices:
+                titles.append(result.entry.title)
+    return list(found.items())
+
+
+def failed_stage(result: PaperResult) -> tuple[str, str]:
+    """(stage, error) of the first failed or unavailable stage, in pipeline order."""
+    for stage in StageName:
+        status = result.stages.get(stage)
+        if status and status.state in (StageState.FAILED, StageState.UNAVAILABLE):
+            return stage.value, status.error or "no error recorded"
+    return "unknown stage", result.error or "no error recorded"
+
+
+def stage_warnings(result: PaperResult) -> list[str]:
+    """Stages that failed in a paper that is otherwise done (e.g. its comic)."""
+    return [
+        f"{stage.value} stage {status.state.value}: {status.error or 'no error recorded'}"
+        for stage in StageName
+        if (status := result.stages.get(stage)) and status.state == StageState.FAILED
+    ]
+
+
+def _claims_prose(claims: list[Claim], unverified_mark: str) -> str:
+    parts = []
+    for claim in claims:
+        text = " ".join(claim.text.split())
+        parts.append(text if claim.verified else f"{text} ({unverified_mark})")
+    return " ".join(parts)
+
+
+def _links(result: PaperResult) -> list[tuple[str, str]]:
+    """(label, url) for the paper's web links; unsafe URLs are dropped before numbering."""
+    entry = result.entry
+    links: list[tuple[str, str]] = []
+    groups: list[tuple[str, Sequence[str | None]]] = [
+        ("Paper", [entry.landing_url()]),
+        ("Code", entry.links.code),
+        ("Dataset", entry.links.datasets),
+        ("Model", entry.links.models),
+        ("Project page", [entry.links.project_page]),
+    ]
+    for name, raw in groups:
+        urls = [url for u in raw if (url := web_url(u))]
+        links += [(name if len(urls) == 1 else f"{name} {i}", url) for i, url in enumerate(urls, 1)]
+    return links
+
+
+def _comic_key(result: PaperResult) -> str | None:
+    return next((result.artifacts[n] for n in COMIC_ARTIFACTS if n in result.artifacts), None)
+
+
+def _comic_alt(result: PaperResult) -> str:
+    return " ".join((result.comic_alt or f"Comic about {result.entry.title}").split())
+
+
+def _generated(digest: Digest) -> str:
+    when = digest.generated_at
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _counts(digest: Digest) -> str:
+    return (
+        f"{len(digest.results)} papers: {digest.count(PaperStatus.DONE)} done · "
+        f"{digest.count(PaperStatus.UNAVAILABLE)} unavailable · {digest.count(PaperStatus.FAILED)} failed"
+    )
+
+
+def _scope(titles: list[str], total: int) -> str:
+    if not titles:
+        return ""
+    if len(titles) == total:
+        return "all papers"
+    # Naming a few papers helps; naming forty buries the notice.
+    named = ": " + "; ".join(titles) if len(titles) <= MAX_NAMED_IN_NOTICE else ""
+    return f"{len(titles)} of {total} papers{named}"
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _md(text: str) -> str:
+    """Text made safe inside markdown: one line, no raw HTML tags."""
+    return " ".join(text.split()).replace("<", "&lt;")
+
+
+def _md_alt(text: str) -> str:
+    return _md(text).replace("[", "\\[").replace("]", "\\]")
+
+
+def _md_paper(result: PaperResult, slug: str) -> list[str]:
+    entry = result.entry
+    lines = [f"### {_md(entry.title)}", ""]
+    award = entry.award.value.capitalize() + (f" · {_md(entry.track)}" if entry.track else "")
+    lines.append(f"**Award:** {award}  ")
+    if entry.authors:
+        lines.append(f"**Authors:** {_md(', '.join(entry.authors))}  ")
+    if links := _links(result):
+        lines.append(" · ".join(f"[{label}]({url})" for label, url in links) + "  ")
+    if entry.needs_review:
+        lines.append("⚠ *Paper identification needs review.*  ")
+    lines.append("")
+    if result.status == PaperStatus.UNAVAILABLE:
+        lines += [f"**PDF unavailable:** {_md(result.error or 'no reason recorded')}", ""]
+        return lines
+    if result.status == PaperStatus.FAILED:
+        stage, error = failed_stage(result)
+        lines += [f"**Processing failed at {stage}:** {_md(error)}", ""]
+        return lines
+    if result.summary:
+        what = _claims_prose(result.summary.what_was_done, "⚠ unverified")
+        why = _claims_prose(result.summary.why_it_matters, "⚠ unverified")
+        lines += [f"**What was done?** {_md(what)}", "", f"**Why it matters?** {_md(why)}", ""]
+    if review := relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT)):
+        lines += [f"[Full review]({review})", ""]
+    if comic := relative_artifact(slug, _comic_key(result)):
+        lines += [f"![{_md_alt(_comic_alt(result))}]({comic})", ""]
+    lines += [f"⚠ *{_md(w)}*" for w in stage_warnings(result)]
+    return lines
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as markdown, shaped like a conference's award announcement post."""
+    conf = digest.conference
+    lines = [f"# {_md(conf.name)} — award papers", ""]
+    lines.append(f"*Generated {_generated(digest)}* · {_counts(digest)}  ")
+    if url := web_url(conf.url):
+        lines.append(f"[Conference website]({url})  ")
+    if found := notices(digest):
+        lines.append("")
+        for notice, titles in found:
+            scope = _scope(titles, len(digest.results))
+            lines.append(f"> ⚠ **{_md(notice)}**" + (f" ({_md(scope)})" if scope else "") + "  ")
+    for kind, results in grouped(digest):
+        lines += ["", f"## {AWARD_HEADINGS[kind]}", ""]
+        for result in results:
+            lines += _md_paper(result, conf.slug)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- html
+
+
+def _e(text: str) -> str:
+    return html.escape(" ".join(text.split()), quote=True)
+
+
+_CSS = """
+:root { color-scheme: light dark; --fg: #1b1b1f; --bg: #fbfbfd; --muted: #5f6368; --card: #fff;
+  --line: #dadce0; --warn-bg: #fff4d6; --warn-fg: #6b4b00; --bad-bg: #fde7e9; --bad-fg: #8a1020;
+  --link: #0b57d0; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e8eaed; --bg: #17181b; --muted: #a8abb0;
+  --card: #202124; --line: #3c4043; --warn-bg: #3d3110; --warn-fg: #ffd97a; --bad-bg: #3f1a1f;
+  --bad-fg: #ffb4bd; --link: #8ab4f8; } }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { max-width: 56rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
+h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; margin: 2.5rem 0 1rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.1rem; margin: 0 0 .4rem; line-height: 1.35; }
+a { color: var(--link); }
+.meta, .authors { color: var(--muted); font-size: .92rem; }
+.notice { background: var(--warn-bg); color: var(--warn-fg); border-radius: 6px; padding: .6rem .8rem;
+  margin: .5rem 0; font-weight: 600; }
+.notice small { display: block; font-weight: 400; }
+article { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+  padding: 1rem 1.2rem; margin: 0 0 1.2rem; }
+.links { margin: .3rem 0 .6rem; font-size: .95rem; }
+.links a { margin-right: .8rem; }
+.badge { display: inline-block; font-size: .75rem; font-weight: 700; text-transform: uppercase;
+  border-radius: 999px; padding: .1rem .55rem; margin-left: .4rem; vertical-align: middle; }
+.badge.unavailable { background: var(--warn-bg); color: var(--warn-fg); }
+.badge.failed { background: var(--bad-bg); color: var(--bad-fg); }
+.problem { border-left: 4px solid var(--bad-fg); padding-left: .7rem; }
+.unverified { color: var(--warn-fg); background: var(--warn-bg); border-radius: 4px; padding: 0 .25rem;
+  font-size: .85rem; white-space: nowrap; }
+figure { margin: .8rem 0 0; }
+figure img { display: block; max-width: 100%; height: auto; border-radius: 6px;
+  border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
+"""
+
+
+def _html_claims(claims: list[Claim]) -> str:
+    parts = []
+    for claim in claims:
+        mark = "" if claim.verified else ' <span class="unverified">⚠ unverified</span>'
+        parts.append(_e(claim.text) + mark)
+    return " ".join(parts)
+
+
+def _html_paper(result: PaperResult, slug: str, comics: dict[str, bytes]) -> list[str]:
+    entry = result.entry
+    badge = ""
+    if result.status != PaperStatus.DONE:
+        badge = f' <span class="badge {result.status.value}">{_e(result.status.value)}</span>'
+    out = [f'<article id="{_e(result.paper_id)}">', f"<h3>{_e(entry.title)}{badge}</h3>"]
+    award = entry.award.value.capitalize() + (f" · {entry.track}" if entry.track else "")
+    out.append(f'<div class="meta">{_e(award)}</div>')
+    if entry.authors:
+        out.append(f'<div class="authors">{_e(", ".join(entry.authors))}</div>')
+    if links := _links(result):
+        anchors = " ".join(
+            f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(label)}</a>' for label, url in links
+        )
+        out.append(f'<div class="links">{anchors}</div>')
+    if entry.needs_review:
+        out.append('<p class="unverified">⚠ Paper identification needs review.</p>')
+    if result.status == PaperStatus.UNAVAILABLE:
+        reason = _e(result.error or "no reason recorded")
+        out.append(f'<p class="problem"><strong>PDF unavailable:</strong> {reason}</p>')
+    elif result.status == PaperStatus.FAILED:
+        stage, error = failed_stage(result)
+        out.append(f'<p class="problem"><strong>Processing failed at {_e(stage)}:</strong> {_e(error)}</p>')
+    else:
+        if result.summary:
+            out.append(f"<p><strong>What was done?</strong> {_html_claims(result.summary.what_was_done)}</p>")
+            out.append(
+                f"<p><strong>Why it matters?</strong> {_html_claims(result.summary.why_it_matters)}</p>"
+            )
+        if review := relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT)):
+            out.append(f'<p><a href="{_e(review)}">Full review</a></p>')
+        if comic := comics.get(result.paper_id):
+            data = base64.b64encode(comic).decode("ascii")
+            alt = _e(_comic_alt(result))
+            out.append(
+                f'<figure><img src="data:image/webp;base64,{data}" alt="{alt}" loading="lazy"></figure>'
+            )
+        out += [f'<p class="unverified">⚠ {_e(w)}</p>' for w in stage_warnings(result)]
+    out.append("</article>")
+    return out
+
+
+def render_html(digest: Digest, comics: dict[str, bytes]) -> str:
+    """The digest as one self-contained HTML page; comics (paper_id -> webp bytes) are inlined."""
+    conf = digest.conference
+    title = f"{conf.name} — award papers"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # No scripts, no remote fetches: the page is safe to open even if some text slipped through.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "style-src 'unsafe-inline'\">",
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body><main>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="meta">Generated {_e(_generated(digest))} · {_e(_counts(digest))}</p>',
+    ]
+    if url := web_url(conf.url):
+        out.append(
+            f'<p class="meta"><a href="{_e(url)}" rel="noopener noreferrer">Conference website</a></p>'
+        )
+    for notice, titles in notices(digest):
+        scope = _scope(titles, len(digest.results))
+        detail = f"<small>{_e(scope)}</small>" if scope else ""
+        out.append(f'<div class="notice" role="alert">⚠ {_e(notice)}{detail}</div>')
+    for kind, results in grouped(digest):
+        out.append(f"<section><h2>{_e(AWARD_HEADINGS[kind])}</h2>")
+        for result in results:
+            out += _html_paper(result, conf.slug, comics)
+        out.append("</section>")
+    out += ["</main></body>", "</html>", ""]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- json
+
+
+def render_json(digest: Digest) -> str:
+    """The digest as indented JSON; Digest.model_validate_json reads it back."""
+    return digest.model_dump_json(indent=2)
