@@ -64,13 +64,25 @@ class Model(BaseModel):
 
 
 class AwardKind(StrEnum):
+    """The fixed vocabulary of award kinds, in the order a digest presents them."""
+
     BEST_PAPER = "best paper"
     OUTSTANDING_PAPER = "outstanding paper"
     RUNNER_UP = "runner-up"
     HONORABLE_MENTION = "honorable mention"
-    TEST_OF_TIME = "test of time"
     BEST_STUDENT_PAPER = "best student paper"
+    BEST_STUDENT_PAPER_HONORABLE_MENTION = "best student paper honorable mention"
+    BEST_RESOURCE_PAPER = "best resource paper"
+    BEST_THEME_PAPER = "best theme paper"
+    BEST_SOCIAL_IMPACT_PAPER = "best social impact paper"
     OTHER = "other"
+    TEST_OF_TIME = "test of time"
+    TEST_OF_TIME_RUNNER_UP = "test of time runner-up"
+    TEST_OF_TIME_HONORABLE_MENTION = "test of time honorable mention"
+
+    @property
+    def is_test_of_time(self) -> bool:
+        return self.value.startswith("test of time")
 
 
 class PaperIds(Model):
@@ -91,7 +103,9 @@ class PaperIds(Model):
             yymm, number = v.split("v")[0].split(".")
             expected = 5 if int(yymm) >= 1501 else 4
             if len(number) != expected:
-                raise ValueError(f"malformed arXiv id {v!r}: ids from {yymm} have {expected} digits after the dot")
+                raise ValueError(
+                    f"malformed arXiv id {v!r}: ids from {yymm} have {expected} digits after the dot"
+                )
         return v
 
     @field_validator("openreview")
@@ -328,8 +342,9 @@ class ComicMeta(Model):
     """What comic.json records next to comic.png."""
 
     script: ComicScript
-    renderer: str  # "sketch" or "diffusers"
+    renderer: str  # "sketch" or "diffusion"
     model: str | None = None
+    font: str | None = None
     seed: int
     width: int
     height: int
