@@ -140,10 +140,13 @@ class Links(Model):
 class AwardEntry(Model):
     """One awarded paper as the award list names it."""
 
+    id: str | None = Field(
+        None, description="Pinned paper id for artifact keys; set it so that adding an id later moves nothing"
+    )
     title: NonEmptyStr
     award: AwardKind
     track: str | None = None
-    authors: list[str] = Field(default_factory=list)
+    authors: list[str] | None = None  # None: not known from the award list
     ids: PaperIds = Field(default_factory=PaperIds)
     links: Links = Field(default_factory=Links)
     needs_review: bool = False
@@ -151,9 +154,24 @@ class AwardEntry(Model):
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
 
+    @field_validator("authors")
+    @classmethod
+    def _authors(cls, v: list[str] | None) -> list[str] | None:
+        # Unknown authors are null (or left out); an empty list is a mistake in the list.
+        if v is not None and not v:
+            raise ValueError("empty author list: list the authors, or leave the field out when unknown")
+        return v
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        return validate_safe_id(v, "paper id") if v is not None else None
+
     @property
     def paper_id(self) -> str:
-        """Stable id used in artifact keys: arXiv id, else OpenReview id, else DOI, else title slug."""
+        """Id used in artifact keys: the pinned id, else arXiv, OpenReview, DOI, title slug."""
+        if self.id:
+            return self.id
         if self.ids.arxiv:
             return re.sub(r"v\d+$", "", self.ids.arxiv).replace("/", "_")
         if self.ids.openreview:
@@ -199,6 +217,15 @@ class Conference(Model):
         if not CONFERENCE_SLUG_RE.match(v):
             raise ValueError(f"conference slug {v!r} must look like 'neurips-2025'")
         return v
+
+    @model_validator(mode="after")
+    def _year(self) -> Conference:
+        this_year = datetime.now(UTC).year
+        if self.year > this_year:
+            raise ValueError(f"year {self.year} is in the future (it is {this_year})")
+        if not self.slug.endswith(f"-{self.year}"):
+            raise ValueError(f"slug {self.slug!r} does not end with its year {self.year}")
+        return self
 
     @model_validator(mode="after")
     def _unique_papers(self) -> Conference:

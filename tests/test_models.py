@@ -39,7 +39,9 @@ def _entry(**kw: object) -> AwardEntry:
 
 
 def _summary() -> PaperSummary:
-    claim = Claim(text="We show X.", evidence=[Evidence(quote="We show X.", location="Abstract", verified=True)])
+    claim = Claim(
+        text="We show X.", evidence=[Evidence(quote="We show X.", location="Abstract", verified=True)]
+    )
     return PaperSummary(what_was_done=[claim], why_it_matters=[claim], tldr="X.", generator="extractive")
 
 
@@ -61,7 +63,9 @@ def test_every_model_round_trips_through_json() -> None:
         panels=[ComicPanel(scene="s", caption="c", dialogue=[DialogueLine(speaker="Pip", text="hi")])] * 4,
     )
     meta = ComicMeta(script=script, renderer="sketch", seed=1, width=10, height=10, fallback=True)
-    conf = Conference(slug="neurips-2025", name="NeurIPS 2025", year=2025, entries=[_entry(ids={"arxiv": "2505.10465"})])
+    conf = Conference(
+        slug="neurips-2025", name="NeurIPS 2025", year=2025, entries=[_entry(ids={"arxiv": "2505.10465"})]
+    )
     result = PaperResult(
         paper_id="2505.10465",
         entry=conf.entries[0],
@@ -130,5 +134,27 @@ def test_claim_is_verified_only_with_all_evidence_verified() -> None:
 
 
 def test_slugify() -> None:
-    assert slugify("Why Diffusion Models Don't Memorize: Ça va?") == "why-diffusion-models-don-t-memorize-ca-va"
+    assert (
+        slugify("Why Diffusion Models Don't Memorize: Ça va?") == "why-diffusion-models-don-t-memorize-ca-va"
+    )
     assert slugify("!!!") == "untitled"
+
+
+def test_empty_author_list_is_rejected_but_unknown_authors_are_allowed() -> None:
+    with pytest.raises(ValidationError, match="empty author list"):
+        _entry(authors=[])
+    assert _entry(authors=None).authors is None
+
+
+def test_pinned_id_wins_and_is_validated() -> None:
+    assert _entry(id="EoebmBe9fG", ids={"arxiv": "2512.12567"}).paper_id == "EoebmBe9fG"
+    with pytest.raises(ValidationError, match="paper id"):
+        _entry(id="../x")
+
+
+def test_conference_year_checks() -> None:
+    e = _entry()
+    with pytest.raises(ValidationError, match="in the future"):
+        Conference(slug="neurips-2999", name="N", year=2999, entries=[e])
+    with pytest.raises(ValidationError, match="does not end with its year"):
+        Conference(slug="neurips-2024", name="N", year=2023, entries=[e])
