@@ -1,0 +1,350 @@
+"""Text runs and lines of a PDF page, read from pdfium's page objects, in reading order.
+
+pdfium's text objects are runs (a TJ/Tj operation: usually a word group or a whole line in one font),
+so we make a few C calls per run rather than per character and still get font size, weight and the
+baseline. Coordinates are converted to points from the top-left corner of the page.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pypdfium2.raw as pdfium_c
+
+# pdfium marks a hyphen it thinks ends a line with U+0002.
+SOFT_HYPHEN = "\x02"
+_CONTROL_RE = re.compile(r"[\x00-\x01\x03-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+_SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "\u00ad": ""}
+)
+_BOLD_NAME_RE = re.compile(r"bold|black|heavy|semibold|demi|medi|-b$|,b$|cmbx|cmb\d|bx\d", re.I)
+_MONO_NAME_RE = re.compile(r"mono|courier|cmtt|tt\d|inconsolata|consol|txtt|t1xtt|menlo", re.I)
+_TEXT_BUF_CHARS = 2048
+
+
+@dataclass(slots=True)
+class Span:
+    """One text run: a piece of a line in one font."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    base: float  # baseline, from the top of the page
+    size: float
+    bold: bool
+    mono: bool
+    sup: bool = False  # raised and smaller than the line: footnote and affiliation marks
+
+
+@dataclass(slots=True)
+class Line:
+    """Runs sharing a baseline, left to right."""
+
+    page: int
+    spans: list[Span]
+    x0: float = 0.0
+    x1: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
+    base: float = 0.0
+    size: float = 0.0  # of the longest run
+    max_size: float = 0.0  # of the largest run that is not a mark (small caps headings)
+    bold: bool = False
+    text: str = ""  # without superscript marks
+    column: int = 0  # 0: full width or single column, 1: left, 2: right
+    drop: bool = False  # running header/footer or page number
+
+
+@dataclass(slots=True)
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    two_column: bool = False
+    col_left: dict[int, float] = field(default_factory=dict)  # column -> left text edge
+    col_right: dict[int, float] = field(default_factory=dict)
+
+
+def clean_text(text: str) -> str:
+    """Ligatures expanded, control characters dropped, whitespace collapsed (soft hyphens kept)."""
+    return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", text.translate(_LIGATURES)))
+
+
+class FontCache:
+    """Bold/mono flags per pdfium font handle: a paper uses a dozen fonts over thousands of runs."""
+
+    def __init__(self) -> None:
+        self._flags: dict[int | None, tuple[bool, bool]] = {}
+
+    def flags(self, font: pdfium_c.FPDF_FONT) -> tuple[bool, bool]:
+        key = ctypes.cast(font, ctypes.c_void_p).value
+        hit = self._flags.get(key)
+        if hit is None:
+            n = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+            buf = ctypes.create_string_buffer(max(n, 1))
+            pdfium_c.FPDFFont_GetBaseFontName(font, buf, n)
+            name = buf.value.decode("latin-1").split("+")[-1]
+            weight = pdfium_c.FPDFFont_GetWeight(font)
+            hit = (weight >= 600 or bool(_BOLD_NAME_RE.search(name)), bool(_MONO_NAME_RE.search(name)))
+            self._flags[key] = hit
+        return hit
+
+
+def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    """Compose affine matrices: m applied first, then n."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+def _apply(m: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def page_spans(page: pdfium_c.FPDF_PAGE, text_page: pdfium_c.FPDF_TEXTPAGE, fonts: FontCache) -> list[Span]:
+    """Every horizontal text run of the page in content-stream order.
+
+    Runs inside form XObjects (how LaTeX embeds PDF figures) are left out unless most of the page's
+    text sits in forms (some tools wrap the whole page in one): figure labels are not body text.
+    """
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    pdfium_c.FPDFPage_GetCropBox(page, *(ctypes.byref(v) for v in (left, bottom, right, top)))
+    if right.value <= left.value or top.value <= bottom.value:
+        pdfium_c.FPDFPage_GetMediaBox(page, *(ctypes.byref(v) for v in (left, bottom, right, top)))
+    origin_x, page_top = left.value, top.value
+    if top.value <= bottom.value:
+        page_top = pdfium_c.FPDF_GetPageHeightF(page)
+    buf = (ctypes.c_ushort * _TEXT_BUF_CHARS)()
+    matrix = pdfium_c.FS_MATRIX()
+    size = ctypes.c_float()
+    l_, b_, r_, t_ = (ctypes.c_float() for _ in range(4))
+    top_level: list[Span] = []
+    in_forms: list[Span] = []
+
+    def visit(obj: pdfium_c.FPDF_PAGEOBJECT, outer: tuple[float, ...], depth: int) -> None:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            if depth > 4 or not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+                return
+            inner = _multiply((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            for i in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                visit(pdfium_c.FPDFFormObj_GetObject(obj, i), inner, depth + 1)
+            return
+        if kind != pdfium_c.FPDF_PAGEOBJ_TEXT or not pdfium_c.FPDFPageObj_GetMatrix(
+            obj, ctypes.byref(matrix)
+        ):
+            return
+        m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+        if depth:
+            m = _multiply(m, outer)
+        # Rotated or mirrored runs (the arXiv side stamp, rotated table headers) are not body text.
+        if m[0] <= 0 or abs(m[1]) > 0.05 * m[0] or abs(m[2]) > 0.05 * abs(m[3]) or m[3] <= 0:
+            return
+        n = pdfium_c.FPDFTextObj_GetText(obj, text_page, buf, _TEXT_BUF_CHARS * 2)
+        if n <= 2:
+            return
+        if n > _TEXT_BUF_CHARS * 2:
+            big = (ctypes.c_ushort * (n // 2 + 1))()
+            pdfium_c.FPDFTextObj_GetText(obj, text_page, big, n)
+            raw = bytes(big)[: n - 2]
+        else:
+            raw = bytes(buf)[: n - 2]
+        text = clean_text(raw.decode("utf-16-le", "replace"))
+        if not text.strip():
+            return
+        pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+        font_size = size.value * math.sqrt(abs(m[0] * m[3] - m[1] * m[2]))
+        if font_size < 1.0:
+            return
+        pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in (l_, b_, r_, t_)))
+        x0, y0, x1, y1 = l_.value, b_.value, r_.value, t_.value
+        if depth:
+            (x0, y0), (x1, y1) = _apply(outer, x0, y0), _apply(outer, x1, y1)
+        bold, mono = fonts.flags(pdfium_c.FPDFTextObj_GetFont(obj))
+        span = Span(
+            text=text,
+            x0=x0 - origin_x,
+            x1=x1 - origin_x,
+            top=page_top - max(y0, y1),
+            bottom=page_top - min(y0, y1),
+            base=page_top - m[5],
+            size=font_size,
+            bold=bold,
+            mono=mono,
+        )
+        (in_forms if depth else top_level).append(span)
+
+    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
+        visit(pdfium_c.FPDFPage_GetObject(page, i), _IDENTITY, 0)
+    form_chars = sum(len(s.text) for s in in_forms)
+    if form_chars > sum(len(s.text) for s in top_level):
+        return top_level + in_forms
+    return top_level
+
+
+def _finish(line: Line) -> Line:
+    """Set a line's box, size, weight and text from its runs."""
+    spans = line.spans
+    main = max(spans, key=lambda s: len(s.text))
+    size, base = main.size, main.base
+    for s in spans:
+        # A mark is raised above the baseline and smaller; small caps share the baseline and are not.
+        s.sup = s.size < 0.85 * size and s.base < base - 0.18 * size and len(s.text.strip()) <= 8
+    body = [s for s in spans if not s.sup] or spans
+    line.x0 = min(s.x0 for s in spans)
+    line.x1 = max(s.x1 for s in spans)
+    line.top = min(s.top for s in body)
+    line.bottom = max(s.bottom for s in body)
+    line.base, line.size = base, size
+    line.max_size = max(s.size for s in body)
+    chars = sum(len(s.text) for s in body)
+    line.bold = sum(len(s.text) for s in body if s.bold) >= 0.6 * chars
+    line.text = join_spans(body).strip()
+    return line
+
+
+def join_spans(spans: list[Span]) -> str:
+    """Concatenate runs, adding a space where pdfium did not and the gap is a word gap."""
+    parts: list[str] = []
+    prev: Span | None = None
+    for s in spans:
+        if (
+            prev is not None
+            and s.x0 - prev.x1 > 0.2 * min(s.size, prev.size)
+            and not prev.text.endswith(" ")
+            and not s.text.startswith(" ")
+        ):
+            parts.append(" ")
+        parts.append(s.text)
+        prev = s
+    return "".join(parts)
+
+
+def group_lines(spans: list[Span], page_number: int) -> list[Line]:
+    """Group runs into lines: consecutive runs on one baseline that continue to the right."""
+    lines: list[Line] = []
+    cur: list[Span] = []
+    for s in spans:
+        if cur:
+            last = cur[-1]
+            ref = max(cur, key=lambda x: x.size)
+            if (
+                abs(s.base - ref.base) <= 0.55 * max(s.size, ref.size)
+                and s.x0 >= last.x1 - 0.3 * s.size
+                and s.x0 - last.x1 <= 1.6 * ref.size
+            ):
+                cur.append(s)
+                continue
+            lines.append(_finish(Line(page=page_number, spans=cur)))
+        cur = [s]
+    if cur:
+        lines.append(_finish(Line(page=page_number, spans=cur)))
+    return [line for line in lines if line.text]
+
+
+def _mode(values: list[float], step: float = 0.5) -> float:
+    if not values:
+        return 0.0
+    return Counter(round(v / step) * step for v in values).most_common(1)[0][0]
+
+
+def body_font_size(pages: list[Page]) -> float:
+    """The font size most characters are set in."""
+    weights: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            weights[round(line.size * 2) / 2] += len(line.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def mark_running_lines(pages: list[Page]) -> None:
+    """Mark page numbers and headers/footers that repeat (digits aside) across pages as dropped."""
+    seen: Counter[tuple[str, str]] = Counter()
+    keyed: list[tuple[Line, tuple[str, str]]] = []
+    for page in pages:
+        for line in page.lines:
+            zone = (
+                "top" if line.bottom < 0.1 * page.height else "bottom" if line.top > 0.9 * page.height else ""
+            )
+            if not zone:
+                continue
+            if re.fullmatch(r"[\divxlc]{1,5}|page \d+( of \d+)?|-? ?\d+ ?-?", line.text.lower()):
+                line.drop = True
+                continue
+            key = (zone, re.sub(r"\d+", "#", line.text.lower()))
+            seen[key] += 1
+            keyed.append((line, key))
+    if len(pages) < 3:
+        return
+    for line, key in keyed:
+        if seen[key] >= max(2, len(pages) // 3):
+            line.drop = True
+
+
+def order_page(page: Page, body_size: float) -> None:
+    """Detect one or two columns and sort the page's lines into reading order."""
+    lines = [line for line in page.lines if not line.drop]
+    body = [line for line in lines if abs(line.size - body_size) <= 1.5]
+    if not body:
+        page.lines.sort(key=lambda line: (round(line.top), line.x0))
+        return
+    left = min(line.x0 for line in body)
+    right = max(line.x1 for line in body)
+    mid = (left + right) / 2
+    slack = 0.015 * page.width
+    n_left = n_right = 0
+    for line in body:
+        if line.x1 <= mid + slack:
+            n_left += 1
+        elif line.x0 >= mid - slack:
+            n_right += 1
+    page.two_column = n_left >= 4 and n_right >= 4 and n_left + n_right >= 0.5 * len(body)
+    for line in page.lines:
+        if not page.two_column:
+            line.column = 0
+        elif line.x1 <= mid + slack:
+            line.column = 1
+        elif line.x0 >= mid - slack:
+            line.column = 2
+        else:
+            line.column = 0
+    by_top = sorted(page.lines, key=lambda line: (round(line.top, 1), line.x0))
+    if not page.two_column:
+        page.lines = by_top
+    else:
+        # Full-width lines (title block, wide floats) cut the page into bands; each band is read
+        # left column first, then right column.
+        ordered: list[Line] = []
+        cols: dict[int, list[Line]] = {1: [], 2: []}
+        for line in by_top:
+            if line.column == 0:
+                ordered += cols[1] + cols[2]
+                cols = {1: [], 2: []}
+                ordered.append(line)
+            else:
+                cols[line.column].append(line)
+        page.lines = ordered + cols[1] + cols[2]
+    for col in (0, 1, 2):
+        col_body = [line for line in body if line.column == col]
+        if col_body:
+            page.col_left[col] = _mode([line.x0 for line in col_body], 1.0)
+            page.col_right[col] = max(line.x1 for line in col_body)

@@ -1,0 +1,384 @@
+"""Lines in reading order -> headings, paragraphs, captions and reference entries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Literal
+
+from tasks.models import Caption, Reference, Section
+from tasks.parse.layout import SOFT_HYPHEN, Line, Page
+from tasks.parse.text import Vocabulary, join_lines
+
+_NUMBERED_RE = re.compile(r"^(?P<num>(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.{0,100})$")
+_KNOWN_HEADINGS = {
+    "abstract",
+    "introduction",
+    "background",
+    "related work",
+    "related works",
+    "method",
+    "methods",
+    "methodology",
+    "experiments",
+    "results",
+    "discussion",
+    "conclusion",
+    "conclusions",
+    "limitations",
+    "ethics statement",
+    "ethical considerations",
+    "broader impact",
+    "broader impacts",
+    "acknowledgments",
+    "acknowledgements",
+    "acknowledgment",
+    "acknowledgement",
+    "references",
+    "bibliography",
+    "literature cited",
+    "appendix",
+    "appendices",
+    "supplementary material",
+}
+_REFERENCES = {"references", "bibliography", "literature cited", "works cited"}
+_CAPTION_RE = re.compile(
+    r"^(?P<kind>figure|fig\.|table|tab\.)\s*(?P<num>[A-Z]?\d+(?:\.\d+)?|[IVX]+)\s*(?P<sep>[:.|—–-])\s*",
+    re.I,
+)
+ABSTRACT_RUNIN_RE = re.compile(r"^abstract\s*[.:—–-]\s*", re.I)
+_KEYWORDS_RE = re.compile(r"^(keywords|key words|index terms|ccs concepts)\b", re.I)
+# A year not part of a number, an arXiv id or a page range ("pages 1877–1901").
+_YEAR_RE = re.compile(r"(?<![\d./\-–])(1[89]\d\d|20[0-4]\d)[a-z]?(?![\d/\-–])")
+_ACL_TITLE_RE = re.compile(r"^.+?\.\s+(?:1[89]|20)\d\d[a-z]?\.\s+(?P<title>[^.?!]{8,}[.?!])")
+_C1_RE = re.compile(r"[\x80-\x9f]")
+_SENTENCE_END = ".!?:"
+_ABBREVIATION_END_RE = re.compile(r"\b(al|e\.g|i\.e|cf|vs|etc|Fig|Figs|Eq|Eqs|Sec|Tab|resp|approx)\.$")
+
+
+@dataclass(slots=True)
+class Block:
+    kind: Literal["heading", "paragraph", "caption"]
+    lines: list[Line] = field(default_factory=list)
+    number: str | None = None  # headings only
+    heading: str = ""
+
+
+@dataclass(slots=True)
+class Layout:
+    """Document-wide measures the block rules compare against."""
+
+    body_size: float
+    leading: float
+    pages: dict[int, Page]
+
+    def indented(self, line: Line) -> bool:
+        left = self.pages[line.page].col_left.get(line.column, line.x0)
+        return line.x0 - left > 0.6 * line.size
+
+    def short(self, line: Line) -> bool:
+        right = self.pages[line.page].col_right.get(line.column, line.x1)
+        return right - line.x1 > 2.5 * line.size
+
+
+def measure(pages: list[Page], body_size: float) -> Layout:
+    """Body size and the usual baseline distance of body lines."""
+    gaps: list[float] = []
+    for page in pages:
+        prev: Line | None = None
+        for line in page.lines:
+            if abs(line.size - body_size) <= 1.0 and prev is not None and prev.column == line.column:
+                gap = line.base - prev.base
+                if 0.9 * body_size < gap < 2.0 * body_size:
+                    gaps.append(gap)
+            prev = line
+    return Layout(body_size, median(gaps) if gaps else 1.2 * body_size, {p.number: p for p in pages})
+
+
+def heading_parts(line: Line, layout: Layout) -> tuple[str | None, str] | None:
+    """(number, heading) if the line is a section heading, else None."""
+    text = line.text.strip()
+    if len(text) > 110 or len(text) < 3 or not text[0].isalnum():
+        return None
+    # Small caps put most letters in a smaller size: judge a heading by its largest run.
+    size = line.max_size
+    emphasised = line.bold or size >= 1.12 * layout.body_size
+    if size < 0.9 * layout.body_size:
+        return None
+    m = _NUMBERED_RE.match(text)
+    # Deep subsections are often set in small caps at body size: "4.2.1 CASE CONTROL MATCHING".
+    if m and not emphasised and "." in m.group("num") and m.group("title").isupper():
+        emphasised = len(m.group("title")) > 3
+    if m and emphasised:
+        title = m.group("title").strip()
+        num = m.group("num")
+        words = title.split()
+        if (
+            title[:1].isupper()
+            and len(words) <= 14
+            and not title.endswith((",", ";"))
+            and sum(ch.isalpha() for ch in title) >= 0.6 * len(title.replace(" ", ""))
+            and not (num.isalpha() and len(words) > 10)
+        ):
+            return num, title.rstrip(".")
+    bare = text.rstrip(".: ").lower()
+    if bare in _KNOWN_HEADINGS and (emphasised or text.isupper()):
+        return None, text.rstrip(".: ")
+    if line.bold and line.size >= 1.12 * layout.body_size and len(text.split()) <= 10 and text[0].isupper():
+        return None, text.rstrip(".: ")
+    return None
+
+
+def is_named_heading(line: Line, layout: Layout) -> bool:
+    """A numbered heading or a standard one ("Abstract", "Introduction"): not just big bold text."""
+    parts = heading_parts(line, layout)
+    return parts is not None and (parts[0] is not None or parts[1].lower() in _KNOWN_HEADINGS)
+
+
+def _continues(prev: Line, line: Line, layout: Layout) -> bool:
+    """Whether line continues the paragraph whose last line is prev."""
+    if abs(prev.size - line.size) > 1.2:
+        return False
+    end = prev.text.rstrip()
+    ends_sentence = end[-1:] in _SENTENCE_END and not _ABBREVIATION_END_RE.search(end)
+    if prev.page != line.page or prev.column != line.column:
+        # Across a column or page break only indentation or a short last line says "new paragraph".
+        return not layout.indented(line) and not (ends_sentence and layout.short(prev))
+    step = line.base - prev.base
+    if step <= 0.3 * line.size or step > 1.45 * layout.leading:
+        return False
+    if layout.indented(line) and line.x0 - prev.x0 > 0.6 * line.size:
+        return False
+    return not (ends_sentence and layout.short(prev))
+
+
+def build_blocks(lines: list[Line], layout: Layout) -> tuple[list[Block], list[Line]]:
+    """Headings, paragraphs and captions in reading order, plus the small print (footnotes, notes)."""
+    blocks: list[Block] = []
+    small: list[Line] = []
+    para: Block | None = None
+    caption: Block | None = None
+    for line in lines:
+        if line.drop:
+            continue
+        if _is_caption_start(line, layout):
+            caption = Block("caption", [line])
+            blocks.append(caption)
+            continue
+        if caption is not None:
+            last, first = caption.lines[-1], caption.lines[0]
+            beside = line.x0 > max(c.x1 for c in caption.lines) or line.x1 < first.x0
+            if (
+                not beside
+                and line.page == last.page
+                and line.column == last.column
+                and abs(line.size - last.size) < 0.6
+                and 0 < line.base - last.base <= 1.5 * layout.leading
+            ):
+                caption.lines.append(line)
+                continue
+            # Text beside a caption (a wrapped figure) leaves the caption open for its next line.
+            if not beside:
+                caption = None
+        if line.max_size < 0.85 * layout.body_size:
+            small.append(line)
+            continue
+        parts = heading_parts(line, layout)
+        if parts is not None:
+            blocks.append(Block("heading", [line], number=parts[0], heading=parts[1]))
+            para = None
+            continue
+        if blocks and blocks[-1].kind == "heading" and _heading_continues(blocks[-1], line, layout):
+            blocks[-1].lines.append(line)
+            blocks[-1].heading += " " + line.text.strip().rstrip(".: ")
+            continue
+        if para is not None and _continues(para.lines[-1], line, layout):
+            para.lines.append(line)
+            continue
+        para = Block("paragraph", [line])
+        blocks.append(para)
+    return blocks, small
+
+
+def _is_caption_start(line: Line, layout: Layout) -> bool:
+    """A "Figure 3:" / "Table 2." line with words after the label (not a row of a results table)."""
+    m = _CAPTION_RE.match(line.text)
+    if m is None or line.size < 0.7 * layout.body_size:
+        return False
+    rest = line.text[m.end() :].replace(" ", "")
+    return not rest or sum(ch.isalpha() for ch in rest) >= 0.5 * len(rest)
+
+
+def _heading_continues(heading: Block, line: Line, layout: Layout) -> bool:
+    """A heading too long for one line wraps onto a second line in the same style."""
+    last = heading.lines[-1]
+    return (
+        len(heading.lines) < 3
+        and line.bold == last.bold
+        and line.bold
+        and abs(line.size - last.size) < 0.5
+        and line.page == last.page
+        and line.column == last.column
+        and 0 < line.base - last.base <= 1.5 * layout.leading
+        and len(line.text) < 80
+        and not heading.heading.endswith(".")
+    )
+
+
+def block_text(block: Block, vocab: Vocabulary) -> str:
+    return _C1_RE.sub("", join_lines([line.text for line in block.lines], vocab))
+
+
+def split_abstract(blocks: list[Block], layout: Layout, vocab: Vocabulary) -> tuple[str, int, str | None]:
+    """(abstract, index of the first block after it, notice) from the blocks after the author list."""
+    for i, block in enumerate(blocks[:8]):
+        text = block_text(block, vocab)
+        heading = block.kind == "heading" and block.heading.lower() == "abstract"
+        runin = block.kind == "paragraph" and ABSTRACT_RUNIN_RE.match(text)
+        if not (heading or runin):
+            continue
+        parts = [] if heading else [ABSTRACT_RUNIN_RE.sub("", text)]
+        j = i + 1
+        while j < len(blocks) and blocks[j].kind != "heading":
+            if blocks[j].kind == "paragraph":
+                more = block_text(blocks[j], vocab)
+                if _KEYWORDS_RE.match(more):
+                    j += 1
+                    break
+                parts.append(more)
+            j += 1
+        return "\n\n".join(parts), j, None
+    # No "Abstract" label: take the prose before the first heading.
+    parts = []
+    j = 0
+    while j < len(blocks) and blocks[j].kind != "heading":
+        if blocks[j].kind == "paragraph":
+            text = block_text(blocks[j], vocab)
+            if len(text) > 200 and not _KEYWORDS_RE.match(text):
+                parts.append(text)
+        j += 1
+    if parts:
+        return "\n\n".join(parts), j, "no 'Abstract' heading: took the text before the first section"
+    return "", 0, "no abstract found"
+
+
+def sections_and_references(
+    blocks: list[Block], layout: Layout, vocab: Vocabulary
+) -> tuple[list[Section], list[Caption], list[Line]]:
+    """Sections with their paragraphs, captions, and the lines of the reference list."""
+    sections: list[Section] = []
+    captions: list[Caption] = []
+    ref_lines: list[Line] = []
+    in_refs = False
+    current: Section | None = None
+    for block in blocks:
+        if block.kind == "caption":
+            captions.append(_caption(block, vocab))
+            continue
+        if block.kind == "heading":
+            number, heading = block.number, block.heading
+            if heading.lower() in _REFERENCES:
+                in_refs = True
+                current = None
+                continue
+            if in_refs and not (number and number[0].isalpha()) and "appendi" not in heading.lower():
+                # Inside the reference list only an appendix heading ends it.
+                ref_lines.extend(block.lines)
+                continue
+            in_refs = False
+            current = Section(heading=_C1_RE.sub("", heading), number=number)
+            sections.append(current)
+            continue
+        if in_refs:
+            ref_lines.extend(block.lines)
+            continue
+        if current is None:
+            current = Section(heading="Untitled section")
+            sections.append(current)
+        text = block_text(block, vocab)
+        if _is_prose(text):
+            current.paragraphs.append(text)
+    return sections, captions, ref_lines
+
+
+def _is_prose(text: str) -> bool:
+    """False for the debris of displayed equations and table cells ("m=1 for", "0.3 0.5")."""
+    compact = text.replace(" ", "")
+    if not compact or sum(ch.isalpha() for ch in compact) < 0.5 * len(compact):
+        return False
+    return len(text) >= 25 or text.endswith((".", "?", "!", ":"))
+
+
+def _caption(block: Block, vocab: Vocabulary) -> Caption:
+    text = block_text(block, vocab)
+    m = _CAPTION_RE.match(text)
+    if m is None:  # the first line matched; joining lines cannot undo that, but stay total
+        return Caption(kind="figure", text=text, page=block.lines[0].page)
+    word = "Table" if m.group("kind").lower().startswith("tab") else "Figure"
+    return Caption(
+        kind="table" if word == "Table" else "figure",
+        label=f"{word} {m.group('num')}",
+        text=text[m.end() :].strip(),
+        page=block.lines[0].page,
+    )
+
+
+def split_references(lines: list[Line], vocab: Vocabulary) -> list[Reference]:
+    """Reference entries: by hanging indent, by [n]/n. labels, or by line spacing."""
+    if not lines:
+        return []
+    groups: dict[tuple[int, int], list[Line]] = {}
+    for line in lines:
+        groups.setdefault((line.page, line.column), []).append(line)
+    entries: list[list[Line]] = []
+    for group in groups.values():
+        left = min(line.x0 for line in group)
+        size = median(line.size for line in group)
+        indented = sum(1 for line in group if line.x0 - left > 0.8 * size)
+        labelled = sum(1 for line in group if re.match(r"^\[\d+\]|^\d{1,3}\.\s", line.text))
+        for i, line in enumerate(group):
+            if labelled >= max(2, 0.2 * len(group)):
+                starts = bool(re.match(r"^\[\d+\]|^\d{1,3}\.\s", line.text))
+            elif indented >= 0.15 * len(group):
+                starts = line.x0 - left <= 0.8 * size
+            elif i == 0:
+                # An entry cut by a column break continues at the top of the next column.
+                starts = not entries or not _looks_continued(entries[-1][-1], line)
+            else:
+                prev = group[i - 1]
+                starts = line.base - prev.base > 1.3 * size or prev.text.endswith(".")
+            if starts or not entries:
+                entries.append([line])
+            else:
+                entries[-1].append(line)
+    refs: list[Reference] = []
+    for entry in entries:
+        raw = _C1_RE.sub("", join_lines([line.text for line in entry], vocab))
+        if len(raw) < 15:
+            continue
+        title = _ACL_TITLE_RE.match(raw)
+        refs.append(
+            Reference(
+                raw=raw,
+                year=_year(raw),
+                title=title.group("title").rstrip(".") if title else None,
+            )
+        )
+    return refs
+
+
+def _year(raw: str) -> int | None:
+    """The publication year: "Name. 2019." or "(2019)" first, else the last year-like number."""
+    matches = list(_YEAR_RE.finditer(raw))
+    for m in matches:
+        before, after = raw[max(0, m.start() - 2) : m.start()], raw[m.end() : m.end() + 1]
+        if before in (". ", "(", " (", ", ") and after in (".", ")", ",", ":"):
+            return int(m.group(1))
+    return int(matches[-1].group(1)) if matches else None
+
+
+def _looks_continued(prev: Line, line: Line) -> bool:
+    """The first line of a column continues the last entry of the previous column."""
+    end = prev.text.rstrip()
+    return end.endswith((SOFT_HYPHEN, "-", ",", "and", "/")) or line.text[:1].islower()

@@ -1,0 +1,61 @@
+"""Tiny hand-built PDFs for parser tests: exact bytes, no fixture files."""
+
+from __future__ import annotations
+
+
+def build_pdf(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
+    """A minimal PDF from numbered object bodies (object 1 must be the catalog), with a valid xref."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1) + trailer_extra + b">>\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def text_pdf(lines: list[str], pages: int = 1) -> bytes:
+    """A PDF with the given lines of Helvetica text on each page."""
+    content = b"BT /F1 11 Tf 72 720 Td 14 TL " + b" ".join(b"(%s) '" % s.encode() for s in lines) + b" ET"
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    font = 4 + pages
+    objects += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font
+    ] * pages
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return build_pdf(objects)
+
+
+def positioned_pdf(runs: list[tuple[float, float, float, str, bool]], pages: int = 1) -> bytes:
+    """A PDF with text runs (x, y, size, text, bold) at fixed positions, repeated on each page."""
+    ops = []
+    for x, y, size, text, bold in runs:
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode()
+        ops.append(
+            b"BT /%s %.1f Tf %.1f %.1f Td (%s) Tj ET" % (b"F2" if bold else b"F1", size, x, y, escaped)
+        )
+    content = b"\n".join(ops)
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    fonts = 4 + pages
+    objects += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> >>" % (fonts, fonts + 1)
+    ] * pages
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold >>")
+    return build_pdf(objects)
