@@ -451,3 +451,19 @@ class PublishManifest(Model):
     generated_at: datetime
     objects: dict[str, StoredObject]
     papers: dict[str, PaperStatus]
+
+
+class BackfillOutcome(Model):
+    conference: str
+    outcome: str  # "published", "skipped: already published" or "failed: <error>"
+    papers: int = 0
+    done: int = 0
+    unavailable: int = 0
+    failed: int = 0
+
+
+class BackfillReport(Model):
+    """`backfills/<started>.json`: what one backfill run did per conference."""
+
+    started_at: datetime
+    outcomes: list[BackfillOutcome]

@@ -51,7 +51,8 @@ def load_manifest(path: Path) -> Conference:
 def _describe(exc: ValidationError, data: dict) -> str:
     """Turn pydantic's errors into lines that name the entry (by index and title)."""
     lines = []
-    entries = data.get("entries") if isinstance(data.get("entries"), list) else []
+    raw_entries = data.get("entries")
+    entries: list[object] = raw_entries if isinstance(raw_entries, list) else []
     for err in exc.errors():
         loc = err["loc"]
         where = ".".join(str(p) for p in loc)
@@ -61,7 +62,8 @@ def _describe(exc: ValidationError, data: dict) -> str:
             where = f"entry {loc[1] + 1} ({title!r})" + (
                 f" field {'.'.join(str(p) for p in loc[2:])}" if len(loc) > 2 else ""
             )
-        lines.append(f"{where}: {err['msg']}")
+        message = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
     return "; ".join(lines)
 
 

@@ -10,16 +10,25 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from tasks.models import StoredObject, sha256_bytes, validate_safe_id
 
+ChecksumMode = Literal["when_supported", "when_required"]
+
 PAPER_ARTIFACTS = frozenset(
-    {"paper.pdf", "tei.xml", "parsed.json", "summary.json", "review.md", "comic.png", "comic.webp", "comic.json"}
+    {
+        "paper.pdf",
+        "tei.xml",
+        "parsed.json",
+        "summary.json",
+        "review.md",
+        "comic.png",
+        "comic.webp",
+        "comic.json",
+    }
 )
-CONFERENCE_ARTIFACTS = frozenset(
-    {"digest.md", "digest.html", "digest.json", "manifest.json", "run.json"}
-)
+CONFERENCE_ARTIFACTS = frozenset({"digest.md", "digest.html", "digest.json", "manifest.json", "run.json"})
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".xml": "application/xml",
@@ -48,7 +57,9 @@ def conference_key(conference: str, name: str) -> str:
     """`<conference>/<name>` for conference-level artifacts (digest.*, manifest.json)."""
     validate_safe_id(conference, "conference slug")
     if name not in CONFERENCE_ARTIFACTS:
-        raise ValueError(f"unknown conference artifact {name!r}; expected one of {sorted(CONFERENCE_ARTIFACTS)}")
+        raise ValueError(
+            f"unknown conference artifact {name!r}; expected one of {sorted(CONFERENCE_ARTIFACTS)}"
+        )
     return f"{conference}/{name}"
 
 
@@ -163,7 +174,7 @@ class S3Store:
         region: str | None = None,
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
-        checksum_mode: str = "when_supported",
+        checksum_mode: ChecksumMode = "when_supported",
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -194,11 +205,11 @@ class S3Store:
         _check_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def _head(self, key: str) -> dict | None:
+    def _head(self, key: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
 
         try:
-            return self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+            return dict(self.client.head_object(Bucket=self.bucket, Key=self._full(key)))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code in {"404", "NoSuchKey", "NotFound"}:
@@ -277,7 +288,7 @@ def open_store(
     region: str | None = None,
     access_key_id: str | None = None,
     secret_access_key: str | None = None,
-    checksum_mode: str = "when_supported",
+    checksum_mode: ChecksumMode = "when_supported",
 ) -> ArtifactStore:
     """The store a URI names: `s3://bucket/prefix` or a local directory path."""
     if uri.startswith("s3://"):

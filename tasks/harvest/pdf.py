@@ -1,0 +1,183 @@
+"""PDF acquisition: a local papers folder first, then polite, validated downloads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
+from tasks.models import AwardEntry
+from tasks.parse.errors import ParseError
+from tasks.parse.validate import check_pdf_bytes
+
+log = logging.getLogger(__name__)
+
+PDF_CONTENT_TYPES = (
+    "application/pdf",
+    "application/x-pdf",
+    "application/octet-stream",
+    "binary/octet-stream",
+)
+
+
+@dataclass(frozen=True)
+class PdfSource:
+    data: bytes
+    source: str  # local path or URL
+
+
+class HostRateLimiter:
+    """At most one request per `interval` seconds per host, shared by every thread of the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+
+    def wait(self, host: str, interval: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, 0.0))
+            self._next_slot[host] = slot + interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+RATE_LIMITER = HostRateLimiter()
+
+
+def local_candidates(entry: AwardEntry) -> list[str]:
+    """File names a papers folder may use for this entry, most specific first."""
+    names: list[str] = []
+    if entry.ids.arxiv:
+        names.append(f"{entry.ids.arxiv.replace('/', '_')}.pdf")
+    if entry.ids.openreview:
+        names.append(f"{entry.ids.openreview}.pdf")
+    names.append(f"{entry.paper_id}.pdf")
+    return list(dict.fromkeys(names))
+
+
+def find_local_pdf(entry: AwardEntry, papers_dir: Path) -> Path | None:
+    """The PDF for entry in papers_dir, matching `<arxiv id>.pdf` with or without a version suffix."""
+    for name in local_candidates(entry):
+        path = papers_dir / name
+        if path.is_file():
+            return path
+    if entry.ids.arxiv:
+        base = entry.paper_id
+        versions = sorted(papers_dir.glob(f"{base}v*.pdf"))
+        if versions:
+            return versions[-1]
+    return None
+
+
+def download_pdf(
+    url: str,
+    *,
+    timeout_s: float,
+    max_bytes: int,
+    user_agent: str,
+    min_interval_s: float = 0.0,
+) -> bytes:
+    """GET a PDF with a size cap while streaming; content type and `%PDF-` magic are checked.
+
+    Raises TransientDownloadError for what is worth retrying (timeouts, 429, 5xx), PdfUnavailable
+    for what is not (4xx, no network, HTML instead of a PDF).
+    """
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise PdfUnavailable(f"{url}: only http(s) URLs are downloaded")
+    if min_interval_s > 0:
+        RATE_LIMITER.wait(parsed.hostname, min_interval_s)
+    headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
+    try:
+        with (
+            httpx.Client(timeout=timeout_s, follow_redirects=True, headers=headers) as client,
+            client.stream("GET", url) as response,
+        ):
+            status = response.status_code
+            if status == 429 or status >= 500:
+                raise TransientDownloadError(f"{url}: HTTP {status}")
+            if status >= 400:
+                raise PdfUnavailable(f"{url}: HTTP {status}")
+            ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype and ctype not in PDF_CONTENT_TYPES:
+                raise PdfUnavailable(
+                    f"{url}: served {ctype!r}, not a PDF (an HTML page instead of the paper?)"
+                )
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise PdfUnavailable(f"{url}: {declared} bytes is over the {max_bytes}-byte cap")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PdfUnavailable(f"{url}: more than {max_bytes} bytes, over the cap")
+                chunks.append(chunk)
+    except httpx.TimeoutException as exc:
+        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
+    except httpx.ConnectError as exc:
+        # No route / no DNS: this machine is offline; retrying will not help within one run.
+        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
+    except httpx.HTTPError as exc:
+        raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    data = b"".join(chunks)
+    try:
+        check_pdf_bytes(data, url, max_bytes=max_bytes)
+    except ParseError as exc:
+        raise PdfUnavailable(str(exc)) from exc
+    return data
+
+
+def acquire_pdf_bytes(
+    entry: AwardEntry,
+    *,
+    papers_dir: Path | None,
+    download: bool,
+    timeout_s: float,
+    max_bytes: int,
+    user_agent: str,
+    arxiv_interval_s: float,
+) -> PdfSource:
+    """The PDF of an entry: from papers_dir, else downloaded; PdfUnavailable lists every reason."""
+    reasons: list[str] = []
+    if papers_dir is not None:
+        path = find_local_pdf(entry, papers_dir)
+        if path is not None:
+            data = path.read_bytes()
+            # A bad local file is the user's input error: say which file, do not fall back silently.
+            check_pdf_bytes(data, str(path), max_bytes=max_bytes)
+            return PdfSource(data=data, source=str(path))
+        reasons.append(f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})")
+    urls = entry.pdf_urls()
+    if not download:
+        reasons.append("downloads are off (PAPERPANELS_HARVEST__DOWNLOAD=false)")
+    elif not urls:
+        reasons.append("no arXiv/OpenReview id or PDF link to download from")
+    else:
+        transient: TransientDownloadError | None = None
+        for url in urls:
+            interval = arxiv_interval_s if "arxiv.org" in url else 0.0
+            try:
+                data = download_pdf(
+                    url,
+                    timeout_s=timeout_s,
+                    max_bytes=max_bytes,
+                    user_agent=user_agent,
+                    min_interval_s=interval,
+                )
+                return PdfSource(data=data, source=url)
+            except TransientDownloadError as exc:
+                transient = exc
+                reasons.append(str(exc))
+            except PdfUnavailable as exc:
+                reasons.append(str(exc))
+        if transient is not None:
+            raise TransientDownloadError("; ".join(reasons))
+    raise PdfUnavailable(f"no PDF for {entry.paper_id!r}: " + "; ".join(reasons))

@@ -1,0 +1,261 @@
+"""Prefect tasks: one thin, typed wrapper per stage over the plain functions of tasks/*.
+
+Retries and content-keyed caching are declared on each decorator. Task inputs and outputs are
+ids, small pydantic models and store keys; clients (the artifact store, models) are built inside.
+Cache keys combine the input content hash, the stage's version, the settings that change the
+output, and the store URI, so a re-run of a finished conference recomputes nothing and changing,
+say, the comic renderer recomputes only comics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.context import TaskRunContext
+
+from config.settings import get_settings
+from tasks.harvest.errors import TransientDownloadError
+from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf
+from tasks.models import (
+    AwardEntry,
+    ComicMeta,
+    PaperSummary,
+    ParsedPaper,
+    PdfRef,
+    StoredObject,
+    sha256_bytes,
+)
+from tasks.publish.store import paper_key, store_from_settings
+
+ACQUIRE_VERSION = "1"
+
+
+def _key(stage: str, *parts: object) -> str:
+    blob = json.dumps([stage, store_from_settings().uri, *parts], sort_keys=True, default=str)
+    return f"paperpanels-{stage}-{hashlib.sha256(blob.encode()).hexdigest()}"
+
+
+def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry network hiccups only; a missing PDF or a bad file will not fix itself."""
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, TransientDownloadError | TimeoutError | ConnectionError)
+
+
+# --------------------------------------------------------------------------- acquire
+
+
+def _acquire_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
+    entry: AwardEntry = params["entry"]
+    settings = get_settings()
+    local = None
+    if settings.harvest.papers_dir is not None:
+        path = find_local_pdf(entry, settings.harvest.papers_dir)
+        local = sha256_bytes(path.read_bytes()) if path else None
+    return _key("acquire", ACQUIRE_VERSION, params["conference"], entry.paper_id, entry.pdf_urls(), local)
+
+
+@task(
+    name="acquire-pdf",
+    retries=3,
+    retry_delay_seconds=[3, 10, 30],
+    retry_jitter_factor=0.5,
+    retry_condition_fn=_retry_transient,
+    cache_key_fn=_acquire_cache_key,
+    persist_result=True,
+    task_run_name="acquire {entry.paper_id}",
+)
+def acquire_pdf(conference: str, entry: AwardEntry) -> PdfRef:
+    """Get the paper's PDF (local folder or download), validate it and store it as paper.pdf."""
+    settings = get_settings()
+    h = settings.harvest
+    src = acquire_pdf_bytes(
+        entry,
+        papers_dir=h.papers_dir,
+        download=h.download,
+        timeout_s=h.timeout_s,
+        max_bytes=int(settings.parse.max_pdf_mb * 1024 * 1024),
+        user_agent=h.user_agent,
+        arxiv_interval_s=h.arxiv_interval_s,
+    )
+    obj = store_from_settings().put(paper_key(conference, entry.paper_id, "paper.pdf"), src.data)
+    return PdfRef(key=obj.key, sha256=obj.sha256, size=obj.size, source=src.source)
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def _parser_identity() -> tuple[str, str]:
+    from tasks.parse.local import PARSER_NAME, PARSER_VERSION
+
+    return PARSER_NAME, PARSER_VERSION
+
+
+def _parse_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
+    pdf: PdfRef = params["pdf"]
+    return _key(
+        "parse",
+        _parser_identity(),
+        get_settings().parse.max_pages,
+        params["conference"],
+        params["paper_id"],
+        pdf.sha256,
+    )
+
+
+@task(
+    name="parse-pdf",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=_retry_transient,
+    cache_key_fn=_parse_cache_key,
+    persist_result=True,
+    task_run_name="parse {paper_id}",
+)
+def parse_paper(conference: str, paper_id: str, pdf: PdfRef) -> StoredObject:
+    """Parse the stored PDF into a ParsedPaper and store it as parsed.json."""
+    from tasks.parse.local import parse_pdf_bytes
+
+    settings = get_settings()
+    store = store_from_settings()
+    data = store.get(pdf.key)
+    if settings.grobid.url:
+        get_run_logger().warning(
+            "GROBID is configured (%s) but this build parses locally; GROBID support is pending",
+            settings.grobid.url,
+        )
+    parsed = parse_pdf_bytes(data, pdf.source, max_pages=settings.parse.max_pages)
+    return store.put(
+        paper_key(conference, paper_id, "parsed.json"), parsed.model_dump_json(indent=2).encode()
+    )
+
+
+# --------------------------------------------------------------------------- summarize
+
+
+def _summarizer_identity() -> tuple[str, ...]:
+    from tasks.summarize.extractive import EXTRACTIVE_VERSION
+
+    model = get_settings().llm.model
+    return ("llm", model) if model else ("extractive", EXTRACTIVE_VERSION)
+
+
+def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
+    entry: AwardEntry = params["entry"]
+    parsed: StoredObject = params["parsed"]
+    return _key(
+        "summarize",
+        _summarizer_identity(),
+        params["conference"],
+        entry.model_dump(mode="json"),
+        parsed.sha256,
+    )
+
+
+@task(
+    name="summarize-paper",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_jitter_factor=0.5,
+    retry_condition_fn=_retry_transient,
+    cache_key_fn=_summarize_cache_key,
+    persist_result=True,
+    task_run_name="summarize {entry.paper_id}",
+)
+def summarize_paper(conference: str, entry: AwardEntry, parsed: StoredObject) -> dict[str, StoredObject]:
+    """Write summary.json and review.md for one parsed paper."""
+    from tasks.summarize.errors import SummarizeError
+    from tasks.summarize.extractive import summarize_extractive
+    from tasks.summarize.review import review_markdown
+
+    settings = get_settings()
+    store = store_from_settings()
+    paper = ParsedPaper.model_validate_json(store.get(parsed.key))
+    if settings.llm.model:
+        # A configured model that cannot be used is an error, never a silent extractive fallback.
+        raise SummarizeError(
+            entry.paper_id,
+            f"LLM summaries ({settings.llm.model}) are not available in this build; "
+            "unset PAPERPANELS_LLM__MODEL to use the extractive summarizer",
+        )
+    get_run_logger().warning(
+        "%s: no LLM configured: EXTRACTIVE summary (sentences quoted from the paper)", entry.paper_id
+    )
+    summary = summarize_extractive(paper)
+    review = review_markdown(paper, summary, entry=entry)
+    pid = entry.paper_id
+    return {
+        "summary.json": store.put(
+            paper_key(conference, pid, "summary.json"), summary.model_dump_json(indent=2).encode()
+        ),
+        "review.md": store.put(paper_key(conference, pid, "review.md"), review.encode()),
+    }
+
+
+# --------------------------------------------------------------------------- comic
+
+
+def _comic_identity() -> tuple[object, ...]:
+    import PIL
+
+    from tasks.comic.fonts import font_in_use
+    from tasks.comic.render import SKETCH_VERSION
+
+    c = get_settings().comic
+    # Pixels depend on Pillow's and the font's versions too, not only on our code.
+    return (c.renderer, c.model, c.width, c.seed, SKETCH_VERSION, PIL.__version__, font_in_use())
+
+
+def _comic_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
+    entry: AwardEntry = params["entry"]
+    summary: dict[str, StoredObject] = params["summary"]
+    return _key(
+        "comic",
+        _comic_identity(),
+        params["conference"],
+        entry.paper_id,
+        entry.title,
+        summary["summary.json"].sha256,
+    )
+
+
+@task(
+    name="draw-comic",
+    retries=1,
+    retry_delay_seconds=10,
+    retry_condition_fn=_retry_transient,
+    cache_key_fn=_comic_cache_key,
+    persist_result=True,
+    task_run_name="comic {entry.paper_id}",
+)
+def draw_comic(
+    conference: str, entry: AwardEntry, summary: dict[str, StoredObject]
+) -> dict[str, StoredObject]:
+    """Draw the paper's comic page and store comic.png, comic.webp and comic.json."""
+    from tasks.comic.render import draw_comic as render_comic
+
+    settings = get_settings()
+    store = store_from_settings()
+    paper_summary = PaperSummary.model_validate_json(store.get(summary["summary.json"].key))
+    out = render_comic(
+        paper_summary,
+        paper_title=entry.title,
+        paper_id=entry.paper_id,
+        renderer=settings.comic.renderer,
+        model=settings.comic.model,
+        width=settings.comic.width,
+        base_seed=settings.comic.seed,
+    )
+    meta: ComicMeta = out.meta
+    if meta.fallback:
+        get_run_logger().warning("%s: %s", entry.paper_id, "; ".join(meta.notices) or "sketch comic")
+    pid = entry.paper_id
+    return {
+        "comic.png": store.put(paper_key(conference, pid, "comic.png"), out.png),
+        "comic.webp": store.put(paper_key(conference, pid, "comic.webp"), out.webp),
+        "comic.json": store.put(
+            paper_key(conference, pid, "comic.json"), meta.model_dump_json(indent=2).encode()
+        ),
+    }

@@ -1,0 +1,31 @@
+"""The `fixtures-2020` test conference: its manifest and a papers folder of the real fixture PDFs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tasks.harvest.manifest import load_conference
+
+CONFERENCES = Path(__file__).resolve().parent / "data" / "conferences"
+SLUG = "fixtures-2020"
+PDF_BY_TITLE_START = {
+    "SPECTER": "specter_2020.acl-main.207.pdf",
+    "Construction of the Literature Graph": "literature_graph_N18-3011.pdf",
+    "PaperMage": "papermage_emnlp2023_demo.pdf",
+    "An Improved Multi-Output": "futoma2017_mgp_rnn_1708.05894v1.pdf",
+}
+
+
+def stage_papers(fixtures_dir: Path, dest: Path, *, only: set[str] | None = None) -> dict[str, Path]:
+    """Copy the fixture PDFs into dest as `<paper id>.pdf`; returns paper id -> path."""
+    dest.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, Path] = {}
+    for entry in load_conference(SLUG, CONFERENCES).entries:
+        if only is not None and entry.paper_id not in only:
+            continue
+        source = next(f for start, f in PDF_BY_TITLE_START.items() if entry.title.startswith(start))
+        target = dest / f"{entry.paper_id}.pdf"
+        shutil.copyfile(fixtures_dir / "pdfs" / source, target)
+        staged[entry.paper_id] = target
+    return staged

@@ -1,0 +1,170 @@
+"""The `paperpanels` CLI: output, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import EXIT_BAD_INPUT, app
+
+runner = CliRunner()
+
+TRUTH = {
+    "specter": (
+        "SPECTER: Document-level Representation Learning using Citation-informed Transformers",
+        ["Arman Cohan", "Sergey Feldman", "Iz Beltagy", "Doug Downey", "Daniel S. Weld"],
+    ),
+    "literature_graph": (
+        "Construction of the Literature Graph in Semantic Scholar",
+        [
+            "Waleed Ammar",
+            "Dirk Groeneveld",
+            "Chandra Bhagavatula",
+            "Iz Beltagy",
+            "Miles Crawford",
+            "Doug Downey",
+            "Jason Dunkelberger",
+            "Ahmed Elgohary",
+            "Sergey Feldman",
+            "Vu Ha",
+            "Rodney Kinney",
+            "Sebastian Kohlmeier",
+            "Kyle Lo",
+            "Tyler Murray",
+            "Hsu-Han Ooi",
+            "Matthew Peters",
+            "Joanna Power",
+            "Sam Skjonsberg",
+            "Lucy Lu Wang",
+            "Chris Wilhelm",
+            "Zheng Yuan",
+            "Madeleine van Zuylen",
+            "Oren Etzioni",
+        ],
+    ),
+    "papermage": (
+        "PaperMage: A Unified Toolkit for Processing, Representing, and Manipulating Visually-Rich "
+        "Scientific Documents",
+        [
+            "Kyle Lo",
+            "Zejiang Shen",
+            "Benjamin Newman",
+            "Joseph Chee Chang",
+            "Russell Authur",
+            "Erin Bransom",
+            "Stefan Candra",
+            "Yoganand Chandrasekhar",
+            "Regan Huff",
+            "Bailey Kuehl",
+            "Amanpreet Singh",
+            "Chris Wilhelm",
+            "Angele Zamarron",
+            "Marti A. Hearst",
+            "Daniel S. Weld",
+            "Doug Downey",
+            "Luca Soldaini",
+        ],
+    ),
+    "futoma2017": (
+        "An Improved Multi-Output Gaussian Process RNN with Real-Time Validation for Early Sepsis Detection",
+        [
+            "Joseph Futoma",
+            "Sanjay Hariharan",
+            "Katherine Heller",
+            "Mark Sendak",
+            "Nathan Brajer",
+            "Meredith Clement",
+            "Armando Bedoya",
+            "Cara O'Brien",
+        ],
+    ),
+}
+
+
+def _norm(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", s).replace("’", "'").split())
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+def test_parse_prints_title_and_authors(name: str, fixture_pdfs: dict[str, Path]) -> None:
+    result = runner.invoke(app, ["parse", str(fixture_pdfs[name])])
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.stdout)
+    title, authors = TRUTH[name]
+    assert _norm(parsed["title"]) == _norm(title)
+    got = [_norm(a["name"]) for a in parsed["authors"]]
+    want = [_norm(a) for a in authors]
+    hits = len(set(got) & set(want))
+    precision, recall = hits / max(len(set(got)), 1), hits / len(set(want))
+    assert 2 * precision * recall / max(precision + recall, 1e-9) >= 0.95, (got, want)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "empty"),
+        (b"<!DOCTYPE html><html><body>Not found</body></html>", "HTML"),
+    ],
+)
+def test_parse_bad_files_exit_2_naming_the_file(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(content)
+    result = runner.invoke(app, ["parse", str(path)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "paper.pdf" in result.stderr and expected.lower() in result.stderr.lower()
+
+
+def test_parse_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["parse", str(tmp_path / "nope.pdf")])
+    assert result.exit_code == EXIT_BAD_INPUT and "no such file" in result.stderr
+
+
+def test_digest_unknown_conference_fails_fast() -> None:
+    result = runner.invoke(app, ["digest", "neurips-1999"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "unknown conference 'neurips-1999'" in result.stderr
+
+
+def test_digest_bad_paper_id_and_papers_dir(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["digest", "neurips-2025", "--paper", "arxiv:0000.00000"])
+    assert result.exit_code == EXIT_BAD_INPUT and "0000.00000" in result.stderr
+    result = runner.invoke(app, ["digest", "neurips-2025", "--papers-dir", str(tmp_path / "none")])
+    assert result.exit_code == EXIT_BAD_INPUT and "not a directory" in result.stderr
+
+
+def test_conferences_lists_neurips_2025() -> None:
+    result = runner.invoke(app, ["conferences"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "neurips-2025" in result.stdout and "best paper (4)" in result.stdout
+
+
+def test_config_prints_masked_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERPANELS_LLM__API_KEY", "sk-live-abcdef")
+    monkeypatch.setenv("PAPERPANELS_GROBID__URL", "http://grobid:8070")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["grobid"]["url"] == "http://grobid:8070"
+    assert data["llm"]["api_key"] == "**********"
+    assert "sk-live" not in result.stdout
+
+
+def test_console_script_is_installed(fixture_pdfs: dict[str, Path]) -> None:
+    exe = Path(sys.executable).parent / "paperpanels"
+    assert exe.exists(), "run `make install`: the paperpanels console script is missing"
+    proc = subprocess.run(
+        [str(exe), "parse", str(fixture_pdfs["futoma2017"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["title"].startswith("An Improved Multi-Output")

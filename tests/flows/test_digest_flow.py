@@ -1,0 +1,110 @@
+"""`award_digest` on the real Prefect engine: concurrency, failures per paper, caching, publishing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tasks.models import Digest, PaperStatus, PublishManifest, StageName, StageState, sha256_bytes
+from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+@pytest.fixture
+def conference_env(
+    prefect_harness: None, fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
+    from config.settings import get_settings
+
+    conferences = tmp_path / "conferences"
+    shutil.copytree(CONFERENCES, conferences)
+    papers = stage_papers(fixtures_dir, tmp_path / "papers")
+    monkeypatch.setenv("PAPERPANELS_CONFERENCES_DIR", str(conferences))
+    monkeypatch.setenv("PAPERPANELS_PAPERS_DIR", str(tmp_path / "papers"))
+    monkeypatch.setenv("PAPERPANELS_COMIC__WIDTH", "1024")
+    get_settings.cache_clear()
+    return {"conferences": conferences, **papers}
+
+
+def _files(store: Path) -> dict[str, tuple[int, str]]:
+    return {
+        p.relative_to(store).as_posix(): (p.stat().st_mtime_ns, sha256_bytes(p.read_bytes()))
+        for p in store.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_digest_end_to_end_then_fully_cached(
+    conference_env: dict[str, Path], isolated_settings: Path, fixtures_dir: Path
+) -> None:
+    from flows.digest import award_digest
+
+    store = isolated_settings
+    # One paper's PDF is truncated: it must fail alone and be reported, not sink the run.
+    futoma = conference_env["1708.05894"]
+    futoma.write_bytes(futoma.read_bytes()[:50_000])
+
+    digest = award_digest(conference=SLUG)
+    by_id = {r.paper_id: r for r in digest.results}
+    assert len(by_id) == 4
+    assert by_id["1708.05894"].status is PaperStatus.FAILED
+    assert "1708.05894.pdf" in (by_id["1708.05894"].error or "")
+    done = [r for r in digest.results if r.status is PaperStatus.DONE]
+    assert len(done) == 3
+    for r in done:
+        assert {s.state for s in r.stages.values()} == {StageState.DONE}
+        assert {"paper.pdf", "parsed.json", "summary.json", "review.md", "comic.png", "comic.json"} <= set(
+            r.artifacts
+        )
+        assert r.summary is not None and r.summary.fallback and r.summary.what_was_done
+        assert (store / r.artifacts["comic.png"]).read_bytes().startswith(b"\x89PNG")
+
+    # Published: digest files, and a manifest whose checksums match what is on disk.
+    html = (store / SLUG / "digest.html").read_text()
+    for r in digest.results:
+        assert r.entry.title.split(":")[0] in html
+    assert "data:image/webp;base64," in html
+    manifest = PublishManifest.model_validate_json((store / SLUG / "manifest.json").read_text())
+    assert manifest.papers["1708.05894"] is PaperStatus.FAILED
+    for key, obj in manifest.objects.items():
+        assert sha256_bytes((store / key).read_bytes()) == obj.sha256, key
+    assert Digest.model_validate_json((store / SLUG / "digest.json").read_text()) == digest
+    assert any("xtractive" in n for n in digest.notices)  # the fallback is announced in the digest
+
+    # Second run: every finished stage is a cache hit and nothing in the store is rewritten.
+    before = _files(store)
+    again = award_digest(conference=SLUG)
+    for r in again.results:
+        if r.paper_id == "1708.05894":
+            assert r.status is PaperStatus.FAILED  # failures are not cached: it is tried again
+            continue
+        assert {s.state for s in r.stages.values()} == {StageState.CACHED}, r.stages
+    assert _files(store) == before
+
+    # Fix the bad PDF: only that paper is recomputed.
+    stage_papers(fixtures_dir, futoma.parent, only={"1708.05894"})
+    third = award_digest(conference=SLUG)
+    states = {r.paper_id: {s.state for s in r.stages.values()} for r in third.results}
+    assert states["1708.05894"] == {StageState.DONE}
+    assert all(v == {StageState.CACHED} for k, v in states.items() if k != "1708.05894")
+    assert json.loads((store / SLUG / "manifest.json").read_text())["papers"]["1708.05894"] == "done"
+
+
+def test_missing_pdfs_are_reported_unavailable(
+    conference_env: dict[str, Path], isolated_settings: Path
+) -> None:
+    from flows.digest import award_digest
+
+    conference_env["1708.05894"].unlink()
+    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"])
+    (result,) = digest.results
+    assert result.status is PaperStatus.UNAVAILABLE
+    assert result.stages[StageName.ACQUIRE].state is StageState.UNAVAILABLE
+    assert result.stages[StageName.PARSE].state is StageState.SKIPPED
+    assert "1708.05894.pdf" in (result.error or "") and "downloads are off" in (result.error or "")
+    md = (isolated_settings / SLUG / "digest.md").read_text()
+    assert "PDF unavailable" in md
