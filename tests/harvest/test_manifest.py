@@ -14,13 +14,14 @@ from tasks.models import AwardKind
 
 def test_neurips_2025_has_the_seven_announced_papers() -> None:
     conf = load_conference("neurips-2025", CONFERENCES_DIR)
-    assert len(conf.entries) == 7
+    assert len(conf.entries) == 8
     kinds = [e.award for e in conf.entries]
     assert kinds.count(AwardKind.BEST_PAPER) == 4 and kinds.count(AwardKind.RUNNER_UP) == 3
+    assert kinds.count(AwardKind.TEST_OF_TIME) == 1
     by_id = {e.paper_id: e for e in conf.entries}
     assert by_id["2505.06708"].links.code == ["https://github.com/qiuzh20/gated_attention"]
     assert by_id["2503.14858"].ids.openreview == "s0JVsx3bx1"
-    assert by_id["EoebmBe9fG"].ids.arxiv is None
+    assert by_id["EoebmBe9fG"].id == "EoebmBe9fG"  # pinned when awards.json added its arXiv id
     assert by_id["2510.22954"].track == "Datasets & Benchmarks"
     assert by_id["2504.13837"].authors.count("Yang Yue") == 2
 

@@ -1,0 +1,66 @@
+"""`backfill`: award digests for many conference-years, with a cap on how many run at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from config.settings import get_settings
+from flows.digest import award_digest
+from tasks.harvest.catalogue import expand_specs
+from tasks.models import BackfillOutcome, BackfillReport, PaperStatus
+from tasks.publish.store import conference_key, store_from_settings
+
+
+@task(name="digest-conference", task_run_name="digest {slug}")
+def digest_conference(slug: str, force: bool) -> BackfillOutcome:
+    """Run one conference's digest (as a subflow) unless it is already published."""
+    store = store_from_settings()
+    if not force and store.exists(conference_key(slug, "manifest.json")):
+        return BackfillOutcome(conference=slug, outcome="skipped: already published")
+    digest = award_digest(conference=slug, force=force)
+    return BackfillOutcome(
+        conference=slug,
+        outcome="published",
+        papers=len(digest.results),
+        done=digest.count(PaperStatus.DONE),
+        unavailable=digest.count(PaperStatus.UNAVAILABLE),
+        failed=digest.count(PaperStatus.FAILED),
+    )
+
+
+@flow(
+    name="backfill",
+    flow_run_name="backfill {conferences}",
+    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
+)
+def backfill(conferences: list[str], force: bool = False, all_known: bool = False) -> BackfillReport:
+    """Digest every conference named (slugs or ranges like neurips:2023-2025); store a report."""
+    started = datetime.now(UTC)
+    settings = get_settings()
+    slugs = expand_specs(conferences, settings.conferences_dir, all_known=all_known)
+    get_run_logger().info("backfill of %d conferences: %s", len(slugs), ", ".join(slugs))
+    futures = {slug: digest_conference.submit(slug, force) for slug in slugs}
+    outcomes: list[BackfillOutcome] = []
+    for slug, future in futures.items():
+        future.wait()
+        if future.state.is_completed():
+            outcomes.append(future.result())
+        else:  # one conference failing never stops the others
+            exc: Any = future.state.result(raise_on_failure=False)
+            outcomes.append(BackfillOutcome(conference=slug, outcome=f"failed: {exc}"))
+    report = BackfillReport(started_at=started, outcomes=outcomes)
+    store = store_from_settings()
+    key = f"backfills/{started:%Y%m%dT%H%M%SZ}-{uuid4().hex[:6]}.json"
+    store.put(key, report.model_dump_json(indent=2).encode())
+    create_table_artifact(
+        key="backfill",
+        table=[o.model_dump(mode="json") for o in outcomes],
+        description=f"Backfill of {len(slugs)} conferences",
+    )
+    return report
