@@ -51,6 +51,29 @@ class HostRateLimiter:
 RATE_LIMITER = HostRateLimiter()
 
 
+class UnreachableHosts:
+    """Hosts that refused a connection recently: offline runs fail fast instead of queueing."""
+
+    def __init__(self, ttl_s: float = 300.0) -> None:
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, str]] = {}
+
+    def mark(self, host: str, reason: str) -> None:
+        with self._lock:
+            self._seen[host] = (time.monotonic(), reason)
+
+    def reason(self, host: str) -> str | None:
+        with self._lock:
+            seen = self._seen.get(host)
+            if seen is None or time.monotonic() - seen[0] > self.ttl_s:
+                return None
+            return seen[1]
+
+
+UNREACHABLE = UnreachableHosts()
+
+
 def local_candidates(entry: AwardEntry) -> list[str]:
     """File names a papers folder may use for this entry, most specific first."""
     names: list[str] = []
@@ -92,6 +115,9 @@ def download_pdf(
     parsed = urlparse(url)
     if parsed.scheme not in {"http", "https"} or not parsed.hostname:
         raise PdfUnavailable(f"{url}: only http(s) URLs are downloaded")
+    earlier = UNREACHABLE.reason(parsed.netloc)
+    if earlier is not None:
+        raise PdfUnavailable(f"{url}: cannot connect ({earlier}; not retried within 5 minutes)")
     if min_interval_s > 0:
         RATE_LIMITER.wait(parsed.hostname, min_interval_s)
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
@@ -124,6 +150,7 @@ def download_pdf(
         raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
     except httpx.ConnectError as exc:
         # No route / no DNS: this machine is offline; retrying will not help within one run.
+        UNREACHABLE.mark(parsed.netloc, str(exc))
         raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
     except httpx.HTTPError as exc:
         raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
@@ -180,4 +207,5 @@ def acquire_pdf_bytes(
                 reasons.append(str(exc))
         if transient is not None:
             raise TransientDownloadError("; ".join(reasons))
-    raise PdfUnavailable(f"no PDF for {entry.paper_id!r}: " + "; ".join(reasons))
+    hint = f"to supply it, put it in a papers folder (PAPERPANELS_PAPERS_DIR) as {local_candidates(entry)[0]}"
+    raise PdfUnavailable(f"no PDF for {entry.paper_id!r}: " + "; ".join(reasons) + f" ({hint})")

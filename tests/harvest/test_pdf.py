@@ -114,7 +114,10 @@ def test_only_http_urls() -> None:
         _dl("file:///etc/passwd")
 
 
-def test_unreachable_host_is_unavailable_not_retried() -> None:
+def test_unreachable_host_is_unavailable_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.harvest import pdf
+
+    monkeypatch.setattr(pdf, "UNREACHABLE", pdf.UnreachableHosts())
     with pytest.raises(PdfUnavailable, match="cannot connect"):
         _dl("http://127.0.0.1:9/paper.pdf")
 
@@ -172,3 +175,15 @@ def test_download_fallback_order(pdf_server: str) -> None:
     entry = AwardEntry(title="t", award="best paper", links={"paper": f"{pdf_server}/paper.pdf"})
     got = _acquire(entry, download=True)
     assert got.source.endswith("/paper.pdf") and got.data.startswith(b"%PDF-")
+
+
+def test_an_unreachable_host_fails_fast_afterwards(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.harvest import pdf
+
+    monkeypatch.setattr(pdf, "UNREACHABLE", pdf.UnreachableHosts())
+    with pytest.raises(PdfUnavailable, match="cannot connect"):
+        _dl("http://127.0.0.1:9/a.pdf")
+    start = time.monotonic()
+    with pytest.raises(PdfUnavailable, match="not retried within 5 minutes"):
+        _dl("http://127.0.0.1:9/b.pdf", min_interval_s=5.0)  # no rate-limit wait either
+    assert time.monotonic() - start < 1.0
