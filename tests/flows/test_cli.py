@@ -168,3 +168,37 @@ def test_console_script_is_installed(fixture_pdfs: dict[str, Path]) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["title"].startswith("An Improved Multi-Output")
+
+
+def test_conferences_lists_the_catalogue_with_counts() -> None:
+    from config.settings import CONFERENCES_DIR
+    from tasks.harvest.manifest import known_slugs, load_conference
+
+    result = runner.invoke(app, ["conferences"], terminal_width=250)
+    assert result.exit_code == 0
+    for slug in known_slugs(CONFERENCES_DIR):
+        row = next(line for line in result.stdout.splitlines() if f" {slug} " in line)
+        assert f" {len(load_conference(slug, CONFERENCES_DIR).entries)} " in row
+
+
+def test_show_prints_entries_and_review_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from flows import cli
+
+    monkeypatch.setattr(cli, "out", Console(width=250))  # a wide terminal: no wrapped cells
+    result = runner.invoke(app, ["show", "neurips-2025"])
+    assert result.exit_code == 0
+    assert "EoebmBe9fG" in result.stdout and "1506.01497" in result.stdout
+    assert "needs review" in result.stdout
+    bad = runner.invoke(app, ["show", "neurips-1999"])
+    assert bad.exit_code == EXIT_BAD_INPUT and "neurips-1999" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["neurips:2019-2025"], "no manifest for neurips-2019"), ([], "no conferences given")],
+)
+def test_backfill_bad_specs_fail_before_running(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["backfill", *args])
+    assert result.exit_code == EXIT_BAD_INPUT and message in result.stderr
