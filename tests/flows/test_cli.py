@@ -13,79 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import EXIT_BAD_INPUT, app
+from tests.fixture_truth import TRUTH
 
 runner = CliRunner()
-
-TRUTH = {
-    "specter": (
-        "SPECTER: Document-level Representation Learning using Citation-informed Transformers",
-        ["Arman Cohan", "Sergey Feldman", "Iz Beltagy", "Doug Downey", "Daniel S. Weld"],
-    ),
-    "literature_graph": (
-        "Construction of the Literature Graph in Semantic Scholar",
-        [
-            "Waleed Ammar",
-            "Dirk Groeneveld",
-            "Chandra Bhagavatula",
-            "Iz Beltagy",
-            "Miles Crawford",
-            "Doug Downey",
-            "Jason Dunkelberger",
-            "Ahmed Elgohary",
-            "Sergey Feldman",
-            "Vu Ha",
-            "Rodney Kinney",
-            "Sebastian Kohlmeier",
-            "Kyle Lo",
-            "Tyler Murray",
-            "Hsu-Han Ooi",
-            "Matthew Peters",
-            "Joanna Power",
-            "Sam Skjonsberg",
-            "Lucy Lu Wang",
-            "Chris Wilhelm",
-            "Zheng Yuan",
-            "Madeleine van Zuylen",
-            "Oren Etzioni",
-        ],
-    ),
-    "papermage": (
-        "PaperMage: A Unified Toolkit for Processing, Representing, and Manipulating Visually-Rich "
-        "Scientific Documents",
-        [
-            "Kyle Lo",
-            "Zejiang Shen",
-            "Benjamin Newman",
-            "Joseph Chee Chang",
-            "Russell Authur",
-            "Erin Bransom",
-            "Stefan Candra",
-            "Yoganand Chandrasekhar",
-            "Regan Huff",
-            "Bailey Kuehl",
-            "Amanpreet Singh",
-            "Chris Wilhelm",
-            "Angele Zamarron",
-            "Marti A. Hearst",
-            "Daniel S. Weld",
-            "Doug Downey",
-            "Luca Soldaini",
-        ],
-    ),
-    "futoma2017": (
-        "An Improved Multi-Output Gaussian Process RNN with Real-Time Validation for Early Sepsis Detection",
-        [
-            "Joseph Futoma",
-            "Sanjay Hariharan",
-            "Katherine Heller",
-            "Mark Sendak",
-            "Nathan Brajer",
-            "Meredith Clement",
-            "Armando Bedoya",
-            "Cara O'Brien",
-        ],
-    ),
-}
 
 
 def _norm(s: str) -> str:
@@ -97,7 +27,7 @@ def test_parse_prints_title_and_authors(name: str, fixture_pdfs: dict[str, Path]
     result = runner.invoke(app, ["parse", str(fixture_pdfs[name])])
     assert result.exit_code == 0, result.output
     parsed = json.loads(result.stdout)
-    title, authors = TRUTH[name]
+    title, authors = TRUTH[name]["title"], TRUTH[name]["authors"]
     assert _norm(parsed["title"]) == _norm(title)
     got = [_norm(a["name"]) for a in parsed["authors"]]
     want = [_norm(a) for a in authors]
