@@ -38,19 +38,36 @@ class StoreSettings(BaseModel):
 class GrobidSettings(BaseModel):
     url: str | None = Field(None, description="GROBID server URL; unset = local parser")
     timeout_s: float = 120.0
+    consolidate_header: int = Field(0, ge=0, le=3, description="GROBID consolidateHeader (0 = off)")
+    consolidate_citations: int = Field(0, ge=0, le=2, description="GROBID consolidateCitations")
+    include_raw_citations: bool = True
+    segment_sentences: bool = False
+    tei_coordinates: list[str] = Field(default_factory=lambda: ["figure", "head", "p"])
+    busy_retries: int = Field(6, ge=0, description="How many 503 (busy) answers to wait through")
+    busy_sleep_s: float = Field(5.0, ge=0, description="First back-off after a 503; doubles, capped")
+    concurrency: int = Field(4, ge=1, description="PDFs sent to GROBID at once (its default pool is 10)")
 
 
 class ParseSettings(BaseModel):
+    parser: Literal["auto", "grobid", "local"] = Field(
+        "auto", description="auto = GROBID when configured and alive, else the local parser"
+    )
     max_pages: int = Field(200, description="PDFs with more pages are rejected")
     max_pdf_mb: float = Field(50.0, description="Size cap for a PDF, downloaded or local")
 
 
 class LLMSettings(BaseModel):
     model: str | None = Field(None, description="provider:model; unset = extractive summarizer")
-    base_url: str | None = None
+    base_url: str | None = Field(None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio)")
     api_key: SecretStr | None = None
     temperature: float = 0.2
+    max_tokens: int = 2048
     timeout_s: float = 120.0
+    max_retries: int = Field(3, ge=0, description="Retries of 429 / 5xx / timeouts, with back-off")
+    language: str = Field("English", description="Output language of summaries and comics")
+    context_tokens: int = Field(12000, ge=1000, description="Token budget for paper text per call")
+    concurrency: int = Field(4, ge=1, description="LLM calls in flight at once, across papers")
+    prices_file: Path | None = Field(None, description="TOML price table; default config/prices.toml")
 
 
 class ComicSettings(BaseModel):
@@ -58,6 +75,14 @@ class ComicSettings(BaseModel):
     model: str | None = Field(None, description="diffusers model id or local path")
     width: int = 2048
     seed: int = 0
+    steps: int | None = Field(None, ge=1, description="Inference steps; None = the model preset's")
+    guidance: float | None = Field(None, description="Guidance scale; None = the model preset's")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    device: str = Field("auto", description="auto = cuda when available")
+    character: str = Field("pip", description="Mascot preset in config/comic/characters")
+    style: str = Field("clean-line", description="Art style preset in config/comic/styles")
+    compile: bool = Field(False, description="torch.compile the denoiser (GPU)")
+    cpu_offload: bool = Field(False, description="Model CPU offload for small GPUs")
 
 
 class HarvestSettings(BaseModel):
