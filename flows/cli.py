@@ -199,6 +199,7 @@ def run_backfill(
     force: Annotated[bool, typer.Option(help="Re-run conferences that are already published")] = False,
     papers_dir: Annotated[Path | None, typer.Option(help="Folder of <paper id>.pdf files")] = None,
     store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Conferences digested at once")] = 2,
 ) -> None:
     """Digest many conferences; skip those already published unless --force."""
     _prefect_defaults()
@@ -214,7 +215,11 @@ def run_backfill(
         expand_specs(conferences or [], get_settings().conferences_dir, all_known=all_known)
     except HarvestError as exc:
         raise _fail(str(exc)) from None
-    report = backfill(conferences=conferences or [], force=force, all_known=all_known)
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
+    flow = backfill.with_options(task_runner=runner)  # type: ignore[arg-type]
+    report = flow(conferences=conferences or [], force=force, all_known=all_known)
     table = Table(title=f"Backfill of {len(report.outcomes)} conferences")
     for col in ("conference", "outcome", "papers", "done", "unavailable", "failed"):
         table.add_column(col)
