@@ -111,23 +111,41 @@ def digest(
 @app.command()
 def parse(
     pdf: Annotated[Path, typer.Argument(help="A PDF file")],
+    parser: Annotated[
+        str, typer.Option(help="auto (GROBID when configured and alive, else local) | grobid | local")
+    ] = "auto",
+    grobid_url: Annotated[str | None, typer.Option(help="GROBID server, e.g. http://localhost:8070")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="json | markdown")] = "json",
     max_pages: Annotated[int | None, typer.Option(help="Reject PDFs with more pages")] = None,
 ) -> None:
-    """Parse one PDF with the local parser and print the ParsedPaper as JSON."""
+    """Parse one PDF and print the ParsedPaper (JSON or markdown); stderr says which parser ran."""
+    if parser not in {"auto", "grobid", "local"}:
+        raise _fail(f"--parser {parser!r}: choose auto, grobid or local")
+    if output_format not in {"json", "markdown"}:
+        raise _fail(f"--format {output_format!r}: choose json or markdown")
+    _apply_overrides(
+        PAPERPANELS_PARSE__PARSER=parser,
+        PAPERPANELS_GROBID__URL=grobid_url,
+        PAPERPANELS_PARSE__MAX_PAGES=str(max_pages) if max_pages else None,
+    )
     from config.settings import get_settings
     from tasks.parse.errors import ParseError
-    from tasks.parse.local import parse_pdf_bytes
+    from tasks.parse.select import parse_pdf, to_markdown
 
     if not pdf.is_file():
         raise _fail(f"{pdf}: no such file")
     try:
         with err.status(f"parsing {pdf.name}"):
-            parsed = parse_pdf_bytes(
-                pdf.read_bytes(), str(pdf), max_pages=max_pages or get_settings().parse.max_pages
-            )
+            outcome = parse_pdf(pdf.read_bytes(), str(pdf), settings=get_settings())
     except ParseError as exc:
         raise _fail(str(exc)) from None
-    sys.stdout.write(parsed.model_dump_json(indent=2) + "\n")
+    err.print(f"parser: {outcome.parser_used}", highlight=False)
+    for notice in outcome.notices:
+        err.print(f"[yellow]notice:[/] {notice}", highlight=False, soft_wrap=True)
+    text = (
+        outcome.parsed.model_dump_json(indent=2) if output_format == "json" else to_markdown(outcome.parsed)
+    )
+    sys.stdout.write(text + "\n")
 
 
 @app.command()

@@ -256,6 +256,7 @@ class Author(Model):
     name: NonEmptyStr
     affiliations: list[str] = Field(default_factory=list)
     email: str | None = None
+    orcid: str | None = None
 
 
 class Section(Model):
@@ -269,12 +270,26 @@ class Caption(Model):
     label: str | None = None
     text: str
     page: int | None = None
+    coords: str | None = None  # GROBID teiCoordinates: "page,x,y,w,h;..." in PDF points
 
 
 class Reference(Model):
     raw: str
     title: str | None = None
     year: int | None = None
+    authors: list[str] = Field(default_factory=list)
+    venue: str | None = None
+    doi: str | None = None
+    arxiv: str | None = None
+
+
+class Citation(Model):
+    """An in-text citation: where it sits and which reference (index into references) it points to."""
+
+    section: int  # index into sections; -1 for the abstract
+    paragraph: int
+    reference: int
+    text: str = ""
 
 
 class ParsedPaper(Model):
@@ -290,6 +305,8 @@ class ParsedPaper(Model):
     parser_version: str
     pdf_sha256: str | None = None
     notices: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
 
     def content_hash(self) -> str:
         return sha256_bytes(self.model_dump_json().encode())
@@ -330,9 +347,78 @@ class PaperSummary(Model):
     generator: str  # "extractive" or "provider:model"
     fallback: bool = False  # True when the no-LLM summarizer produced it
     notices: list[str] = Field(default_factory=list)
+    # Set by the LLM summarizer; None / empty for the extractive one.
+    faithfulness: float | None = None  # share of claims whose quotes and numbers are in the paper
+    flags: list[ClaimFlag] = Field(default_factory=list)  # claims not to be read as fact
+    usage: UsageTotals | None = None
+    injection_findings: list[InjectionFinding] = Field(default_factory=list)
+    language: str | None = None
+    prompt_version: str | None = None
 
     def claims(self) -> list[Claim]:
         return [*self.what_was_done, *self.why_it_matters]
+
+
+class ClaimFlag(Model):
+    """Why one claim must not be published as fact (unverified quote, number not in the paper)."""
+
+    claim: str
+    reasons: list[str]
+
+
+class CallUsage(Model):
+    """One chat-model call: tokens from the response's usage metadata, latency, cost (None: no price)."""
+
+    purpose: str  # "summary", "summary repair", "review", "map: 3 Method", ...
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float | None = None
+
+
+class UsageTotals(Model):
+    """Every call for one paper and their totals; cost_usd is None when any call has no price."""
+
+    calls: list[CallUsage] = Field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float | None = None
+    notices: list[str] = Field(default_factory=list)
+
+
+class InjectionFinding(Model):
+    """Text in the paper that addresses an AI model or reviewer: reported, never obeyed."""
+
+    pattern: str  # name of the rule that matched, e.g. "ignore previous instructions"
+    excerpt: str
+    location: str
+
+
+class FullReview(Model):
+    """The LLM's longer review; every claim carries checked evidence quotes."""
+
+    overview: str
+    key_results: list[Claim] = Field(default_factory=list)
+    strengths: list[Claim] = Field(default_factory=list)
+    limitations: list[Claim] = Field(default_factory=list)
+    generator: str
+    notices: list[str] = Field(default_factory=list)
+
+    def claims(self) -> list[Claim]:
+        return [*self.key_results, *self.strengths, *self.limitations]
+
+
+class LLMSummaryResult(Model):
+    """What the LLM summarizer returns for one paper: summary.json, review.md and the accounting."""
+
+    paper_id: str
+    summary: PaperSummary
+    review: FullReview
+    review_markdown: str
+    usage: UsageTotals
+    injection_findings: list[InjectionFinding] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- comic
@@ -377,6 +463,15 @@ class ComicMeta(Model):
     height: int
     fallback: bool = False
     notices: list[str] = Field(default_factory=list)
+    # Diffusion renderer only: what drew the panels and how long each step took.
+    steps: int | None = None
+    guidance: float | None = None
+    dtype: str | None = None
+    device: str | None = None
+    panel_size: tuple[int, int] | None = None  # generated px, before the layout's cover-crop
+    batch_size: int | None = None  # panels per pipeline call, after any out-of-memory fallback
+    renderer_version: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)  # load_s, generate_s, compose_s
 
 
 # --------------------------------------------------------------------------- results / digest

@@ -39,9 +39,13 @@ def _key(stage: str, *parts: object) -> str:
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry network hiccups only; a missing PDF or a bad file will not fix itself."""
+    """Retry network hiccups and a busy GROBID only; a missing PDF or a bad file will not fix itself."""
+    from tasks.parse.errors import GrobidBusyError, GrobidTimeoutError
+
     exc = state.result(raise_on_failure=False)
-    return isinstance(exc, TransientDownloadError | TimeoutError | ConnectionError)
+    return isinstance(
+        exc, TransientDownloadError | GrobidBusyError | GrobidTimeoutError | TimeoutError | ConnectionError
+    )
 
 
 # --------------------------------------------------------------------------- acquire
@@ -87,18 +91,15 @@ def acquire_pdf(conference: str, entry: AwardEntry) -> PdfRef:
 # --------------------------------------------------------------------------- parse
 
 
-def _parser_identity() -> tuple[str, str]:
-    from tasks.parse.local import PARSER_NAME, PARSER_VERSION
-
-    return PARSER_NAME, PARSER_VERSION
-
-
 def _parse_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
+    from tasks.parse.select import parser_identity
+
+    settings = get_settings()
     pdf: PdfRef = params["pdf"]
     return _key(
         "parse",
-        _parser_identity(),
-        get_settings().parse.max_pages,
+        parser_identity(settings),  # GROBID (url, version, options) or the local parser's version
+        settings.parse.max_pages,
         params["conference"],
         params["paper_id"],
         pdf.sha256,
@@ -107,29 +108,32 @@ def _parse_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
 
 @task(
     name="parse-pdf",
-    retries=1,
-    retry_delay_seconds=5,
+    retries=2,
+    retry_delay_seconds=[10, 30],
+    retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
     cache_key_fn=_parse_cache_key,
     persist_result=True,
     task_run_name="parse {paper_id}",
 )
-def parse_paper(conference: str, paper_id: str, pdf: PdfRef) -> StoredObject:
-    """Parse the stored PDF into a ParsedPaper and store it as parsed.json."""
-    from tasks.parse.local import parse_pdf_bytes
+def parse_paper(conference: str, paper_id: str, pdf: PdfRef) -> dict[str, StoredObject]:
+    """Parse the stored PDF (GROBID or local) into parsed.json, plus tei.xml from GROBID."""
+    from tasks.parse.select import parse_pdf
 
-    settings = get_settings()
     store = store_from_settings()
-    data = store.get(pdf.key)
-    if settings.grobid.url:
-        get_run_logger().warning(
-            "GROBID is configured (%s) but this build parses locally; GROBID support is pending",
-            settings.grobid.url,
+    outcome = parse_pdf(store.get(pdf.key), pdf.source, settings=get_settings())
+    logger = get_run_logger()
+    logger.info("%s: parsed by %s", paper_id, outcome.parser_used)
+    for notice in outcome.notices:
+        logger.warning("%s: %s", paper_id, notice)
+    stored = {
+        "parsed.json": store.put(
+            paper_key(conference, paper_id, "parsed.json"), outcome.parsed.model_dump_json(indent=2).encode()
         )
-    parsed = parse_pdf_bytes(data, pdf.source, max_pages=settings.parse.max_pages)
-    return store.put(
-        paper_key(conference, paper_id, "parsed.json"), parsed.model_dump_json(indent=2).encode()
-    )
+    }
+    if outcome.tei is not None:
+        stored["tei.xml"] = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
+    return stored
 
 
 # --------------------------------------------------------------------------- summarize
@@ -144,13 +148,13 @@ def _summarizer_identity() -> tuple[str, ...]:
 
 def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     entry: AwardEntry = params["entry"]
-    parsed: StoredObject = params["parsed"]
+    parsed: dict[str, StoredObject] = params["parsed"]
     return _key(
         "summarize",
         _summarizer_identity(),
         params["conference"],
         entry.model_dump(mode="json"),
-        parsed.sha256,
+        parsed["parsed.json"].sha256,
     )
 
 
@@ -164,7 +168,9 @@ def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str
     persist_result=True,
     task_run_name="summarize {entry.paper_id}",
 )
-def summarize_paper(conference: str, entry: AwardEntry, parsed: StoredObject) -> dict[str, StoredObject]:
+def summarize_paper(
+    conference: str, entry: AwardEntry, parsed: dict[str, StoredObject]
+) -> dict[str, StoredObject]:
     """Write summary.json and review.md for one parsed paper."""
     from tasks.summarize.errors import SummarizeError
     from tasks.summarize.extractive import summarize_extractive
@@ -172,7 +178,7 @@ def summarize_paper(conference: str, entry: AwardEntry, parsed: StoredObject) ->
 
     settings = get_settings()
     store = store_from_settings()
-    paper = ParsedPaper.model_validate_json(store.get(parsed.key))
+    paper = ParsedPaper.model_validate_json(store.get(parsed["parsed.json"].key))
     if settings.llm.model:
         # A configured model that cannot be used is an error, never a silent extractive fallback.
         raise SummarizeError(

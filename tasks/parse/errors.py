@@ -41,3 +41,24 @@ class TooManyPagesError(ParseError):
 
 class NoTextLayerError(ParseError):
     """The pages are images without a text layer (a scan)."""
+
+
+class GrobidError(ParseError):
+    """GROBID could not turn the PDF into TEI (a service problem, not necessarily the PDF's)."""
+
+
+class GrobidUnavailableError(GrobidError):
+    """The GROBID server does not answer (down, wrong URL, refused connection)."""
+
+    def __init__(self, url: str, source: str = "", detail: str = "") -> None:
+        self.url = url
+        reason = f"GROBID at {url} is not reachable" + (f" ({detail})" if detail else "")
+        super().__init__(source or url, reason + "; start it or use the local parser (--parser local)")
+
+
+class GrobidBusyError(GrobidError):
+    """GROBID kept answering 503 (all its workers busy) past the retry bound."""
+
+
+class GrobidTimeoutError(GrobidError):
+    """GROBID did not answer within the configured timeout."""

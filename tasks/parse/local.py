@@ -208,3 +208,16 @@ def _small_print(lines: list[Line], vocab: Vocabulary) -> list[str]:
     for line in lines:
         groups.setdefault((line.page, line.column), []).append(line.text)
     return [join_lines(texts, vocab) for texts in groups.values()]
+
+
+def count_pages(data: bytes, source: str) -> int:
+    """The page count alone (no text extraction): cheap, for parsers that never open the PDF here."""
+    with _PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise ParseError(source, f"pdfium cannot open the PDF: {exc}") from exc
+        try:
+            return len(doc)
+        finally:
+            doc.close()

@@ -132,3 +132,30 @@ def test_show_prints_entries_and_review_marks(monkeypatch: pytest.MonkeyPatch) -
 def test_backfill_bad_specs_fail_before_running(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["backfill", *args])
     assert result.exit_code == EXIT_BAD_INPUT and message in result.stderr
+
+
+def test_parse_markdown_and_parser_choice(fixture_pdfs: dict[str, Path]) -> None:
+    result = runner.invoke(
+        app, ["parse", str(fixture_pdfs["specter"]), "--parser", "local", "--format", "markdown"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# SPECTER") and "parser: local" in result.stderr
+
+
+def test_parse_with_grobid_required_but_down_is_an_error(fixture_pdfs: dict[str, Path]) -> None:
+    result = runner.invoke(
+        app,
+        ["parse", str(fixture_pdfs["specter"]), "--parser", "grobid", "--grobid-url", "http://127.0.0.1:9"],
+    )
+    assert result.exit_code == EXIT_BAD_INPUT and "127.0.0.1:9" in result.stderr
+
+
+def test_parse_rejects_unknown_options(fixture_pdfs: dict[str, Path]) -> None:
+    assert (
+        runner.invoke(app, ["parse", str(fixture_pdfs["specter"]), "--parser", "ocr"]).exit_code
+        == EXIT_BAD_INPUT
+    )
+    assert (
+        runner.invoke(app, ["parse", str(fixture_pdfs["specter"]), "--format", "xml"]).exit_code
+        == EXIT_BAD_INPUT
+    )

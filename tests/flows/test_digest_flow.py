@@ -108,3 +108,34 @@ def test_missing_pdfs_are_reported_unavailable(
     assert "1708.05894.pdf" in (result.error or "") and "downloads are off" in (result.error or "")
     md = (isolated_settings / SLUG / "digest.md").read_text()
     assert "PDF unavailable" in md
+
+
+def test_digest_through_grobid_stores_tei_and_falls_back_on_204(
+    conference_env: dict[str, Path],
+    isolated_settings: Path,
+    fixtures_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from config.settings import get_settings
+    from flows.digest import award_digest
+    from tests.parse.grobid_server import GrobidServer
+
+    with GrobidServer() as server:
+        server.stub.load_recorded(fixtures_dir)
+        server.stub.unknown = (204, "")  # GROBID extracts nothing from the two PDFs it has no TEI for
+        monkeypatch.setenv("PAPERPANELS_GROBID__URL", server.stub.url)
+        get_settings.cache_clear()
+        digest = award_digest(conference=SLUG)
+        assert len(server.stub.calls) == 4
+
+    store = isolated_settings
+    by_id = {r.paper_id: r for r in digest.results}
+    assert all(r.status is PaperStatus.DONE for r in digest.results), [r.error for r in digest.results]
+    specter = by_id["10-18653-v1-2020-acl-main-207"]
+    assert "tei.xml" in specter.artifacts
+    parsed = json.loads((store / specter.artifacts["parsed.json"]).read_text())
+    assert parsed["parser"] == "grobid" and len(parsed["references"]) == 57
+    futoma = by_id["1708.05894"]
+    assert "tei.xml" not in futoma.artifacts
+    parsed = json.loads((store / futoma.artifacts["parsed.json"]).read_text())
+    assert parsed["parser"] == "local" and any("204" in n for n in parsed["notices"])

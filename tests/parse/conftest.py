@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tasks.models import ParsedPaper
+from tests.parse.grobid_server import GrobidServer, GrobidStub
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +17,11 @@ def parsed_papers(fixture_pdfs: dict[str, Path]) -> dict[str, ParsedPaper]:
     from tasks.parse.local import parse_pdf_file
 
     return {name: parse_pdf_file(path) for name, path in fixture_pdfs.items()}
+
+
+@pytest.fixture
+def grobid(fixtures_dir: Path) -> Iterator[GrobidStub]:
+    """A fake GROBID on 127.0.0.1 answering the recorded TEI for specter and literature_graph."""
+    with GrobidServer() as server:
+        server.stub.load_recorded(fixtures_dir)
+        yield server.stub
