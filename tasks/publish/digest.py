@@ -149,6 +149,36 @@ def _counts(digest: Digest) -> str:
     )
 
 
+def usage_totals(digest: Digest) -> str | None:
+    """One line with the LLM tokens and cost of every summary in the digest, None without an LLM."""
+    usages = [r.summary.usage for r in digest.results if r.summary and r.summary.usage]
+    if not usages:
+        return None
+    tokens_in = sum(u.input_tokens for u in usages)
+    tokens_out = sum(u.output_tokens for u in usages)
+    costs = [u.cost_usd for u in usages]
+    cost = (
+        f"${sum(c for c in costs if c is not None):.4f}"
+        if all(c is not None for c in costs)
+        else "cost unknown"
+    )
+    return f"LLM usage: {tokens_in:,} input + {tokens_out:,} output tokens, {cost} ({len(usages)} papers)"
+
+
+def paper_usage(result: PaperResult) -> str | None:
+    usage = result.summary.usage if result.summary else None
+    if usage is None:
+        return None
+    cost = f"${usage.cost_usd:.4f}" if usage.cost_usd is not None else "cost unknown"
+    return f"{usage.input_tokens:,} + {usage.output_tokens:,} tokens, {cost}, {usage.latency_s:.1f} s"
+
+
+def injection_lines(result: PaperResult) -> list[str]:
+    """Hidden instructions found in the paper: reported in the digest, never obeyed."""
+    findings = result.summary.injection_findings if result.summary else []
+    return [f"Hidden instruction in the paper ({f.location}, not obeyed): {f.excerpt}" for f in findings]
+
+
 def _scope(titles: list[str], total: int) -> str:
     if not titles:
         return ""
@@ -198,7 +228,9 @@ def _md_paper(result: PaperResult, slug: str) -> list[str]:
         lines += [f"[Full review]({review})", ""]
     if comic := relative_artifact(slug, _comic_key(result)):
         lines += [f"![{_md_alt(_comic_alt(result))}]({comic})", ""]
-    lines += [f"⚠ *{_md(w)}*" for w in stage_warnings(result)]
+    lines += [f"⚠ *{_md(w)}*" for w in [*injection_lines(result), *stage_warnings(result)]]
+    if usage := paper_usage(result):
+        lines += ["", f"*LLM: {_md(usage)}*"]
     return lines
 
 
@@ -209,6 +241,8 @@ def render_markdown(digest: Digest) -> str:
     lines.append(f"*Generated {_generated(digest)}* · {_counts(digest)}  ")
     if url := web_url(conf.url):
         lines.append(f"[Conference website]({url})  ")
+    if totals := usage_totals(digest):
+        lines.append(f"*{_md(totals)}*  ")
     if found := notices(digest):
         lines.append("")
         for notice, titles in found:
@@ -310,7 +344,12 @@ def _html_paper(result: PaperResult, slug: str, comics: dict[str, bytes]) -> lis
             out.append(
                 f'<figure><img src="data:image/webp;base64,{data}" alt="{alt}" loading="lazy"></figure>'
             )
-        out += [f'<p class="unverified">⚠ {_e(w)}</p>' for w in stage_warnings(result)]
+        out += [
+            f'<p class="unverified">⚠ {_e(w)}</p>'
+            for w in [*injection_lines(result), *stage_warnings(result)]
+        ]
+        if usage := paper_usage(result):
+            out.append(f'<p class="meta">LLM: {_e(usage)}</p>')
     out.append("</article>")
     return out
 
@@ -339,6 +378,8 @@ def render_html(digest: Digest, comics: dict[str, bytes]) -> str:
         out.append(
             f'<p class="meta"><a href="{_e(url)}" rel="noopener noreferrer">Conference website</a></p>'
         )
+    if totals := usage_totals(digest):
+        out.append(f'<p class="meta">{_e(totals)}</p>')
     for notice, titles in notices(digest):
         scope = _scope(titles, len(digest.results))
         detail = f"<small>{_e(scope)}</small>" if scope else ""

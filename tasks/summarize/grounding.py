@@ -54,6 +54,7 @@ _SPACE_RE = re.compile(r"\s+")
 # comparison key ignores both; the letters, digits and punctuation must still match verbatim.
 _LAYOUT_RE = re.compile(r"[\s-]+")
 _WORD_RE = re.compile(r"\w+")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTE_EDGES_RE = re.compile(r"^[\s\"']*(?:\.\.\.)?\s*|\s*(?:\.\.\.)?[\s\"']*$")
 
 
@@ -179,3 +180,25 @@ def verify_summary(summary: PaperSummary, parsed: ParsedPaper, *, threshold: flo
             "why_it_matters": [check(c) for c in summary.why_it_matters],
         }
     )
+
+
+def unsupported_numbers(text: str, numbers: set[float]) -> list[str]:
+    """Numbers written in text that do not occur anywhere in the paper (numbers = paper_numbers())."""
+    return sorted({t for t in _NUMBER_RE.findall(text) if float(t.replace(",", "")) not in numbers})
+
+
+def paper_numbers(parsed: ParsedPaper) -> set[float]:
+    """Every number in the paper's title, abstract, body and captions, as floats."""
+    texts = [parsed.title, parsed.abstract, *(p for s in parsed.sections for p in s.paragraphs)]
+    texts += [c.text for c in parsed.captions]
+    return {v for t in texts for v in _numbers(t)}
+
+
+def _numbers(text: str) -> list[float]:
+    out = []
+    for token in _NUMBER_RE.findall(normalize_text(text)):
+        try:
+            out.append(float(token.replace(",", "")))
+        except ValueError:
+            continue
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from tasks.models import AwardEntry, Claim, PaperSummary, ParsedPaper
+from tasks.models import AwardEntry, Claim, FullReview, PaperSummary, ParsedPaper
 from tasks.summarize.extractive import (
     CITATION_RE,
     WHY_CUES,
@@ -51,9 +51,17 @@ def _mark(verified: bool) -> str:
     return "✓" if verified else "⚠ unverified"
 
 
-def _claim_lines(claim: Claim) -> list[str]:
+def _claim_lines(claim: Claim, flagged: frozenset[str] = frozenset()) -> list[str]:
     if not claim.evidence:
         return [f"- {_md(claim.text)} ⚠ no evidence quoted"]
+    if claim.text in flagged:
+        # Its quotes may all be real while a number in it is not: the claim itself is not fact.
+        lines = [f"- ⚠ unverified claim: {_md(claim.text)}"]
+        lines += [
+            f"  > “{_md(ev.quote)}”{f' — *{_md(ev.location)}*' if ev.location else ''} {_mark(ev.verified)}"
+            for ev in claim.evidence
+        ]
+        return lines
     only = claim.evidence[0]
     if len(claim.evidence) == 1 and " ".join(only.quote.split()) == " ".join(claim.text.split()):
         where = f" — *{_md(only.location)}*" if only.location else ""
@@ -141,18 +149,53 @@ def _header(parsed: ParsedPaper, summary: PaperSummary, entry: AwardEntry | None
     return lines
 
 
-def review_markdown(parsed: ParsedPaper, summary: PaperSummary, *, entry: AwardEntry | None = None) -> str:
-    """The longer review of one paper as markdown, with a visible notice when it is extractive."""
+def _review_claims(claims: list[Claim], flagged: frozenset[str], empty: str) -> list[str]:
+    return [line for c in claims for line in _claim_lines(c, flagged)] or [empty]
+
+
+def review_markdown(
+    parsed: ParsedPaper,
+    summary: PaperSummary,
+    *,
+    entry: AwardEntry | None = None,
+    review: FullReview | None = None,
+) -> str:
+    """The longer review of one paper as markdown, with a visible notice when it is extractive.
+
+    With an LLM FullReview, its overview, results, strengths and limitations (quotes checked, flagged
+    claims marked) replace the extractive Results and Limitations sections.
+    """
     sentences = [s for s in paper_sentences(parsed) if is_prose(s.text)]
+    flagged = frozenset(f.claim for f in summary.flags)
+    summary_body = [_md(summary.tldr)] + (["", _md(review.overview)] if review and review.overview else [])
     sections: list[tuple[str, list[str]]] = [
-        ("Summary", [_md(summary.tldr)]),
-        ("What was done", [line for c in summary.what_was_done for line in _claim_lines(c)]),
-        ("Why it matters", [line for c in summary.why_it_matters for line in _claim_lines(c)]),
+        ("Summary", summary_body),
+        ("What was done", _review_claims(summary.what_was_done, flagged, "None.")),
+        ("Why it matters", _review_claims(summary.why_it_matters, flagged, "None.")),
         ("Paper outline", _outline(parsed) or ["No section headings were extracted."]),
-        ("Results", _quoted(_results(sentences)) or ["No result sentences found in the extracted text."]),
-        ("Limitations", _quoted(_limitations(sentences)) or ["None stated in the extracted text."]),
-        ("Figures & tables", _captions(parsed) or ["No captions were extracted."]),
     ]
+    if review is None:
+        sections += [
+            ("Results", _quoted(_results(sentences)) or ["No result sentences found in the extracted text."]),
+            ("Limitations", _quoted(_limitations(sentences)) or ["None stated in the extracted text."]),
+        ]
+    else:
+        sections += [
+            ("Results", _review_claims(review.key_results, flagged, "No results given.")),
+            ("Strengths", _review_claims(review.strengths, flagged, "None given.")),
+            ("Limitations", _review_claims(review.limitations, flagged, "None given.")),
+        ]
+    if summary.injection_findings:
+        sections.append(
+            (
+                "Prompt-injection findings",
+                [
+                    f"- ⚠ {_md(f.pattern)} — *{_md(f.location)}*: “{_md(f.excerpt)}” (not obeyed)"
+                    for f in summary.injection_findings
+                ],
+            )
+        )
+    sections.append(("Figures & tables", _captions(parsed) or ["No captions were extracted."]))
     lines = _header(parsed, summary, entry)
     for heading, body in sections:
         lines += ["", f"## {heading}", "", *body]

@@ -1,0 +1,166 @@
+"""Prompt-injection defence: find text in a paper that addresses AI models or reviewers, and redact it.
+
+The scan runs before any model call. Findings are reported (summary.json, digest); the sentences
+are replaced in the text the model sees, and the prompt itself treats the whole paper as data.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tasks.models import Caption, InjectionFinding, ParsedPaper, Section
+from tasks.summarize.extractive import split_sentences
+from tasks.summarize.grounding import location_label, normalize_text
+
+REDACTED = "[sentence addressed to AI models removed]"
+DATA_OPEN = "<paper_text>"
+DATA_CLOSE = "</paper_text>"
+EXCERPT_CHARS = 200
+
+# Matched against normalize_text() output (case-folded, ASCII quotes). Windows like [^.\n]{0,40}
+# keep a rule inside one sentence, so "ignore" and "instructions" far apart do not match.
+_RULES: list[tuple[str, str]] = [
+    (
+        "ignore previous instructions",
+        r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|any|"
+        r"preceding|system|other)\b[^.\n]{0,25}\b(?:instructions?|prompts?|rules|directions|guidelines)\b",
+    ),
+    (
+        "asks for a positive review",
+        r"\b(?:give|write|provide|produce|generate|output|assign)\b[^.\n]{0,30}\b(?:positive|favou?rable|"
+        r"glowing|good|high|excellent|top)\b[^.\n]{0,20}\b(?:reviews?|ratings?|scores?|assessments?|evaluations?)\b",
+    ),
+    (
+        "asks to hide negatives",
+        r"\b(?:do not|don't|never|avoid|refrain from)\b[^.\n]{0,20}\b(?:highlight|mention|point(?:ing)? out|"
+        r"discuss|list|includ|criticiz|criticis)\w*\b[^.\n]{0,30}\b(?:negatives?|weakness(?:es)?|"
+        r"limitations?|flaws?|criticism|shortcomings?)\b",
+    ),
+    (
+        "addresses an AI model",
+        r"\b(?:as an ai\b|as a (?:large )?language model|you are (?:an? )?(?:ai|llm|large language model|"
+        r"language model|chatbot)\b|(?:ai|llm) reviewers?\b|(?:attention|note|message) to (?:any )?"
+        r"(?:ai|llms?|language models?)\b|if you are an? (?:ai|llm|language model)\b)",
+    ),
+    ("asks for acceptance", r"\b(?:recommend|accept|rate) this (?:paper|submission|work)\b[^.\n]{0,40}"),
+    (
+        "asks to reveal the prompt",
+        r"\b(?:reveal|print|repeat) (?:your|the) (?:system )?(?:prompt|instructions)\b",
+    ),
+    (
+        "ignore instructions (de)",
+        r"\b(?:ignorier|vergiss)\w*\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|vorgaben)\b",
+    ),
+    ("ignore instructions (fr)", r"\bignore[rz]?\b[^.\n]{0,40}\b(?:instructions|consignes)\b"),
+    (
+        "ignore instructions (es/pt/it)",
+        r"\bignor[aei]\w*\b[^.\n]{0,40}\b(?:instrucciones|instrucoes|istruzioni)\b",
+    ),
+    (
+        "positive review (de/fr/es)",
+        r"\b(?:positive bewertung|avis positif|critique positive|resena positiva)\b",
+    ),
+    ("ignore instructions (ru)", r"игнорир\w*[^.\n]{0,40}инструкц"),
+    (
+        "ignore instructions (zh/ja)",
+        r"(?:忽略|无视|忽視|無視)[^。\n]{0,20}(?:指令|指示|提示|说明|命令)|指示を無視",
+    ),
+    ("positive review (zh/ja)", r"(?:正面|积极|好|肯定)的?(?:评价|评审|评论|審査|レビュー)|高く評価"),
+    ("data delimiter in paper text", r"</?\s*paper_text\s*>"),
+]
+RULES: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rx)) for name, rx in _RULES]
+_FINE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])\s*")
+_DELIMITER_RE = re.compile(r"</?\s*paper_text\s*>", re.IGNORECASE)
+
+
+def _match(text: str) -> str | None:
+    normalized = normalize_text(text)
+    return next((name for name, rx in RULES if rx.search(normalized)), None)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def _clean(text: str, location: str, findings: list[InjectionFinding]) -> str:
+    """The text with every sentence that matches a rule replaced by REDACTED, findings appended."""
+    if _match(text) is None:
+        return text
+    out = []
+    for sentence in split_sentences(text):
+        rule = _match(sentence)
+        if rule is None:
+            out.append(sentence)
+            continue
+        # The splitter wants a capital after the stop; CJK text and lower-case starts need a finer cut.
+        for piece in (p for p in _FINE_SPLIT_RE.split(sentence) if p.strip()):
+            piece_rule = _match(piece)
+            if piece_rule is None:
+                out.append(piece)
+                continue
+            findings.append(InjectionFinding(pattern=piece_rule, excerpt=_excerpt(piece), location=location))
+            out.append(REDACTED)
+    # A rule can match across sentence boundaries the splitter drew; never let such text through.
+    cleaned = " ".join(out)
+    return _DELIMITER_RE.sub(" ", cleaned) if _match(cleaned) is None else REDACTED
+
+
+def scan_injection(parsed: ParsedPaper) -> list[InjectionFinding]:
+    """Every passage of the paper that addresses an AI model or reviewer, with its location."""
+    return sanitize(parsed)[1]
+
+
+def sanitize(parsed: ParsedPaper) -> tuple[ParsedPaper, list[InjectionFinding]]:
+    """A copy of the paper with injection sentences redacted (references dropped), and the findings."""
+    findings: list[InjectionFinding] = []
+    title = _clean(parsed.title, "Title", findings)
+    abstract = _clean(parsed.abstract, "Abstract", findings) if parsed.abstract else ""
+    sections = []
+    for section in parsed.sections:
+        label = f"{section.number} {section.heading}".strip() if section.number else section.heading
+        heading = _clean(section.heading, f"{label} (heading)", findings)
+        paragraphs = [_clean(p, location_label(label, i), findings) for i, p in enumerate(section.paragraphs)]
+        sections.append(Section(heading=heading, number=section.number, paragraphs=paragraphs))
+    captions = [
+        Caption(
+            kind=c.kind,
+            label=c.label,
+            page=c.page,
+            text=_clean(c.text, f"{c.kind} {c.label or ''} caption".strip(), findings),
+        )
+        for c in parsed.captions
+    ]
+    # References go nowhere near the model, but a hidden instruction there is still worth reporting.
+    for i, ref in enumerate(parsed.references):
+        _clean(ref.raw, f"Reference {i + 1}", findings)
+    clean = parsed.model_copy(
+        update={
+            "title": title,
+            "abstract": abstract,
+            "sections": sections,
+            "captions": captions,
+            "references": [],
+        }
+    )
+    return clean, findings
+
+
+def delimit(text: str) -> str:
+    """Paper text safe to place between the data delimiters: any delimiter look-alike removed."""
+    return _DELIMITER_RE.sub(" ", text)
+
+
+def injection_notice(findings: list[InjectionFinding]) -> str:
+    """The notice a summary carries when its paper contains text addressed to AI models."""
+    where = ", ".join(dict.fromkeys(f.location for f in findings))
+    count = len(findings)
+    return (
+        f"Possible prompt injection: {count} passage(s) addressed to AI models ({where}); "
+        "redacted, not obeyed"
+    )
+
+
+def findings_digest_lines(findings: list[InjectionFinding]) -> list[str]:
+    """One markdown line per injection finding, for the conference digest."""
+    return [f"- ⚠ {f.pattern} — *{f.location}*: “{f.excerpt}”" for f in findings]
