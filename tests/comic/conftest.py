@@ -45,3 +45,11 @@ def large_summary() -> PaperSummary:
         [f"Reason {i}: practitioners can adopt the change with one line of code." for i in range(8)],
         tldr="A sigmoid gate after attention makes large language models more stable.",
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A tiny random-weight StableDiffusionPipeline saved to disk, loaded like any local model."""
+    from tests.comic.tiny_pipeline import build_tiny_sd
+
+    return str(build_tiny_sd(tmp_path_factory.mktemp("models") / "tiny-sd"))

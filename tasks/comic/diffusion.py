@@ -1,0 +1,406 @@
+"""The diffusion panel renderer: every panel of a script in one batched diffusers call.
+
+Model catalogue (defaults by family; `model_catalogue()` returns the same table):
+
+| family         | steps | guidance | size | licence                          | commercial use        |
+|----------------|-------|----------|------|----------------------------------|-----------------------|
+| FLUX.1-schnell | 4     | 0.0      | 1024 | Apache-2.0                       | yes                   |
+| SDXL-Lightning | 4     | 0.0      | 1024 | CreativeML Open RAIL++-M         | yes, use restrictions |
+| Sana-Sprint    | 2     | 4.5      | 1024 | NVIDIA licence + Gemma Terms     | no (research only)    |
+| SDXL-Turbo     | 1     | 0.0      | 512  | Stability AI Non-Commercial      | no (non-commercial)   |
+
+Model ids: black-forest-labs/FLUX.1-schnell (the default), ByteDance/SDXL-Lightning (a 4-step UNet
+for SDXL), Efficient-Large-Model/Sana_Sprint_1.6B_1024px_diffusers (its Gemma-2 text encoder comes
+under the Gemma Terms of Use), stabilityai/sdxl-turbo (commercial use needs a Stability AI licence).
+Licences are as published on the model cards; check the card before a commercial deployment.
+Any other diffusers text-to-image pipeline works with generic defaults (25 steps, guidance 7.0, its
+native size). SDXL-Lightning ships UNet weights, not a pipeline: point `comic.model` at a local
+SDXL folder with the Lightning UNet saved in it. Panels are drawn at the model's native pixel area
+with the panel's aspect; the layout cover-crops them to the final size.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import inspect
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from tasks.comic.errors import ComicError
+from tasks.comic.presets import load_character, load_style, panel_prompt
+from tasks.comic.presets import negative_prompt as preset_negative
+from tasks.models import ComicScript
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "black-forest-labs/FLUX.1-schnell"
+BLACK_MAX = 2 / 255  # a panel whose brightest pixel is darker than this is "all black"
+IMAGE_INPUTS = ("image", "control_image", "mask_image")  # a pipeline that needs one is not text-to-image
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    """Defaults for one model family; `match` holds lower-case fragments of ids or paths."""
+
+    family: str
+    model_id: str
+    match: tuple[str, ...]
+    steps: int
+    guidance: float
+    side: int | None  # native square side in px; None: read it from the pipeline
+    licence: str
+    commercial: str
+    negative: bool = True  # False: the model ignores negative prompts (no classifier-free guidance)
+    trailing: bool = False  # few-step distillations sample with "trailing" timesteps
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+MODEL_PRESETS = (
+    ModelPreset(
+        "FLUX.1-schnell", DEFAULT_MODEL, ("flux.1-schnell", "flux-schnell"), 4, 0.0, 1024,
+        "Apache-2.0", "yes", negative=False, extra=(("max_sequence_length", 256),),
+    ),
+    ModelPreset(
+        "SDXL-Lightning", "ByteDance/SDXL-Lightning", ("sdxl-lightning", "lightning"), 4, 0.0, 1024,
+        "CreativeML Open RAIL++-M", "yes, with the licence's use restrictions", negative=False, trailing=True,
+    ),
+    ModelPreset(
+        "Sana-Sprint", "Efficient-Large-Model/Sana_Sprint_1.6B_1024px_diffusers",
+        ("sana_sprint", "sana-sprint"), 2, 4.5, 1024,
+        "NVIDIA licence (weights) + Gemma Terms of Use (text encoder)",
+        "no: research / non-commercial; check the model card", negative=False,
+    ),
+    ModelPreset(
+        "SDXL-Turbo", "stabilityai/sdxl-turbo", ("sdxl-turbo",), 1, 0.0, 512,
+        "Stability AI Non-Commercial Research Community License",
+        "no: non-commercial only without a Stability AI licence", negative=False, trailing=True,
+    ),
+)  # fmt: skip
+GENERIC_PRESET = ModelPreset("generic", "", (), 25, 7.0, None, "see the model card", "check the model card")
+
+_PIPELINES: dict[tuple[Any, ...], Any] = {}
+_LOAD_LOCK = threading.Lock()
+# One denoising job at a time per process: two batches at once would only fight for GPU memory.
+_GPU_LOCK = threading.Lock()
+
+
+@dataclass
+class RenderReport:
+    """What render_panels did: resolved options, sizes, timings and notices for comic.json."""
+
+    steps: int = 0
+    guidance: float = 0.0
+    dtype: str = ""
+    device: str = ""
+    size: tuple[int, int] = (0, 0)
+    batch_size: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+def model_catalogue() -> list[dict[str, Any]]:
+    """The model families we have defaults for, with licences, as plain data."""
+    return [
+        {
+            "family": p.family,
+            "model_id": p.model_id,
+            "steps": p.steps,
+            "guidance": p.guidance,
+            "size": p.side,
+            "licence": p.licence,
+            "commercial": p.commercial,
+        }
+        for p in MODEL_PRESETS
+    ]
+
+
+def preset_for(model: str) -> ModelPreset:
+    """The family preset whose fragment appears in the model id or path, else generic defaults."""
+    name = model.lower()
+    return next((p for p in MODEL_PRESETS if any(m in name for m in p.match)), GENERIC_PRESET)
+
+
+def local_path(model: str) -> Path | None:
+    """The model as a local folder, or None for a hub id ("org/name")."""
+    path = Path(model).expanduser()
+    if model.startswith(("/", ".", "~")) or "\\" in model or model.count("/") != 1 or path.exists():
+        return path
+    return None
+
+
+def resolve_device(device: str = "auto") -> str:
+    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+
+
+def resolve_dtype(dtype: str, device: str) -> torch.dtype:
+    """ "auto" is bfloat16 on CUDA and float32 elsewhere (CPU half precision is slow and lossy)."""
+    if dtype == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    resolved = getattr(torch, dtype, None)
+    if not isinstance(resolved, torch.dtype):
+        raise ComicError(f"unknown comic dtype {dtype!r}; expected auto, bfloat16, float16 or float32")
+    return resolved
+
+
+def panel_seed(seed: int, index: int, attempt: int = 0) -> int:
+    """A 31-bit seed per (paper seed, panel, attempt): a panel never depends on its batch."""
+    digest = hashlib.sha256(f"{seed}:{index}:{attempt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def _is_text_to_image(pipe: Any) -> bool:
+    params = inspect.signature(pipe.__call__).parameters
+    return "prompt" in params and not any(name in params for name in IMAGE_INPUTS)
+
+
+def _from_pretrained(model: str, torch_dtype: torch.dtype) -> Any:
+    from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+
+    path = local_path(model)
+    if path is not None:
+        if not path.exists():
+            raise ComicError(f"comic model path {model!r} does not exist")
+        if not (path / "model_index.json").is_file():
+            raise ComicError(
+                f"comic model {model!r} is not a diffusers pipeline folder (no model_index.json): "
+                "a lone UNet, transformer or VAE cannot draw a panel"
+            )
+    source = str(path) if path is not None else model
+    # A local folder never needs the hub; hub ids follow HF_HUB_OFFLINE by themselves.
+    kwargs: dict[str, Any] = {"dtype": torch_dtype, "local_files_only": path is not None}
+    try:
+        return AutoPipelineForText2Image.from_pretrained(source, **kwargs)
+    except Exception as exc:  # AutoPipeline rejects unknown classes; the generic loader may still work.
+        auto_error = exc
+    try:
+        pipe = DiffusionPipeline.from_pretrained(source, **kwargs)
+    except Exception as exc:
+        raise ComicError(f"cannot load comic model {model!r}: {exc} (AutoPipeline: {auto_error})") from exc
+    if not _is_text_to_image(pipe):
+        raise ComicError(
+            f"comic model {model!r} loads as {type(pipe).__name__}, which is not a text-to-image pipeline"
+        )
+    return pipe
+
+
+def load_pipeline(
+    model: str, *, dtype: str = "auto", device: str = "auto", compile: bool = False, cpu_offload: bool = False
+) -> Any:
+    """The text-to-image pipeline for `model`, loaded once per process and options."""
+    dev = resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, dev)
+    key = (model, str(torch_dtype), dev, compile, cpu_offload)
+    with _LOAD_LOCK:
+        if key in _PIPELINES:
+            return _PIPELINES[key]
+        # One pipeline in memory: a second model would double the GPU memory for nothing.
+        _PIPELINES.clear()
+        gc.collect()
+        pipe = _from_pretrained(model, torch_dtype)
+        if not _is_text_to_image(pipe):
+            raise ComicError(f"comic model {model!r} ({type(pipe).__name__}) is not a text-to-image pipeline")
+        if preset_for(model).trailing and hasattr(pipe.scheduler, "config"):
+            pipe.scheduler = type(pipe.scheduler).from_config(
+                pipe.scheduler.config, timestep_spacing="trailing"
+            )
+        pipe.set_progress_bar_config(disable=True)
+        if cpu_offload and dev.startswith("cuda"):
+            pipe.enable_model_cpu_offload(device=dev)
+        else:
+            pipe.to(dev)
+        if compile:
+            denoiser = getattr(pipe, "transformer", None) or pipe.unet
+            denoiser.compile()
+        _PIPELINES[key] = pipe
+        return pipe
+
+
+def native_side(pipe: Any) -> int:
+    """The square side in px the pipeline was trained at (default sample size x VAE scale)."""
+    sample = getattr(pipe, "default_sample_size", None)
+    if sample is None:
+        denoiser = getattr(pipe, "transformer", None) or pipe.unet
+        sample = denoiser.config.sample_size
+    if isinstance(sample, list | tuple):
+        sample = sample[0]
+    return int(sample) * int(getattr(pipe, "vae_scale_factor", 8))
+
+
+def generation_size(panel: tuple[int, int], side: int, multiple: int) -> tuple[int, int]:
+    """The panel's aspect at the model's native area, rounded to what the model accepts."""
+    aspect = panel[0] / panel[1]
+    width = math.sqrt(side * side * aspect)
+    height = width / aspect
+    return (
+        max(multiple, round(width / multiple) * multiple),
+        max(multiple, round(height / multiple) * multiple),
+    )
+
+
+def _free_gpu() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _call(pipe: Any, prompts: list[str], seeds: list[int], options: dict[str, Any]) -> np.ndarray:
+    # CPU generators: the same noise on any device, so a CPU run and a GPU run start alike.
+    generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
+    kwargs = dict(options)
+    if kwargs.get("negative_prompt"):
+        kwargs["negative_prompt"] = [kwargs["negative_prompt"]] * len(prompts)
+    with torch.inference_mode():
+        result = pipe(prompt=prompts, generator=generators, output_type="np", **kwargs)
+    return np.asarray(result.images, dtype=np.float32)
+
+
+def _batch_schedule(n: int, batch_size: int | None) -> list[int]:
+    first = max(1, min(batch_size or n, n))
+    return sorted({first, max(1, math.ceil(first / 2)), 1}, reverse=True)
+
+
+def generate_images(
+    pipe: Any,
+    prompts: list[str],
+    seeds: list[int],
+    options: dict[str, Any],
+    *,
+    batch_size: int | None = None,
+    report: RenderReport | None = None,
+) -> list[np.ndarray]:
+    """Run the pipeline over all prompts, in as few calls as memory allows; HxWx3 floats in [0, 1]."""
+    report = report if report is not None else RenderReport()
+    done: dict[int, np.ndarray] = {}
+    schedule = _batch_schedule(len(prompts), batch_size)
+    for i, size in enumerate(schedule):
+        try:
+            with _GPU_LOCK:
+                pending = [j for j in range(len(prompts)) if j not in done]
+                for start in range(0, len(pending), size):
+                    chunk = pending[start : start + size]
+                    images = _call(pipe, [prompts[j] for j in chunk], [seeds[j] for j in chunk], options)
+                    done.update(zip(chunk, images, strict=True))
+            report.batch_size = size
+            return [done[j] for j in range(len(prompts))]
+        except torch.cuda.OutOfMemoryError as exc:
+            _free_gpu()
+            if i + 1 == len(schedule):
+                raise ComicError(
+                    f"out of GPU memory drawing one panel at a time ({options.get('width')}x"
+                    f"{options.get('height')}): try comic.cpu_offload, a smaller model or comic.width"
+                ) from exc
+            note = f"Out of GPU memory with {size} panels per call; retrying {schedule[i + 1]} at a time."
+            logger.warning(note)
+            report.notices.append(note)
+    raise AssertionError("unreachable: the schedule always ends with a batch of one")
+
+
+def bad_image(image: np.ndarray) -> str | None:
+    """Why an image is unusable ("NaN" or "all black"), or None."""
+    if not np.isfinite(image).all():
+        return "NaN"
+    if float(image.max()) <= BLACK_MAX:
+        return "all black"
+    return None
+
+
+def _to_pil(image: np.ndarray) -> Image.Image:
+    return Image.fromarray((np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8))
+
+
+def resolve_options(model: str, steps: int | None, guidance: float | None) -> tuple[ModelPreset, int, float]:
+    """The model's preset and the steps and guidance in force (explicit values win)."""
+    preset = preset_for(model)
+    return preset, steps or preset.steps, preset.guidance if guidance is None else guidance
+
+
+def render_panels(
+    script: ComicScript,
+    *,
+    model: str,
+    seed: int,
+    size: tuple[int, int],
+    steps: int | None = None,
+    guidance: float | None = None,
+    negative_prompt: str | None = None,
+    character: str = "pip",
+    style: str = "clean-line",
+    dtype: str = "auto",
+    device: str = "auto",
+    compile: bool = False,
+    cpu_offload: bool = False,
+    side: int | None = None,
+    batch_size: int | None = None,
+    report: RenderReport | None = None,
+) -> list[Image.Image]:
+    """Draw every panel of the script with a diffusion model, in one batched call when memory allows.
+
+    `size` is the panel's art size on the page (layout.panel_size): the model draws at its native
+    area with that aspect. `negative_prompt` None uses the presets', "" none. A NaN or all-black
+    panel is redrawn once with another seed, then it is a ComicError.
+    """
+    report = report if report is not None else RenderReport()
+    # 1. Check inputs and resolve options
+    if size[0] <= 0 or size[1] <= 0:
+        raise ComicError(f"panel size must be positive, got {size}")
+    preset, n_steps, scale = resolve_options(model, steps, guidance)
+    sheet, look = load_character(character), load_style(style)
+    prompts = [panel_prompt(p, sheet, look) for p in script.panels]
+    negative = preset_negative(sheet, look) if negative_prompt is None else negative_prompt
+
+    # 2. Pipeline (cached per process)
+    started = perf_counter()
+    pipe = load_pipeline(model, dtype=dtype, device=device, compile=compile, cpu_offload=cpu_offload)
+    report.timings["load_s"] = round(perf_counter() - started, 3)
+    multiple = int(getattr(pipe, "vae_scale_factor", 8)) * 2
+    width, height = generation_size(size, side or preset.side or native_side(pipe), multiple)
+    options: dict[str, Any] = {
+        "num_inference_steps": n_steps,
+        "guidance_scale": scale,
+        "width": width,
+        "height": height,
+        **dict(preset.extra),
+    }
+    if negative and preset.negative and "negative_prompt" in inspect.signature(pipe.__call__).parameters:
+        options["negative_prompt"] = negative
+    dev = resolve_device(device)
+    report.steps, report.guidance, report.size = n_steps, scale, (width, height)
+    report.dtype, report.device = str(resolve_dtype(dtype, dev)).removeprefix("torch."), dev
+
+    # 3. Denoise all panels, then redraw any NaN / black one once with another seed
+    started = perf_counter()
+    seeds = [panel_seed(seed, i) for i in range(len(prompts))]
+    images = generate_images(pipe, prompts, seeds, options, batch_size=batch_size, report=report)
+    bad = {i: why for i, image in enumerate(images) if (why := bad_image(image))}
+    if bad:
+        retry = sorted(bad)
+        redrawn = generate_images(
+            pipe,
+            [prompts[i] for i in retry],
+            [panel_seed(seed, i, attempt=1) for i in retry],
+            options,
+            batch_size=batch_size,
+            report=report,
+        )
+        for i, image in zip(retry, redrawn, strict=True):
+            if (why := bad_image(image)) is not None:
+                raise ComicError(
+                    f"comic model {model!r} drew panel {i + 1} {why} twice (seeds {seeds[i]} and "
+                    f"{panel_seed(seed, i, attempt=1)}); try comic.dtype float32 or another model"
+                )
+            images[i] = image
+        note = "Redrawn with another seed: " + ", ".join(f"panel {i + 1} ({bad[i]})" for i in retry) + "."
+        logger.warning(note)
+        report.notices.append(note)
+    report.timings["generate_s"] = round(perf_counter() - started, 3)
+    return [_to_pil(image) for image in images]
