@@ -139,11 +139,16 @@ def parse_paper(conference: str, paper_id: str, pdf: PdfRef) -> dict[str, Stored
 # --------------------------------------------------------------------------- summarize
 
 
-def _summarizer_identity() -> tuple[str, ...]:
+def _summarizer_identity() -> tuple[object, ...]:
+    from tasks.llm import model_identity
     from tasks.summarize.extractive import EXTRACTIVE_VERSION
+    from tasks.summarize.prompts import prompt_version
 
-    model = get_settings().llm.model
-    return ("llm", model) if model else ("extractive", EXTRACTIVE_VERSION)
+    llm = get_settings().llm
+    if not llm.model:
+        return ("extractive", EXTRACTIVE_VERSION)
+    # Model, prompt version, language and budget change the output; the API key does not.
+    return ("llm", model_identity(llm), prompt_version(), llm.language, llm.context_tokens, llm.temperature)
 
 
 def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
@@ -172,25 +177,42 @@ def summarize_paper(
     conference: str, entry: AwardEntry, parsed: dict[str, StoredObject]
 ) -> dict[str, StoredObject]:
     """Write summary.json and review.md for one parsed paper."""
-    from tasks.summarize.errors import SummarizeError
     from tasks.summarize.extractive import summarize_extractive
+    from tasks.summarize.llm import summarize_with_llm
     from tasks.summarize.review import review_markdown
 
     settings = get_settings()
     store = store_from_settings()
     paper = ParsedPaper.model_validate_json(store.get(parsed["parsed.json"].key))
+    logger = get_run_logger()
     if settings.llm.model:
-        # A configured model that cannot be used is an error, never a silent extractive fallback.
-        raise SummarizeError(
+        # A configured model that fails is an error (LLMSummarizeError), never a silent fallback.
+        result = summarize_with_llm(paper, settings=settings.llm, paper_id=entry.paper_id)
+        summary = result.summary
+        review = review_markdown(paper, summary, entry=entry, review=result.review)
+        usage = result.usage
+        logger.info(
+            "%s: %s, %d+%d tokens, cost %s, faithfulness %s",
             entry.paper_id,
-            f"LLM summaries ({settings.llm.model}) are not available in this build; "
-            "unset PAPERPANELS_LLM__MODEL to use the extractive summarizer",
+            summary.generator,
+            usage.input_tokens,
+            usage.output_tokens,
+            "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}",
+            summary.faithfulness,
         )
-    get_run_logger().warning(
-        "%s: no LLM configured: EXTRACTIVE summary (sentences quoted from the paper)", entry.paper_id
-    )
-    summary = summarize_extractive(paper)
-    review = review_markdown(paper, summary, entry=entry)
+        for finding in summary.injection_findings:
+            logger.warning(
+                "%s: hidden instruction in the paper (%s): %s",
+                entry.paper_id,
+                finding.location,
+                finding.excerpt,
+            )
+    else:
+        logger.warning(
+            "%s: no LLM configured: EXTRACTIVE summary (sentences quoted from the paper)", entry.paper_id
+        )
+        summary = summarize_extractive(paper)
+        review = review_markdown(paper, summary, entry=entry)
     pid = entry.paper_id
     return {
         "summary.json": store.put(
@@ -204,14 +226,10 @@ def summarize_paper(
 
 
 def _comic_identity() -> tuple[object, ...]:
-    import PIL
+    from tasks.comic.render import renderer_identity
 
-    from tasks.comic.fonts import font_in_use
-    from tasks.comic.render import SKETCH_VERSION
-
-    c = get_settings().comic
-    # Pixels depend on Pillow's and the font's versions too, not only on our code.
-    return (c.renderer, c.model, c.width, c.seed, SKETCH_VERSION, PIL.__version__, font_in_use())
+    # Renderer, model, steps, guidance, presets, versions of our code, Pillow, the font, torch.
+    return renderer_identity(get_settings().comic)
 
 
 def _comic_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
@@ -240,19 +258,13 @@ def draw_comic(
     conference: str, entry: AwardEntry, summary: dict[str, StoredObject]
 ) -> dict[str, StoredObject]:
     """Draw the paper's comic page and store comic.png, comic.webp and comic.json."""
-    from tasks.comic.render import draw_comic as render_comic
+    from tasks.comic.render import draw_comic_from_settings
 
     settings = get_settings()
     store = store_from_settings()
     paper_summary = PaperSummary.model_validate_json(store.get(summary["summary.json"].key))
-    out = render_comic(
-        paper_summary,
-        paper_title=entry.title,
-        paper_id=entry.paper_id,
-        renderer=settings.comic.renderer,
-        model=settings.comic.model,
-        width=settings.comic.width,
-        base_seed=settings.comic.seed,
+    out = draw_comic_from_settings(
+        paper_summary, paper_title=entry.title, paper_id=entry.paper_id, settings=settings.comic
     )
     meta: ComicMeta = out.meta
     if meta.fallback:

@@ -139,3 +139,60 @@ def test_digest_through_grobid_stores_tei_and_falls_back_on_204(
     assert "tei.xml" not in futoma.artifacts
     parsed = json.loads((store / futoma.artifacts["parsed.json"]).read_text())
     assert parsed["parser"] == "local" and any("204" in n for n in parsed["notices"])
+
+
+def test_digest_with_an_llm_over_the_replay_server(
+    conference_env: dict[str, Path], isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real langchain-openai client against a local OpenAI-compatible server: grounded, accounted."""
+    from config.settings import get_settings
+    from flows.digest import award_digest
+    from tests.summarize.openai_server import API_KEY
+    from tests.summarize.replay import MODEL, prices_file, serve
+
+    server_iter = serve()
+    server = next(server_iter)
+    try:
+        monkeypatch.setenv("PAPERPANELS_LLM__MODEL", MODEL)
+        monkeypatch.setenv("PAPERPANELS_LLM__BASE_URL", server.url)
+        monkeypatch.setenv("PAPERPANELS_LLM__API_KEY", API_KEY)
+        monkeypatch.setenv("PAPERPANELS_LLM__PRICES_FILE", str(prices_file(tmp_path)))
+        get_settings.cache_clear()
+        digest = award_digest(conference=SLUG)
+    finally:
+        next(server_iter, None)
+
+    store = isolated_settings
+    assert all(r.status is PaperStatus.DONE for r in digest.results), [r.error for r in digest.results]
+    for r in digest.results:
+        summary = r.summary
+        assert summary is not None and not summary.fallback and summary.generator == MODEL
+        assert summary.usage is not None and summary.usage.input_tokens > 0 and summary.usage.cost_usd
+        published = [c for c in summary.claims() if c.verified]
+        assert published and all(e.verified for c in published for e in c.evidence)
+        assert API_KEY not in (store / r.artifacts["summary.json"]).read_text()
+    md = (store / SLUG / "digest.md").read_text()
+    assert "LLM usage:" in md and "$" in md
+    assert not any("xtractive" in n for n in digest.notices)
+
+
+def test_digest_draws_comics_with_a_diffusers_pipeline(
+    conference_env: dict[str, Path], isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The diffusion path end to end on the CPU: a tiny random-weight pipeline loaded from disk."""
+    from config.settings import get_settings
+    from flows.digest import award_digest
+    from tests.comic.tiny_pipeline import build_tiny_sd
+
+    model = build_tiny_sd(tmp_path / "tiny-sd")
+    monkeypatch.setenv("PAPERPANELS_COMIC__RENDERER", "diffusion")
+    monkeypatch.setenv("PAPERPANELS_COMIC__MODEL", str(model))
+    monkeypatch.setenv("PAPERPANELS_COMIC__STEPS", "2")
+    get_settings.cache_clear()
+    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"])
+
+    (result,) = digest.results
+    assert result.status is PaperStatus.DONE, result.error
+    meta = json.loads((isolated_settings / result.artifacts["comic.json"]).read_text())
+    assert meta["renderer"] == "diffusion" and not meta["fallback"] and meta["steps"] == 2
+    assert not any("ketch" in n for n in digest.notices)
