@@ -69,9 +69,7 @@ def choose_renderer(renderer: str, model: str | None) -> tuple[str, str | None]:
     if renderer == "sketch":
         return "sketch", None
     if renderer == "diffusion":
-        if not model:
-            raise ComicError("comic renderer 'diffusion' needs `comic.model` (a diffusers model id or path)")
-        return "diffusion", None
+        return "diffusion", None  # without comic.model: the default model (FLUX.1-schnell)
     if not model:
         return "sketch", "no diffusion model configured"
     # Torch is imported only here: a sketch-only run never pays for it.
@@ -106,15 +104,16 @@ def renderer_identity(settings: ComicSettings | Any) -> tuple[object, ...]:
     import diffusers
     import torch
 
-    from tasks.comic.diffusion import resolve_device, resolve_dtype, resolve_options
+    from tasks.comic.diffusion import DEFAULT_MODEL, resolve_device, resolve_dtype, resolve_options
     from tasks.comic.presets import load_character, load_style, presets_digest
 
-    assert settings.model is not None  # choose_renderer picks diffusion only with a model
-    _, steps, guidance = resolve_options(settings.model, settings.steps, settings.guidance)
+    model = settings.model or DEFAULT_MODEL
+    _, steps, guidance = resolve_options(model, settings.steps, settings.guidance)
     device = resolve_device(settings.device)
     digest = presets_digest(load_character(settings.character), load_style(settings.style))
     return (
         *common,
+        model,
         steps,
         guidance,
         str(resolve_dtype(settings.dtype, device)),
@@ -159,6 +158,10 @@ def draw_comic(
     """Draw the comic of one paper; `diffusion` holds render_panels options (steps, guidance, dtype...)."""
     # 1. Check inputs and pick the renderer
     _check_inputs(renderer, paper_id, width)
+    if renderer == "diffusion" and not model:
+        from tasks.comic.diffusion import DEFAULT_MODEL
+
+        model = DEFAULT_MODEL
     try:
         chosen, why_not = choose_renderer(renderer, model)
     except ComicError as exc:
