@@ -91,6 +91,42 @@ class HarvestSettings(BaseModel):
     timeout_s: float = 30.0
     arxiv_interval_s: float = Field(3.0, description="arXiv asks for one request every 3 s")
     user_agent: str = "paperpanels/0.1 (+https://github.com/paperpanels/paperpanels)"
+    cache_dir: Path | None = Field(None, description="On-disk cache of API responses; unset = no cache")
+    arxiv_api: str = "https://export.arxiv.org/api/query"
+    openreview_api: str = "https://api2.openreview.net"
+    semantic_scholar_api: str = "https://api.semanticscholar.org/graph/v1"
+    feeds: dict[str, list[str]] = Field(
+        default_factory=dict, description="Announcement feeds / awards pages per conference slug"
+    )
+    min_confidence: float = Field(0.85, ge=0, le=1, description="Below this a match needs review")
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="Private/loopback hosts downloads may reach anyway"
+    )
+    allow_private: bool = Field(False, description="Allow downloads from any private address")
+    max_retry_after_s: float = Field(60.0, description="Longest Retry-After wait honoured")
+
+
+class OpsSettings(BaseModel):
+    """How the pipeline is operated: deployments, schedules, the review gate, limits."""
+
+    watch_cron: str = Field("0 6 * * *", description="Cron of the watch-awards deployment (UTC)")
+    comic_deployment: str | None = Field(
+        None, description="e.g. 'draw-comics/draw-comics': run comics there; unset = in-process"
+    )
+    serve_limit: int = Field(4, ge=1, description="Flow runs `paperpanels serve` executes at once")
+    review: bool = Field(False, description="Wait for a human approval before publishing")
+    review_timeout_s: int = Field(24 * 3600, ge=1, description="How long a review waits")
+    result_block: str | None = Field(None, description="S3Bucket block for task results, e.g. 'pp-results'")
+    gpu_slots: int = Field(1, ge=1, description="Global concurrency limit `gpu`: GPUs available")
+    llm_per_minute: int = Field(60, ge=1, description="Rate limit `llm`: calls per minute")
+    arxiv_per_minute: int = Field(20, ge=1, description="Rate limit `arxiv`: requests per minute")
+    work_pool: str = Field("paperpanels-process", description="Process work pool used by deploy")
+    gpu_work_pool: str = Field("paperpanels-gpu", description="Work pool of the draw-comics deployment")
+    locks: Literal["none", "memory", "file", "redis"] = Field(
+        "file", description="Lock of identical stage runs: file = across processes of one machine"
+    )
+    redis_url: str | None = Field(None, description="Redis for locks across machines (needs prefect-redis)")
+    lock_hold_s: float = Field(1800.0, gt=0, description="A stage lock expires after this (crashed holders)")
 
 
 class Settings(BaseSettings):
@@ -106,6 +142,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     comic: ComicSettings = Field(default_factory=ComicSettings)
     harvest: HarvestSettings = Field(default_factory=HarvestSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     conferences_dir: Path = CONFERENCES_DIR
     concurrency: int = Field(4, ge=1, description="Papers of one conference processed at once")
 

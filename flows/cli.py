@@ -262,6 +262,11 @@ def show_config() -> None:
     sys.stdout.write(json.dumps(settings.masked(), indent=2, default=str) + "\n")
 
 
+from flows.cli_harvest import register as register_harvest  # noqa: E402
+
+register_harvest(app)
+
+
 def main() -> None:
     app()
 

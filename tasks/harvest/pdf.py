@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import logging
+import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import httpx
 
@@ -30,6 +34,10 @@ PDF_CONTENT_TYPES = (
 class PdfSource:
     data: bytes
     source: str  # local path or URL
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 class HostRateLimiter:
@@ -73,6 +81,33 @@ class UnreachableHosts:
 
 UNREACHABLE = UnreachableHosts()
 
+MAX_REDIRECTS = 5
+METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
+
+
+def check_host(url: str, *, allowed_hosts: Sequence[str], allow_private: bool) -> None:
+    """Refuse non-http(s) URLs and hosts resolving to private, loopback, link-local or metadata addresses."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise PdfUnavailable(f"{url}: only http(s) URLs are downloaded")
+    host = parsed.hostname.lower()
+    if host in allowed_hosts:
+        return
+    if host in METADATA_HOSTS:
+        raise PdfUnavailable(f"{url}: refused: {host} is a cloud metadata host")
+    try:
+        infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise PdfUnavailable(f"{url}: cannot resolve {host} ({exc})") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        # Any address of the host counts: one private answer is enough to be refused.
+        if not allow_private and not address.is_global:
+            raise PdfUnavailable(
+                f"{url}: refused: {host} resolves to non-public address {address} "
+                "(allow it with PAPERPANELS_HARVEST__ALLOWED_HOSTS)"
+            )
+
 
 def local_candidates(entry: AwardEntry) -> list[str]:
     """File names a papers folder may use for this entry, most specific first."""
@@ -106,27 +141,60 @@ def download_pdf(
     max_bytes: int,
     user_agent: str,
     min_interval_s: float = 0.0,
+    allowed_hosts: Sequence[str] | None = None,
+    allow_private: bool | None = None,
 ) -> bytes:
     """GET a PDF with a size cap while streaming; content type and `%PDF-` magic are checked.
 
-    Raises TransientDownloadError for what is worth retrying (timeouts, 429, 5xx), PdfUnavailable
-    for what is not (4xx, no network, HTML instead of a PDF).
+    Every hop of a redirect is checked against private addresses (allowed_hosts / allow_private
+    default to the harvest settings). Raises TransientDownloadError for what is worth retrying
+    (timeouts, 429, 5xx), PdfUnavailable for what is not (4xx, no network, HTML instead of a PDF).
     """
+    if allowed_hosts is None or allow_private is None:
+        from config.settings import get_settings
+
+        harvest = get_settings().harvest
+        allowed_hosts = harvest.allowed_hosts if allowed_hosts is None else allowed_hosts
+        allow_private = harvest.allow_private if allow_private is None else allow_private
     parsed = urlparse(url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise PdfUnavailable(f"{url}: only http(s) URLs are downloaded")
+    check_host(url, allowed_hosts=allowed_hosts, allow_private=allow_private)
     earlier = UNREACHABLE.reason(parsed.netloc)
     if earlier is not None:
         raise PdfUnavailable(f"{url}: cannot connect ({earlier}; not retried within 5 minutes)")
     if min_interval_s > 0:
-        RATE_LIMITER.wait(parsed.hostname, min_interval_s)
+        RATE_LIMITER.wait(parsed.hostname or "", min_interval_s)
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
     try:
-        with (
-            httpx.Client(timeout=timeout_s, follow_redirects=True, headers=headers) as client,
-            client.stream("GET", url) as response,
-        ):
+        with httpx.Client(timeout=timeout_s, follow_redirects=False, headers=headers) as client:
+            data = _fetch(client, url, max_bytes, allowed_hosts, allow_private)
+    except httpx.TimeoutException as exc:
+        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
+    except httpx.ConnectError as exc:
+        # No route / no DNS: this machine is offline; retrying will not help within one run.
+        UNREACHABLE.mark(parsed.netloc, str(exc))
+        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
+    except httpx.HTTPError as exc:
+        raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    try:
+        check_pdf_bytes(data, url, max_bytes=max_bytes)
+    except ParseError as exc:
+        raise PdfUnavailable(str(exc)) from exc
+    log.info("downloaded %s: %d bytes, sha256 %s", url, len(data), hashlib.sha256(data).hexdigest())
+    return data
+
+
+def _fetch(
+    client: httpx.Client, url: str, max_bytes: int, allowed_hosts: Sequence[str], allow_private: bool
+) -> bytes:
+    """Follow up to MAX_REDIRECTS redirects by hand, checking each target host, then stream the body."""
+    for _ in range(MAX_REDIRECTS + 1):
+        with client.stream("GET", url) as response:
             status = response.status_code
+            if status in (301, 302, 303, 307, 308):
+                target = urljoin(url, response.headers.get("location", ""))
+                check_host(target, allowed_hosts=allowed_hosts, allow_private=allow_private)
+                url = target
+                continue
             if status == 429 or status >= 500:
                 raise TransientDownloadError(f"{url}: HTTP {status}")
             if status >= 400:
@@ -146,20 +214,8 @@ def download_pdf(
                 if size > max_bytes:
                     raise PdfUnavailable(f"{url}: more than {max_bytes} bytes, over the cap")
                 chunks.append(chunk)
-    except httpx.TimeoutException as exc:
-        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
-    except httpx.ConnectError as exc:
-        # No route / no DNS: this machine is offline; retrying will not help within one run.
-        UNREACHABLE.mark(parsed.netloc, str(exc))
-        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
-    except httpx.HTTPError as exc:
-        raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
-    data = b"".join(chunks)
-    try:
-        check_pdf_bytes(data, url, max_bytes=max_bytes)
-    except ParseError as exc:
-        raise PdfUnavailable(str(exc)) from exc
-    return data
+            return b"".join(chunks)
+    raise PdfUnavailable(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
 def acquire_pdf_bytes(

@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
-from tasks.harvest.pdf import HostRateLimiter, acquire_pdf_bytes, download_pdf, find_local_pdf
+from tasks.harvest.pdf import HostRateLimiter, PdfSource, acquire_pdf_bytes, download_pdf, find_local_pdf
 from tasks.models import AwardEntry
 from tasks.parse.errors import ParseError
 
@@ -58,6 +58,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*routes[self.path])
         else:
             self._send(404, b"", "text/plain")
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests download from 127.0.0.1, which downloads refuse unless allowed."""
+    from config.settings import get_settings
+
+    monkeypatch.setenv("PAPERPANELS_HARVEST__ALLOWED_HOSTS", '["127.0.0.1"]')
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -135,7 +144,7 @@ def _entry() -> AwardEntry:
     return AwardEntry(title="SPECTER", award="best paper", ids={"arxiv": "2004.07180"})
 
 
-def _acquire(entry: AwardEntry, **kw: object):  # type: ignore[no-untyped-def]
+def _acquire(entry: AwardEntry, **kw: object) -> PdfSource:
     opts: dict = {
         "papers_dir": None,
         "download": False,

@@ -1,0 +1,146 @@
+"""One polite HTTP client per API: timeouts, User-Agent, rate limit, Retry-After, on-disk cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from config.settings import HarvestSettings
+from tasks.harvest.errors import HarvestError
+from tasks.harvest.pdf import RATE_LIMITER
+
+# Requests that reached the network, per service: tests and `harvest` report them.
+REQUESTS: Counter[str] = Counter()
+_COUNT_LOCK = threading.Lock()
+
+
+class ServiceError(HarvestError):
+    """An API answered with an error or could not be reached; names the service and URL."""
+
+    def __init__(self, service: str, url: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"{service}: {url}: {message}")
+        self.service = service
+        self.url = url
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    text: str
+    cached: bool = False
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def cache_key(method: str, url: str, params: dict[str, str] | None) -> str:
+    """sha256 of method + URL + sorted params: the same question gives the same file."""
+    canonical = json.dumps([method.upper(), url, sorted((params or {}).items())])
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ServiceClient:
+    """GETs against one API; 429/503 wait Retry-After and retry, other 4xx are final."""
+
+    def __init__(
+        self,
+        service: str,
+        settings: HarvestSettings,
+        *,
+        min_interval_s: float = 0.0,
+        max_connections: int = 10,
+        retries: int = 3,
+        cached_statuses: tuple[int, ...] = (200, 404),
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.min_interval_s = min_interval_s
+        self.retries = retries
+        self.cached_statuses = cached_statuses
+        self._client = httpx.Client(
+            timeout=settings.timeout_s,
+            headers={"User-Agent": settings.user_agent},
+            # arXiv asks for a single connection: the pool size enforces it across threads.
+            limits=httpx.Limits(max_connections=max_connections),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ServiceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _cache_path(self, key: str) -> Path | None:
+        if self.settings.cache_dir is None:
+            return None
+        return Path(self.settings.cache_dir) / self.service / f"{key}.json"
+
+    def get(self, url: str, params: dict[str, str] | None = None) -> Reply:
+        """GET url; a cached answer is returned without a request."""
+        path = self._cache_path(cache_key("GET", url, params))
+        if path is not None and path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Reply(status=data["status"], text=data["text"], cached=True)
+        reply = self._fetch(url, params)
+        if path is not None and reply.status in self.cached_statuses:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(
+                json.dumps({"url": url, "params": params, "status": reply.status, "text": reply.text})
+            )
+            tmp.replace(path)
+        return reply
+
+    def _fetch(self, url: str, params: dict[str, str] | None) -> Reply:
+        host = httpx.URL(url).host
+        for attempt in range(self.retries + 1):
+            if self.min_interval_s > 0:
+                RATE_LIMITER.wait(host, self.min_interval_s)
+            with _COUNT_LOCK:
+                REQUESTS[self.service] += 1
+            try:
+                response = self._client.get(url, params=params)
+            except httpx.TimeoutException as exc:
+                raise ServiceError(self.service, url, f"timed out after {self.settings.timeout_s} s") from exc
+            except httpx.HTTPError as exc:
+                raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from exc
+            status = response.status_code
+            if status in (429, 503) and attempt < self.retries:
+                time.sleep(self._retry_after(response, attempt))
+                continue
+            if status in (429, 503) or status >= 500:
+                raise ServiceError(self.service, url, f"HTTP {status} (gave up)", status)
+            return Reply(status=status, text=response.text)
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
+        """Seconds to wait: Retry-After when it is a number, else exponential back-off."""
+        header = response.headers.get("retry-after", "")
+        try:
+            wait = float(header)
+        except ValueError:
+            wait = 2.0**attempt
+        return max(0.0, min(wait, self.settings.max_retry_after_s))
+
+
+def clients(settings: HarvestSettings) -> dict[str, ServiceClient]:
+    """The three API clients, each built once from settings."""
+    return {
+        "arxiv": ServiceClient(
+            "arxiv", settings, min_interval_s=settings.arxiv_interval_s, max_connections=1
+        ),
+        "openreview": ServiceClient("openreview", settings),
+        "semantic_scholar": ServiceClient("semantic_scholar", settings, min_interval_s=1.0),
+    }

@@ -1,0 +1,95 @@
+"""Code, dataset, model and project links: found in text, classified, ranked, deduplicated."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from tasks.models import FoundLink, Links
+
+URL_RE = re.compile(r"https?://[^\s<>\"'(){}\[\],;]+", re.IGNORECASE)
+# Where a link was found, most trustworthy first: curated beats the authors' own text beats a PDF.
+SOURCE_WEIGHT = {"manifest": 3.0, "openreview": 2.0, "arxiv comment": 2.0, "arxiv abstract": 1.5, "pdf": 1.0}
+PAPER_HOSTS = ("arxiv.org", "openreview.net", "doi.org", "semanticscholar.org", "proceedings.")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def classify(url: str) -> str | None:
+    """kind of a URL: code (GitHub/GitLab repo), dataset / model (Hugging Face), project, or None."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower().removeprefix("www.")
+    parts = [p for p in parsed.path.split("/") if p]
+    if host in {"github.com", "gitlab.com"}:
+        return "code" if len(parts) >= 2 else None
+    if host == "huggingface.co":
+        if parts[:1] == ["datasets"]:
+            return "dataset"
+        if parts[:1] in (["spaces"], ["papers"], ["docs"], ["blog"]) or not parts:
+            return None
+        return "model"
+    if host.endswith("github.io") or host.startswith("sites.google"):
+        return "project"
+    return None
+
+
+def _clean(url: str) -> str:
+    url = url.rstrip(".:")
+    parsed = urlparse(url)
+    if (parsed.hostname or "") in {"github.com", "gitlab.com"}:
+        # Link to the repository, not to a file or tree inside it.
+        parts = [p for p in parsed.path.split("/") if p][:2]
+        return f"https://{parsed.hostname}/{'/'.join(parts)}".removesuffix(".git")
+    return url
+
+
+def find_links(text: str, found_in: str, title: str = "") -> list[FoundLink]:
+    """Classified links in text, scored by source and by how well the URL names the paper."""
+    title_words = _words(title)
+    links: list[FoundLink] = []
+    for raw in URL_RE.findall(text):
+        url = _clean(raw)
+        kind = classify(url)
+        if kind is None:
+            continue
+        # A repo named like the paper is the paper's own code; one sharing no word is likely cited.
+        name_words = _words(urlparse(url).path.replace("_", " ").replace("-", " "))
+        overlap = len(name_words & title_words) / max(1, min(len(title_words), 4))
+        score = SOURCE_WEIGHT.get(found_in, 1.0) + 2.0 * min(overlap, 1.0)
+        links.append(FoundLink(url=url, kind=kind, found_in=found_in, score=round(score, 3)))
+    return links
+
+
+def manifest_links(links: Links) -> list[FoundLink]:
+    """The curated links of a manifest entry, ranked above everything discovered."""
+    found = [FoundLink(url=u, kind="code", found_in="manifest", score=10.0) for u in links.code]
+    found += [FoundLink(url=u, kind="dataset", found_in="manifest", score=10.0) for u in links.datasets]
+    found += [FoundLink(url=u, kind="model", found_in="manifest", score=10.0) for u in links.models]
+    if links.project_page:
+        found.append(FoundLink(url=links.project_page, kind="project", found_in="manifest", score=10.0))
+    return found
+
+
+def rank(links: list[FoundLink]) -> list[FoundLink]:
+    """One record per URL (its best score, first source), best first."""
+    best: dict[str, FoundLink] = {}
+    for link in links:
+        key = link.url.lower().rstrip("/")
+        if key not in best or link.score > best[key].score:
+            best[key] = link
+    return sorted(best.values(), key=lambda link: (-link.score, link.url))
+
+
+def as_links(found: list[FoundLink], paper: str | None = None) -> Links:
+    """Ranked FoundLinks folded into the manifest's Links shape."""
+    ranked = rank(found)
+    project = next((f.url for f in ranked if f.kind == "project"), None)
+    return Links(
+        paper=paper,
+        code=[f.url for f in ranked if f.kind == "code"],
+        datasets=[f.url for f in ranked if f.kind == "dataset"],
+        models=[f.url for f in ranked if f.kind == "model"],
+        project_page=project,
+    )

@@ -1,0 +1,57 @@
+"""OpenReview API v2 client: one note by id (content fields are `{"value": ...}`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.harvest.http import ServiceClient, ServiceError
+from tasks.models import Candidate, PaperIds
+
+SITE = "https://openreview.net"
+
+
+def _value(content: dict[str, Any], name: str) -> Any:
+    field = content.get(name)
+    return field.get("value") if isinstance(field, dict) else field
+
+
+def _absolute(path: str | None) -> str | None:
+    if not path:
+        return None
+    return path if path.startswith("http") else f"{SITE}{path}"
+
+
+def note_to_candidate(note: dict[str, Any]) -> Candidate:
+    """A v2 note as a Candidate; code / supplementary fields go into text for link discovery."""
+    content = note.get("content") or {}
+    authors = _value(content, "authors") or []
+    extra = [
+        f"{name}: {_value(content, name)}"
+        for name in ("code", "supplementary_material", "project_page", "dataset")
+        if _value(content, name)
+    ]
+    abstract = _value(content, "abstract") or ""
+    return Candidate(
+        service="openreview",
+        title=" ".join(str(_value(content, "title") or "").split()),
+        authors=[str(a) for a in authors],
+        ids=PaperIds(openreview=note.get("forum") or note["id"]),
+        venue=_value(content, "venue"),
+        pdf_url=_absolute(_value(content, "pdf")),
+        text="\n".join([*extra, abstract]).strip(),
+    )
+
+
+def fetch_note(client: ServiceClient, api: str, note_id: str) -> Candidate | None:
+    """The note with this id (or forum id); None when OpenReview has no such note."""
+    url = f"{api.rstrip('/')}/notes"
+    reply = client.get(url, {"id": note_id})
+    if reply.status == 404:
+        return None
+    if reply.status != 200:
+        raise ServiceError("openreview", url, f"HTTP {reply.status} for id {note_id}", reply.status)
+    try:
+        notes = reply.json().get("notes") or []
+    except ValueError as exc:
+        raise ServiceError("openreview", url, f"response is not JSON: {exc}") from exc
+    return note_to_candidate(notes[0]) if notes else None

@@ -1,0 +1,192 @@
+"""Award sources behind one interface, tried in order: manifest, announcement feeds/pages, ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import yaml
+
+from config.settings import HarvestSettings
+from tasks.harvest.errors import HarvestError, UnknownConferenceError
+from tasks.harvest.feeds import (
+    AnnouncedAwards,
+    FeedError,
+    NoAwardsFound,
+    award_posts,
+    heuristic_awards,
+    llm_awards,
+)
+from tasks.harvest.http import ServiceClient
+from tasks.harvest.manifest import load_conference, select_entries
+from tasks.harvest.resolve import UNKNOWN_TITLE, normalise_title
+from tasks.models import AwardEntry, AwardKind, Conference, HarvestedAward, PaperIds
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+SOURCES = ("manifest", "feed", "ids")
+
+
+class AwardSource(Protocol):
+    name: str
+
+    def harvest(self, slug: str) -> list[HarvestedAward]:
+        """The awarded papers of a conference; HarvestError when this source has none."""
+        ...
+
+
+class ManifestSource:
+    name = "manifest"
+
+    def __init__(self, conferences_dir: Path, papers: list[str] | None = None) -> None:
+        self.conferences_dir = conferences_dir
+        self.papers = papers
+
+    def harvest(self, slug: str) -> list[HarvestedAward]:
+        conference = load_conference(slug, self.conferences_dir)
+        where = f"manifest:{self.conferences_dir / f'{slug}.yaml'}"
+        return [
+            HarvestedAward(entry=e, source=where, source_text=e.title)
+            for e in select_entries(conference, self.papers)
+        ]
+
+
+class FeedSource:
+    name = "feed"
+
+    def __init__(self, settings: HarvestSettings, model: BaseChatModel | None = None) -> None:
+        self.settings = settings
+        self.model = model  # a chat model: titles by LLM instead of the HTML heuristic
+
+    def harvest(self, slug: str) -> list[HarvestedAward]:
+        urls = self.settings.feeds.get(slug)
+        if not urls:
+            raise HarvestError(f"{slug}: no announcement feeds configured (PAPERPANELS_HARVEST__FEEDS)")
+        found: list[HarvestedAward] = []
+        problems: list[str] = []
+        with ServiceClient("feeds", self.settings) as client:
+            for url in urls:
+                try:
+                    found += self._from_url(client, url)
+                except HarvestError as exc:
+                    problems.append(str(exc))
+        if not found:
+            raise NoAwardsFound(f"{slug}: no award entries in {', '.join(urls)}; " + "; ".join(problems))
+        return dedupe(found)
+
+    def _from_url(self, client: ServiceClient, url: str) -> list[HarvestedAward]:
+        reply = client.get(url)
+        if reply.status != 200:
+            raise FeedError(f"{url}: HTTP {reply.status}")
+        posts = award_posts(reply.text, url)
+        if not posts:
+            raise NoAwardsFound(f"{url}: no post titled best paper / outstanding paper / test of time")
+        found: list[HarvestedAward] = []
+        for link, html in posts:
+            awards: AnnouncedAwards = llm_awards(html, self.model) if self.model else heuristic_awards(html)
+            found += [
+                HarvestedAward(
+                    entry=AwardEntry(
+                        title=p.title,
+                        award=p.award,
+                        authors=p.authors or None,
+                        needs_review=True,
+                        sources=[link],
+                    ),
+                    source=link,
+                    source_text=p.source_text,
+                )
+                for p in awards.papers
+            ]
+        if not found:
+            raise NoAwardsFound(f"{url}: award posts found but no paper titles in them")
+        return found
+
+
+class IdsSource:
+    name = "ids"
+
+    def __init__(self, papers: list[str]) -> None:
+        self.papers = papers
+
+    def harvest(self, slug: str) -> list[HarvestedAward]:
+        return [HarvestedAward(entry=entry_from_id(p), source="ids", source_text=p) for p in self.papers]
+
+
+def entry_from_id(spec: str) -> AwardEntry:
+    """`arxiv:2505.06708` / `openreview:EoebmBe9fG` as an entry whose title resolution fills in."""
+    kind, sep, value = spec.partition(":")
+    if not sep or kind.lower() not in {"arxiv", "openreview", "doi"}:
+        raise HarvestError(f"{spec!r}: give ids as arxiv:ID, openreview:ID or doi:ID")
+    try:
+        ids = PaperIds(**{kind.lower(): value})
+    except ValueError as exc:
+        raise HarvestError(f"{spec!r}: {exc}") from exc
+    return AwardEntry(title=spec, award=AwardKind.OTHER, ids=ids, note=UNKNOWN_TITLE)
+
+
+def dedupe(found: list[HarvestedAward]) -> list[HarvestedAward]:
+    """One entry per normalised title; a paper listed twice keeps both sources."""
+    by_title: dict[str, HarvestedAward] = {}
+    for item in found:
+        key = normalise_title(item.entry.title)
+        if key in by_title:
+            kept = by_title[key].entry
+            kept.sources = list(dict.fromkeys([*kept.sources, *item.entry.sources]))
+            continue
+        by_title[key] = item
+    return list(by_title.values())
+
+
+def harvest_awards(
+    slug: str,
+    settings: HarvestSettings,
+    conferences_dir: Path,
+    *,
+    source: str | None = None,
+    papers: list[str] | None = None,
+    model: BaseChatModel | None = None,
+) -> tuple[str, list[HarvestedAward], list[str]]:
+    """(source used, entries, why earlier sources were skipped): the first source that has awards."""
+    if source is not None and source not in SOURCES:
+        raise HarvestError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    chain: list[AwardSource] = []
+    if source in (None, "manifest"):
+        chain.append(ManifestSource(conferences_dir, papers))
+    if source in (None, "feed"):
+        chain.append(FeedSource(settings, model))
+    if papers and source in (None, "ids"):
+        chain.append(IdsSource(papers))
+    if not chain:
+        raise HarvestError("--source ids needs at least one --paper")
+    skipped: list[str] = []
+    for item in chain:
+        try:
+            return item.name, item.harvest(slug), skipped
+        except UnknownConferenceError as exc:
+            skipped.append(f"{item.name}: {exc}")
+        except HarvestError as exc:
+            if source is not None or item is chain[-1]:
+                raise
+            skipped.append(f"{item.name}: {exc}")
+    raise HarvestError(f"{slug}: no award source has entries: " + "; ".join(skipped))
+
+
+def write_manifest(slug: str, entries: list[AwardEntry], conferences_dir: Path, sources: list[str]) -> Path:
+    """Write entries as a manifest for review; a curated manifest is never overwritten."""
+    target = conferences_dir / f"{slug}.yaml"
+    name, url = slug.rsplit("-", 1)[0].upper() + " " + slug.rsplit("-", 1)[1], None
+    if target.exists():
+        current = load_conference(slug, conferences_dir)
+        name, url = current.name, current.url
+        target = conferences_dir / "harvested" / f"{slug}.yaml"
+    conference = Conference(
+        slug=slug, name=name, year=int(slug.rsplit("-", 1)[1]), url=url, sources=sources, entries=entries
+    )
+    data = conference.model_dump(mode="json", exclude_defaults=True)
+    data["slug"], data["name"], data["year"] = slug, name, conference.year
+    target.parent.mkdir(parents=True, exist_ok=True)
+    header = f"# {slug}: harvested by `paperpanels harvest --write`; review every entry, then move it up.\n"
+    target.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
