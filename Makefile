@@ -32,3 +32,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .mypy_cache .ruff_cache
+
+# The Postgres-backed Prefect server e2e (tests marked `postgres`): makes a local Postgres answer on
+# 127.0.0.1 (installs postgresql with apt only where no server binaries exist), creates the database,
+# then runs the digest flow against a `prefect server` on it.
+.PHONY: test-postgres
+TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/paperpanels_prefect
+test-postgres: install
+	infra/postgres-local.sh
+	@PAPERPANELS_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -m postgres $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no postgres tests: failing" >&2; exit 1; fi; exit $$rc

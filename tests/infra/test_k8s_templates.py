@@ -1,0 +1,145 @@
+"""Kubernetes base job templates: accepted by a real Prefect server as `kubernetes` work pools.
+
+Prefect 3.9 serves the kubernetes worker's default template from its bundled collection registry,
+so no prefect-kubernetes is needed to create (not to run) such pools; the server validates that
+every placeholder of job_configuration is a declared variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "infra" / "k8s"
+PREFECT = [sys.executable, "-m", "prefect"]
+
+pytestmark = pytest.mark.slow
+
+
+def _template(kind: str) -> dict[str, Any]:
+    data = json.loads((K8S / f"{kind}-pool.json").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def _rendered(kind: str, **values: Any) -> dict[str, Any]:
+    """job_configuration with the variables' defaults (and overrides) filled in, as a worker does."""
+    from prefect.utilities.templating import apply_values
+
+    template = _template(kind)
+    defaults = {k: v["default"] for k, v in template["variables"]["properties"].items() if "default" in v}
+    return apply_values(template["job_configuration"], defaults | values)
+
+
+@pytest.mark.parametrize("kind", ["cpu", "gpu"])
+def test_template_structure(kind: str) -> None:
+    from prefect.utilities.templating import find_placeholders
+
+    template = _template(kind)
+    assert set(template) == {"job_configuration", "variables"}
+    variables = template["variables"]
+    assert variables["type"] == "object"
+    declared = set(variables["properties"])
+    used = {p.name for p in find_placeholders(template["job_configuration"])}
+    assert used <= declared, used - declared
+    for name in ("image", "namespace", "cpu_request", "memory_request", "node_selector", "tolerations"):
+        assert name in declared and "default" in variables["properties"][name], name
+
+    pod = _rendered(kind)["job_manifest"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
+    assert pod["nodeSelector"]["paperpanels.io/pool"] == kind
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert "{{" not in json.dumps(pod)
+
+
+def test_gpu_pool_asks_for_a_gpu_and_tolerates_gpu_nodes() -> None:
+    pod = _rendered("gpu")["job_manifest"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 1
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+    two = _rendered("gpu", gpu_count=2)["job_manifest"]["spec"]["template"]["spec"]
+    assert two["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 2
+    cpu = _rendered("cpu")["job_manifest"]["spec"]["template"]["spec"]
+    assert "nvidia.com/gpu" not in cpu["containers"][0]["resources"]["limits"]
+    assert cpu["tolerations"] == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A throw-away `prefect server start` (SQLite in its own PREFECT_HOME) for the CLI to talk to."""
+    tmp = tmp_path_factory.mktemp("k8s-server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp / "home"), "DO_NOT_TRACK": "1"}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    log = (tmp / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 150
+        while True:
+            assert proc.poll() is None, (tmp / "server.log").read_text()[-3000:]
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "prefect server not healthy in 150 s"
+            time.sleep(0.5)
+        yield env | {"PREFECT_API_URL": api}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PREFECT, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("kind", ["cpu", "gpu"])
+def test_work_pool_create_accepts_the_template(server_env: dict[str, str], kind: str) -> None:
+    """The runbook's command: `prefect work-pool create NAME --type kubernetes --base-job-template FILE`."""
+    name = f"paperpanels-{kind}"
+    template = K8S / f"{kind}-pool.json"
+    done = _cli(server_env, "work-pool", "create", name, "--type", "kubernetes",
+                "--base-job-template", str(template), "--overwrite")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    pool = httpx.get(f"{server_env['PREFECT_API_URL']}/work_pools/{name}", timeout=10).json()
+    assert pool["type"] == "kubernetes"
+    assert pool["base_job_template"] == json.loads(template.read_text())
+
+
+def test_work_pool_create_rejects_a_broken_template(server_env: dict[str, str], tmp_path: Path) -> None:
+    """The check above can fail: an undeclared placeholder is refused by the server."""
+    broken = _template("gpu")
+    del broken["variables"]["properties"]["gpu_count"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    done = _cli(server_env, "work-pool", "create", "broken-gpu", "--type", "kubernetes",
+                "--base-job-template", str(path))  # fmt: skip
+    assert done.returncode != 0
+    assert "gpu_count" in done.stdout + done.stderr
