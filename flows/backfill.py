@@ -39,10 +39,12 @@ def digest_conference(slug: str, force: bool) -> BackfillOutcome:
     flow_run_name="backfill {conferences}",
     task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
 )
-def backfill(conferences: list[str], force: bool = False, all_known: bool = False) -> BackfillReport:
+def backfill(conferences: list[str] | str, force: bool = False, all_known: bool = False) -> BackfillReport:
     """Digest every conference named (slugs or ranges like neurips:2023-2025); store a report."""
     started = datetime.now(UTC)
     settings = get_settings()
+    if isinstance(conferences, str):  # the UI form: "neurips:2023-2025, icml-2024"
+        conferences = conferences.replace(",", " ").split()
     slugs = expand_specs(conferences, settings.conferences_dir, all_known=all_known)
     get_run_logger().info("backfill of %d conferences: %s", len(slugs), ", ".join(slugs))
     futures = {slug: digest_conference.submit(slug, force) for slug in slugs}

@@ -263,8 +263,10 @@ def show_config() -> None:
 
 
 from flows.cli_harvest import register as register_harvest  # noqa: E402
+from flows.cli_ops import register as register_ops  # noqa: E402
 
 register_harvest(app)
+register_ops(app)
 
 
 def main() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.states import State
 
 from tasks.harvest.errors import PdfUnavailable
@@ -203,5 +204,21 @@ def publish_digest(conference: Conference, results: list[PaperResult]) -> Digest
         ],
         description=f"{conference.name}: stage status per paper",
     )
+    for name in ("digest.html", "digest.md", "manifest.json"):
+        create_link_artifact(
+            key=f"{conference.slug}-{name.replace('.', '-')}",
+            link=link_to(store, conference_key(conference.slug, name)),
+            link_text=f"{conference.slug}/{name}",
+            description=f"{conference.name}: published {name}",
+        )
     logger.info("published %d objects to %s", len(manifest.objects), store.location(conference.slug))
     return digest
+
+
+def link_to(store: ArtifactStore, key: str) -> str:
+    """A link a reader can open: a pre-signed URL for S3 (private buckets), a file:// URL locally."""
+    presign = getattr(store, "presigned_url", None)
+    if presign is not None:
+        url: str = presign(key)
+        return url
+    return Path(store.location(key)).as_uri()

@@ -28,7 +28,9 @@ PAPER_ARTIFACTS = frozenset(
         "comic.json",
     }
 )
-CONFERENCE_ARTIFACTS = frozenset({"digest.md", "digest.html", "digest.json", "manifest.json", "run.json"})
+CONFERENCE_ARTIFACTS = frozenset(
+    {"digest.md", "digest.html", "digest.json", "manifest.json", "run.json", "claim.json", "review.json"}
+)
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".xml": "application/xml",
@@ -92,6 +94,8 @@ class ArtifactStore(Protocol):
     def list(self, prefix: str) -> list[str]: ...
 
     def location(self, key: str) -> str: ...
+
+    def create(self, key: str, data: bytes) -> bool: ...
 
 
 class LocalStore:
@@ -161,6 +165,20 @@ class LocalStore:
 
     def location(self, key: str) -> str:
         return str(self._path(key))
+
+    def create(self, key: str, data: bytes) -> bool:
+        """Write key only if absent (atomic claim); False when it already exists."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return True
 
 
 class S3Store:
@@ -279,6 +297,35 @@ class S3Store:
 
     def location(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._full(key)}"
+
+    def create(self, key: str, data: bytes) -> bool:
+        """Write key only if absent (`If-None-Match: *`); False when it already exists."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self._full(key),
+                Body=data,
+                ContentType=content_type_for(key),
+                Metadata={"sha256": sha256_bytes(data)},
+                IfNoneMatch="*",
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}:
+                return False
+            if code == "NoSuchBucket":
+                raise StoreError(f"bucket {self.bucket!r} does not exist ({self.uri})") from exc
+            raise
+        return True
+
+    def presigned_url(self, key: str, expires_s: int = 7 * 24 * 3600) -> str:
+        """A time-limited HTTPS link to a private object."""
+        url: str = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=expires_s
+        )
+        return url
 
 
 def open_store(

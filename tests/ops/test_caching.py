@@ -1,0 +1,46 @@
+"""Two concurrent digests of the same paper compute each stage once; the other one reads the cache."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks.models import StageState
+from tests.fixture_conference import SLUG
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("locks", ["memory", "file"])
+def test_concurrent_runs_compute_each_stage_once(
+    prefect_harness: None, conference_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch, locks: str
+) -> None:
+    import tasks.comic.render
+    from config.settings import get_settings
+    from flows.digest import award_digest
+
+    drawn: list[str] = []
+    original = tasks.comic.render.draw_comic_from_settings
+
+    def slow_draw(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs["paper_id"])
+        time.sleep(1.5)  # long enough for the other run to reach the same stage
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.comic.render, "draw_comic_from_settings", slow_draw)
+    monkeypatch.setenv("PAPERPANELS_OPS__LOCKS", locks)
+    # A fresh store per parameter is not enough: the cache key includes the store URI, keep it distinct.
+    monkeypatch.setenv("PAPERPANELS_STORE__URI", str(conference_env["papers"].parent / f"store-{locks}"))
+    get_settings.cache_clear()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = list(
+            pool.map(lambda _: award_digest(conference=SLUG, papers=["arxiv:1708.05894"]), range(2))
+        )
+    assert drawn == ["1708.05894"]
+    for stage in digests[0].results[0].stages:
+        states = sorted(d.results[0].stages[stage].state.value for d in digests)
+        assert states == sorted([StageState.DONE.value, StageState.CACHED.value]), (stage, states)

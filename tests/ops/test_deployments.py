@@ -1,0 +1,93 @@
+"""Deployments: prefect.yaml in step with flows/deployments.py, form schema, backfill input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prefect_yaml_lists_the_same_deployments() -> None:
+    from flows.deployments import deployment_specs, load_flow
+
+    settings = Settings()
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    specs = {s.name: s for s in deployment_specs(settings)}
+    assert {d["name"]: d["entrypoint"] for d in declared} == {n: s.entrypoint for n, s in specs.items()}
+    pools = {d["name"]: d["work_pool"]["name"] for d in declared}
+    assert pools["draw-comics"] == settings.ops.gpu_work_pool and specs["draw-comics"].gpu
+    assert pools["award-digest"] == settings.ops.work_pool
+    watch = next(d for d in declared if d["name"] == "watch-awards")
+    assert watch["schedules"][0]["cron"] == settings.ops.watch_cron == specs["watch-awards"].cron
+    for spec in specs.values():
+        assert load_flow(spec.entrypoint).name  # every entrypoint loads
+
+
+def test_form_schema_rejects_an_unknown_conference() -> None:
+    from prefect.utilities.callables import parameter_schema
+    from prefect.utilities.schema_tools import ValidationError, validate
+
+    from flows.ui import award_digest_form
+
+    schema = parameter_schema(award_digest_form).model_dump_for_openapi()
+    validate({"conference": "neurips-2025", "renderer": "sketch"}, schema, raise_on_error=True)
+    with pytest.raises(ValidationError, match="'neurips-1999' is not one of"):
+        validate({"conference": "neurips-1999"}, schema, raise_on_error=True)
+    with pytest.raises(ValidationError, match="'crayon' is not one of"):
+        validate({"conference": "neurips-2025", "renderer": "crayon"}, schema, raise_on_error=True)
+
+
+def test_setting_overrides_are_restored() -> None:
+    import os
+
+    from config.settings import get_settings
+    from flows.ui import setting_overrides
+
+    with setting_overrides(PAPERPANELS_COMIC__RENDERER="sketch", PAPERPANELS_LLM__MODEL=None):
+        assert get_settings().comic.renderer == "sketch"
+    assert "PAPERPANELS_COMIC__RENDERER" not in os.environ
+    assert get_settings().comic.renderer == "auto"
+
+
+@pytest.mark.prefect
+def test_backfill_range_with_a_gap_fails_naming_the_gap(prefect_harness: None) -> None:
+    from flows.backfill import backfill
+
+    state = backfill("neurips:2022-2025, icml-2024", return_state=True)
+    assert state.is_failed()
+    with pytest.raises(Exception, match="no manifest for neurips-2022"):
+        state.result()
+
+
+@pytest.mark.prefect
+def test_bootstrap_is_idempotent(
+    prefect_harness: None, s3_env: str, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect import get_client
+    from prefect_aws import S3Bucket
+
+    from config.settings import get_settings
+    from flows.cli_ops import ensure_infrastructure
+
+    monkeypatch.setenv("PAPERPANELS_STORE__URI", f"s3://{s3_env}/pp")
+    monkeypatch.setenv("PAPERPANELS_STORE__ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("PAPERPANELS_OPS__RESULT_BLOCK", "pp-results")
+    get_settings.cache_clear()
+    first = ensure_infrastructure()
+    second = ensure_infrastructure()
+    assert "work pool paperpanels-gpu: exists" in second
+    assert any(line.startswith("work pool paperpanels-process") for line in first)
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name("gpu").limit == 1
+        assert client.read_concurrency_limit_by_tag("gpu").concurrency_limit == 1
+        llm = client.read_global_concurrency_limit_by_name("llm")
+        assert llm.slot_decay_per_second == pytest.approx(1.0)
+    bucket: Any = S3Bucket.load("pp-results")
+    bucket.write_path("probe.txt", b"ok")
+    assert bucket.read_path("probe.txt") == b"ok"

@@ -1,0 +1,81 @@
+"""The review gate: a paused digest is published on approval, and not published on timeout."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_conference import SLUG
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+PAPER = "arxiv:1708.05894"
+
+
+@pytest.fixture
+def review_on(
+    prefect_harness: None, conference_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings import get_settings
+
+    monkeypatch.setenv("PAPERPANELS_OPS__REVIEW", "true")
+    get_settings.cache_clear()
+
+
+def _approve_when_paused(answer: dict[str, object], done: list[str]) -> None:
+    """From another thread: wait for the paused digest run, then resume it with the form's answer."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    deadline = time.monotonic() + 60
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=paused)
+            if runs:
+                time.sleep(0.5)  # the run input form is saved just after the state change
+                resume_flow_run(runs[0].id, run_input=answer)
+                done.append(str(runs[0].id))
+                return
+            time.sleep(0.3)
+
+
+def test_approval_publishes_the_digest(
+    review_on: None, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings import get_settings
+    from flows.digest import award_digest
+
+    monkeypatch.setenv("PAPERPANELS_OPS__REVIEW_TIMEOUT_S", "60")
+    get_settings.cache_clear()
+    resumed: list[str] = []
+    helper = threading.Thread(target=_approve_when_paused, args=({"approve": True, "note": "ok"}, resumed))
+    helper.start()
+    digest = award_digest(conference=SLUG, papers=[PAPER])
+    helper.join()
+    assert resumed, "the digest never paused for review"
+    assert [r.paper_id for r in digest.results] == ["1708.05894"]
+    assert (isolated_settings / SLUG / "manifest.json").is_file()
+    review = json.loads((isolated_settings / SLUG / "review.json").read_text())
+    assert review["outcome"].startswith("approved") and review["note"] == "ok"
+
+
+def test_timeout_leaves_the_digest_unpublished(
+    review_on: None, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings import get_settings
+    from flows.digest import award_digest
+
+    monkeypatch.setenv("PAPERPANELS_OPS__REVIEW_TIMEOUT_S", "3")
+    get_settings.cache_clear()
+    digest = award_digest(conference=SLUG, papers=[PAPER])
+    assert "review timed out: not published" in digest.notices
+    assert not (isolated_settings / SLUG / "manifest.json").exists()
+    assert not (isolated_settings / SLUG / "digest.md").exists()
+    review = json.loads((isolated_settings / SLUG / "review.json").read_text())
+    assert review["outcome"] == "timed out: not published"
