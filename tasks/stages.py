@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from prefect import get_run_logger, task
+from prefect.concurrency.sync import rate_limit
 from prefect.context import TaskRunContext
 
 from config.settings import get_settings
@@ -75,6 +76,11 @@ def acquire_pdf(conference: str, entry: AwardEntry) -> PdfRef:
     """Get the paper's PDF (local folder or download), validate it and store it as paper.pdf."""
     settings = get_settings()
     h = settings.harvest
+    local = h.papers_dir is not None and find_local_pdf(entry, h.papers_dir) is not None
+    if h.download and not local and entry.ids.arxiv:
+        # The server-side `arxiv` rate limit (paperpanels bootstrap) spaces downloads across
+        # workers; without it this is a no-op and the in-process limiter still applies.
+        rate_limit("arxiv", strict=False)
     src = acquire_pdf_bytes(
         entry,
         papers_dir=h.papers_dir,
@@ -186,6 +192,8 @@ def summarize_paper(
     paper = ParsedPaper.model_validate_json(store.get(parsed["parsed.json"].key))
     logger = get_run_logger()
     if settings.llm.model:
+        # One `llm` rate-limit slot per paper across workers (created by paperpanels bootstrap).
+        rate_limit("llm", strict=False)
         # A configured model that fails is an error (LLMSummarizeError), never a silent fallback.
         result = summarize_with_llm(paper, settings=settings.llm, paper_id=entry.paper_id)
         summary = result.summary
