@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.states import State
 
 from tasks.harvest.errors import PdfUnavailable
+from tasks.harvest.links import as_links, find_links
 from tasks.models import (
     AwardEntry,
     ComicMeta,
@@ -47,6 +50,38 @@ def _stage_status(state: State) -> tuple[StageStatus, Any]:
     return StageStatus(state=StageState.SKIPPED, error=None), None
 
 
+def _names_the_paper(url: str, title: str) -> bool:
+    """True when the repository/dataset name is the paper's short name or made of its title words."""
+    name = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
+    words = {w for w in re.split(r"[^a-z0-9]+", name) if w}
+    title_words = {w for w in re.split(r"[^a-z0-9]+", title.lower()) if w}
+    short_name = title.split(":", 1)[0].strip().lower() if ":" in title else None
+    return bool(words) and (name == short_name or words <= title_words)
+
+
+def _with_pdf_links(entry: AwardEntry, urls: list[str]) -> AwardEntry:
+    """Add the paper's own code/data/model/project links found in its PDF where the list has none.
+
+    Only links named like the paper count: a PDF also cites other people's repositories.
+    """
+    found = [
+        link
+        for link in find_links("\n".join(urls), "pdf", entry.title)
+        if _names_the_paper(link.url, entry.title)
+    ]
+    if not found:
+        return entry
+    pdf = as_links(found)
+    links = entry.links
+    update = {
+        "code": links.code or pdf.code,
+        "datasets": links.datasets or pdf.datasets,
+        "models": links.models or pdf.models,
+        "project_page": links.project_page or pdf.project_page,
+    }
+    return entry.model_copy(update={"links": links.model_copy(update=update)})
+
+
 def paper_result(
     conference: str, entry: AwardEntry, states: Mapping[StageName, State], store: ArtifactStore
 ) -> PaperResult:
@@ -76,7 +111,9 @@ def paper_result(
         for name in missing:
             del result.artifacts[name]
     if "parsed.json" in result.artifacts:
-        result.parsed_title = json.loads(store.get(result.artifacts["parsed.json"])).get("title")
+        parsed = json.loads(store.get(result.artifacts["parsed.json"]))
+        result.parsed_title = parsed.get("title")
+        result.entry = _with_pdf_links(entry, parsed.get("urls") or [])
     if "summary.json" in result.artifacts:
         result.summary = PaperSummary.model_validate_json(store.get(result.artifacts["summary.json"]))
         result.notices.extend(result.summary.notices)

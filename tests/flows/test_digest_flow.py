@@ -63,6 +63,11 @@ def test_digest_end_to_end_then_fully_cached(
         assert r.summary is not None and r.summary.fallback and r.summary.what_was_done
         assert (store / r.artifacts["comic.png"]).read_bytes().startswith(b"\x89PNG")
 
+    # The paper's own repository, found in its PDF, joins the links; cited repositories do not.
+    specter = by_id["10-18653-v1-2020-acl-main-207"].entry.links
+    assert specter.code[:1] == ["https://github.com/allenai/specter"]
+    assert by_id["10-18653-v1-n18-3011"].entry.links.code == []
+
     # Published: digest files, and a manifest whose checksums match what is on disk.
     html = (store / SLUG / "digest.html").read_text()
     for r in digest.results:
