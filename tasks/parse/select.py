@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from config.settings import Settings
@@ -82,6 +83,21 @@ def _grobid(data: bytes, source: str, settings: Settings, notices: list[str]) ->
     return ParsedOutcome(parsed=parsed, tei=result.tei, parser_used=GROBID_PARSER, notices=notices)
 
 
+_VERSIONS: dict[str, tuple[float, str]] = {}
+_VERSION_TTL_S = 60.0
+
+
+def _grobid_version(url: str) -> str | None:
+    """GROBID's version, remembered for a minute: every paper's cache key asks for it."""
+    seen = _VERSIONS.get(url)
+    if seen is not None and time.monotonic() - seen[0] < _VERSION_TTL_S:
+        return seen[1]
+    version = grobid_version(url)
+    if version is not None:  # an outage is not remembered: the next paper asks again
+        _VERSIONS[url] = (time.monotonic(), version)
+    return version
+
+
 def parser_identity(settings: Settings) -> tuple[str, ...]:
     """What would parse a PDF now, for cache keys: the parser, its version and, for GROBID, url + options."""
     local_id = (local.PARSER_NAME, local.PARSER_VERSION)
@@ -91,7 +107,7 @@ def parser_identity(settings: Settings) -> tuple[str, ...]:
         if mode == "grobid":
             raise GrobidUnavailableError("(no GROBID url configured)", "", "parser 'grobid' needs grobid.url")
         return local_id
-    version = grobid_version(url)
+    version = _grobid_version(url)
     if version is None:
         if mode == "grobid":
             raise GrobidUnavailableError(url, "", "/api/version did not answer")

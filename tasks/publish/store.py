@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -353,15 +354,39 @@ def open_store(
 
 
 def store_from_settings() -> ArtifactStore:
-    """The store configured in settings (built inside tasks, never passed as a parameter)."""
+    """The store configured in settings (built inside tasks, never passed as a parameter).
+
+    One store per configuration and process: every task and cache key asks for it, and an S3
+    client is too costly to build each time (boto3 clients are thread-safe).
+    """
     from config.settings import get_settings
 
     s = get_settings().store
+    uri = s.uri if "://" in s.uri else str(Path(s.uri).expanduser().resolve())
+    return _cached_store(
+        uri,
+        s.endpoint_url,
+        s.region,
+        s.access_key_id,
+        s.secret_access_key.get_secret_value() if s.secret_access_key else None,
+        s.checksum_mode,
+    )
+
+
+@lru_cache(maxsize=16)
+def _cached_store(
+    uri: str,
+    endpoint_url: str | None,
+    region: str | None,
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    checksum_mode: ChecksumMode,
+) -> ArtifactStore:
     return open_store(
-        s.uri,
-        endpoint_url=s.endpoint_url,
-        region=s.region,
-        access_key_id=s.access_key_id,
-        secret_access_key=s.secret_access_key.get_secret_value() if s.secret_access_key else None,
-        checksum_mode=s.checksum_mode,
+        uri,
+        endpoint_url=endpoint_url,
+        region=region,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        checksum_mode=checksum_mode,
     )

@@ -103,3 +103,17 @@ def test_bad_uris() -> None:
         open_store("s3://ab")
     with pytest.raises(StoreError, match="unsupported store URI"):
         open_store("gs://bucket/x")
+
+
+def test_store_from_settings_is_built_once_per_configuration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from config.settings import get_settings
+    from tasks.publish.store import store_from_settings
+
+    first = store_from_settings()
+    assert store_from_settings() is first
+    monkeypatch.setenv("PAPERPANELS_STORE__URI", str(tmp_path / "other"))
+    get_settings.cache_clear()
+    other = store_from_settings()
+    assert other is not first and other.uri == str(tmp_path / "other")
