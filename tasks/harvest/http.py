@@ -87,6 +87,19 @@ class ServiceClient:
             return None
         return Path(self.settings.cache_dir) / self.service / f"{key}.json"
 
+    def get_json(self, service: str, url: str, params: dict[str, str], what: str) -> dict[str, Any] | None:
+        """GET a JSON API: the decoded object, None on 404, ServiceError naming `what` otherwise."""
+        reply = self.get(url, params)
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise ServiceError(service, url, f"HTTP {reply.status} for {what}", reply.status)
+        try:
+            data = reply.json()
+        except ValueError as exc:
+            raise ServiceError(service, url, f"response is not JSON: {exc}") from exc
+        return data if isinstance(data, dict) else {}
+
     def get(self, url: str, params: dict[str, str] | None = None) -> Reply:
         """GET url; a cached answer is returned without a request."""
         path = self._cache_path(cache_key("GET", url, params))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.harvest.http import ServiceClient, ServiceError
+from tasks.harvest.http import ServiceClient
 from tasks.models import Candidate, PaperIds
 
 SITE = "https://openreview.net"
@@ -45,13 +45,6 @@ def note_to_candidate(note: dict[str, Any]) -> Candidate:
 def fetch_note(client: ServiceClient, api: str, note_id: str) -> Candidate | None:
     """The note with this id (or forum id); None when OpenReview has no such note."""
     url = f"{api.rstrip('/')}/notes"
-    reply = client.get(url, {"id": note_id})
-    if reply.status == 404:
-        return None
-    if reply.status != 200:
-        raise ServiceError("openreview", url, f"HTTP {reply.status} for id {note_id}", reply.status)
-    try:
-        notes = reply.json().get("notes") or []
-    except ValueError as exc:
-        raise ServiceError("openreview", url, f"response is not JSON: {exc}") from exc
+    data = client.get_json("openreview", url, {"id": note_id}, f"id {note_id}")
+    notes = (data or {}).get("notes") or []
     return note_to_candidate(notes[0]) if notes else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.harvest.http import ServiceClient, ServiceError
+from tasks.harvest.http import ServiceClient
 from tasks.models import Candidate, PaperIds
 
 FIELDS = "title,authors,externalIds,venue,year,url,openAccessPdf"
@@ -35,13 +35,6 @@ def paper_to_candidate(paper: dict[str, Any]) -> Candidate:
 def match_title(client: ServiceClient, api: str, title: str) -> Candidate | None:
     """The best title match; None on S2's 404 "Title match not found"."""
     url = f"{api.rstrip('/')}/paper/search/match"
-    reply = client.get(url, {"query": title, "fields": FIELDS})
-    if reply.status == 404:
-        return None
-    if reply.status != 200:
-        raise ServiceError("semantic_scholar", url, f"HTTP {reply.status} for {title!r}", reply.status)
-    try:
-        data = reply.json().get("data") or []
-    except ValueError as exc:
-        raise ServiceError("semantic_scholar", url, f"response is not JSON: {exc}") from exc
+    found = client.get_json("semantic_scholar", url, {"query": title, "fields": FIELDS}, repr(title))
+    data = (found or {}).get("data") or []
     return paper_to_candidate(data[0]) if data else None
