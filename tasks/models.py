@@ -292,6 +292,18 @@ class Citation(Model):
     text: str = ""
 
 
+class HiddenText(Model):
+    """Text drawn so that a reader cannot see it (white, tiny, invisible mode, off-page, clipped).
+
+    It is kept out of every text field of the ParsedPaper and reported as an injection finding:
+    a person reading the PDF never sees it, so nothing we publish may quote it.
+    """
+
+    page: int  # 1-based
+    reason: Literal["invisible", "white", "tiny", "off-page", "clipped"]
+    text: str
+
+
 class ParsedPaper(Model):
     title: str
     authors: list[Author] = Field(default_factory=list)
@@ -307,6 +319,7 @@ class ParsedPaper(Model):
     notices: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    hidden_text: list[HiddenText] = Field(default_factory=list)  # removed from every field above
 
     def content_hash(self) -> str:
         return sha256_bytes(self.model_dump_json().encode())
@@ -334,10 +347,13 @@ class Evidence(Model):
 class Claim(Model):
     text: NonEmptyStr
     evidence: list[Evidence] = Field(default_factory=list)
+    # Why the claim is not fact although its quotes may be real (a number not in the paper, ...).
+    issues: list[str] = Field(default_factory=list)
 
     @property
     def verified(self) -> bool:
-        return bool(self.evidence) and all(e.verified for e in self.evidence)
+        """True only when every check passed: quotes found in the paper and no issue recorded."""
+        return bool(self.evidence) and all(e.verified for e in self.evidence) and not self.issues
 
 
 class PaperSummary(Model):
@@ -354,9 +370,24 @@ class PaperSummary(Model):
     injection_findings: list[InjectionFinding] = Field(default_factory=list)
     language: str | None = None
     prompt_version: str | None = None
+    tldr_checked: bool = False  # True when every number in the TL;DR occurs in the paper
+
+    @model_validator(mode="after")
+    def _flags_are_issues(self) -> PaperSummary:
+        # A flag is a failed check: its claim is not fact, in every format that shows it. Summaries
+        # stored before claims carried their issues are read the same way.
+        reasons = {f.claim: f.reasons for f in self.flags}
+        for claim in self.claims():
+            if claim.text in reasons and not claim.issues:
+                claim.issues = list(reasons[claim.text])
+        return self
 
     def claims(self) -> list[Claim]:
         return [*self.what_was_done, *self.why_it_matters]
+
+    def verified_claims(self) -> list[Claim]:
+        """The claims that may be published as fact (and drawn into a comic)."""
+        return [c for c in self.claims() if c.verified]
 
 
 class ClaimFlag(Model):
@@ -477,6 +508,13 @@ class ComicMeta(Model):
 # --------------------------------------------------------------------------- results / digest
 
 
+class StoredObject(Model):
+    key: str
+    sha256: str
+    size: int
+    written: bool  # False when the same bytes were already there
+
+
 class StageName(StrEnum):
     ACQUIRE = "acquire"
     PARSE = "parse"
@@ -497,6 +535,17 @@ class StageStatus(Model):
     error: str | None = None
 
 
+class StageOutcome(Model):
+    """How one stage of one paper ended, as plain data: what the flow hands the publisher."""
+
+    status: StageStatus
+    outputs: dict[str, StoredObject] = Field(default_factory=dict)  # artifact name -> stored object
+
+    @classmethod
+    def skipped(cls, why: str) -> StageOutcome:
+        return cls(status=StageStatus(state=StageState.SKIPPED, error=why))
+
+
 class PaperStatus(StrEnum):
     DONE = "done"
     UNAVAILABLE = "unavailable"
@@ -508,7 +557,9 @@ class PaperResult(Model):
     entry: AwardEntry
     status: PaperStatus
     stages: dict[StageName, StageStatus] = Field(default_factory=dict)
-    artifacts: dict[str, str] = Field(default_factory=dict)  # name -> store key
+    # name -> store key; in a published digest.json the path inside its release folder
+    artifacts: dict[str, str] = Field(default_factory=dict)
+    checksums: dict[str, str] = Field(default_factory=dict)  # name -> SHA-256 of that artifact
     parsed_title: str | None = None
     summary: PaperSummary | None = None
     comic_alt: str | None = None
@@ -532,20 +583,30 @@ class Digest(Model):
         return sum(1 for r in self.results if r.status == status)
 
 
-class StoredObject(Model):
-    key: str
-    sha256: str
-    size: int
-    written: bool  # False when the same bytes were already there
-
-
 class PublishManifest(Model):
-    """`<conference>/manifest.json`: written last; lists every published object with its checksum."""
+    """`<conference>/releases/<release>/manifest.json`: the last object of a release written.
+
+    It lists every object of the release (full store keys) with its SHA-256; a reader trusts only
+    what it lists, and finds the current release through `<conference>/current.json`.
+    """
 
     conference: str
     generated_at: datetime
     objects: dict[str, StoredObject]
     papers: dict[str, PaperStatus]
+    release: str | None = None  # None: a manifest of the layout before releases
+    previous: str | None = None  # the release this one replaced
+
+
+class ReleasePointer(Model):
+    """`<conference>/current.json`: the one small object switched last to make a release current."""
+
+    conference: str
+    release: str
+    manifest: str  # store key of the release's manifest.json
+    manifest_sha256: str
+    generated_at: datetime
+    history: list[str] = Field(default_factory=list)  # earlier releases, newest first
 
 
 class BackfillOutcome(Model):

@@ -8,23 +8,19 @@ baseline. Coordinates are converted to points from the top-left corner of the pa
 from __future__ import annotations
 
 import ctypes
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pypdfium2.raw as pdfium_c
 
-# pdfium marks a hyphen it thinks ends a line with U+0002.
-SOFT_HYPHEN = "\x02"
-_CONTROL_RE = re.compile(r"[\x00-\x01\x03-\x08\x0b-\x1f\x7f\ufffe\uffff]")
-_SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_LIGATURES = str.maketrans(
-    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "\u00ad": ""}
-)
+# Re-exported: the parser's modules and tests know them from here.
+from tasks.parse.visibility import SOFT_HYPHEN as SOFT_HYPHEN
+from tasks.parse.visibility import HiddenRun, TextRunWalker, hidden_run, page_box
+from tasks.parse.visibility import clean_text as clean_text
+
 _BOLD_NAME_RE = re.compile(r"bold|black|heavy|semibold|demi|medi|-b$|,b$|cmbx|cmb\d|bx\d", re.I)
 _MONO_NAME_RE = re.compile(r"mono|courier|cmtt|tt\d|inconsolata|consol|txtt|t1xtt|menlo", re.I)
-_TEXT_BUF_CHARS = 2048
 
 
 @dataclass(slots=True)
@@ -73,11 +69,6 @@ class Page:
     col_right: dict[int, float] = field(default_factory=dict)
 
 
-def clean_text(text: str) -> str:
-    """Ligatures expanded, control characters dropped, whitespace collapsed (soft hyphens kept)."""
-    return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", text.translate(_LIGATURES)))
-
-
 class FontCache:
     """Bold/mono flags per pdfium font handle: a paper uses a dozen fonts over thousands of runs."""
 
@@ -98,107 +89,54 @@ class FontCache:
         return hit
 
 
-def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
-    """Compose affine matrices: m applied first, then n."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
+def page_spans(
+    page: pdfium_c.FPDF_PAGE,
+    text_page: pdfium_c.FPDF_TEXTPAGE,
+    fonts: FontCache,
+    walker: TextRunWalker,
+    page_number: int,
+) -> tuple[list[Span], list[HiddenRun]]:
+    """The page's visible horizontal text runs in content-stream order, and its hidden runs.
 
-
-def _apply(m: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
-    a, b, c, d, e, f = m
-    return a * x + c * y + e, b * x + d * y + f
-
-
-_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-
-
-def page_spans(page: pdfium_c.FPDF_PAGE, text_page: pdfium_c.FPDF_TEXTPAGE, fonts: FontCache) -> list[Span]:
-    """Every horizontal text run of the page in content-stream order.
-
-    Runs inside form XObjects (how LaTeX embeds PDF figures) are left out unless most of the page's
+    Hidden runs (see tasks.parse.visibility) never become spans, wherever they are drawn. Visible
+    runs inside form XObjects (how LaTeX embeds PDF figures) are left out unless most of the page's
     text sits in forms (some tools wrap the whole page in one): figure labels are not body text.
     """
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    pdfium_c.FPDFPage_GetCropBox(page, *(ctypes.byref(v) for v in (left, bottom, right, top)))
-    if right.value <= left.value or top.value <= bottom.value:
-        pdfium_c.FPDFPage_GetMediaBox(page, *(ctypes.byref(v) for v in (left, bottom, right, top)))
-    origin_x, page_top = left.value, top.value
-    if top.value <= bottom.value:
-        page_top = pdfium_c.FPDF_GetPageHeightF(page)
-    buf = (ctypes.c_ushort * _TEXT_BUF_CHARS)()
-    matrix = pdfium_c.FS_MATRIX()
-    size = ctypes.c_float()
-    l_, b_, r_, t_ = (ctypes.c_float() for _ in range(4))
+    origin_x, _, _, page_top = page_box(page)
     top_level: list[Span] = []
     in_forms: list[Span] = []
-
-    def visit(obj: pdfium_c.FPDF_PAGEOBJECT, outer: tuple[float, ...], depth: int) -> None:
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            if depth > 4 or not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
-                return
-            inner = _multiply((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
-            for i in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
-                visit(pdfium_c.FPDFFormObj_GetObject(obj, i), inner, depth + 1)
-            return
-        if kind != pdfium_c.FPDF_PAGEOBJ_TEXT or not pdfium_c.FPDFPageObj_GetMatrix(
-            obj, ctypes.byref(matrix)
-        ):
-            return
-        m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
-        if depth:
-            m = _multiply(m, outer)
+    hidden: list[HiddenRun] = []
+    for run in walker.runs(page):
+        if run.hidden is not None:
+            text = walker.text(run.obj, text_page)
+            if text.strip():
+                hidden.append(hidden_run(run, text, page_number))
+            continue
+        m = run.matrix
         # Rotated or mirrored runs (the arXiv side stamp, rotated table headers) are not body text.
         if m[0] <= 0 or abs(m[1]) > 0.05 * m[0] or abs(m[2]) > 0.05 * abs(m[3]) or m[3] <= 0:
-            return
-        n = pdfium_c.FPDFTextObj_GetText(obj, text_page, buf, _TEXT_BUF_CHARS * 2)
-        if n <= 2:
-            return
-        if n > _TEXT_BUF_CHARS * 2:
-            big = (ctypes.c_ushort * (n // 2 + 1))()
-            pdfium_c.FPDFTextObj_GetText(obj, text_page, big, n)
-            raw = bytes(big)[: n - 2]
-        else:
-            raw = bytes(buf)[: n - 2]
-        text = clean_text(raw.decode("utf-16-le", "replace"))
+            continue
+        text = walker.text(run.obj, text_page)
         if not text.strip():
-            return
-        pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
-        font_size = size.value * math.sqrt(abs(m[0] * m[3] - m[1] * m[2]))
-        if font_size < 1.0:
-            return
-        pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in (l_, b_, r_, t_)))
-        x0, y0, x1, y1 = l_.value, b_.value, r_.value, t_.value
-        if depth:
-            (x0, y0), (x1, y1) = _apply(outer, x0, y0), _apply(outer, x1, y1)
-        bold, mono = fonts.flags(pdfium_c.FPDFTextObj_GetFont(obj))
+            continue
+        bold, mono = fonts.flags(pdfium_c.FPDFTextObj_GetFont(run.obj))
+        x0, y0, x1, y1 = run.box
         span = Span(
             text=text,
             x0=x0 - origin_x,
             x1=x1 - origin_x,
-            top=page_top - max(y0, y1),
-            bottom=page_top - min(y0, y1),
+            top=page_top - y1,
+            bottom=page_top - y0,
             base=page_top - m[5],
-            size=font_size,
+            size=run.size,
             bold=bold,
             mono=mono,
         )
-        (in_forms if depth else top_level).append(span)
-
-    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
-        visit(pdfium_c.FPDFPage_GetObject(page, i), _IDENTITY, 0)
+        (in_forms if run.in_form else top_level).append(span)
     form_chars = sum(len(s.text) for s in in_forms)
     if form_chars > sum(len(s.text) for s in top_level):
-        return top_level + in_forms
-    return top_level
+        return top_level + in_forms, hidden
+    return top_level, hidden
 
 
 def _finish(line: Line) -> Line:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from tasks.models import ParsedPaper, sha256_bytes
+from tasks.models import HiddenText, ParsedPaper, sha256_bytes
 from tasks.parse.errors import (
     EncryptedPdfError,
     NoTextLayerError,
@@ -39,9 +40,10 @@ from tasks.parse.structure import (
     split_references,
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
+from tasks.parse.visibility import SOFT_HYPHEN, HiddenReason, HiddenRun, TextRunWalker, hidden_runs
 
 PARSER_NAME = "local"
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"  # 1.1: hidden text kept out of every field, listed in hidden_text
 
 # pdfium is not thread-safe and Prefect may run parse tasks in threads: one document at a time.
 _PDFIUM_LOCK = threading.Lock()
@@ -67,8 +69,10 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
     check_pdf_bytes(data, source)
     # 2. Text runs -> lines, page by page
     with _PDFIUM_LOCK:
-        pages, meta_title = _read_pages(data, source, max_pages)
+        pages, meta_title, hidden = _read_pages(data, source, max_pages)
     notices: list[str] = []
+    if hidden:
+        notices.append(hidden_notice(hidden))
     _check_text_layer(pages, source, notices)
     # 3. Page layout: running headers, body size, columns, reading order
     mark_running_lines(pages)
@@ -119,13 +123,14 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         parser_version=PARSER_VERSION,
         pdf_sha256=sha256_bytes(data),
         notices=notices,
+        hidden_text=join_hidden(hidden),
     )
 
 
-def _read_pages(data: bytes, source: str, max_pages: int) -> tuple[list[Page], str]:
-    """Open the document and read every page's lines; pdfium errors become ParseErrors."""
+def _open(data: bytes, source: str) -> pdfium.PdfDocument:
+    """The pdfium document; errors name source and say whether it is encrypted or damaged."""
     try:
-        doc = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
         if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
@@ -133,6 +138,11 @@ def _read_pages(data: bytes, source: str, max_pages: int) -> tuple[list[Page], s
         if code == pdfium_c.FPDF_ERR_FORMAT:
             raise TruncatedPdfError(source, "the PDF is damaged or truncated: pdfium cannot read it") from exc
         raise ParseError(source, f"pdfium cannot open the PDF: {exc}") from exc
+
+
+def _read_pages(data: bytes, source: str, max_pages: int) -> tuple[list[Page], str, list[HiddenRun]]:
+    """Every page's lines of visible text, the metadata title and the hidden runs."""
+    doc = _open(data, source)
     try:
         count = len(doc)
         if count == 0:
@@ -140,22 +150,41 @@ def _read_pages(data: bytes, source: str, max_pages: int) -> tuple[list[Page], s
         if count > max_pages:
             raise TooManyPagesError(source, f"the PDF has {count} pages, over the cap of {max_pages}")
         fonts = FontCache()
+        walker = TextRunWalker()
         pages: list[Page] = []
+        hidden: list[HiddenRun] = []
         for index in range(count):
             page = doc[index]
             text_page = page.get_textpage()
             try:
                 width, height = page.get_size()
-                spans = page_spans(page.raw, text_page.raw, fonts)
+                spans, page_hidden = page_spans(page.raw, text_page.raw, fonts, walker, index + 1)
                 pages.append(Page(index + 1, width, height, group_lines(spans, index + 1)))
+                hidden += page_hidden
             finally:
                 text_page.close()
                 page.close()
-        return pages, doc.get_metadata_value("Title") or ""
+        return pages, doc.get_metadata_value("Title") or "", hidden
     except pdfium.PdfiumError as exc:
         raise ParseError(source, f"pdfium failed while reading the pages: {exc}") from exc
     finally:
         doc.close()
+
+
+def find_hidden_text(data: bytes, source: str) -> tuple[list[HiddenText], list[str]]:
+    """The PDF's hidden text, joined per page and reason, and the notice saying so (if any).
+
+    For parsers that do not read the PDF here (GROBID extracts hidden text like any other).
+    """
+    with _PDFIUM_LOCK:
+        doc = _open(data, source)
+        try:
+            runs = hidden_runs(doc)
+        except pdfium.PdfiumError as exc:
+            raise ParseError(source, f"pdfium failed while looking for hidden text: {exc}") from exc
+        finally:
+            doc.close()
+    return join_hidden(runs), ([hidden_notice(runs)] if runs else [])
 
 
 def _check_text_layer(pages: list[Page], source: str, notices: list[str]) -> None:
@@ -221,3 +250,40 @@ def count_pages(data: bytes, source: str) -> int:
             return len(doc)
         finally:
             doc.close()
+
+
+def join_hidden(runs: list[HiddenRun]) -> list[HiddenText]:
+    """One HiddenText per page and reason, its runs joined in drawing order into readable text."""
+    groups: dict[tuple[int, HiddenReason], list[HiddenRun]] = {}
+    for run in runs:
+        groups.setdefault((run.page, run.reason), []).append(run)
+    out = []
+    for (page, reason), group in groups.items():
+        parts: list[str] = []
+        prev: HiddenRun | None = None
+        for run in group:
+            if prev is not None:
+                if parts and parts[-1].endswith(SOFT_HYPHEN):
+                    parts[-1] = parts[-1][:-1]  # a word broken at the line end joins up again
+                elif not _continues(prev, run):
+                    parts.append(" ")
+            parts.append(run.text)
+            prev = run
+        text = " ".join("".join(parts).replace(SOFT_HYPHEN, "-").split())
+        if text:
+            out.append(HiddenText(page=page, reason=reason, text=text))
+    return out
+
+
+def _continues(prev: HiddenRun, run: HiddenRun) -> bool:
+    """Whether run carries on prev on the same baseline with no word gap (a word split over two runs)."""
+    same_line = abs(run.base - prev.base) <= 0.3 * max(run.size, prev.size, 0.1)
+    touching = -0.3 * run.size <= run.x0 - prev.x1 <= 0.2 * min(run.size, prev.size)
+    return same_line and touching and not prev.text.endswith(" ") and not run.text.startswith(" ")
+
+
+def hidden_notice(runs: list[HiddenRun]) -> str:
+    """The ParsedPaper notice for hidden runs: how many, and why they count as hidden."""
+    counts = Counter(run.reason for run in runs)
+    reasons = ", ".join(f"{reason}: {n}" for reason, n in counts.most_common())
+    return f"{len(runs)} hidden text run(s) excluded ({reasons}) - possible prompt injection"

@@ -13,7 +13,7 @@ from tasks.parse.text import find_urls
 
 GROBID_PARSER = "grobid"
 # Bump when the TEI -> ParsedPaper mapping changes: it is part of the parse cache key.
-TEI_MAPPING_VERSION = "1.0.0"
+TEI_MAPPING_VERSION = "1.1.0"  # 1.1: hidden text cut from the GROBID output (select.py)
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 NS = {"t": TEI_NS}

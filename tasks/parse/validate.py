@@ -27,7 +27,10 @@ def _describe(head: bytes) -> str:
         return "is a ZIP archive, not a PDF"
     if head.startswith(b"\x1f\x8b"):
         return "is gzip-compressed data, not a PDF"
-    return f"does not start with the %PDF- header (first bytes: {head[:16]!r})"
+    # Never quote the bytes: they may be anything a link pointed at, and errors end up published.
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head[:256])
+    kind = "text" if head and printable >= 0.9 * len(head[:256]) else "binary data"
+    return f"does not start with the %PDF- header (it looks like {kind})"
 
 
 def check_pdf_bytes(data: bytes, source: str, *, max_bytes: int | None = None) -> None:

@@ -13,7 +13,7 @@ from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper, Section
 from tasks.summarize.errors import SummarizeError, describe_paper
 from tasks.summarize.grounding import location_label, normalize_text, verify_quote
 
-EXTRACTIVE_VERSION = "1"
+EXTRACTIVE_VERSION = "2"  # 2: skips sentences addressed to AI models, reports injection findings
 EXTRACTIVE_NOTICE = "Extractive summary: no LLM configured (set PAPERPANELS_LLM__MODEL=provider:model)"
 TLDR_MAX_CHARS = 200
 
@@ -221,17 +221,27 @@ def _claim(sentence: Sentence, parsed: ParsedPaper) -> Claim:
 
 
 def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSummary:
-    """A PaperSummary made of the paper's own sentences, each verified against the parsed text."""
+    """A PaperSummary made of the paper's own sentences, each verified against the parsed text.
+
+    Like the LLM path, it reports prompt-injection findings (text addressed to AI models, hidden
+    text) and never quotes a sentence that addresses AI models.
+    """
+    # injection.py imports this module (split_sentences): importing it at the top would be a cycle.
+    from tasks.summarize.injection import injection_notice, matched_rule, scan_injection
+
     # 1. Check inputs
     if max_claims < 1:
         raise ValueError(f"max_claims must be at least 1, got {max_claims}")
     every = _unique(paper_sentences(parsed))
     if not every:
         raise SummarizeError(describe_paper(parsed), "empty parse: no abstract and no body text to summarize")
+    findings = scan_injection(parsed)
 
     # 2. Sentences worth quoting; a formula-heavy or unpunctuated parse falls back to looser limits.
-    pool = [s for s in every if is_prose(s.text)]
-    pool = pool or [s for s in every if is_prose(s.text, min_words=3, max_words=200)]
+    # A sentence addressed to AI models ("give this paper a positive review") is never quoted.
+    candidates = [s for s in every if matched_rule(s.text) is None]
+    pool = [s for s in candidates if is_prose(s.text)]
+    pool = pool or [s for s in candidates if is_prose(s.text, min_words=3, max_words=200)]
     if not pool:
         raise SummarizeError(
             describe_paper(parsed), f"no usable sentence among {len(every)} extracted (formulas or fragments)"
@@ -259,7 +269,9 @@ def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSu
         what_was_done=[_claim(s, parsed) for s in what],
         why_it_matters=[_claim(s, parsed) for s in why],
         tldr=trim_at_word(first.text),
+        tldr_checked=True,  # the paper's own sentence: every number in it is the paper's
         generator="extractive",
         fallback=True,
-        notices=[EXTRACTIVE_NOTICE],
+        notices=[EXTRACTIVE_NOTICE, *([injection_notice(findings)] if findings else [])],
+        injection_findings=findings,
     )

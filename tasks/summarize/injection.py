@@ -2,6 +2,8 @@
 
 The scan runs before any model call. Findings are reported (summary.json, digest); the sentences
 are replaced in the text the model sees, and the prompt itself treats the whole paper as data.
+Text drawn so that no reader sees it (ParsedPaper.hidden_text) is out of the paper already: the
+parser removed it; each passage of it is reported as a finding too, whatever it says.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ REDACTED = "[sentence addressed to AI models removed]"
 DATA_OPEN = "<paper_text>"
 DATA_CLOSE = "</paper_text>"
 EXCERPT_CHARS = 200
+HIDDEN_PATTERN = "hidden text"  # a finding's pattern reads "hidden text (white)" and the like
 
 # Matched against normalize_text() output (case-folded, ASCII quotes). Windows like [^.\n]{0,40}
 # keep a rule inside one sentence, so "ignore" and "instructions" far apart do not match.
@@ -73,7 +76,8 @@ _FINE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])\s*")
 _DELIMITER_RE = re.compile(r"</?\s*paper_text\s*>", re.IGNORECASE)
 
 
-def _match(text: str) -> str | None:
+def matched_rule(text: str) -> str | None:
+    """The name of the first rule the text matches (it addresses an AI model), else None."""
     normalized = normalize_text(text)
     return next((name for name, rx in RULES if rx.search(normalized)), None)
 
@@ -85,17 +89,17 @@ def _excerpt(text: str) -> str:
 
 def _clean(text: str, location: str, findings: list[InjectionFinding]) -> str:
     """The text with every sentence that matches a rule replaced by REDACTED, findings appended."""
-    if _match(text) is None:
+    if matched_rule(text) is None:
         return text
     out = []
     for sentence in split_sentences(text):
-        rule = _match(sentence)
+        rule = matched_rule(sentence)
         if rule is None:
             out.append(sentence)
             continue
         # The splitter wants a capital after the stop; CJK text and lower-case starts need a finer cut.
         for piece in (p for p in _FINE_SPLIT_RE.split(sentence) if p.strip()):
-            piece_rule = _match(piece)
+            piece_rule = matched_rule(piece)
             if piece_rule is None:
                 out.append(piece)
                 continue
@@ -103,7 +107,7 @@ def _clean(text: str, location: str, findings: list[InjectionFinding]) -> str:
             out.append(REDACTED)
     # A rule can match across sentence boundaries the splitter drew; never let such text through.
     cleaned = " ".join(out)
-    return _DELIMITER_RE.sub(" ", cleaned) if _match(cleaned) is None else REDACTED
+    return _DELIMITER_RE.sub(" ", cleaned) if matched_rule(cleaned) is None else REDACTED
 
 
 def scan_injection(parsed: ParsedPaper) -> list[InjectionFinding]:
@@ -134,6 +138,15 @@ def sanitize(parsed: ParsedPaper) -> tuple[ParsedPaper, list[InjectionFinding]]:
     # References go nowhere near the model, but a hidden instruction there is still worth reporting.
     for i, ref in enumerate(parsed.references):
         _clean(ref.raw, f"Reference {i + 1}", findings)
+    # Hiding text from readers is the injection, whatever the text says: report every passage.
+    findings += [
+        InjectionFinding(
+            pattern=f"{HIDDEN_PATTERN} ({h.reason})",
+            excerpt=_excerpt(h.text),
+            location=f"page {h.page}",
+        )
+        for h in parsed.hidden_text
+    ]
     clean = parsed.model_copy(
         update={
             "title": title,
@@ -141,6 +154,7 @@ def sanitize(parsed: ParsedPaper) -> tuple[ParsedPaper, list[InjectionFinding]]:
             "sections": sections,
             "captions": captions,
             "references": [],
+            "hidden_text": [],
         }
     )
     return clean, findings
@@ -152,13 +166,15 @@ def delimit(text: str) -> str:
 
 
 def injection_notice(findings: list[InjectionFinding]) -> str:
-    """The notice a summary carries when its paper contains text addressed to AI models."""
+    """The notice a summary carries when its paper contains text addressed to AI models or hidden text."""
     where = ", ".join(dict.fromkeys(f.location for f in findings))
-    count = len(findings)
-    return (
-        f"Possible prompt injection: {count} passage(s) addressed to AI models ({where}); "
-        "redacted, not obeyed"
-    )
+    hidden = sum(1 for f in findings if f.pattern.startswith(f"{HIDDEN_PATTERN} ("))
+    kinds = [
+        f"{n} passage(s) {what}"
+        for n, what in ((len(findings) - hidden, "addressed to AI models"), (hidden, "of hidden text"))
+        if n
+    ]
+    return f"Possible prompt injection: {' and '.join(kinds)} ({where}); redacted, not obeyed"
 
 
 def findings_digest_lines(findings: list[InjectionFinding]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def build_pdf(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
     """A minimal PDF from numbered object bodies (object 1 must be the catalog), with a valid xref."""
@@ -59,3 +61,57 @@ def positioned_pdf(runs: list[tuple[float, float, float, str, bool]], pages: int
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold >>")
     return build_pdf(objects)
+
+
+def escape(text: str) -> bytes:
+    """Text as the body of a PDF literal string."""
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode()
+
+
+PAPER_TITLE = "Sparse Attention for Long Documents"
+PAPER_SENTENCES = [
+    "We study sparse attention patterns for transformers that read long documents.",
+    "Our method reduces memory use while keeping accuracy on three benchmarks.",
+    "We evaluate on summarization and question answering tasks with long inputs.",
+]
+
+
+def paper_pdf(
+    extra: bytes = b"",
+    *,
+    before: bytes = b"",
+    pages: int = 1,
+    resources: bytes = b"",
+    objects: Sequence[bytes] = (),
+) -> bytes:
+    """A paper-like page (bold title, "Abstract" heading, PAPER_SENTENCES) with extra content drawn last.
+
+    extra and before are raw content-stream operators (fonts /F1 Times-Roman and /F2 Times-Bold):
+    before is drawn first on every page, extra last on the last page. resources adds entries to
+    the page resources (e.g. b"/ExtGState << ... >>"); objects are appended as objects 7, 8, ...
+    """
+    ops = [
+        b"BT /F2 16 Tf 72 720 Td (%s) Tj ET" % escape(PAPER_TITLE),
+        b"BT /F2 11 Tf 72 690 Td (Abstract) Tj ET",
+    ]
+    y = 670
+    for line in PAPER_SENTENCES:
+        ops.append(b"BT /F1 11 Tf 72 %d Td (%s) Tj ET" % (y, escape(line)))
+        y -= 14
+    body = b"\n".join([before, *ops])
+    contents = [body] * (pages - 1) + [body + b"\n" + extra]
+    first_page = 3 + pages  # objects: catalog, pages, fonts (2), contents..., pages...
+    kids = b" ".join(b"%d 0 R" % (first_page + 2 + i) for i in range(pages))
+    out = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold >>",
+    ]
+    out += [b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream" for c in contents]
+    out += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+        b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> %s >> >>" % (5 + i, resources)
+        for i in range(pages)
+    ]
+    return build_pdf(out + list(objects))
