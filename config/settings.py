@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,19 +26,49 @@ CONFERENCES_DIR = CONFIG_DIR / "conferences"
 FONTS_DIR = CONFIG_DIR / "fonts"
 
 
+def _http_url(value: str | None, what: str) -> str | None:
+    if value is not None and not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"{what} must be an http(s) URL, got {value!r}")
+    return value
+
+
 class StoreSettings(BaseModel):
     uri: str = Field("./artifacts", description="Local directory or s3://bucket/prefix")
     endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto)")
+
+    @field_validator("uri")
+    @classmethod
+    def _uri(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the store is empty: give a directory or s3://bucket/prefix")
+        if "://" in v and not v.startswith(("s3://", "file://")):
+            raise ValueError(f"unsupported store {v!r}: use a directory or s3://bucket/prefix")
+        if v.startswith("s3://") and len(v.removeprefix("s3://").partition("/")[0]) < 3:
+            raise ValueError(f"store {v!r}: a bucket name has at least 3 characters")
+        return v
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        return _http_url(v, "the S3 endpoint")
+
     region: str | None = None
-    access_key_id: str | None = None
+    # Both halves of the credentials are masked wherever settings are shown or logged.
+    access_key_id: SecretStr | None = None
     secret_access_key: SecretStr | None = None
     # boto3 >= 1.36 sends CRC checksums by default, which some S3-compatible stores reject.
     checksum_mode: Literal["when_supported", "when_required"] = "when_supported"
+    presign_expiry_s: int = Field(
+        7 * 24 * 3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Lifetime of pre-signed links in Prefect artifacts (S3 allows 7 days at most)",
+    )
 
 
 class GrobidSettings(BaseModel):
     url: str | None = Field(None, description="GROBID server URL; unset = local parser")
-    timeout_s: float = 120.0
+    timeout_s: float = Field(120.0, gt=0)
     consolidate_header: int = Field(0, ge=0, le=3, description="GROBID consolidateHeader (0 = off)")
     consolidate_citations: int = Field(0, ge=0, le=2, description="GROBID consolidateCitations")
     include_raw_citations: bool = True
@@ -47,33 +78,53 @@ class GrobidSettings(BaseModel):
     busy_sleep_s: float = Field(5.0, ge=0, description="First back-off after a 503; doubles, capped")
     concurrency: int = Field(4, ge=1, description="PDFs sent to GROBID at once (its default pool is 10)")
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return _http_url(v, "the GROBID url")
+
 
 class ParseSettings(BaseModel):
     parser: Literal["auto", "grobid", "local"] = Field(
         "auto", description="auto = GROBID when configured and alive, else the local parser"
     )
-    max_pages: int = Field(200, description="PDFs with more pages are rejected")
-    max_pdf_mb: float = Field(50.0, description="Size cap for a PDF, downloaded or local")
+    max_pages: int = Field(200, ge=1, description="PDFs with more pages are rejected")
+    max_pdf_mb: float = Field(50.0, gt=0, description="Size cap for a PDF, downloaded or local")
 
 
 class LLMSettings(BaseModel):
     model: str | None = Field(None, description="provider:model; unset = extractive summarizer")
     base_url: str | None = Field(None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio)")
     api_key: SecretStr | None = None
-    temperature: float = 0.2
-    max_tokens: int = 2048
-    timeout_s: float = 120.0
+    temperature: float = Field(0.2, ge=0, le=2)
+    max_tokens: int = Field(2048, ge=1)
+    timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(3, ge=0, description="Retries of 429 / 5xx / timeouts, with back-off")
     language: str = Field("English", description="Output language of summaries and comics")
     context_tokens: int = Field(12000, ge=1000, description="Token budget for paper text per call")
     concurrency: int = Field(4, ge=1, description="LLM calls in flight at once, across papers")
     prices_file: Path | None = Field(None, description="TOML price table; default config/prices.toml")
 
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        return _http_url(v, "the LLM base url")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        provider, _, model = v.partition(":")
+        if not provider.strip() or not model.strip():
+            raise ValueError(f"LLM model {v!r} must be 'provider:model', e.g. 'openai:gpt-4o-mini'")
+        return v
+
 
 class ComicSettings(BaseModel):
     renderer: Literal["auto", "diffusion", "sketch"] = "auto"
     model: str | None = Field(None, description="diffusers model id or local path")
-    width: int = 2048
+    width: int = Field(2048, ge=256, le=8192)
     seed: int = 0
     steps: int | None = Field(None, ge=1, description="Inference steps; None = the model preset's")
     guidance: float | None = Field(None, description="Guidance scale; None = the model preset's")
@@ -88,8 +139,8 @@ class ComicSettings(BaseModel):
 class HarvestSettings(BaseModel):
     papers_dir: Path | None = Field(None, description="Folder of <arxiv id>.pdf / <openreview id>.pdf")
     download: bool = Field(True, description="Try to download PDFs that no local folder supplies")
-    timeout_s: float = 30.0
-    arxiv_interval_s: float = Field(3.0, description="arXiv asks for one request every 3 s")
+    timeout_s: float = Field(30.0, gt=0)
+    arxiv_interval_s: float = Field(3.0, ge=0, description="arXiv asks for one request every 3 s")
     user_agent: str = "paperpanels/0.1 (+https://github.com/paperpanels/paperpanels)"
     cache_dir: Path | None = Field(None, description="On-disk cache of API responses; unset = no cache")
     arxiv_api: str = "https://export.arxiv.org/api/query"
@@ -126,7 +177,11 @@ class OpsSettings(BaseModel):
         "file", description="Lock of identical stage runs: file = across processes of one machine"
     )
     redis_url: str | None = Field(None, description="Redis for locks across machines (needs prefect-redis)")
-    lock_hold_s: float = Field(1800.0, gt=0, description="A stage lock expires after this (crashed holders)")
+    lock_lease_s: float = Field(
+        30.0,
+        ge=1,
+        description="Lease of a stage lock: renewed by a live holder; a dead one's lock is taken over",
+    )
 
 
 class Settings(BaseSettings):

@@ -14,14 +14,15 @@ from config.settings import get_settings
 from flows.digest import award_digest
 from tasks.harvest.catalogue import expand_specs
 from tasks.models import BackfillOutcome, BackfillReport, PaperStatus
-from tasks.publish.store import conference_key, store_from_settings
+from tasks.publish.release import is_published
+from tasks.store import store_from_settings
 
 
 @task(name="digest-conference", task_run_name="digest {slug}")
 def digest_conference(slug: str, force: bool) -> BackfillOutcome:
     """Run one conference's digest (as a subflow) unless it is already published."""
     store = store_from_settings()
-    if not force and store.exists(conference_key(slug, "manifest.json")):
+    if not force and is_published(store, slug):
         return BackfillOutcome(conference=slug, outcome="skipped: already published")
     digest = award_digest(conference=slug, force=force)
     return BackfillOutcome(

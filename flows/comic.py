@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow, get_run_logger
-from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
 from flows.paper import fresh
 from tasks.harvest.manifest import load_conference, select_entries
-from tasks.models import StageName, StoredObject
-from tasks.publish.store import paper_key, store_from_settings
+from tasks.models import StageName, StageOutcome, StageState, StageStatus, StoredObject
 from tasks.stages import draw_comic
+from tasks.store import paper_key, store_from_settings
 
 COMIC_FILES = ("comic.png", "comic.webp", "comic.json")
 
@@ -47,28 +44,34 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
 
 
 def comics_elsewhere(
-    deployment: str, conference: str, states: dict[str, dict[StageName, State[Any]]], *, force: bool
-) -> dict[str, State[Any]]:
-    """Run `draw-comics` as a deployment (e.g. on a GPU pool); comic states come back from the store."""
+    deployment: str, conference: str, outcomes: dict[str, dict[StageName, StageOutcome]], *, force: bool
+) -> dict[str, StageOutcome]:
+    """Run `draw-comics` as a deployment (e.g. on a GPU pool); comic outcomes come back from the store."""
     from prefect.deployments import run_deployment
 
-    ready = [pid for pid, st in states.items() if st[StageName.SUMMARIZE].is_completed()]
-    comic_states: dict[str, State[Any]] = {
-        pid: Failed(message="not drawn: an earlier stage did not finish")
-        for pid in states
+    done = (StageState.DONE, StageState.CACHED)
+    ready = [
+        pid
+        for pid, st in outcomes.items()
+        if StageName.SUMMARIZE in st and st[StageName.SUMMARIZE].status.state in done
+    ]
+    comic: dict[str, StageOutcome] = {
+        pid: StageOutcome.skipped("not drawn: an earlier stage did not finish")
+        for pid in outcomes
         if pid not in ready
     }
     if not ready:
-        return comic_states
+        return comic
     run = run_deployment(deployment, parameters={"conference": conference, "papers": ready, "force": force})
-    get_run_logger().info("comics: run %s of %s ended %s", run.id, deployment, run.state_name)  # type: ignore[union-attr]
+    ended = getattr(run, "state_name", "?")
+    get_run_logger().info("comics: run %s of %s ended %s", getattr(run, "id", "?"), deployment, ended)
     store = store_from_settings()
     for pid in ready:
         heads = {name: store.head(paper_key(conference, pid, name)) for name in COMIC_FILES}
         if all(heads.values()):
-            data: dict[str, StoredObject] = {k: v for k, v in heads.items() if v is not None}
-            comic_states[pid] = Completed(data=data)
+            outputs: dict[str, StoredObject] = {k: v for k, v in heads.items() if v is not None}
+            comic[pid] = StageOutcome(status=StageStatus(state=StageState.DONE), outputs=outputs)
         else:
-            ended = getattr(run, "state_name", "?")
-            comic_states[pid] = Failed(message=f"comic not found after {deployment} ended {ended}")
-    return comic_states
+            message = f"comic not found after {deployment} ended {ended}"
+            comic[pid] = StageOutcome(status=StageStatus(state=StageState.FAILED, error=message))
+    return comic

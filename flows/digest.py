@@ -1,4 +1,4 @@
-"""`award_digest`: one conference, from its award list to a published digest."""
+"""`award_digest`: one conference, from its award list to a published release of its digest."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
-from flows.paper import submit_paper
+from flows.paper import Outcomes, PaperChains, Progress
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.models import Digest, StageName
-from tasks.publish.publisher import paper_result, publish_digest
-from tasks.publish.store import store_from_settings
+from tasks.publish.publisher import paper_result
+from tasks.publish.task import publish_digest
+from tasks.store import store_from_settings
 
 
 @flow(
@@ -24,37 +24,46 @@ from tasks.publish.store import store_from_settings
     log_prints=True,
 )
 def award_digest(conference: str, papers: list[str] | None = None, force: bool = False) -> Digest:
-    """Harvest the award list, process every paper concurrently, publish the digest last."""
+    """Harvest the award list, run every paper's stages, publish the digest as one release."""
     settings = get_settings()
     conf = load_conference(conference, settings.conferences_dir)
     entries = select_entries(conf, papers)
-    get_run_logger().info("%s: %d papers, store %s", conf.name, len(entries), settings.store.uri)
+    store = store_from_settings()
+    logger = get_run_logger()
+    logger.info("%s: %d papers, store %s", conf.name, len(entries), store.uri)
 
     remote_comics = settings.ops.comic_deployment
-    chains = {
-        entry.paper_id: submit_paper(conf.slug, entry, force=force, comic=not remote_comics)
-        for entry in entries
-    }
-    progress = create_progress_artifact(0.0, description=f"{conf.name}: papers finished")
-    store = store_from_settings()
-    states: dict[str, dict[StageName, State[Any]]] = {}
-    for done, entry in enumerate(entries, start=1):
-        futures = chains[entry.paper_id]
-        for future in futures.values():
-            future.wait()
-        states[entry.paper_id] = {s: f.state for s, f in futures.items()}
+    progress_id = create_progress_artifact(0.0, description=f"{conf.name}: papers finished")
+    progress = Progress(
+        len(entries),
+        lambda fraction: update_progress_artifact(progress_id, 100.0 * fraction),  # type: ignore[arg-type]
+    )
+
+    def paper_done(pid: str, outcomes: Outcomes) -> None:
         if not remote_comics:
-            update_progress_artifact(progress, 100.0 * done / max(len(entries), 1))  # type: ignore[arg-type]
+            progress.step()
+
+    chains = PaperChains(
+        conf.slug,
+        entries,
+        settings=settings,
+        store=store,
+        force=force,
+        comic=not remote_comics,
+        window=2 * settings.concurrency,
+        on_paper_done=paper_done,
+    )
+    outcomes = chains.run()
     if remote_comics:
         from flows.comic import comics_elsewhere
 
-        comic_states = comics_elsewhere(remote_comics, conf.slug, states, force=force)
-        for pid, state in comic_states.items():
-            states[pid][StageName.COMIC] = state
-        update_progress_artifact(progress, 100.0)  # type: ignore[arg-type]
-    results = [paper_result(conf.slug, e, states[e.paper_id], store) for e in entries]
+        for pid, outcome in comics_elsewhere(remote_comics, conf.slug, outcomes, force=force).items():
+            outcomes[pid][StageName.COMIC] = outcome
+        update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
+    results = [paper_result(e, outcomes[e.paper_id], store) for e in entries]
     if settings.ops.review:
         from flows.review import review_gate
 
-        return review_gate(conf, results)
-    return publish_digest(conf, results)
+        return review_gate(conf, results, force=force)
+    digest: Any = publish_digest(conf, results, force=force)
+    return digest

@@ -1,38 +1,44 @@
-"""One paper's chain of stages, submitted so that papers run concurrently."""
+"""Every paper's chain of stages, each stage submitted when the one before it has finished.
+
+acquire -> parse -> summarize -> comic. A stage is submitted with its input's value, never with a
+future of it, so no pool worker ever sits waiting for an upstream stage, and at most `window`
+papers are in flight: memory stays flat however long the award list is. A paper whose PDF cannot
+be had at all (no file, nothing stored, downloads off or the hosts unreachable) is reported
+without starting a task: an unavailable paper costs microseconds, not a task run.
+"""
 
 from __future__ import annotations
 
+import logging
+import queue
+import time
+from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from prefect import Task
 from prefect.futures import PrefectFuture
+from prefect.states import State
 
-from config.settings import get_settings
-from tasks.models import AwardEntry, StageName
+from config.settings import Settings, get_settings
+from tasks.harvest.errors import PdfUnavailable
+from tasks.harvest.pdf import unavailable_without_trying
+from tasks.models import AwardEntry, PdfRef, StageName, StageOutcome, StageState, StageStatus, StoredObject
 from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
+from tasks.store import ArtifactStore, paper_key
 
+log = logging.getLogger("paperpanels.flow")
 
-def _expiring_file_locks(directory: Path, hold_s: float) -> Any:
-    """File locks that expire: a process killed while holding one does not block the stage forever."""
-    from prefect.locking.filesystem import FileSystemLockManager
-
-    class ExpiringFileLocks(FileSystemLockManager):
-        def acquire_lock(
-            self,
-            key: str,
-            holder: str,
-            acquire_timeout: float | None = None,
-            hold_timeout: float | None = None,
-        ) -> bool:
-            return super().acquire_lock(key, holder, acquire_timeout, hold_timeout or hold_s)
-
-    return ExpiringFileLocks(directory)
+NEXT_STAGE = {
+    StageName.ACQUIRE: StageName.PARSE,
+    StageName.PARSE: StageName.SUMMARIZE,
+    StageName.SUMMARIZE: StageName.COMIC,
+    StageName.COMIC: None,
+}
 
 
 @lru_cache(maxsize=4)
-def lock_manager(kind: str, redis_url: str | None = None, hold_s: float = 1800.0) -> Any:
+def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0) -> Any:
     """One lock manager per kind and process: identical stage runs wait for each other's result."""
     if kind == "memory":
         from prefect.locking.memory import MemoryLockManager
@@ -41,7 +47,9 @@ def lock_manager(kind: str, redis_url: str | None = None, hold_s: float = 1800.0
     if kind == "file":
         from prefect.settings import PREFECT_HOME
 
-        return _expiring_file_locks(PREFECT_HOME.value() / "paperpanels-locks", hold_s)
+        from flows.locks import LeasedFileLocks
+
+        return LeasedFileLocks(PREFECT_HOME.value() / "paperpanels-locks", lease_s=lease_s)
     if kind == "redis":
         try:
             from prefect_redis.locking import RedisLockManager
@@ -60,11 +68,10 @@ def durable(task: Task[Any, Any]) -> Task[Any, Any]:
     durable_task = task
     if ops.result_block:
         durable_task = task.with_options(result_storage=f"s3-bucket/{ops.result_block}")
-    manager = lock_manager(ops.locks, ops.redis_url, ops.lock_hold_s)
+    manager = lock_manager(ops.locks, ops.redis_url, ops.lock_lease_s)
     if manager is not None and durable_task.cache_policy is not None:
         if durable_task is task:
             durable_task = task.with_options()
-        # cache_key_fn wins over cache_policy in Task(), so the configured policy is set afterwards.
         durable_task.cache_policy = durable_task.cache_policy.configure(
             isolation_level="SERIALIZABLE", lock_manager=manager
         )
@@ -74,25 +81,161 @@ def durable(task: Task[Any, Any]) -> Task[Any, Any]:
 def fresh(task: Task[Any, Any], force: bool, **options: Any) -> Task[Any, Any]:
     if force:
         options["refresh_cache"] = True
-    # durable() last: with_options() rebuilds the cache policy from cache_key_fn.
+    # durable() last: with_options() rebuilds the cache policy.
     return durable(task.with_options(**options) if options else task)
 
 
-def submit_paper(
-    conference: str, entry: AwardEntry, *, force: bool = False, comic: bool = True
-) -> dict[StageName, PrefectFuture[Any]]:
-    """Submit acquire -> parse -> summarize -> comic for one paper; a failed stage stops its chain only."""
-    # Each future is passed where its value is expected: Prefect resolves it, or skips the
-    # downstream task (state NotReady) when the upstream one failed.
-    pdf = fresh(acquire_pdf, force).submit(conference, entry)
-    parsed = fresh(parse_paper, force).submit(conference, entry.paper_id, pdf)
-    summary = fresh(summarize_paper, force).submit(conference, entry, parsed)
-    chain: dict[StageName, PrefectFuture[Any]] = {
-        StageName.ACQUIRE: pdf,
-        StageName.PARSE: parsed,
-        StageName.SUMMARIZE: summary,
-    }
-    if comic:  # otherwise the comic stage runs elsewhere (the draw-comics deployment)
-        comic_task = fresh(draw_comic, force, tags=["gpu"])  # the `gpu` tag limit: one per GPU
-        chain[StageName.COMIC] = comic_task.submit(conference, entry, summary)
-    return chain
+def outcome_of(state: State[Any]) -> StageOutcome:
+    """A Prefect state as plain data: status, and the stored objects a completed stage returned."""
+    if state.is_completed():
+        value = state.result()
+        cached = state.name == "Cached"
+        outputs: dict[str, StoredObject] = {}
+        if isinstance(value, PdfRef):
+            outputs["paper.pdf"] = StoredObject(
+                key=value.key, sha256=value.sha256, size=value.size, written=False
+            )
+        elif isinstance(value, dict):
+            outputs = {name: obj for name, obj in value.items() if isinstance(obj, StoredObject)}
+        return StageOutcome(
+            status=StageStatus(state=StageState.CACHED if cached else StageState.DONE), outputs=outputs
+        )
+    exc = state.result(raise_on_failure=False)
+    if isinstance(exc, PdfUnavailable):
+        return StageOutcome(status=StageStatus(state=StageState.UNAVAILABLE, error=str(exc)))
+    if isinstance(exc, BaseException):
+        message = f"{type(exc).__name__}: {exc}"
+    else:
+        message = state.message or f"ended {state.name}"
+    return StageOutcome(status=StageStatus(state=StageState.FAILED, error=message))
+
+
+def stage_input(stage: StageName, outcome: StageOutcome) -> Any:
+    """What the next stage takes from a finished one: the PdfRef, or the dict of stored objects."""
+    if stage is StageName.ACQUIRE:
+        pdf = outcome.outputs["paper.pdf"]
+        return PdfRef(key=pdf.key, sha256=pdf.sha256, size=pdf.size, source="store")
+    return dict(outcome.outputs)
+
+
+Outcomes = dict[StageName, StageOutcome]
+
+
+class PaperChains:
+    """Runs the chains of many papers with at most `window` papers in flight."""
+
+    def __init__(
+        self,
+        conference: str,
+        entries: list[AwardEntry],
+        *,
+        settings: Settings,
+        store: ArtifactStore,
+        force: bool = False,
+        comic: bool = True,
+        window: int = 8,
+        on_paper_done: Callable[[str, Outcomes], None] | None = None,
+    ) -> None:
+        self.conference = conference
+        self.entries = entries
+        self.settings = settings
+        self.store = store
+        self.force = force
+        self.comic = comic
+        self.window = max(1, window)
+        self.on_paper_done = on_paper_done
+        self.tasks = {
+            StageName.ACQUIRE: fresh(acquire_pdf, force),
+            StageName.PARSE: fresh(parse_paper, force),
+            StageName.SUMMARIZE: fresh(summarize_paper, force),
+            # the `gpu` tag limit: one comic per GPU at a time
+            StageName.COMIC: fresh(draw_comic, force, tags=["gpu"]),
+        }
+        self.outcomes: dict[str, Outcomes] = {}
+        self.max_in_flight = 0  # measured, for tests and benches
+        self._done: queue.SimpleQueue[tuple[str, StageName, PrefectFuture[Any]]] = queue.SimpleQueue()
+        self._by_id = {e.paper_id: e for e in entries}
+
+    def _quick_unavailable(self, entry: AwardEntry) -> str | None:
+        if self.force:
+            in_store = False
+        else:
+            in_store = self.store.exists(paper_key(self.conference, entry.paper_id, "paper.pdf"))
+        h = self.settings.harvest
+        return unavailable_without_trying(
+            entry, papers_dir=h.papers_dir, download=h.download, in_store=in_store
+        )
+
+    def _submit(self, entry: AwardEntry, stage: StageName, value: Any) -> None:
+        task = self.tasks[stage]
+        pid = entry.paper_id
+        if stage is StageName.ACQUIRE:
+            future = task.submit(self.conference, entry, prefer_store=not self.force)
+        elif stage is StageName.PARSE:
+            future = task.submit(self.conference, pid, value)
+        else:
+            future = task.submit(self.conference, entry, value)
+        future.add_done_callback(lambda f: self._done.put((pid, stage, f)))
+
+    def _finish(self, pid: str) -> None:
+        outcomes = self.outcomes[pid]
+        for stage in NEXT_STAGE:
+            if stage is StageName.COMIC and not self.comic:
+                continue
+            outcomes.setdefault(stage, StageOutcome.skipped("an earlier stage did not finish"))
+        if self.on_paper_done is not None:
+            self.on_paper_done(pid, outcomes)
+
+    def run(self) -> dict[str, Outcomes]:
+        """Run every chain to its end; returns each paper's stage outcomes."""
+        pending = iter(self.entries)
+        in_flight = 0
+        exhausted = False
+        while True:
+            while not exhausted and in_flight < self.window:
+                entry = next(pending, None)
+                if entry is None:
+                    exhausted = True
+                    break
+                self.outcomes[entry.paper_id] = {}
+                reason = self._quick_unavailable(entry)
+                if reason is not None:
+                    status = StageStatus(state=StageState.UNAVAILABLE, error=reason)
+                    self.outcomes[entry.paper_id][StageName.ACQUIRE] = StageOutcome(status=status)
+                    self._finish(entry.paper_id)
+                    continue
+                self._submit(entry, StageName.ACQUIRE, None)
+                in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, in_flight)
+            if in_flight == 0:
+                return self.outcomes
+            pid, stage, future = self._done.get()
+            future.wait()  # done already: this fetches its final state without asking the server
+            outcome = outcome_of(future.state)
+            self.outcomes[pid][stage] = outcome
+            following = NEXT_STAGE[stage]
+            if following is StageName.COMIC and not self.comic:
+                following = None
+            if following is not None and outcome.status.state in (StageState.DONE, StageState.CACHED):
+                self._submit(self._by_id[pid], following, stage_input(stage, outcome))
+                continue
+            in_flight -= 1
+            self._finish(pid)
+
+
+class Progress:
+    """Calls report(fraction) at most every `every_s` seconds, and always at the end."""
+
+    def __init__(self, total: int, report: Callable[[float], None], every_s: float = 2.0) -> None:
+        self.total = max(total, 1)
+        self.report = report
+        self.every_s = every_s
+        self.done = 0
+        self._last = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.done >= self.total or now - self._last >= self.every_s:
+            self._last = now
+            self.report(self.done / self.total)

@@ -14,8 +14,8 @@ from pydantic import Field
 
 from config.settings import get_settings
 from tasks.models import Conference, Digest, PaperResult
-from tasks.publish.publisher import publish_digest
-from tasks.publish.store import conference_key, store_from_settings
+from tasks.publish.task import publish_digest
+from tasks.store import conference_key, store_from_settings
 
 
 class ApprovalInput(RunInput):
@@ -33,7 +33,7 @@ def _record(conference: Conference, outcome: str, note: str = "") -> None:
     store_from_settings().put(conference_key(conference.slug, "review.json"), json.dumps(body).encode())
 
 
-def review_gate(conference: Conference, results: list[PaperResult]) -> Digest:
+def review_gate(conference: Conference, results: list[PaperResult], *, force: bool = False) -> Digest:
     """Pause for approval, then publish (approved) or record why the digest was not published."""
     logger = get_run_logger()
     flagged = [r.paper_id for r in results if r.entry.needs_review]
@@ -58,7 +58,8 @@ def review_gate(conference: Conference, results: list[PaperResult]) -> Digest:
         logger.warning("review: rejected (%s): %s NOT published", answer.note, conference.slug)
         _record(conference, "rejected: not published", answer.note)
         return Digest(conference=conference, results=results, notices=["review rejected: not published"])
-    kept = [r for r in results if r.paper_id not in set(answer.exclude)]
-    _record(conference, f"approved, excluded {sorted(answer.exclude)}", answer.note)
-    logger.info("review: approved; %d papers excluded", len(results) - len(kept))
-    return publish_digest(conference, kept)
+    excluded = sorted(set(answer.exclude))
+    _record(conference, f"approved, excluded {excluded}", answer.note)
+    logger.info("review: approved; %d papers excluded", len(excluded))
+    digest: Digest = publish_digest(conference, results, force=force, excluded=excluded)
+    return digest

@@ -10,7 +10,8 @@ from prefect.context import get_run_context
 
 from config.settings import Settings, get_settings
 from tasks.harvest.manifest import known_slugs
-from tasks.publish.store import conference_key, store_from_settings
+from tasks.publish.release import is_published
+from tasks.store import conference_key, store_from_settings
 
 DIGEST_DEPLOYMENT = "award-digest-form/award-digest"
 
@@ -20,13 +21,9 @@ class AwardSourceDown(Exception):
 
 
 def find_new_award_lists(settings: Settings) -> list[str]:
-    """Conferences with a manifest and no published digest (`<slug>/manifest.json` absent)."""
+    """Conferences with a manifest and no published release (`<slug>/current.json` absent)."""
     store = store_from_settings()
-    return [
-        slug
-        for slug in known_slugs(settings.conferences_dir)
-        if not store.exists(conference_key(slug, "manifest.json"))
-    ]
+    return [slug for slug in known_slugs(settings.conferences_dir) if not is_published(store, slug)]
 
 
 @task(name="find-new-award-lists", retries=2, retry_delay_seconds=[5, 30])

@@ -18,8 +18,8 @@ from prefect.concurrency.sync import rate_limit
 from prefect.context import TaskRunContext
 
 from config.settings import get_settings
-from tasks.harvest.errors import TransientDownloadError
-from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf
+from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
+from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf, local_pdf_fingerprint, pdf_in_store
 from tasks.models import (
     AwardEntry,
     ComicMeta,
@@ -27,16 +27,23 @@ from tasks.models import (
     ParsedPaper,
     PdfRef,
     StoredObject,
-    sha256_bytes,
 )
-from tasks.publish.store import paper_key, store_from_settings
+from tasks.stage_cache import StoreCheckedCache
+from tasks.store import paper_key, store_from_settings
 
-ACQUIRE_VERSION = "1"
+ACQUIRE_VERSION = "2"  # 2: the PDF already in the store is used before any download
+SUMMARY_SCHEMA = "2"  # 2: claims carry the issues (numbers not in the paper) that make them unverified
 
 
 def _key(stage: str, *parts: object) -> str:
-    blob = json.dumps([stage, store_from_settings().uri, *parts], sort_keys=True, default=str)
+    # The store's identity (URI and endpoint) is part of every key: records of one store are never
+    # replayed against another, and StoreCheckedCache checks them against this one.
+    blob = json.dumps([stage, store_from_settings().identity, *parts], sort_keys=True, default=str)
     return f"paperpanels-{stage}-{hashlib.sha256(blob.encode()).hexdigest()}"
+
+
+def _checked(key_fn: Any) -> StoreCheckedCache:
+    return StoreCheckedCache(cache_key_fn=key_fn, store_fn=store_from_settings)
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -57,9 +64,22 @@ def _acquire_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     settings = get_settings()
     local = None
     if settings.harvest.papers_dir is not None:
-        path = find_local_pdf(entry, settings.harvest.papers_dir)
-        local = sha256_bytes(path.read_bytes()) if path else None
-    return _key("acquire", ACQUIRE_VERSION, params["conference"], entry.paper_id, entry.pdf_urls(), local)
+        try:
+            path = find_local_pdf(entry, settings.harvest.papers_dir)
+        except PdfUnavailable as exc:  # a refused file: the task says why, the key just differs
+            local = f"refused: {exc}"
+        else:
+            cap = int(settings.parse.max_pdf_mb * 1024 * 1024)
+            local = local_pdf_fingerprint(path, cap) if path else None
+    return _key(
+        "acquire",
+        ACQUIRE_VERSION,
+        params["conference"],
+        entry.paper_id,
+        entry.pdf_urls(),
+        local,
+        params.get("prefer_store", True),
+    )
 
 
 @task(
@@ -68,15 +88,27 @@ def _acquire_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     retry_delay_seconds=[3, 10, 30],
     retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
-    cache_key_fn=_acquire_cache_key,
+    cache_policy=_checked(_acquire_cache_key),
     persist_result=True,
     task_run_name="acquire {entry.paper_id}",
 )
-def acquire_pdf(conference: str, entry: AwardEntry) -> PdfRef:
-    """Get the paper's PDF (local folder or download), validate it and store it as paper.pdf."""
+def acquire_pdf(conference: str, entry: AwardEntry, prefer_store: bool = True) -> PdfRef:
+    """Get the paper's PDF and store it as paper.pdf.
+
+    Sources, in order: the papers folder (the user's own file), the PDF already in the store for
+    this paper (validated; unless prefer_store is off, as with --force), then downloads.
+    """
     settings = get_settings()
     h = settings.harvest
+    store = store_from_settings()
+    key = paper_key(conference, entry.paper_id, "paper.pdf")
+    max_bytes = int(settings.parse.max_pdf_mb * 1024 * 1024)
     local = h.papers_dir is not None and find_local_pdf(entry, h.papers_dir) is not None
+    if not local and prefer_store:
+        kept = pdf_in_store(store, key, max_bytes=max_bytes)
+        if kept is not None:
+            get_run_logger().info("%s: using the PDF already in the store (%s)", entry.paper_id, kept.sha256)
+            return PdfRef(key=key, sha256=kept.sha256, size=len(kept.data), source=kept.source)
     if h.download and not local and entry.ids.arxiv:
         # The server-side `arxiv` rate limit (paperpanels bootstrap) spaces downloads across
         # workers; without it this is a no-op and the in-process limiter still applies.
@@ -86,11 +118,11 @@ def acquire_pdf(conference: str, entry: AwardEntry) -> PdfRef:
         papers_dir=h.papers_dir,
         download=h.download,
         timeout_s=h.timeout_s,
-        max_bytes=int(settings.parse.max_pdf_mb * 1024 * 1024),
+        max_bytes=max_bytes,
         user_agent=h.user_agent,
         arxiv_interval_s=h.arxiv_interval_s,
     )
-    obj = store_from_settings().put(paper_key(conference, entry.paper_id, "paper.pdf"), src.data)
+    obj = store.put(key, src.data)
     return PdfRef(key=obj.key, sha256=obj.sha256, size=obj.size, source=src.source)
 
 
@@ -118,7 +150,7 @@ def _parse_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     retry_delay_seconds=[10, 30],
     retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
-    cache_key_fn=_parse_cache_key,
+    cache_policy=_checked(_parse_cache_key),
     persist_result=True,
     task_run_name="parse {paper_id}",
 )
@@ -152,9 +184,17 @@ def _summarizer_identity() -> tuple[object, ...]:
 
     llm = get_settings().llm
     if not llm.model:
-        return ("extractive", EXTRACTIVE_VERSION)
+        return ("extractive", EXTRACTIVE_VERSION, SUMMARY_SCHEMA)
     # Model, prompt version, language and budget change the output; the API key does not.
-    return ("llm", model_identity(llm), prompt_version(), llm.language, llm.context_tokens, llm.temperature)
+    return (
+        "llm",
+        SUMMARY_SCHEMA,
+        model_identity(llm),
+        prompt_version(),
+        llm.language,
+        llm.context_tokens,
+        llm.temperature,
+    )
 
 
 def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
@@ -175,7 +215,7 @@ def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str
     retry_delay_seconds=[5, 30],
     retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
-    cache_key_fn=_summarize_cache_key,
+    cache_policy=_checked(_summarize_cache_key),
     persist_result=True,
     task_run_name="summarize {entry.paper_id}",
 )
@@ -258,7 +298,7 @@ def _comic_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     retries=1,
     retry_delay_seconds=10,
     retry_condition_fn=_retry_transient,
-    cache_key_fn=_comic_cache_key,
+    cache_policy=_checked(_comic_cache_key),
     persist_result=True,
     task_run_name="comic {entry.paper_id}",
 )

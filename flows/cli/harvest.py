@@ -1,4 +1,4 @@
-"""`paperpanels harvest` and `paperpanels resolve`: award lists and resolved papers, as a table or JSON."""
+"""`paperpanels harvest | resolve`: award lists and resolved papers, as a table or JSON."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, fail, out, say, table, warn
 
 if TYPE_CHECKING:
     from tasks.models import Resolution
@@ -30,21 +32,18 @@ def _record(resolution: Resolution, source_text: str | None = None) -> dict[str,
 
 
 def _table(resolutions: list[Resolution], title: str) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=True)
-    for column in ("title", "award", "ids", "status / confidence", "links"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for r in resolutions:
         links = "\n".join(f"{link.kind}: {link.url} ({link.found_in})" for link in r.links[:4]) or "-"
         notices = "".join(f"\n! {n}" for n in r.notices)
-        table.add_row(
-            r.entry.title, r.entry.award.value, _ids(r), f"{r.status} {r.confidence:.2f}{notices}", links
+        rows.append(
+            (r.entry.title, r.entry.award.value, _ids(r), f"{r.status} {r.confidence:.2f}{notices}", links)
         )
-    return table
+    columns = ("title", "award", "ids", "status / confidence", "links")
+    return table(title, columns, rows, show_lines=True)
 
 
-def harvest(
+def harvest_command(
     conference: Annotated[str, typer.Argument(help="Conference slug, e.g. neurips-2025")],
     source: Annotated[
         str | None,
@@ -62,7 +61,6 @@ def harvest(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """Harvest a conference's award list and resolve each paper to ids, confidence and links."""
-    from flows.cli import EXIT_BAD_INPUT, _fail, err, out
     from tasks.harvest.errors import HarvestError
     from tasks.harvest.http import REQUESTS
     from tasks.harvest.resolve import resolve_entries
@@ -80,13 +78,13 @@ def harvest(
             model=_chat_model(settings),
         )
     except HarvestError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from exc
+        raise fail(str(exc), EXIT_BAD_INPUT) from exc
     # A curated manifest is trusted offline; anything else has to be looked up.
     online = resolve or used != "manifest"
     resolutions = resolve_entries([h.entry for h in harvested], settings.harvest, online=online)
     requests = {k: v - before.get(k, 0) for k, v in REQUESTS.items() if v - before.get(k, 0)}
     for line in skipped:
-        err.print(f"[yellow]skipped[/] {line}", highlight=False, soft_wrap=True)
+        warn("skipped", line)
     if write:
         try:
             path = write_manifest(
@@ -96,15 +94,15 @@ def harvest(
                 sources=list(dict.fromkeys(h.source for h in harvested)),
             )
         except (HarvestError, ValueError) as exc:
-            raise _fail(f"cannot write the manifest: {exc}", EXIT_BAD_INPUT) from exc
-        err.print(f"wrote {path} (review it before use)", highlight=False, soft_wrap=True)
+            raise fail(f"cannot write the manifest: {exc}", EXIT_BAD_INPUT) from exc
+        say(f"wrote {path} (review it before use)", to_err=True)
     if as_json:
         papers = [_record(r, h.source_text) for r, h in zip(resolutions, harvested, strict=True)]
         payload = {"conference": conference, "source": used, "online": online, "requests": requests}
         out.print_json(json.dumps({**payload, "skipped": skipped, "papers": papers}))
         return
     out.print(_table(resolutions, f"{conference}: {len(resolutions)} papers from {used}"))
-    out.print(f"requests: {requests or 'none (offline)'}", highlight=False)
+    say(f"requests: {requests or 'none (offline)'}")
 
 
 def resolve(
@@ -112,7 +110,6 @@ def resolve(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """Resolve one paper by title or id and print the record with its candidates and links."""
-    from flows.cli import EXIT_BAD_INPUT, EXIT_ERROR, _fail, out
     from tasks.harvest.errors import HarvestError
     from tasks.harvest.resolve import resolve_entries
     from tasks.harvest.sources import entry_from_id
@@ -128,18 +125,18 @@ def resolve(
         else:
             raise HarvestError("give a title or an id")
     except HarvestError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from exc
+        raise fail(str(exc), EXIT_BAD_INPUT) from exc
     (result,) = resolve_entries([entry], settings.harvest, online=True)
     if as_json:
         out.print_json(json.dumps(_record(result)))
     else:
         out.print(_table([result], query))
         for c in result.candidates:
-            out.print(f"candidate {c.service}: {c.title!r} score {c.score:.2f}", highlight=False)
+            say(f"candidate {c.service}: {c.title!r} score {c.score:.2f}")
     if result.status == "not_found":
-        raise _fail(f"no paper found for {query!r}: " + "; ".join(result.notices), EXIT_BAD_INPUT)
+        raise fail(f"no paper found for {query!r}: " + "; ".join(result.notices), EXIT_BAD_INPUT)
     if result.status == "error":
-        raise _fail("; ".join(result.notices), EXIT_ERROR)
+        raise fail("; ".join(result.notices), EXIT_ERROR)
 
 
 def _settings() -> Any:
@@ -152,18 +149,17 @@ def _chat_model(settings: Any) -> Any:
     """The configured chat model for reading announcements, or None (the HTML heuristic)."""
     if not settings.llm.model:
         return None
-    from flows.cli import err
     from tasks.llm import LLMError, chat_model
 
     try:
         return chat_model(settings.llm)
     except LLMError as exc:
         # The heuristic still works; a broken LLM config must not block harvesting.
-        err.print(f"[yellow]LLM unavailable, using the HTML heuristic:[/] {exc}", highlight=False)
+        warn("LLM unavailable, using the HTML heuristic:", exc)
         return None
 
 
 def register(app: typer.Typer) -> None:
     """Add `harvest` and `resolve` to the paperpanels app."""
-    app.command("harvest")(harvest)
+    app.command("harvest")(harvest_command)
     app.command("resolve")(resolve)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-K8S_TEMPLATES = Path(__file__).resolve().parent.parent / "infra" / "k8s"
+from flows.cli.console import say
+from flows.cli.runtime import load_settings, prefect_defaults
 
 
 def register(app: typer.Typer) -> None:
@@ -23,117 +23,39 @@ def serve(
     limit: Annotated[int | None, typer.Option(min=1, help="Runs at once (default ops.serve_limit)")] = None,
 ) -> None:
     """Serve every deployment (award-digest, watch-awards, backfill, draw-comics) from this process."""
-    from flows.cli import _prefect_defaults
-
-    _prefect_defaults()
-    from config.settings import get_settings
+    prefect_defaults()
+    settings = load_settings()
     from flows.deployments import serve_all
 
-    serve_all(get_settings(), limit=limit)
+    serve_all(settings, limit=limit)
 
 
 def deploy(
     skip_bootstrap: Annotated[bool, typer.Option(help="Skip creating pools, limits, blocks")] = False,
 ) -> None:
     """Register the deployments with the Prefect server (PREFECT_API_URL) on the configured work pools."""
-    from config.settings import get_settings
-    from flows.cli import out
+    settings = load_settings()
     from flows.deployments import deploy_all
 
-    settings = get_settings()
     if not skip_bootstrap:
         bootstrap()
     for deployment_id in deploy_all(settings):
-        out.print(f"deployment {deployment_id}")
+        say(f"deployment {deployment_id}")
 
 
 def bootstrap() -> None:
     """Create, idempotently, the work pools, concurrency and rate limits and result-storage blocks."""
-    from flows.cli import out
+    load_settings()
+    from flows.infrastructure import ensure_infrastructure
 
     for line in ensure_infrastructure():
-        out.print(line, highlight=False)
+        say(line)
 
 
 def watch() -> None:
     """Poll once for new award lists and start their digests (what the watch-awards schedule runs)."""
-    from flows.cli import _prefect_defaults, out
-
-    _prefect_defaults()
+    prefect_defaults()
+    load_settings()
     from flows.watch import watch_awards
 
-    out.print(json.dumps(watch_awards(), indent=2))
-
-
-def _work_pools(settings: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """(name, type, base job template): `paperpanels-k8s-<kind>` from infra/k8s/<kind>-pool.json,
-    and process pools for the configured pool names that are not among them."""
-    templates = sorted(K8S_TEMPLATES.glob("*.json")) if K8S_TEMPLATES.is_dir() else []
-    pools: list[tuple[str, str, dict[str, Any] | None]] = [
-        (f"paperpanels-k8s-{p.stem.removesuffix('-pool')}", "kubernetes", json.loads(p.read_text()))
-        for p in templates
-    ]
-    k8s = {name for name, _, _ in pools}
-    for name in dict.fromkeys([settings.ops.work_pool, settings.ops.gpu_work_pool]):
-        if name not in k8s:
-            pools.append((name, "process", None))
-    return pools
-
-
-def ensure_infrastructure() -> list[str]:
-    """Work pools, the `gpu` limit, `llm`/`arxiv` rate limits, the S3 result block; says what it did."""
-    from prefect import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
-
-    from config.settings import get_settings
-
-    settings = get_settings()
-    ops = settings.ops
-    done: list[str] = []
-    with get_client(sync_client=True) as client:
-        for name, pool_type, template in _work_pools(settings):
-            try:
-                client.read_work_pool(name)
-                done.append(f"work pool {name}: exists")
-            except ObjectNotFound:
-                create = WorkPoolCreate(name=name, type=pool_type, base_job_template=template or {})
-                try:
-                    client.create_work_pool(create)
-                    done.append(f"work pool {name} ({pool_type}): created")
-                except ObjectAlreadyExists:
-                    done.append(f"work pool {name}: exists")
-        client.upsert_global_concurrency_limit_by_name("gpu", ops.gpu_slots)  # concurrency("gpu")
-        client.create_concurrency_limit(tag="gpu", concurrency_limit=ops.gpu_slots)  # tasks tagged gpu
-        done.append(f"concurrency limit gpu: {ops.gpu_slots}")
-        for name, per_minute in (("llm", ops.llm_per_minute), ("arxiv", ops.arxiv_per_minute)):
-            client.upsert_global_concurrency_limit_by_name(
-                name, per_minute, slot_decay_per_second=per_minute / 60
-            )
-            done.append(f"rate limit {name}: {per_minute}/min")
-    block = ensure_result_block(settings)
-    if block:
-        done.append(f"result storage: s3-bucket/{block}")
-    return done
-
-
-def ensure_result_block(settings: Any) -> str | None:
-    """Save the AwsCredentials + S3Bucket blocks task results go to when the store is on S3."""
-    if not settings.store.uri.startswith("s3://"):
-        return None
-    from prefect_aws import AwsCredentials, S3Bucket
-
-    s = settings.store
-    bucket, _, prefix = s.uri.removeprefix("s3://").partition("/")
-    params: dict[str, Any] = {"endpoint_url": s.endpoint_url} if s.endpoint_url else {}
-    creds = AwsCredentials(
-        aws_access_key_id=s.access_key_id,
-        aws_secret_access_key=s.secret_access_key,
-        region_name=s.region,
-        aws_client_parameters=params,
-    )
-    creds.save("paperpanels-aws", overwrite=True)
-    name: str = settings.ops.result_block or "paperpanels-results"
-    folder = f"{prefix.strip('/')}/prefect-results".lstrip("/")
-    S3Bucket(bucket_name=bucket, bucket_folder=folder, credentials=creds).save(name, overwrite=True)
-    return name
+    say(json.dumps(watch_awards(), indent=2))

@@ -82,9 +82,10 @@ def _pick(options: tuple[str, ...], key: str) -> str:
 
 
 def _captions(summary: PaperSummary, paper_title: str, roles: tuple[str, ...]) -> dict[str, str]:
-    done = [c.text for c in summary.what_was_done]
-    why = [c.text for c in summary.why_it_matters]
-    tldr = [summary.tldr] if summary.tldr.strip() else []
+    # Only claims that passed every check are drawn: a comic states its captions as fact.
+    done = [c.text for c in summary.what_was_done if c.verified]
+    why = [c.text for c in summary.why_it_matters if c.verified]
+    tldr = [summary.tldr] if summary.tldr.strip() and summary.tldr_checked else []
     candidates = {
         "setup": [*tldr, f"Pip opens an award-winning paper: “{paper_title}”."],
         "problem": [*why[:1], *tldr],

@@ -6,6 +6,7 @@ import hashlib
 import ipaddress
 import logging
 import socket
+import stat
 import threading
 import time
 from collections.abc import Sequence
@@ -17,8 +18,9 @@ import httpx
 
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.models import AwardEntry
-from tasks.parse.errors import ParseError
+from tasks.parse.errors import ParseError, TooLargePdfError
 from tasks.parse.validate import check_pdf_bytes
+from tasks.store import ArtifactStore
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +122,127 @@ def local_candidates(entry: AwardEntry) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _checked_local(path: Path, folder: Path) -> Path:
+    """path if it is a regular file inside folder (links included); else PdfUnavailable saying why.
+
+    A papers folder is input we do not control: a link to /etc/passwd or to a device must never be
+    read, and nothing read from a refused file is ever echoed back.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise PdfUnavailable(
+            f"{path}: cannot be read ({type(exc).__name__}); replace it with the PDF"
+        ) from None
+    if not real.is_relative_to(folder):
+        raise PdfUnavailable(
+            f"{path} is a link to a file outside {folder}: refused (copy the PDF into the folder instead)"
+        )
+    if not stat.S_ISREG(real.stat().st_mode):
+        raise PdfUnavailable(f"{path} is not a regular file: refused")
+    return path
+
+
 def find_local_pdf(entry: AwardEntry, papers_dir: Path) -> Path | None:
-    """The PDF for entry in papers_dir, matching `<arxiv id>.pdf` with or without a version suffix."""
+    """The PDF for entry in papers_dir, matching `<arxiv id>.pdf` with or without a version suffix.
+
+    Raises PdfUnavailable for a matching entry that is refused (a link out of the folder, not a file).
+    """
+    folder = papers_dir.resolve()
     for name in local_candidates(entry):
         path = papers_dir / name
-        if path.is_file():
-            return path
+        if path.is_symlink() or path.exists():
+            return _checked_local(path, folder)
     if entry.ids.arxiv:
         base = entry.paper_id
         versions = sorted(papers_dir.glob(f"{base}v*.pdf"))
         if versions:
-            return versions[-1]
+            return _checked_local(versions[-1], folder)
     return None
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed: a large file is never held in memory."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def local_pdf_fingerprint(path: Path, max_bytes: int) -> str:
+    """What identifies a local PDF for caching: its SHA-256, or its size when it is over the cap."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        return f"over the cap: {size} bytes"
+    return file_sha256(path)
+
+
+def read_local_pdf(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, its size checked before it is read; errors name the file, never its bytes."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise TooLargePdfError(str(path), f"the file has {size:,} bytes, over the cap of {max_bytes:,} bytes")
+    data = path.read_bytes()
+    check_pdf_bytes(data, str(path), max_bytes=max_bytes)
+    return data
+
+
+def pdf_in_store(store: ArtifactStore, key: str, *, max_bytes: int) -> PdfSource | None:
+    """The paper's PDF already in the store, if it is there and still a valid PDF; else None."""
+    head = store.head(key)
+    if head is None or head.size > max_bytes:
+        return None
+    try:
+        data = store.get(key)
+        check_pdf_bytes(data, key, max_bytes=max_bytes)
+    except (KeyError, ParseError) as exc:
+        log.warning("%s in the store is not usable (%s): looking elsewhere", key, exc)
+        return None
+    return PdfSource(data=data, source=f"store:{key}")
+
+
+def unavailable_without_trying(
+    entry: AwardEntry,
+    *,
+    papers_dir: Path | None,
+    download: bool,
+    in_store: bool,
+) -> str | None:
+    """Why acquiring entry's PDF cannot succeed, known without any I/O beyond a stat; else None.
+
+    Lets a run over thousands of entries report each missing PDF in microseconds instead of
+    starting a task for it. Mirrors acquire_pdf_bytes' reasons.
+    """
+    if in_store:
+        return None
+    reasons: list[str] = []
+    if papers_dir is not None:
+        try:
+            if find_local_pdf(entry, papers_dir) is not None:
+                return None
+        except PdfUnavailable:
+            return None  # refused: the task says why, with the file named
+        reasons.append(f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})")
+    urls = entry.pdf_urls()
+    if not download:
+        reasons.append("downloads are off (PAPERPANELS_HARVEST__DOWNLOAD=false)")
+    elif not urls:
+        reasons.append("no arXiv/OpenReview id or PDF link to download from")
+    else:
+        down = [UNREACHABLE.reason(urlparse(url).netloc) for url in urls]
+        if any(reason is None for reason in down):
+            return None
+        reasons += [
+            f"{url}: cannot connect ({r}; not retried within 5 minutes)"
+            for url, r in zip(urls, down, strict=True)
+        ]
+    return unavailable_message(entry, reasons)
+
+
+def unavailable_message(entry: AwardEntry, reasons: list[str]) -> str:
+    hint = f"to supply it, put it in a papers folder (PAPERPANELS_PAPERS_DIR) as {local_candidates(entry)[0]}"
+    return f"no PDF for {entry.paper_id!r}: " + "; ".join(reasons) + f" ({hint})"
 
 
 def download_pdf(
@@ -233,10 +344,8 @@ def acquire_pdf_bytes(
     if papers_dir is not None:
         path = find_local_pdf(entry, papers_dir)
         if path is not None:
-            data = path.read_bytes()
             # A bad local file is the user's input error: say which file, do not fall back silently.
-            check_pdf_bytes(data, str(path), max_bytes=max_bytes)
-            return PdfSource(data=data, source=str(path))
+            return PdfSource(data=read_local_pdf(path, max_bytes), source=str(path))
         reasons.append(f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})")
     urls = entry.pdf_urls()
     if not download:
@@ -263,5 +372,4 @@ def acquire_pdf_bytes(
                 reasons.append(str(exc))
         if transient is not None:
             raise TransientDownloadError("; ".join(reasons))
-    hint = f"to supply it, put it in a papers folder (PAPERPANELS_PAPERS_DIR) as {local_candidates(entry)[0]}"
-    raise PdfUnavailable(f"no PDF for {entry.paper_id!r}: " + "; ".join(reasons) + f" ({hint})")
+    raise PdfUnavailable(unavailable_message(entry, reasons))

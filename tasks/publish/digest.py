@@ -13,18 +13,27 @@ import html
 import posixpath
 from collections.abc import Iterator, Sequence
 from datetime import UTC
-from urllib.parse import quote, urlsplit
 
+from tasks.markdown import md_text, web_url
 from tasks.models import AwardKind, Claim, Digest, PaperResult, PaperStatus, StageName, StageState
 
+# Every award kind has its place; the awards of a paper's quality first, then named prizes, then
+# the test-of-time family (a different kind of honour). A kind added to AwardKind later and not
+# placed here is still shown, after all of these: grouped() never drops a paper.
 AWARD_ORDER = [
     AwardKind.BEST_PAPER,
     AwardKind.OUTSTANDING_PAPER,
     AwardKind.RUNNER_UP,
     AwardKind.HONORABLE_MENTION,
     AwardKind.BEST_STUDENT_PAPER,
+    AwardKind.BEST_STUDENT_PAPER_HONORABLE_MENTION,
+    AwardKind.BEST_RESOURCE_PAPER,
+    AwardKind.BEST_THEME_PAPER,
+    AwardKind.BEST_SOCIAL_IMPACT_PAPER,
     AwardKind.OTHER,
-    AwardKind.TEST_OF_TIME,  # a different kind of honour: its own section, last
+    AwardKind.TEST_OF_TIME,
+    AwardKind.TEST_OF_TIME_RUNNER_UP,
+    AwardKind.TEST_OF_TIME_HONORABLE_MENTION,
 ]
 AWARD_HEADINGS = {
     AwardKind.BEST_PAPER: "Best paper",
@@ -32,8 +41,14 @@ AWARD_HEADINGS = {
     AwardKind.RUNNER_UP: "Runner-up",
     AwardKind.HONORABLE_MENTION: "Honorable mention",
     AwardKind.BEST_STUDENT_PAPER: "Best student paper",
+    AwardKind.BEST_STUDENT_PAPER_HONORABLE_MENTION: "Best student paper, honorable mention",
+    AwardKind.BEST_RESOURCE_PAPER: "Best resource paper",
+    AwardKind.BEST_THEME_PAPER: "Best theme paper",
+    AwardKind.BEST_SOCIAL_IMPACT_PAPER: "Best social impact paper",
     AwardKind.OTHER: "Other awards",
     AwardKind.TEST_OF_TIME: "Test of time",
+    AwardKind.TEST_OF_TIME_RUNNER_UP: "Test of time, runner-up",
+    AwardKind.TEST_OF_TIME_HONORABLE_MENTION: "Test of time, honorable mention",
 }
 REVIEW_ARTIFACT = "review.md"
 MAX_NAMED_IN_NOTICE = 5
@@ -42,33 +57,31 @@ COMIC_ARTIFACTS = ("comic.png", "comic.webp")  # first present wins in the markd
 # --------------------------------------------------------------------------- shared pieces
 
 
-def web_url(url: str | None) -> str | None:
-    """The URL if it is an absolute http(s) URL, else None: javascript:, data: or file: never link."""
-    if not url:
-        return None
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    # Spaces and parentheses would end a markdown link early; percent-encoding keeps it one URL.
-    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
-
-
 def relative_artifact(slug: str, key: str | None) -> str | None:
     """A store key as a path relative to `<slug>/digest.*`, or None for a key we cannot trust."""
     if not key or "://" in key or key.startswith("/") or ".." in key.split("/"):
         return None
     if key.startswith(f"{slug}/"):
         return key.removeprefix(f"{slug}/")
+    if key.startswith("papers/"):  # a published digest: already relative to its release folder
+        return key
     return posixpath.relpath(key, slug)
 
 
+def award_rank(kind: AwardKind) -> int:
+    """Position of a kind in the digest: AWARD_ORDER, then any kind it does not place."""
+    return AWARD_ORDER.index(kind) if kind in AWARD_ORDER else len(AWARD_ORDER)
+
+
+def award_heading(kind: AwardKind) -> str:
+    return AWARD_HEADINGS.get(kind) or str(kind.value).capitalize()
+
+
 def grouped(digest: Digest) -> Iterator[tuple[AwardKind, list[PaperResult]]]:
-    """Results grouped by award in AWARD_ORDER, each group in the digest's own order."""
-    for kind in AWARD_ORDER:
-        group = [r for r in digest.results if r.entry.award == kind]
-        if group:
-            yield kind, group
+    """Every result, grouped by award kind in AWARD_ORDER (unplaced kinds last), digest order within."""
+    kinds = sorted({r.entry.award for r in digest.results}, key=lambda k: (award_rank(k), k.value))
+    for kind in kinds:
+        yield kind, [r for r in digest.results if r.entry.award == kind]
 
 
 def notices(digest: Digest) -> list[tuple[str, list[str]]]:
@@ -103,12 +116,9 @@ def stage_warnings(result: PaperResult) -> list[str]:
     ]
 
 
-def _claims_prose(claims: list[Claim], unverified_mark: str) -> str:
-    parts = []
-    for claim in claims:
-        text = " ".join(claim.text.split())
-        parts.append(text if claim.verified else f"{text} ({unverified_mark})")
-    return " ".join(parts)
+def _md_claims(claims: list[Claim]) -> str:
+    """Claims as markdown prose: the text escaped, and every claim that failed a check marked."""
+    return " ".join(_md(c.text) if c.verified else f"{_md(c.text)} **(⚠ unverified)**" for c in claims)
 
 
 def _links(result: PaperResult) -> list[tuple[str, str]]:
@@ -192,13 +202,8 @@ def _scope(titles: list[str], total: int) -> str:
 # --------------------------------------------------------------------------- markdown
 
 
-def _md(text: str) -> str:
-    """Text made safe inside markdown: one line, no raw HTML tags."""
-    return " ".join(text.split()).replace("<", "&lt;")
-
-
-def _md_alt(text: str) -> str:
-    return _md(text).replace("[", "\\[").replace("]", "\\]")
+_md = md_text  # data in markdown: literal text, never markup (tasks/markdown.py)
+_md_alt = md_text
 
 
 def _md_paper(result: PaperResult, slug: str) -> list[str]:
@@ -209,7 +214,7 @@ def _md_paper(result: PaperResult, slug: str) -> list[str]:
     if entry.authors:
         lines.append(f"**Authors:** {_md(', '.join(entry.authors))}  ")
     if links := _links(result):
-        lines.append(" · ".join(f"[{label}]({url})" for label, url in links) + "  ")
+        lines.append(" · ".join(f"[{_md(label)}]({url})" for label, url in links) + "  ")
     if entry.needs_review:
         lines.append("⚠ *Paper identification needs review.*  ")
     lines.append("")
@@ -221,9 +226,9 @@ def _md_paper(result: PaperResult, slug: str) -> list[str]:
         lines += [f"**Processing failed at {stage}:** {_md(error)}", ""]
         return lines
     if result.summary:
-        what = _claims_prose(result.summary.what_was_done, "⚠ unverified")
-        why = _claims_prose(result.summary.why_it_matters, "⚠ unverified")
-        lines += [f"**What was done?** {_md(what)}", "", f"**Why it matters?** {_md(why)}", ""]
+        what = _md_claims(result.summary.what_was_done)
+        why = _md_claims(result.summary.why_it_matters)
+        lines += [f"**What was done?** {what}", "", f"**Why it matters?** {why}", ""]
     if review := relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT)):
         lines += [f"[Full review]({review})", ""]
     if comic := relative_artifact(slug, _comic_key(result)):
@@ -249,7 +254,7 @@ def render_markdown(digest: Digest) -> str:
             scope = _scope(titles, len(digest.results))
             lines.append(f"> ⚠ **{_md(notice)}**" + (f" ({_md(scope)})" if scope else "") + "  ")
     for kind, results in grouped(digest):
-        lines += ["", f"## {AWARD_HEADINGS[kind]}", ""]
+        lines += ["", f"## {award_heading(kind)}", ""]
         for result in results:
             lines += _md_paper(result, conf.slug)
     return "\n".join(lines).rstrip() + "\n"
@@ -385,7 +390,7 @@ def render_html(digest: Digest, comics: dict[str, bytes]) -> str:
         detail = f"<small>{_e(scope)}</small>" if scope else ""
         out.append(f'<div class="notice" role="alert">⚠ {_e(notice)}{detail}</div>')
     for kind, results in grouped(digest):
-        out.append(f"<section><h2>{_e(AWARD_HEADINGS[kind])}</h2>")
+        out.append(f"<section><h2>{_e(award_heading(kind))}</h2>")
         for result in results:
             out += _html_paper(result, conf.slug, comics)
         out.append("</section>")

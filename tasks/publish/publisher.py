@@ -1,19 +1,21 @@
-"""From stage states to PaperResults, and the digest publication (manifest.json last)."""
+"""From stage outcomes to PaperResults, and the digest release.
+
+Plain functions over plain values: the flow hands in each stage's outcome (tasks.models.StageOutcome),
+this module decides what each paper shows and writes a release (tasks/publish/release.py). Two rules
+keep a digest true and complete:
+- a paper that a published release shows as done stays done until it leaves the award list or a
+  `--force` run says otherwise (the digest then says why), and
+- nothing is shown that the store does not hold with the recorded SHA-256.
+"""
 
 from __future__ import annotations
 
-import json
+import logging
 import re
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from datetime import datetime
 from urllib.parse import urlparse
 
-from prefect import get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
-from prefect.states import State
-
-from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.links import as_links, find_links
 from tasks.models import (
     AwardEntry,
@@ -23,31 +25,26 @@ from tasks.models import (
     PaperResult,
     PaperStatus,
     PaperSummary,
-    PdfRef,
     PublishManifest,
     StageName,
+    StageOutcome,
     StageState,
-    StageStatus,
     StoredObject,
 )
 from tasks.publish.digest import render_html, render_json, render_markdown
-from tasks.publish.store import ArtifactStore, conference_key, store_from_settings
+from tasks.publish.release import (
+    Published,
+    ReleaseConflict,
+    ReleasePlan,
+    publish_release,
+    read_current,
+)
+from tasks.store import ArtifactStore
+
+log = logging.getLogger(__name__)
 
 STAGE_ORDER = (StageName.ACQUIRE, StageName.PARSE, StageName.SUMMARIZE, StageName.COMIC)
-
-
-def _stage_status(state: State) -> tuple[StageStatus, Any]:
-    """Map a Prefect state to our stage status and its result (or exception)."""
-    if state.is_completed():
-        cached = state.name == "Cached"
-        return StageStatus(state=StageState.CACHED if cached else StageState.DONE), state.result()
-    if state.is_failed() or state.is_crashed():
-        exc = state.result(raise_on_failure=False)
-        if isinstance(exc, PdfUnavailable):
-            return StageStatus(state=StageState.UNAVAILABLE, error=str(exc)), None
-        message = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else state.message
-        return StageStatus(state=StageState.FAILED, error=message or "failed"), None
-    return StageStatus(state=StageState.SKIPPED, error=None), None
+PUBLISH_ATTEMPTS = 3
 
 
 def _names_the_paper(url: str, title: str) -> bool:
@@ -82,180 +79,235 @@ def _with_pdf_links(entry: AwardEntry, urls: list[str]) -> AwardEntry:
     return entry.model_copy(update={"links": links.model_copy(update=update)})
 
 
+def _intact(store: ArtifactStore, obj: StoredObject) -> bool:
+    head = store.head(obj.key)
+    return head is not None and head.sha256 == obj.sha256
+
+
 def paper_result(
-    conference: str, entry: AwardEntry, states: Mapping[StageName, State], store: ArtifactStore
+    entry: AwardEntry, outcomes: Mapping[StageName, StageOutcome], store: ArtifactStore
 ) -> PaperResult:
-    """One paper's outcome from its stage states; loads the summary and comic metadata it needs."""
+    """One paper's result from its stage outcomes; loads the summary and comic metadata it shows."""
     result = PaperResult(paper_id=entry.paper_id, entry=entry, status=PaperStatus.DONE)
+    objects: dict[str, StoredObject] = {}
     for stage in STAGE_ORDER:
-        status, value = _stage_status(states[stage])
-        result.stages[stage] = status
-        if isinstance(value, StoredObject):
-            result.artifacts[value.key.rsplit("/", 1)[-1]] = value.key
-        elif isinstance(value, dict):
-            result.artifacts.update({name: obj.key for name, obj in value.items()})
-        elif isinstance(value, PdfRef):
-            result.artifacts["paper.pdf"] = value.key
-    states_seen = {s.state for s in result.stages.values()}
-    if StageState.UNAVAILABLE in states_seen:
+        outcome = outcomes.get(stage) or StageOutcome.skipped("an earlier stage did not finish")
+        result.stages[stage] = outcome.status
+        objects.update(outcome.outputs)
+    states = {s.state for s in result.stages.values()}
+    if StageState.UNAVAILABLE in states:
         result.status = PaperStatus.UNAVAILABLE
-    elif StageState.FAILED in states_seen or StageState.SKIPPED in states_seen:
+    elif StageState.FAILED in states or StageState.SKIPPED in states:
         result.status = PaperStatus.FAILED
-    # A cached result whose artifact was deleted from the store must not be published as present.
-    missing = [name for name, key in result.artifacts.items() if not store.exists(key)]
+    # Belt and braces: caches are checked against the store before a stage is skipped, but an
+    # object deleted since must never be published as present.
+    missing = sorted(name for name, obj in objects.items() if not _intact(store, obj))
     if missing:
         result.status = PaperStatus.FAILED
-        result.notices.append(
-            f"artifacts missing from the store ({', '.join(sorted(missing))}): re-run with --force"
-        )
+        result.notices.append(f"artifacts missing or changed in the store ({', '.join(missing)})")
         for name in missing:
-            del result.artifacts[name]
-    if "parsed.json" in result.artifacts:
-        parsed = json.loads(store.get(result.artifacts["parsed.json"]))
-        result.parsed_title = parsed.get("title")
-        result.entry = _with_pdf_links(entry, parsed.get("urls") or [])
-    if "summary.json" in result.artifacts:
-        result.summary = PaperSummary.model_validate_json(store.get(result.artifacts["summary.json"]))
+            del objects[name]
+    result.artifacts = {name: obj.key for name, obj in objects.items()}
+    result.checksums = {name: obj.sha256 for name, obj in objects.items()}
+    if "parsed.json" in objects:
+        from tasks.models import ParsedPaper
+
+        parsed = ParsedPaper.model_validate_json(store.get(objects["parsed.json"].key))
+        result.parsed_title = parsed.title
+        result.entry = _with_pdf_links(entry, parsed.urls)
+    if "summary.json" in objects:
+        result.summary = PaperSummary.model_validate_json(store.get(objects["summary.json"].key))
         result.notices.extend(result.summary.notices)
-    if "comic.json" in result.artifacts:
-        meta = ComicMeta.model_validate_json(store.get(result.artifacts["comic.json"]))
+    if "comic.json" in objects:
+        meta = ComicMeta.model_validate_json(store.get(objects["comic.json"].key))
         result.comic_alt = meta.script.alt_text or meta.script.title
         result.notices.extend(meta.notices)
     return result
 
 
-def _published_form(digest: Digest) -> Digest:
-    """What the published files show: whether a stage ran or came from cache is run detail."""
-    results = [
-        r.model_copy(
-            update={
-                "stages": {
-                    name: st.model_copy(update={"state": StageState.DONE})
-                    if st.state == StageState.CACHED
-                    else st
-                    for name, st in r.stages.items()
+# --------------------------------------------------------------------------- what a release shows
+
+
+def _when(published: Published) -> str:
+    return f"{published.pointer.generated_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _problem(result: PaperResult) -> str:
+    return f"{result.status.value}: {result.error or 'no error recorded'}"
+
+
+def merge_with_release(
+    conference: Conference,
+    results: list[PaperResult],
+    previous: Published | None,
+    previous_digest: Digest | None,
+    *,
+    force: bool = False,
+    excluded: frozenset[str] = frozenset(),
+) -> tuple[list[PaperResult], list[str]]:
+    """The results a new release shows, in manifest order, and the digest-level notices.
+
+    A paper done in the current release and not done in this run keeps its published review
+    (unless force); papers this run did not touch keep theirs; papers no longer in the award list
+    leave, and the digest says so.
+    """
+    current = {r.paper_id: r for r in results}
+    before: dict[str, PaperResult] = {}
+    if previous is not None and previous_digest is not None:
+        before = {r.paper_id: _absolute(r, previous) for r in previous_digest.results}
+    merged: list[PaperResult] = []
+    notices: list[str] = []
+    for entry in conference.entries:
+        pid = entry.paper_id
+        if pid in excluded:
+            continue
+        now, then = current.get(pid), before.get(pid)
+        if now is None:
+            if then is not None:
+                merged.append(then.model_copy(update={"entry": entry}))
+            continue
+        if now.status is PaperStatus.DONE or then is None or then.status is not PaperStatus.DONE:
+            merged.append(now)
+            continue
+        assert previous is not None
+        if force:
+            now = now.model_copy(
+                update={
+                    "notices": [
+                        *now.notices,
+                        f"published as done in the release of {_when(previous)}; "
+                        f"this --force run replaced it ({_problem(now)})",
+                    ]
                 }
+            )
+            merged.append(now)
+            continue
+        log.warning("%s: kept from the release of %s; this run: %s", pid, _when(previous), _problem(now))
+        kept = then.model_copy(
+            update={
+                "entry": entry,
+                "notices": [
+                    *then.notices,
+                    f"shown as published on {_when(previous)}: this run could not redo it ({_problem(now)})",
+                ],
             }
         )
-        for r in digest.results
-    ]
+        merged.append(kept)
+    gone = [r.entry.title for pid, r in before.items() if pid not in {e.paper_id for e in conference.entries}]
+    if gone:
+        notices.append(
+            f"{len(gone)} paper(s) of the previous release are no longer in the award list and were "
+            "removed: " + "; ".join(gone)
+        )
+    dropped = sorted(before.keys() & excluded)
+    if dropped:
+        notices.append(f"{len(dropped)} paper(s) excluded at review: {', '.join(dropped)}")
+    return merged, notices
+
+
+def _absolute(result: PaperResult, published: Published) -> PaperResult:
+    """A published result (artifact paths relative to its release) with full store keys."""
+    return result.model_copy(
+        update={"artifacts": {name: published.key(path) for name, path in result.artifacts.items()}}
+    )
+
+
+def _release_path(result: PaperResult, name: str) -> str:
+    return f"papers/{result.paper_id}/{name}"
+
+
+def _published_form(digest: Digest) -> Digest:
+    """What readers see: paths relative to the release, and no run detail (cached vs computed)."""
+    results = []
+    for r in digest.results:
+        stages = {
+            name: st.model_copy(update={"state": StageState.DONE}) if st.state is StageState.CACHED else st
+            for name, st in r.stages.items()
+        }
+        artifacts = {name: _release_path(r, name) for name in r.artifacts}
+        results.append(r.model_copy(update={"stages": stages, "artifacts": artifacts}))
     return digest.model_copy(update={"results": results})
 
 
-def _keep_previous_if_same(digest: Digest, store: ArtifactStore) -> Digest:
-    """The previous generated_at when the content is unchanged, so a re-run rewrites nothing."""
-    key = conference_key(digest.conference.slug, "digest.json")
-    if not store.exists(key):
-        return digest
-    try:
-        previous = Digest.model_validate_json(store.get(key))
-    except ValueError:
-        return digest
-    candidate = digest.model_copy(update={"generated_at": previous.generated_at})
-    return candidate if _published_form(candidate) == _published_form(previous) else digest
+def plan_release(
+    digest: Digest, store: ArtifactStore, previous_digest: Digest | None
+) -> tuple[Digest, ReleasePlan]:
+    """The published digest and everything its release holds; keeps the previous date if unchanged."""
+    published = _published_form(digest)
+    if previous_digest is not None:
+        same_date = published.model_copy(update={"generated_at": previous_digest.generated_at})
+        if same_date == previous_digest:
+            published = same_date
+    objects: dict[str, StoredObject] = {}
+    for r in digest.results:
+        for name, key in r.artifacts.items():
+            objects[_release_path(r, name)] = StoredObject(
+                key=key, sha256=r.checksums.get(name) or _sha_of(store, key), size=0, written=False
+            )
+    comics = {
+        r.paper_id: store.get(r.artifacts["comic.webp"])
+        for r in digest.results
+        if "comic.webp" in r.artifacts
+    }
+    files = {
+        "digest.json": render_json(published).encode(),
+        "digest.md": render_markdown(published).encode(),
+        "digest.html": render_html(published, comics).encode(),
+    }
+    plan = ReleasePlan(
+        slug=digest.conference.slug,
+        generated_at=published.generated_at,
+        files=files,
+        objects=objects,
+        papers={r.paper_id: r.status for r in published.results},
+    )
+    return published, plan
 
 
-def _merge_previous(
-    conference: Conference, results: list[PaperResult], store: ArtifactStore
-) -> list[PaperResult]:
-    """A run over some papers keeps the published results of the others, in manifest order."""
-    key = conference_key(conference.slug, "digest.json")
-    done = {r.paper_id for r in results}
-    if len(done) == len(conference.entries) or not store.exists(key):
-        return results
-    try:
-        previous = {r.paper_id: r for r in Digest.model_validate_json(store.get(key)).results}
-    except ValueError:
-        return results
-    by_id = {r.paper_id: r for r in results}
-    merged = []
-    for entry in conference.entries:
-        pid = entry.paper_id
-        if pid in by_id:
-            merged.append(by_id[pid])
-        elif pid in previous:
-            merged.append(previous[pid])
-    return merged
+def _sha_of(store: ArtifactStore, key: str) -> str:
+    head = store.head(key)
+    if head is None:
+        raise KeyError(f"{key!r} is not in the store {store.uri}: it cannot be published")
+    return head.sha256
 
 
 def publish(
-    conference: Conference, results: list[PaperResult], store: ArtifactStore
+    conference: Conference,
+    results: list[PaperResult],
+    store: ArtifactStore,
+    *,
+    force: bool = False,
+    excluded: frozenset[str] = frozenset(),
+    now: datetime | None = None,
 ) -> tuple[Digest, PublishManifest]:
-    """Write digest.md/.html/.json, then manifest.json last (readers trust only what it lists)."""
-    results = _merge_previous(conference, results, store)
-    notices = sorted({n for r in results for n in r.notices})
-    digest = _keep_previous_if_same(Digest(conference=conference, results=results, notices=notices), store)
-    published = _published_form(digest)
-    comics = {
-        r.paper_id: store.get(r.artifacts["comic.webp"]) for r in results if "comic.webp" in r.artifacts
-    }
-    slug = conference.slug
-    objects: dict[str, StoredObject] = {}
-    for name, body in (
-        ("digest.json", render_json(published)),
-        ("digest.md", render_markdown(published)),
-        ("digest.html", render_html(published, comics)),
-    ):
-        obj = store.put(conference_key(slug, name), body.encode())
-        objects[obj.key] = obj.model_copy(update={"written": False})  # the manifest lists, not logs
-    for r in results:
-        for key in r.artifacts.values():
-            head = store.head(key)
-            if head is not None:
-                objects[key] = head
-    manifest = PublishManifest(
-        conference=slug,
-        generated_at=digest.generated_at,
-        objects=dict(sorted(objects.items())),
-        papers={r.paper_id: r.status for r in results},
-    )
-    store.put(conference_key(slug, "manifest.json"), manifest.model_dump_json(indent=2).encode())
-    return digest, manifest
+    """Write a release of the digest and make it current; returns the digest and the manifest.
 
-
-@task(
-    name="publish-digest", retries=2, retry_delay_seconds=[5, 20], task_run_name="publish {conference.slug}"
-)
-def publish_digest(conference: Conference, results: list[PaperResult]) -> Digest:
-    """Publish the conference digest and show it in the Prefect UI."""
-    store = store_from_settings()
-    digest, manifest = publish(conference, results, store)
-    logger = get_run_logger()
-    for notice in digest.notices:
-        logger.warning("FALLBACK IN USE: %s", notice)
-    create_markdown_artifact(
-        key=f"{conference.slug}-digest",
-        markdown=render_markdown(digest),
-        description=f"{conference.name} digest",
-    )
-    create_table_artifact(
-        key=f"{conference.slug}-papers",
-        table=[
-            {
-                "paper": r.paper_id,
-                "status": r.status.value,
-                **{stage.value: r.stages[stage].state.value for stage in STAGE_ORDER if stage in r.stages},
-                "error": r.error or "",
-            }
-            for r in digest.results
-        ],
-        description=f"{conference.name}: stage status per paper",
-    )
-    for name in ("digest.html", "digest.md", "manifest.json"):
-        create_link_artifact(
-            key=f"{conference.slug}-{name.replace('.', '-')}",
-            link=link_to(store, conference_key(conference.slug, name)),
-            link_text=f"{conference.slug}/{name}",
-            description=f"{conference.name}: published {name}",
+    The digest is the published one (artifact paths relative to the release) with this run's
+    stage states (cached or done). Another publisher switching the pointer meanwhile is merged
+    with, then retried.
+    """
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        previous = read_current(store, conference.slug)
+        previous_digest = previous.digest(store) if previous else None
+        shown, notices = merge_with_release(
+            conference, results, previous, previous_digest, force=force, excluded=excluded
         )
-    logger.info("published %d objects to %s", len(manifest.objects), store.location(conference.slug))
-    return digest
-
-
-def link_to(store: ArtifactStore, key: str) -> str:
-    """A link a reader can open: a pre-signed URL for S3 (private buckets), a file:// URL locally."""
-    presign = getattr(store, "presigned_url", None)
-    if presign is not None:
-        url: str = presign(key)
-        return url
-    return Path(store.location(key)).as_uri()
+        paper_notices = sorted({n for r in shown for n in r.notices})
+        digest = Digest(conference=conference, results=shown, notices=[*notices, *paper_notices])
+        if now is not None:
+            digest.generated_at = now
+        published, plan = plan_release(digest, store, previous_digest)
+        try:
+            manifest = publish_release(store, plan, previous)
+        except ReleaseConflict:
+            if attempt == PUBLISH_ATTEMPTS:
+                raise
+            log.warning("%s: another run published meanwhile; merging with it", conference.slug)
+            continue
+        # The caller sees the release as published, with this run's detail (which stages were cached).
+        run_states = {r.paper_id: r.stages for r in shown}
+        seen = [
+            r.model_copy(update={"stages": run_states.get(r.paper_id, r.stages)}) for r in published.results
+        ]
+        return published.model_copy(update={"results": seen}), manifest
+    raise AssertionError("unreachable")

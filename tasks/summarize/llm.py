@@ -227,7 +227,9 @@ def _check(
             checked.bad_numbers += missing
             if reasons:
                 checked.flags.append(ClaimFlag(claim=draft.text, reasons=reasons))
-            claims.append(Claim(text=draft.text.strip() or "(empty claim)", evidence=evidence))
+            # The number check is recorded on the claim itself: every format reads claim.verified.
+            issues = [f"number {n} does not appear in the paper" for n in missing]
+            claims.append(Claim(text=draft.text.strip() or "(empty claim)", evidence=evidence, issues=issues))
         checked.claims.append(claims)
     return checked
 
@@ -363,10 +365,12 @@ def summarize_with_llm(
         notices.append(f"Hype words in the model's text: {', '.join(hype)}")
     usage = caller.ledger.totals()
     notices += usage.notices
+    tldr = s_draft.tldr.strip() or s_checked.claims[0][0].text
     summary = PaperSummary(
         what_was_done=s_checked.claims[0],
         why_it_matters=s_checked.claims[1],
-        tldr=s_draft.tldr.strip() or s_checked.claims[0][0].text,
+        tldr=tldr,
+        tldr_checked=not unsupported_numbers(tldr, paper_numbers(parsed)),
         generator=identity,
         fallback=False,
         notices=notices,

@@ -7,8 +7,8 @@ paper's own sentences with their location, so the review never says more than th
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
+from tasks.markdown import md_text, web_url
 from tasks.models import AwardEntry, Claim, FullReview, PaperSummary, ParsedPaper
 from tasks.summarize.extractive import (
     CITATION_RE,
@@ -32,19 +32,8 @@ _LIMIT_CUES = re.compile(
 _STRONG_LIMIT_CUES = re.compile(r"\blimitation|\bfuture work\b|\bdrawback|\bshortcoming")
 
 
-def _md(text: str) -> str:
-    """Paper text made safe inside markdown: one line, no raw HTML tags."""
-    return " ".join(text.split()).replace("<", "&lt;")
-
-
-def _web_url(url: str | None) -> str | None:
-    """The URL if it is http(s), else None: a javascript: or file: link must never be rendered."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+_md = md_text  # paper text in markdown: literal text, never markup (tasks/markdown.py)
+_web_url = web_url
 
 
 def _mark(verified: bool) -> str:
@@ -54,7 +43,7 @@ def _mark(verified: bool) -> str:
 def _claim_lines(claim: Claim, flagged: frozenset[str] = frozenset()) -> list[str]:
     if not claim.evidence:
         return [f"- {_md(claim.text)} ⚠ no evidence quoted"]
-    if claim.text in flagged:
+    if claim.text in flagged or claim.issues:
         # Its quotes may all be real while a number in it is not: the claim itself is not fact.
         lines = [f"- ⚠ unverified claim: {_md(claim.text)}"]
         lines += [

@@ -28,10 +28,11 @@ def test_backfill_neurips_range_then_skip(prefect_harness: None, isolated_settin
         assert outcome.outcome == "published"
         expected = len(load_conference(outcome.conference, CONFERENCES_DIR).entries)
         assert outcome.papers == expected and outcome.unavailable == expected
-        digest = json.loads((store / outcome.conference / "digest.json").read_text())
+        release = store / outcome.conference / "current"  # the link to the current release folder
+        digest = json.loads((release / "digest.json").read_text())
         assert len(digest["results"]) == expected
         assert {r["status"] for r in digest["results"]} == {PaperStatus.UNAVAILABLE.value}
-        assert (store / outcome.conference / "manifest.json").is_file()
+        assert (release / "manifest.json").is_file()
     assert len(list((store / "backfills").glob("*.json"))) == 1
 
     again = backfill(conferences=["neurips:2023-2025"])

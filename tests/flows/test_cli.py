@@ -114,9 +114,9 @@ def test_conferences_lists_the_catalogue_with_counts() -> None:
 def test_show_prints_entries_and_review_marks(monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
-    from flows import cli
+    from flows.cli import papers
 
-    monkeypatch.setattr(cli, "out", Console(width=250))  # a wide terminal: no wrapped cells
+    monkeypatch.setattr(papers, "out", Console(width=250))  # a wide terminal: no wrapped cells
     result = runner.invoke(app, ["show", "neurips-2025"])
     assert result.exit_code == 0
     assert "EoebmBe9fG" in result.stdout and "1506.01497" in result.stdout

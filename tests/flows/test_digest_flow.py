@@ -30,6 +30,12 @@ def conference_env(
     return {"conferences": conferences, **papers}
 
 
+def _current(store: Path) -> Path:
+    """The folder of the conference's current release (what current.json points at)."""
+    pointer = json.loads((store / SLUG / "current.json").read_text())
+    return store / SLUG / "releases" / pointer["release"]
+
+
 def _files(store: Path) -> dict[str, tuple[int, str]]:
     return {
         p.relative_to(store).as_posix(): (p.stat().st_mtime_ns, sha256_bytes(p.read_bytes()))
@@ -61,23 +67,23 @@ def test_digest_end_to_end_then_fully_cached(
             r.artifacts
         )
         assert r.summary is not None and r.summary.fallback and r.summary.what_was_done
-        assert (store / r.artifacts["comic.png"]).read_bytes().startswith(b"\x89PNG")
+        assert (_current(store) / r.artifacts["comic.png"]).read_bytes().startswith(b"\x89PNG")
 
     # The paper's own repository, found in its PDF, joins the links; cited repositories do not.
     specter = by_id["10-18653-v1-2020-acl-main-207"].entry.links
     assert specter.code[:1] == ["https://github.com/allenai/specter"]
     assert by_id["10-18653-v1-n18-3011"].entry.links.code == []
 
-    # Published: digest files, and a manifest whose checksums match what is on disk.
-    html = (store / SLUG / "digest.html").read_text()
+    # Published: a release with the digest files, and a manifest whose checksums match the bytes.
+    html = (_current(store) / "digest.html").read_text()
     for r in digest.results:
         assert r.entry.title.split(":")[0] in html
     assert "data:image/webp;base64," in html
-    manifest = PublishManifest.model_validate_json((store / SLUG / "manifest.json").read_text())
+    manifest = PublishManifest.model_validate_json((_current(store) / "manifest.json").read_text())
     assert manifest.papers["1708.05894"] is PaperStatus.FAILED
     for key, obj in manifest.objects.items():
         assert sha256_bytes((store / key).read_bytes()) == obj.sha256, key
-    assert Digest.model_validate_json((store / SLUG / "digest.json").read_text()) == digest
+    assert Digest.model_validate_json((_current(store) / "digest.json").read_text()) == digest
     assert any("xtractive" in n for n in digest.notices)  # the fallback is announced in the digest
 
     # Second run: every finished stage is a cache hit and nothing in the store is rewritten.
@@ -96,7 +102,7 @@ def test_digest_end_to_end_then_fully_cached(
     states = {r.paper_id: {s.state for s in r.stages.values()} for r in third.results}
     assert states["1708.05894"] == {StageState.DONE}
     assert all(v == {StageState.CACHED} for k, v in states.items() if k != "1708.05894")
-    assert json.loads((store / SLUG / "manifest.json").read_text())["papers"]["1708.05894"] == "done"
+    assert json.loads((_current(store) / "manifest.json").read_text())["papers"]["1708.05894"] == "done"
 
 
 def test_missing_pdfs_are_reported_unavailable(
@@ -111,7 +117,7 @@ def test_missing_pdfs_are_reported_unavailable(
     assert result.stages[StageName.ACQUIRE].state is StageState.UNAVAILABLE
     assert result.stages[StageName.PARSE].state is StageState.SKIPPED
     assert "1708.05894.pdf" in (result.error or "") and "downloads are off" in (result.error or "")
-    md = (isolated_settings / SLUG / "digest.md").read_text()
+    md = (_current(isolated_settings) / "digest.md").read_text()
     assert "PDF unavailable" in md
 
 
@@ -138,11 +144,11 @@ def test_digest_through_grobid_stores_tei_and_falls_back_on_204(
     assert all(r.status is PaperStatus.DONE for r in digest.results), [r.error for r in digest.results]
     specter = by_id["10-18653-v1-2020-acl-main-207"]
     assert "tei.xml" in specter.artifacts
-    parsed = json.loads((store / specter.artifacts["parsed.json"]).read_text())
+    parsed = json.loads((_current(store) / specter.artifacts["parsed.json"]).read_text())
     assert parsed["parser"] == "grobid" and len(parsed["references"]) == 57
     futoma = by_id["1708.05894"]
     assert "tei.xml" not in futoma.artifacts
-    parsed = json.loads((store / futoma.artifacts["parsed.json"]).read_text())
+    parsed = json.loads((_current(store) / futoma.artifacts["parsed.json"]).read_text())
     assert parsed["parser"] == "local" and any("204" in n for n in parsed["notices"])
 
 
@@ -175,8 +181,8 @@ def test_digest_with_an_llm_over_the_replay_server(
         assert summary.usage is not None and summary.usage.input_tokens > 0 and summary.usage.cost_usd
         published = [c for c in summary.claims() if c.verified]
         assert published and all(e.verified for c in published for e in c.evidence)
-        assert API_KEY not in (store / r.artifacts["summary.json"]).read_text()
-    md = (store / SLUG / "digest.md").read_text()
+        assert API_KEY not in (_current(store) / r.artifacts["summary.json"]).read_text()
+    md = (_current(store) / "digest.md").read_text()
     assert "LLM usage:" in md and "$" in md
     assert not any("xtractive" in n for n in digest.notices)
 
@@ -198,6 +204,6 @@ def test_digest_draws_comics_with_a_diffusers_pipeline(
 
     (result,) = digest.results
     assert result.status is PaperStatus.DONE, result.error
-    meta = json.loads((isolated_settings / result.artifacts["comic.json"]).read_text())
+    meta = json.loads((_current(isolated_settings) / result.artifacts["comic.json"]).read_text())
     assert meta["renderer"] == "diffusion" and not meta["fallback"] and meta["steps"] == 2
     assert not any("ketch" in n for n in digest.notices)

@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from config.settings import CONFERENCES_DIR
-from flows.cli_harvest import register
+from flows.cli.harvest import register
 from tasks.harvest.manifest import load_conference
 from tests.harvest.replay import Replay, atom_feed, openreview_note
 

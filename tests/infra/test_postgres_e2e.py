@@ -149,7 +149,7 @@ def test_digest_flow_runs_are_stored_in_postgres(
     outcome = json.loads(done.stdout.decode().strip().splitlines()[-1])
     assert outcome["state"] == "COMPLETED"
     assert len(outcome["papers"]) == 4 and set(outcome["papers"].values()) == {"done"}, outcome
-    assert (tmp_path / "artifacts" / "fixtures-2020" / "manifest.json").is_file()
+    assert (tmp_path / "artifacts" / "fixtures-2020" / "current" / "manifest.json").is_file()
 
     # The run and its task runs are rows in Postgres, not in some SQLite file.
     run_id = uuid.UUID(outcome["flow_run_id"])

@@ -50,5 +50,6 @@ def test_digest_draws_comics_through_the_deployment(
     by_id = {r.paper_id: r for r in digest.results}
     good = by_id["10-18653-v1-n18-3011"]
     assert good.status is PaperStatus.DONE and good.stages[StageName.COMIC].state is StageState.DONE
-    assert (isolated_settings / good.artifacts["comic.png"]).read_bytes().startswith(b"\x89PNG")
+    release = isolated_settings / "fixtures-2020" / "current"
+    assert (release / good.artifacts["comic.png"]).read_bytes().startswith(b"\x89PNG")
     assert by_id["1708.05894"].status is PaperStatus.FAILED

@@ -73,7 +73,7 @@ def test_bootstrap_is_idempotent(
     from prefect_aws import S3Bucket
 
     from config.settings import get_settings
-    from flows.cli_ops import ensure_infrastructure
+    from flows.infrastructure import ensure_infrastructure
 
     monkeypatch.setenv("PAPERPANELS_STORE__URI", f"s3://{s3_env}/pp")
     monkeypatch.setenv("PAPERPANELS_STORE__ENDPOINT_URL", moto_endpoint)

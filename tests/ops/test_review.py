@@ -60,7 +60,7 @@ def test_approval_publishes_the_digest(
     helper.join()
     assert resumed, "the digest never paused for review"
     assert [r.paper_id for r in digest.results] == ["1708.05894"]
-    assert (isolated_settings / SLUG / "manifest.json").is_file()
+    assert (isolated_settings / SLUG / "current.json").is_file()
     review = json.loads((isolated_settings / SLUG / "review.json").read_text())
     assert review["outcome"].startswith("approved") and review["note"] == "ok"
 
@@ -75,7 +75,7 @@ def test_timeout_leaves_the_digest_unpublished(
     get_settings.cache_clear()
     digest = award_digest(conference=SLUG, papers=[PAPER])
     assert "review timed out: not published" in digest.notices
-    assert not (isolated_settings / SLUG / "manifest.json").exists()
-    assert not (isolated_settings / SLUG / "digest.md").exists()
+    assert not (isolated_settings / SLUG / "current.json").exists()
+    assert not (isolated_settings / SLUG / "releases").exists()
     review = json.loads((isolated_settings / SLUG / "review.json").read_text())
     assert review["outcome"] == "timed out: not published"

@@ -25,7 +25,7 @@ from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
-APP = "import typer; from flows.cli_ops import register; app = typer.Typer(); register(app); app()"
+APP = "import typer; from flows.cli.ops import register; app = typer.Typer(); register(app); app()"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 PAPER_FILES = {
     "paper.pdf",
@@ -116,7 +116,7 @@ def ops_env(
         PAPERPANELS_COMIC__RENDERER="sketch",
         PAPERPANELS_COMIC__WIDTH="1024",
         PAPERPANELS_OPS__RESULT_BLOCK=f"results-{s3_env}",
-        PAPERPANELS_OPS__LOCK_HOLD_S="10",
+        PAPERPANELS_OPS__LOCK_LEASE_S="10",
         # With one slot, the slot of the task killed mid-run comes back only when its lease expires
         # (~80 s measured); more slots keep the test short. Sketch comics need no GPU anyway.
         PAPERPANELS_OPS__GPU_SLOTS="8",
@@ -225,15 +225,22 @@ def _check_published(env: dict[str, str]) -> dict[str, Any]:
         if key.startswith("prefect-results/"):  # Prefect's task results and cache records
             continue
         assert sha == hashlib.sha256(body).hexdigest(), f"{key} is partial or corrupt"
-    manifest = json.loads(objects[f"{SLUG}/manifest.json"][0])
+    # A reader finds the current release through the pointer, and trusts what its manifest lists.
+    pointer = json.loads(objects[f"{SLUG}/current.json"][0])
+    release = f"{SLUG}/releases/{pointer['release']}"
+    manifest = json.loads(objects[pointer["manifest"]][0])
+    assert hashlib.sha256(objects[pointer["manifest"]][0]).hexdigest() == pointer["manifest_sha256"]
     for key, obj in manifest["objects"].items():
+        assert key.startswith(release + "/"), key
         assert hashlib.sha256(objects[key][0]).hexdigest() == obj["sha256"], key
     papers = {k for k in objects if k.startswith(f"{SLUG}/papers/")}
     for key in papers:
         assert key.rsplit("/", 1)[-1] in PAPER_FILES, f"unexpected object {key}"
     assert len({k.split("/")[2] for k in papers}) == 4
     assert len(papers) == 4 * len(PAPER_FILES)  # one of each file per paper: nothing duplicated
-    digest: dict[str, Any] = json.loads(objects[f"{SLUG}/digest.json"][0])
+    released = {k for k in manifest["objects"] if "/papers/" in k}
+    assert len(released) == 4 * len(PAPER_FILES)  # the release holds its own copy of each
+    digest: dict[str, Any] = json.loads(objects[f"{release}/digest.json"][0])
     return digest
 
 
@@ -297,7 +304,7 @@ def test_killed_server_process_resumes_from_cache(operator: Operator) -> None:
             break
         time.sleep(0.2)
     operator.stop(signal.SIGKILL)
-    assert f"{SLUG}/manifest.json" not in keys, "the run finished before it could be killed"
+    assert f"{SLUG}/current.json" not in keys, "the run finished before it could be killed"
 
     operator.serve()
     again = operator.create_run("award-digest-form/award-digest", {"conference": SLUG})

@@ -24,6 +24,7 @@ from tasks.models import (
     StageState,
     StageStatus,
 )
+from tasks.markdown import md_text
 from tasks.publish.digest import relative_artifact, render_html, render_json, render_markdown, web_url
 
 SLUG = "neurips-2025"
@@ -140,8 +141,8 @@ def test_markdown_header_counts_and_notices(digest: Digest) -> None:
     assert md.startswith("# NeurIPS 2025 — award papers\n")
     assert "*Generated 2025-12-03 09:30 UTC* · 6 papers: 4 done · 1 unavailable · 1 failed" in md
     assert "> ⚠ **GROBID not configured: local parser in use**" in md
-    assert f"> ⚠ **{EXTRACTIVE}** (all papers)" not in md  # 4 of 6: the others have no summary
-    assert f"> ⚠ **{EXTRACTIVE}** (4 of 6 papers:" in md
+    assert f"> ⚠ **{md_text(EXTRACTIVE)}** (all papers)" not in md  # 4 of 6: the others have no summary
+    assert f"> ⚠ **{md_text(EXTRACTIVE)}** (4 of 6 papers:" in md
     assert "> ⚠ **Sketch comic: no GPU** (2 of 6 papers:" in md
 
 
@@ -174,11 +175,11 @@ def test_markdown_paper_block(digest: Digest) -> None:
     assert "javascript:" not in md
     assert "**What was done?** We propose SPECTER, a document embedding model. We release SCIDOCS." in block
     assert (
-        "**Why it matters?** SPECTER outperforms strong baselines. It cures cancer. (⚠ unverified)" in block
+        "**Why it matters?** SPECTER outperforms strong baselines. It cures cancer. **(⚠ unverified)**" in block
     )
     assert "[Full review](papers/2004.07180/review.md)" in block
     assert "![Four panels: a paper meets its citations.](papers/2004.07180/comic.png)" in block
-    assert "<script>" not in md and "&lt;script>" in block
+    assert "<script>" not in md and "\\<script\\>" in block
 
 
 def test_markdown_links_only_present_artifacts(digest: Digest) -> None:
@@ -197,7 +198,7 @@ def test_markdown_unavailable_and_failed(digest: Digest) -> None:
     assert "**Award:** Honorable mention" in paywalled and "**Authors:** A. Author" in paywalled
     assert "[Paper](https://doi.org/10.1234/xyz)" in paywalled
     assert "**PDF unavailable:** no open-access PDF" in paywalled
-    assert "**Processing failed at parse:** ParseError: &lt;encrypted> PDF" in md
+    assert "**Processing failed at parse:** ParseError: \\<encrypted\\> PDF" in md
     assert "⚠ *Paper identification needs review.*" in md.split("### Some Other Prize", 1)[1]
 
 
@@ -262,4 +263,4 @@ def test_notice_names_few_papers_only(digest: Digest) -> None:
         }
     )
     md = render_markdown(many)
-    assert f"> ⚠ **{EXTRACTIVE}** (9 of 11 papers)" in md
+    assert f"> ⚠ **{md_text(EXTRACTIVE)}** (9 of 11 papers)" in md

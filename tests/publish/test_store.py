@@ -7,15 +7,9 @@ from pathlib import Path
 import pytest
 
 from tasks.models import InvalidIdError, sha256_bytes
-from tasks.publish.store import (
-    ArtifactStore,
-    LocalStore,
-    S3Store,
-    StoreError,
-    conference_key,
-    open_store,
-    paper_key,
-)
+from tasks.store import ArtifactStore, StoreError, conference_key, open_store, paper_key
+from tasks.store.local import LocalStore
+from tasks.store.s3 import S3Store
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -109,7 +103,7 @@ def test_store_from_settings_is_built_once_per_configuration(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from config.settings import get_settings
-    from tasks.publish.store import store_from_settings
+    from tasks.store import store_from_settings
 
     first = store_from_settings()
     assert store_from_settings() is first

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.publish.store import ArtifactStore, LocalStore, S3Store
+from tasks.store import ArtifactStore
+from tasks.store.local import LocalStore
+from tasks.store.s3 import S3Store
 
 
 @pytest.fixture(params=["local", "s3"])

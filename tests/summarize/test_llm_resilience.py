@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from config.settings import LLMSettings
 from tasks.llm import LLMError, chat_model, llm_slot, masked, model_identity
@@ -142,10 +142,19 @@ def test_missing_provider_package_names_it() -> None:
         pytest.skip("langchain-anthropic is installed here")
 
 
-@pytest.mark.parametrize("model", ["gpt-4o-mini", ":gpt-4o", "openai:", ""])
+@pytest.mark.parametrize("model", ["gpt-4o-mini", ":gpt-4o", "openai:"])
 def test_model_must_be_provider_colon_model(model: str) -> None:
+    # Refused where the settings are read (before any run starts), and by the factory itself.
+    with pytest.raises(ValidationError, match="must be 'provider:model'"):
+        LLMSettings(model=model)
     with pytest.raises(LLMError, match="must be 'provider:model'"):
-        chat_model(LLMSettings(model=model))
+        chat_model(LLMSettings.model_construct(model=model))
+
+
+def test_an_empty_model_means_no_llm() -> None:
+    assert LLMSettings(model="").model is None
+    with pytest.raises(LLMError, match="must be 'provider:model'"):
+        chat_model(LLMSettings.model_construct(model=""))
 
 
 def test_masked_settings_hide_the_key_and_the_model_gets_it() -> None:

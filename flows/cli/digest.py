@@ -1,0 +1,177 @@
+"""`paperpanels digest | backfill | gc`: run conferences, and tidy what failed runs left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flows.cli.console import EXIT_PAPERS_FAILED, fail, out, say, table, warn
+from flows.cli.runtime import Stopped, apply_overrides, load_settings, prefect_session, stop_on_signals
+
+
+def digest(
+    conference: Annotated[str, typer.Argument(help="Conference slug, e.g. neurips-2025")],
+    paper: Annotated[
+        list[str] | None,
+        typer.Option("--paper", help="Only these ids (arxiv:ID / openreview:ID), repeatable"),
+    ] = None,
+    papers_dir: Annotated[
+        Path | None, typer.Option(help="Folder of <arxiv id>.pdf / <openreview id>.pdf files")
+    ] = None,
+    store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
+    force: Annotated[bool, typer.Option(help="Recompute every stage, ignoring caches")] = False,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Papers processed at once")] = None,
+) -> None:
+    """Run the award-digest flow for one conference and print where the digest is."""
+    apply_overrides(
+        PAPERPANELS_PAPERS_DIR=str(papers_dir) if papers_dir else None,
+        PAPERPANELS_STORE__URI=store,
+        PAPERPANELS_CONCURRENCY=str(concurrency) if concurrency else None,
+    )
+    settings = load_settings()
+    from tasks.harvest.errors import HarvestError
+    from tasks.harvest.manifest import load_conference, select_entries
+
+    if papers_dir is not None and not papers_dir.is_dir():
+        raise fail(f"--papers-dir {papers_dir} is not a directory")
+    try:  # Validate before starting Prefect, so bad input fails fast and clearly.
+        select_entries(load_conference(conference, settings.conferences_dir), paper)
+    except HarvestError as exc:
+        raise fail(exc) from None
+    result = _run_digest(conference, paper or None, force, settings.concurrency)
+    _report(result)
+
+
+def _run_digest(conference: str, papers: list[str] | None, force: bool, concurrency: int) -> Any:
+    try:
+        with stop_on_signals(), prefect_session():
+            from prefect.task_runners import ThreadPoolTaskRunner
+
+            from flows.digest import award_digest
+
+            runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
+            flow = award_digest.with_options(task_runner=runner)  # type: ignore[arg-type]
+            return flow(conference=conference, papers=papers, force=force)
+    except Stopped as stop:
+        warn("stopped:", "the run was interrupted; the current release is unchanged. Run again to finish.")
+        raise typer.Exit(stop.exit_code) from None
+
+
+def _report(result: Any) -> None:
+    from tasks.models import PaperStatus
+    from tasks.publish.release import read_current
+    from tasks.store import store_from_settings
+
+    rows = [
+        (
+            r.paper_id,
+            r.status.value,
+            r.entry.award.value,
+            r.entry.title if r.status == PaperStatus.DONE else r.error,
+        )
+        for r in result.results
+    ]
+    columns = ("paper", "status", "award", "title / reason")
+    out.print(table(f"{result.conference.name}: {len(result.results)} papers", columns, rows))
+    for notice in result.notices:
+        warn("NOTICE:", notice)
+    store = store_from_settings()
+    current = read_current(store, result.conference.slug)
+    if current is not None:
+        say(store.location(current.key("digest.html")))
+    if result.count(PaperStatus.FAILED):
+        raise typer.Exit(EXIT_PAPERS_FAILED)
+
+
+def _detail(result: Any, done: Any) -> str:
+    return str(result.entry.title if result.status == done else result.error)
+
+
+def backfill(
+    conferences: Annotated[
+        list[str] | None, typer.Argument(help="Slugs or ranges like neurips:2023-2025")
+    ] = None,
+    all_known: Annotated[bool, typer.Option("--all", help="Every known conference")] = False,
+    force: Annotated[bool, typer.Option(help="Re-run conferences that are already published")] = False,
+    papers_dir: Annotated[Path | None, typer.Option(help="Folder of <paper id>.pdf files")] = None,
+    store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Conferences digested at once")] = 2,
+) -> None:
+    """Digest many conferences; skip those already published unless --force."""
+    apply_overrides(
+        PAPERPANELS_PAPERS_DIR=str(papers_dir) if papers_dir else None, PAPERPANELS_STORE__URI=store
+    )
+    settings = load_settings()
+    from tasks.harvest.catalogue import expand_specs
+    from tasks.harvest.errors import HarvestError
+
+    try:
+        expand_specs(conferences or [], settings.conferences_dir, all_known=all_known)
+    except HarvestError as exc:
+        raise fail(exc) from None
+    try:
+        with stop_on_signals(), prefect_session():
+            from prefect.task_runners import ThreadPoolTaskRunner
+
+            from flows.backfill import backfill as backfill_flow
+
+            runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
+            flow = backfill_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
+            report = flow(conferences=conferences or [], force=force, all_known=all_known)
+    except Stopped as stop:
+        warn("stopped:", "the backfill was interrupted; published releases are unchanged.")
+        raise typer.Exit(stop.exit_code) from None
+    rows = [(o.conference, o.outcome, o.papers, o.done, o.unavailable, o.failed) for o in report.outcomes]
+    columns = ("conference", "outcome", "papers", "done", "unavailable", "failed")
+    out.print(table(f"Backfill of {len(report.outcomes)} conferences", columns, rows))
+    if any(o.outcome.startswith("failed") or o.failed for o in report.outcomes):
+        raise typer.Exit(EXIT_PAPERS_FAILED)
+
+
+def gc(
+    conference: Annotated[str, typer.Argument(help="Conference slug, e.g. neurips-2025")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Remove what is listed (default: only list)")
+    ] = False,
+    keep: Annotated[
+        int | None, typer.Option(min=1, help="Also remove complete releases older than the N newest")
+    ] = None,
+    store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
+) -> None:
+    """List (and with --apply remove) orphans of failed releases, temp files of killed writes."""
+    apply_overrides(PAPERPANELS_STORE__URI=store)
+    load_settings()
+    from tasks.models import validate_safe_id
+    from tasks.publish.release import find_garbage, read_current, remove_garbage
+    from tasks.store import store_from_settings
+
+    try:
+        validate_safe_id(conference, "conference slug")
+    except ValueError as exc:
+        raise fail(exc) from None
+    artifact_store = store_from_settings()
+    current = read_current(artifact_store, conference)
+    say(f"current release: {current.pointer.release if current else 'none'}")
+    garbage = find_garbage(artifact_store, conference, keep=keep)
+    rows: list[tuple[str, str, int]] = []
+    rows += [(r, "orphan of a failed release", len(keys)) for r, keys in garbage.orphan_releases.items()]
+    rows += [(r, f"older than the {keep} newest", len(keys)) for r, keys in garbage.stale_releases.items()]
+    rows += [(p, "temp file of a killed write", 1) for p in garbage.temp_files]
+    rows += [(k, "digest of the layout before releases", 1) for k in garbage.legacy]
+    if not rows:
+        say("nothing to remove")
+        return
+    out.print(table(f"{conference}: removable", ("what", "why", "objects"), rows))
+    if not apply:
+        say("run again with --apply to remove them")
+        return
+    removed = remove_garbage(artifact_store, conference, garbage)
+    say(f"removed {removed} objects")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("digest")(digest)
+    app.command("backfill")(backfill)
+    app.command("gc")(gc)

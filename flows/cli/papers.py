@@ -1,0 +1,127 @@
+"""`paperpanels parse | conferences | show | config`: look at papers, award lists and settings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli.console import EXIT_BAD_INPUT, err, fail, out, table, warn
+from flows.cli.runtime import apply_overrides, load_settings
+
+
+def parse(
+    pdf: Annotated[Path, typer.Argument(help="A PDF file")],
+    parser: Annotated[
+        str, typer.Option(help="auto (GROBID when configured and alive, else local) | grobid | local")
+    ] = "auto",
+    grobid_url: Annotated[str | None, typer.Option(help="GROBID server, e.g. http://localhost:8070")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="json | markdown")] = "json",
+    max_pages: Annotated[int | None, typer.Option(min=1, help="Reject PDFs with more pages")] = None,
+) -> None:
+    """Parse one PDF and print the ParsedPaper (JSON or markdown); stderr says which parser ran."""
+    if parser not in {"auto", "grobid", "local"}:
+        raise fail(f"--parser {parser!r}: choose auto, grobid or local")
+    if output_format not in {"json", "markdown"}:
+        raise fail(f"--format {output_format!r}: choose json or markdown")
+    apply_overrides(
+        PAPERPANELS_PARSE__PARSER=parser,
+        PAPERPANELS_GROBID__URL=grobid_url,
+        PAPERPANELS_PARSE__MAX_PAGES=str(max_pages) if max_pages is not None else None,
+    )
+    settings = load_settings(check_store=False)
+    from tasks.harvest.pdf import read_local_pdf
+    from tasks.parse.errors import ParseError
+    from tasks.parse.select import parse_pdf, to_markdown
+
+    if not pdf.is_file():
+        raise fail(f"{pdf}: no such file")
+    try:
+        data = read_local_pdf(pdf, int(settings.parse.max_pdf_mb * 1024 * 1024))
+        with err.status(f"parsing {pdf.name}"):
+            outcome = parse_pdf(data, str(pdf), settings=settings)
+    except ParseError as exc:
+        raise fail(exc) from None
+    err.print(f"parser: {outcome.parser_used}", highlight=False, markup=False)
+    for notice in outcome.notices:
+        warn("notice:", notice)
+    text = (
+        outcome.parsed.model_dump_json(indent=2) if output_format == "json" else to_markdown(outcome.parsed)
+    )
+    sys.stdout.write(text + "\n")
+
+
+def conferences() -> None:
+    """List every conference with a manifest: papers, award kinds, entries needing review."""
+    settings = load_settings(check_store=False)
+    from tasks.harvest.errors import HarvestError
+    from tasks.harvest.manifest import known_slugs, load_conference
+
+    rows = []
+    bad = 0
+    for slug in known_slugs(settings.conferences_dir):
+        try:
+            conf = load_conference(slug, settings.conferences_dir)
+        except HarvestError as exc:
+            bad += 1
+            warn("invalid manifest:", exc)
+            continue
+        kinds = Counter(e.award.value for e in conf.entries)
+        rows.append(
+            (
+                conf.slug,
+                conf.name,
+                len(conf.entries),
+                ", ".join(f"{k} ({n})" for k, n in kinds.items()),
+                sum(e.needs_review for e in conf.entries),
+            )
+        )
+    columns = ("slug", "name", "papers", "awards", "needs review")
+    out.print(table(f"Conferences in {settings.conferences_dir}", columns, rows))
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def show(conference: Annotated[str, typer.Argument(help="Conference slug, e.g. neurips-2025")]) -> None:
+    """Print one conference's award list as a table."""
+    settings = load_settings(check_store=False)
+    from tasks.harvest.errors import HarvestError
+    from tasks.harvest.manifest import load_conference
+
+    try:
+        conf = load_conference(conference, settings.conferences_dir)
+    except HarvestError as exc:
+        raise fail(exc) from None
+    rows = []
+    for e in conf.entries:
+        authors = e.authors or []
+        shown = ", ".join(authors[:3]) + (f" +{len(authors) - 3}" if len(authors) > 3 else "")
+        rows.append(
+            (
+                e.paper_id,
+                e.award.value + (f" ({e.track})" if e.track else ""),
+                e.title,
+                shown or "unknown",
+                e.confidence or "",
+                "needs review" if e.needs_review else "",
+            )
+        )
+    columns = ("id", "award", "title", "authors", "confidence", "review")
+    out.print(table(f"{conf.name}: {len(conf.entries)} papers", columns, rows))
+
+
+def show_config() -> None:
+    """Print the effective settings as JSON, secrets masked."""
+    settings = load_settings(check_store=False)
+    sys.stdout.write(json.dumps(settings.masked(), indent=2, default=str) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("parse")(parse)
+    app.command("conferences")(conferences)
+    app.command("show")(show)
+    app.command("config")(show_config)

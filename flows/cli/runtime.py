@@ -1,0 +1,216 @@
+"""What a CLI command needs before and around a flow run.
+
+- Settings and the store are validated before Prefect starts (it takes ~10 s to start here): a bad
+  setting is one line naming the variable, exit 2, in well under a second.
+- Prefect: the server named by PREFECT_API_URL, else a local server this process owns. It is
+  started so that it dies with the CLI (Linux: the parent-death signal), even after `kill -9`.
+- SIGINT / SIGTERM: the first one stops the run (nothing new starts, running stages get a few
+  seconds, the previous release stays current); a second one, or the grace period running out,
+  exits at once. The store stays consistent either way: objects are written whole or not at all,
+  and a release becomes current only by its pointer, written last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from flows.cli.console import EXIT_SIGINT, EXIT_SIGTERM, fail, warn
+
+GRACE_S = 10.0
+
+
+def prefect_defaults() -> None:
+    """Offline-friendly defaults for a local Prefect server; explicit environment wins."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def apply_overrides(**env: str | None) -> None:
+    """Per-command settings (CLI options) on top of the environment, then fresh settings."""
+    from config.settings import get_settings
+
+    for name, value in env.items():
+        if value is not None:
+            os.environ[name] = value
+    get_settings.cache_clear()
+
+
+def _variable(loc: tuple[Any, ...]) -> str:
+    return "PAPERPANELS_" + "__".join(str(part).upper() for part in loc)
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def load_settings(*, check_store: bool = True) -> Any:
+    """The settings, validated; a bad value ends the command with one line naming it (exit 2)."""
+    from pydantic import ValidationError
+
+    from config.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = [
+            f"{_variable(e['loc'])}={e.get('input')!r}: {_message(e['msg'])}" if e["loc"] else e["msg"]
+            for e in exc.errors()
+        ]
+        raise fail("invalid setting: " + "; ".join(problems)) from None
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(f"invalid settings: {exc}") from None
+    if check_store:
+        check_store_usable(settings)
+    return settings
+
+
+def check_store_usable(settings: Any) -> None:
+    """Open the configured store and make sure it can be written (local) or reached (S3)."""
+    from tasks.store import StoreError, store_from_settings
+
+    uri = settings.store.uri
+    try:
+        store = store_from_settings()
+    except StoreError as exc:
+        raise fail(f"store: {exc}") from None
+    root = getattr(store, "root", None)
+    if root is not None:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise fail(f"store {uri!r}: cannot create the directory ({exc.strerror or exc})") from None
+        if not os.access(root, os.W_OK):
+            raise fail(f"store {uri!r}: the directory is not writable") from None
+        return
+    client = getattr(store, "client", None)
+    if client is None:
+        return
+    try:
+        client.head_bucket(Bucket=store.bucket)  # type: ignore[attr-defined]
+    except Exception as exc:  # botocore raises many kinds; each is "the store cannot be used"
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        why = {"404": "the bucket does not exist", "403": "access denied"}.get(str(code), str(exc))
+        raise fail(f"store {uri!r}: {why}") from None
+
+
+# --------------------------------------------------------------------------- Prefect server
+
+
+def _die_with_parent() -> None:
+    """In the server's child process: ask Linux to SIGTERM it when the CLI dies, however it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(0)
+
+
+def owned_server_class() -> Any:
+    from prefect.server.api.server import SubprocessASGIServer
+
+    class OwnedServer(SubprocessASGIServer):
+        """Prefect's temporary server, started as a child that ends with this process."""
+
+        def _run_uvicorn_command(self) -> Any:
+            import subprocess
+
+            original = subprocess.Popen
+            preexec = _die_with_parent if sys.platform.startswith("linux") else None
+
+            def popen(*args: Any, **kwargs: Any) -> Any:
+                kwargs.setdefault("preexec_fn", preexec)
+                return original(*args, **kwargs)
+
+            subprocess.Popen = popen  # type: ignore[misc]
+            try:
+                return super()._run_uvicorn_command()
+            finally:
+                subprocess.Popen = original  # type: ignore[misc]
+
+    return OwnedServer
+
+
+@contextlib.contextmanager
+def prefect_session() -> Iterator[None]:
+    """The Prefect API for one command: PREFECT_API_URL if set, else a server this process owns."""
+    prefect_defaults()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    server = owned_server_class()(port=None)
+    server.start()
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            try:
+                yield
+            finally:
+                _drain_prefect_workers()
+    finally:
+        server.stop()
+
+
+def _drain_prefect_workers(timeout_s: float = 5.0) -> None:
+    """Send the logs and events still queued while the server is up (else: retries, then ~70 s lost)."""
+    from prefect._internal.concurrency.services import QueueService
+
+    QueueService.drain_all(timeout=timeout_s)
+
+
+# --------------------------------------------------------------------------- signals
+
+
+class Stopped(KeyboardInterrupt):
+    """A run stopped by SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SIGTERM if self.signum == signal.SIGTERM else EXIT_SIGINT
+
+
+@contextlib.contextmanager
+def stop_on_signals(grace_s: float = GRACE_S) -> Iterator[None]:
+    """SIGINT/SIGTERM stop the command within seconds (see the module doc)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def hard_exit() -> None:
+        warn("stopping:", f"still busy {grace_s:.0f} s after the signal: exiting now")
+        os._exit(EXIT_SIGTERM if received and received[0] == signal.SIGTERM else EXIT_SIGINT)
+
+    def handler(signum: int, frame: object) -> None:
+        if received:
+            os._exit(EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT)
+        received.append(signum)
+        warn(
+            "stopping:",
+            f"{signal.Signals(signum).name}: no new stage starts; running ones get {grace_s:.0f} s "
+            "(again to stop at once). The current release stays as it was.",
+        )
+        timer = threading.Timer(grace_s, hard_exit)
+        timer.daemon = True
+        timer.start()
+        raise Stopped(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)

@@ -1,0 +1,236 @@
+"""Stage locks that a dead holder cannot keep: identical stage runs wait for each other, briefly.
+
+Prefect holds a lock per cache key while a SERIALIZABLE task computes, so two runs of the same
+stage compute it once. Prefect's file lock manager trusts an expiry time alone: a run killed with
+`kill -9` kept its locks for `lock_hold_s` (30 minutes), and the next run waited silently. Here a
+lock file names its holder (host, pid, the process's start time) and carries a short lease that a
+live holder renews in the background. A waiter breaks the lock as soon as the holder is known dead
+(same host: the pid is gone or belongs to another process now) or its lease ran out (another host,
+no renewal), and says whom it waits for while it waits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+import weakref
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("paperpanels.locks")
+
+POLL_S = 0.1
+LOG_EVERY_S = 15.0
+
+
+def process_start(pid: int) -> str | None:
+    """The start time of a process (clock ticks since boot, from /proc), None when it is gone.
+
+    Together with the pid it names one process: a pid reused by a new process has another start.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    except OSError:
+        return "unknown"
+    # Field 22, counted after the command name, which may itself contain spaces and parentheses.
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else "unknown"
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    now = process_start(pid)
+    if now is None:
+        return False
+    return started in (None, "unknown") or now in ("unknown", started)
+
+
+HOST = socket.gethostname()
+PID = os.getpid()
+START = process_start(PID)
+
+
+class LeasedFileLocks:
+    """Prefect LockManager over lock files with holder liveness and a renewed lease."""
+
+    def __init__(self, directory: Path, lease_s: float = 30.0) -> None:
+        self.directory = directory.expanduser().resolve()
+        self.lease_s = lease_s
+        self._held: dict[str, str] = {}  # key -> holder, for locks this process holds
+        self._mutex = threading.Lock()
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+        weakref.finalize(self, self._stop.set)
+
+    # -- files
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.lock"
+
+    def _info(self, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(self._path(key).read_bytes()))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            # Being written by its holder this very moment (we write then rename, so rarely seen).
+            return {"holder": "?", "host": "?", "pid": -1, "lease_until": time.time() + self.lease_s}
+
+    def _write(self, key: str, holder: str, exclusive: bool) -> bool:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        body = json.dumps(
+            {
+                "holder": holder,
+                "host": HOST,
+                "pid": PID,
+                "started": START,
+                "since": time.time(),
+                "lease_until": time.time() + self.lease_s,
+            }
+        ).encode()
+        tmp = self.directory / f".{key}.{uuid.uuid4().hex}.tmp"
+        tmp.write_bytes(body)
+        try:
+            if exclusive:
+                try:
+                    os.link(tmp, self._path(key))  # atomic create-if-absent, complete content
+                except FileExistsError:
+                    return False
+            else:
+                os.replace(tmp, self._path(key))
+        finally:
+            tmp.unlink(missing_ok=True)
+        return True
+
+    def _dead_reason(self, info: dict[str, Any]) -> str | None:
+        """Why the lock's holder no longer holds it, or None if it may still be working."""
+        if info.get("host") == HOST and isinstance(info.get("pid"), int) and info["pid"] > 0:
+            if not _alive(info["pid"], info.get("started")):
+                return f"its holder, process {info['pid']}, is gone"
+            return None
+        if float(info.get("lease_until", 0)) < time.time():
+            return f"its lease from {info.get('host')} ran out (the holder stopped renewing it)"
+        return None
+
+    def _break(self, key: str, info: dict[str, Any], why: str) -> None:
+        # Rename first: of several waiters breaking the same lock, exactly one succeeds.
+        tomb = self.directory / f".{key}.{uuid.uuid4().hex}.broken"
+        try:
+            os.rename(self._path(key), tomb)
+        except FileNotFoundError:
+            return
+        current = self._info_of(tomb)
+        if current.get("holder") != info.get("holder"):
+            # A new holder took it between our read and the rename: give it back.
+            with suppress(FileExistsError):
+                os.link(tomb, self._path(key))
+        else:
+            log.warning("stage lock %s released: %s", key[:24], why)
+        tomb.unlink(missing_ok=True)
+
+    @staticmethod
+    def _info_of(path: Path) -> dict[str, Any]:
+        try:
+            return dict(json.loads(path.read_bytes()))
+        except (OSError, ValueError):
+            return {}
+
+    # -- renewal
+
+    def _ensure_renewer(self) -> None:
+        if self._renewer is not None and self._renewer.is_alive():
+            return
+        self._renewer = threading.Thread(target=self._renew_loop, name="paperpanels-lock-lease", daemon=True)
+        self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        while not self._stop.wait(self.lease_s / 3):
+            with self._mutex:
+                held = dict(self._held)
+            for key, holder in held.items():
+                info = self._info(key)
+                if info and info.get("holder") == holder:
+                    self._write(key, holder, exclusive=False)
+
+    # -- the LockManager protocol
+
+    def acquire_lock(
+        self, key: str, holder: str, acquire_timeout: float | None = None, hold_timeout: float | None = None
+    ) -> bool:
+        deadline = None if acquire_timeout is None else time.monotonic() + acquire_timeout
+        while True:
+            if self._write(key, holder, exclusive=True):
+                with self._mutex:
+                    self._held[key] = holder
+                self._ensure_renewer()
+                return True
+            info = self._info(key)
+            if info is not None and info.get("holder") == holder:
+                return True
+            if info is not None and (why := self._dead_reason(info)):
+                self._break(key, info, why)
+                continue
+            if not self.wait_for_lock(
+                key, None if deadline is None else max(0.0, deadline - time.monotonic())
+            ):
+                return False
+
+    async def aacquire_lock(
+        self, key: str, holder: str, acquire_timeout: float | None = None, hold_timeout: float | None = None
+    ) -> bool:
+        import anyio
+
+        return await anyio.to_thread.run_sync(self.acquire_lock, key, holder, acquire_timeout, hold_timeout)
+
+    def release_lock(self, key: str, holder: str) -> None:
+        info = self._info(key)
+        if info is None or info.get("holder") != holder:
+            raise ValueError(f"No lock held by {holder} for transaction with key {key}")
+        with self._mutex:
+            self._held.pop(key, None)
+        self._path(key).unlink(missing_ok=True)
+
+    def is_locked(self, key: str, use_cache: bool = False) -> bool:
+        info = self._info(key)
+        if info is None:
+            return False
+        if why := self._dead_reason(info):
+            self._break(key, info, why)
+            return False
+        return True
+
+    def is_lock_holder(self, key: str, holder: str) -> bool:
+        info = self._info(key)
+        return info is not None and info.get("holder") == holder
+
+    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        started = time.monotonic()
+        logged = -LOG_EVERY_S
+        while self.is_locked(key):
+            waited = time.monotonic() - started
+            if timeout is not None and waited >= timeout:
+                return False
+            if waited - logged >= LOG_EVERY_S:
+                info = self._info(key) or {}
+                log.warning(
+                    "waiting for stage lock %s held by process %s on %s (%.0f s so far)",
+                    key[:24],
+                    info.get("pid"),
+                    info.get("host"),
+                    waited,
+                )
+                logged = waited
+            time.sleep(POLL_S)
+        return True
+
+    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        import anyio
+
+        return await anyio.to_thread.run_sync(self.wait_for_lock, key, timeout)

@@ -1,0 +1,73 @@
+"""The `publish-digest` task: a release of the digest, and what the Prefect UI shows of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from tasks.models import Conference, Digest, PaperResult
+from tasks.publish.digest import render_markdown
+from tasks.publish.publisher import STAGE_ORDER, publish
+from tasks.publish.release import describe
+from tasks.store import ArtifactStore, store_from_settings
+
+
+@task(
+    name="publish-digest",
+    retries=2,
+    retry_delay_seconds=[5, 20],
+    cache_policy=NO_CACHE,
+    task_run_name="publish {conference.slug}",
+)
+def publish_digest(
+    conference: Conference,
+    results: list[PaperResult],
+    force: bool = False,
+    excluded: list[str] | None = None,
+) -> Digest:
+    """Publish the conference digest as a new release and show it in the Prefect UI."""
+    store = store_from_settings()
+    digest, manifest = publish(conference, results, store, force=force, excluded=frozenset(excluded or []))
+    logger = get_run_logger()
+    for notice in digest.notices:
+        logger.warning("NOTICE: %s", notice)
+    create_markdown_artifact(
+        key=f"{conference.slug}-digest",
+        markdown=render_markdown(digest),
+        description=f"{conference.name} digest",
+    )
+    create_table_artifact(
+        key=f"{conference.slug}-papers",
+        table=[
+            {
+                "paper": r.paper_id,
+                "status": r.status.value,
+                **{stage.value: r.stages[stage].state.value for stage in STAGE_ORDER if stage in r.stages},
+                "error": r.error or "",
+            }
+            for r in digest.results
+        ],
+        description=f"{conference.name}: stage status per paper",
+    )
+    prefix = f"{conference.slug}/releases/{manifest.release}"
+    for name in ("digest.html", "digest.md", "manifest.json"):
+        create_link_artifact(
+            key=f"{conference.slug}-{name.replace('.', '-')}",
+            link=link_to(store, f"{prefix}/{name}"),
+            link_text=f"{prefix}/{name}",
+            description=f"{conference.name}: published {name}",
+        )
+    logger.info("%s: %s", conference.slug, describe(manifest))
+    return digest
+
+
+def link_to(store: ArtifactStore, key: str) -> str:
+    """A link a reader can open: a pre-signed URL for S3 (private buckets), a file:// URL locally."""
+    presign = getattr(store, "presigned_url", None)
+    if presign is not None:
+        url: str = presign(key)
+        return url
+    return Path(store.location(key)).as_uri()

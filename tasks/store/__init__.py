@@ -1,0 +1,203 @@
+"""Artifact store: one interface, a local directory (default) and S3, chosen by URI.
+
+Writes are idempotent (same bytes: nothing is rewritten) and atomic per object (a temp file and a
+rename locally; a single PUT on S3), and every object carries its SHA-256. Releases (see
+tasks/publish/release.py) build on three more operations: `copy` (server-side on S3, a hard link
+locally), `swap` (compare-and-swap of a small pointer object) and `delete`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Protocol
+
+from tasks.models import StoredObject, validate_safe_id
+
+ChecksumMode = Literal["when_supported", "when_required"]
+
+PAPER_ARTIFACTS = frozenset(
+    {
+        "paper.pdf",
+        "tei.xml",
+        "parsed.json",
+        "summary.json",
+        "review.md",
+        "comic.png",
+        "comic.webp",
+        "comic.json",
+    }
+)
+CONFERENCE_ARTIFACTS = frozenset(
+    {
+        "digest.md",
+        "digest.html",
+        "digest.json",
+        "manifest.json",
+        "current.json",
+        "run.json",
+        "claim.json",
+        "review.json",
+    }
+)
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+
+
+class StoreError(Exception):
+    """An artifact store could not be used (bad URI, missing bucket, unreadable key...)."""
+
+
+def paper_key(conference: str, paper_id: str, name: str) -> str:
+    """`<conference>/papers/<paper_id>/<name>`, every segment validated."""
+    validate_safe_id(conference, "conference slug")
+    validate_safe_id(paper_id, "paper id")
+    if name not in PAPER_ARTIFACTS:
+        raise ValueError(f"unknown paper artifact {name!r}; expected one of {sorted(PAPER_ARTIFACTS)}")
+    return f"{conference}/papers/{paper_id}/{name}"
+
+
+def conference_key(conference: str, name: str) -> str:
+    """`<conference>/<name>` for conference-level objects (current.json, claim.json, ...)."""
+    validate_safe_id(conference, "conference slug")
+    if name not in CONFERENCE_ARTIFACTS:
+        raise ValueError(
+            f"unknown conference artifact {name!r}; expected one of {sorted(CONFERENCE_ARTIFACTS)}"
+        )
+    return f"{conference}/{name}"
+
+
+def check_key(key: str) -> str:
+    """The key if every `/`-separated segment is a safe id, else ValueError naming it."""
+    parts = key.split("/")
+    if not key or any(not p for p in parts):
+        raise ValueError(f"artifact key {key!r} has an empty segment")
+    for part in parts:
+        validate_safe_id(part, f"segment of artifact key {key!r}")
+    return key
+
+
+def content_type_for(key: str) -> str:
+    return CONTENT_TYPES.get(Path(key).suffix, "application/octet-stream")
+
+
+class ArtifactStore(Protocol):
+    uri: str
+    # Everything that decides which bytes a key names: the URI and, for S3, the endpoint. Cache
+    # entries are kept per identity, so the same s3:// URI on another endpoint shares nothing.
+    identity: str
+
+    def put(self, key: str, data: bytes) -> StoredObject: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def sha256(self, key: str) -> str | None: ...
+
+    def head(self, key: str) -> StoredObject | None: ...
+
+    def list(self, prefix: str) -> list[str]: ...
+
+    def location(self, key: str) -> str: ...
+
+    def create(self, key: str, data: bytes) -> bool: ...
+
+    def copy(self, source: str, target: str) -> StoredObject: ...
+
+    def swap(self, key: str, data: bytes, expected_sha256: str | None) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def validate_store_uri(uri: str) -> str:
+    """The URI if it names a store we can open, else StoreError with a one-line reason."""
+    if not uri or not uri.strip():
+        raise StoreError("store URI is empty: give a directory or s3://bucket/prefix")
+    if uri.startswith("s3://"):
+        bucket = uri.removeprefix("s3://").partition("/")[0]
+        if len(bucket) < 3:
+            raise StoreError(f"store URI {uri!r}: bucket name must have at least 3 characters")
+        return uri
+    if "://" in uri and not uri.startswith("file://"):
+        raise StoreError(f"unsupported store URI {uri!r}: use a directory path or s3://bucket/prefix")
+    return uri
+
+
+def open_store(
+    uri: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+    checksum_mode: ChecksumMode = "when_supported",
+    presign_expiry_s: int = 7 * 24 * 3600,
+) -> ArtifactStore:
+    """The store a URI names: `s3://bucket/prefix` or a local directory path."""
+    validate_store_uri(uri)
+    if uri.startswith("s3://"):
+        from tasks.store.s3 import S3Store  # boto3 is imported only when S3 is used
+
+        return S3Store(
+            uri,
+            endpoint_url=endpoint_url,
+            region=region,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            checksum_mode=checksum_mode,
+            presign_expiry_s=presign_expiry_s,
+        )
+    from tasks.store.local import LocalStore
+
+    return LocalStore(uri.removeprefix("file://"))
+
+
+def store_from_settings() -> ArtifactStore:
+    """The store configured in settings (built inside tasks, never passed as a parameter).
+
+    One store per configuration and process: every task and cache key asks for it, and an S3
+    client is too costly to build each time (boto3 clients are thread-safe).
+    """
+    from config.settings import get_settings
+
+    s = get_settings().store
+    validate_store_uri(s.uri)  # "" would otherwise resolve to the working directory
+    uri = s.uri if "://" in s.uri else str(Path(s.uri).expanduser().resolve())
+    return _cached_store(
+        uri,
+        s.endpoint_url,
+        s.region,
+        s.access_key_id.get_secret_value() if s.access_key_id else None,
+        s.secret_access_key.get_secret_value() if s.secret_access_key else None,
+        s.checksum_mode,
+        s.presign_expiry_s,
+    )
+
+
+@lru_cache(maxsize=16)
+def _cached_store(
+    uri: str,
+    endpoint_url: str | None,
+    region: str | None,
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    checksum_mode: ChecksumMode,
+    presign_expiry_s: int,
+) -> ArtifactStore:
+    return open_store(
+        uri,
+        endpoint_url=endpoint_url,
+        region=region,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        checksum_mode=checksum_mode,
+        presign_expiry_s=presign_expiry_s,
+    )

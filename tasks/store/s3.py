@@ -1,0 +1,227 @@
+"""The S3 artifact store (boto3): SHA-256 in object metadata, conditional writes, server-side copies."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from tasks.models import StoredObject, sha256_bytes
+from tasks.store import ChecksumMode, StoreError, check_key, content_type_for
+
+_CHUNK = 1 << 20
+
+
+class S3Store:
+    """Artifacts in `s3://bucket/prefix`; the SHA-256 travels as object metadata."""
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        checksum_mode: ChecksumMode = "when_supported",
+        presign_expiry_s: int = 7 * 24 * 3600,
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        if len(bucket) < 3:
+            raise StoreError(f"store URI {uri!r}: bucket name must have at least 3 characters")
+        self.uri = uri
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.identity = f"{uri.rstrip('/')}@{endpoint_url or 'aws'}"
+        self.presign_expiry_s = presign_expiry_s
+        config = Config(
+            request_checksum_calculation=checksum_mode,
+            response_checksum_validation=checksum_mode,
+            retries={"max_attempts": 5, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=config,
+        )
+
+    def _full(self, key: str) -> str:
+        check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _error(self, exc: Exception) -> str | None:
+        response = getattr(exc, "response", None) or {}
+        code: str | None = response.get("Error", {}).get("Code")
+        if code == "NoSuchBucket":
+            raise StoreError(f"bucket {self.bucket!r} does not exist ({self.uri})") from exc
+        return code
+
+    def _head(self, key: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return dict(self.client.head_object(Bucket=self.bucket, Key=self._full(key)))
+        except ClientError as exc:
+            if self._error(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+
+    def _put(self, key: str, data: bytes, digest: str, **conditions: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self._full(key),
+            Body=data,
+            ContentType=content_type_for(key),
+            Metadata={"sha256": digest},
+            **conditions,
+        )
+
+    def put(self, key: str, data: bytes) -> StoredObject:
+        from botocore.exceptions import ClientError
+
+        digest = sha256_bytes(data)
+        head = self._head(key)
+        if head is not None and head.get("Metadata", {}).get("sha256") == digest:
+            return StoredObject(key=key, sha256=digest, size=len(data), written=False)
+        try:
+            self._put(key, data, digest)
+        except ClientError as exc:
+            self._error(exc)
+            raise
+        return StoredObject(key=key, sha256=digest, size=len(data), written=True)
+
+    def get(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
+        except ClientError as exc:
+            if self._error(exc) in {"404", "NoSuchKey"}:
+                raise KeyError(f"{key!r} not found in {self.uri}") from None
+            raise
+        body: bytes = obj["Body"].read()
+        return body
+
+    def exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def _sha_of(self, key: str, head: dict[str, Any]) -> str:
+        stored = head.get("Metadata", {}).get("sha256")
+        if stored:
+            return str(stored)
+        # Written by another tool: hash the body as it streams, never holding it whole.
+        from botocore.exceptions import ClientError
+
+        h = hashlib.sha256()
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"]
+        except ClientError as exc:
+            self._error(exc)
+            raise
+        for chunk in iter(lambda: body.read(_CHUNK), b""):
+            h.update(chunk)
+        return h.hexdigest()
+
+    def sha256(self, key: str) -> str | None:
+        head = self._head(key)
+        return None if head is None else self._sha_of(key, head)
+
+    def head(self, key: str) -> StoredObject | None:
+        head = self._head(key)
+        if head is None:
+            return None
+        return StoredObject(
+            key=key, sha256=self._sha_of(key, head), size=int(head["ContentLength"]), written=False
+        )
+
+    def list(self, prefix: str) -> list[str]:
+        from botocore.exceptions import ClientError
+
+        # A prefix names a folder, as in the local store: "icml-2024" does not list "icml-20245/...".
+        strip = f"{self.prefix}/" if self.prefix else ""
+        full = self._full(prefix.rstrip("/")) + "/" if prefix else strip
+        keys: list[str] = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
+                keys.extend(obj["Key"].removeprefix(strip) for obj in page.get("Contents", []))
+        except ClientError as exc:
+            self._error(exc)
+            raise
+        return sorted(keys)
+
+    def location(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+    def create(self, key: str, data: bytes) -> bool:
+        """Write key only if absent (`If-None-Match: *`); False when it already exists."""
+        return self.swap(key, data, None)
+
+    def copy(self, source: str, target: str) -> StoredObject:
+        """Server-side copy (the bytes never pass through this machine); metadata travels along."""
+        from botocore.exceptions import ClientError
+
+        head = self.head(source)
+        if head is None:
+            raise KeyError(f"{source!r} not found in {self.uri}")
+        existing = self._head(target)
+        if existing is not None and existing.get("Metadata", {}).get("sha256") == head.sha256:
+            return head.model_copy(update={"key": target})
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._full(target),
+                CopySource={"Bucket": self.bucket, "Key": self._full(source)},
+                MetadataDirective="REPLACE",
+                Metadata={"sha256": head.sha256},
+                ContentType=content_type_for(target),
+            )
+        except ClientError as exc:
+            self._error(exc)
+            raise
+        return StoredObject(key=target, sha256=head.sha256, size=head.size, written=True)
+
+    def swap(self, key: str, data: bytes, expected_sha256: str | None) -> bool:
+        """Conditional PUT: `If-None-Match: *` when absent is expected, else `If-Match` on the ETag."""
+        from botocore.exceptions import ClientError
+
+        conditions: dict[str, str]
+        if expected_sha256 is None:
+            conditions = {"IfNoneMatch": "*"}
+        else:
+            head = self._head(key)
+            if head is None or self._sha_of(key, head) != expected_sha256:
+                return False
+            conditions = {"IfMatch": str(head["ETag"])}
+        try:
+            self._put(key, data, sha256_bytes(data), **conditions)
+        except ClientError as exc:
+            if self._error(exc) in {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}:
+                return False
+            raise
+        return True
+
+    def delete(self, key: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
+        except ClientError as exc:
+            self._error(exc)
+            raise
+
+    def presigned_url(self, key: str, expires_s: int | None = None) -> str:
+        """A time-limited HTTPS link to a private object (it names the access key id, not the secret)."""
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": self._full(key)},
+            ExpiresIn=expires_s or self.presign_expiry_s,
+        )
+        return url

@@ -1,0 +1,97 @@
+"""Run the real `paperpanels` CLI with a fault injected at one point: `kill -9` of itself, or a hang.
+
+    python -m tests.faults.killer POINT ACTION -- digest fixtures-2020 --papers-dir ...
+
+POINT is where (acquire, parse, summarize, comic, publish); ACTION is `kill` (SIGKILL this
+process the first time the point is reached, as a crash or the OOM killer would) or `hang` (block
+there, so that a test can send SIGTERM / SIGINT to a run that is busy). Only the function at the
+point is wrapped; everything else is the real CLI, the real Prefect engine and the real store.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+POINTS: dict[str, tuple[str, str]] = {
+    "acquire": ("tasks.harvest.pdf", "read_local_pdf"),
+    "parse": ("tasks.parse.select", "parse_pdf"),
+    "summarize": ("tasks.summarize.extractive", "summarize_extractive"),
+    "comic": ("tasks.comic.render", "draw_comic_from_settings"),
+    "publish": ("tasks.publish.release", "publish_release"),  # see install(): before the pointer
+}
+_fired = threading.Event()
+
+
+def _fault(action: str, point: str) -> None:
+    if _fired.is_set():
+        return
+    _fired.set()
+    sys.stderr.write(f"FAULT: {action} at {point} (pid {os.getpid()})\n")
+    sys.stderr.flush()
+    if action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    while True:  # hang: until a signal ends the process
+        time.sleep(0.05)
+
+
+def _wrap(point: str, action: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        _fault(action, point)
+        return original(*args, **kwargs)
+
+    return wrapped
+
+
+def install(point: str, action: str) -> None:
+    import importlib
+
+    if point == "publish":
+        # Between the release's objects and the pointer: the moment a half-published digest
+        # would be visible if the pointer were not written last.
+        from tasks.store.local import LocalStore
+
+        original_swap = LocalStore.swap
+
+        def swap(self: Any, key: str, data: bytes, expected: str | None) -> bool:
+            if key.endswith("current.json"):
+                _fault(action, point)
+            return original_swap(self, key, data, expected)
+
+        LocalStore.swap = swap  # type: ignore[method-assign]
+        from tasks.store.s3 import S3Store
+
+        original_s3_swap = S3Store.swap
+
+        def s3_swap(self: Any, key: str, data: bytes, expected: str | None) -> bool:
+            if key.endswith("current.json"):
+                _fault(action, point)
+            return original_s3_swap(self, key, data, expected)
+
+        S3Store.swap = s3_swap  # type: ignore[method-assign]
+        return
+    # Every call site looks the function up on its module at call time (stages import inside the
+    # task body), so replacing the module attribute reaches them all.
+    module_name, name = POINTS[point]
+    module = importlib.import_module(module_name)
+    setattr(module, name, _wrap(point, action, getattr(module, name)))
+
+
+def main(argv: list[str]) -> None:
+    point, action, separator, *cli = argv
+    if separator != "--" or point not in POINTS or action not in {"kill", "hang"}:
+        raise SystemExit(f"usage: killer POINT(kill|hang) -- CLI ARGS; points: {sorted(POINTS)}")
+    install(point, action)
+    from flows.cli import app
+
+    sys.argv = ["paperpanels", *cli]
+    app()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
