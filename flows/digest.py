@@ -7,6 +7,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import opaque
 
 from config.settings import get_settings
 from flows.paper import Outcomes, PaperChains, Progress
@@ -65,5 +66,6 @@ def award_digest(conference: str, papers: list[str] | None = None, force: bool =
         from flows.review import review_gate
 
         return review_gate(conf, results, force=force)
-    digest: Any = publish_digest(conf, results, force=force)
+    # opaque: long lists (entries, results) that Prefect need not walk looking for futures.
+    digest: Any = publish_digest(opaque(conf), opaque(results), force=force)
     return digest

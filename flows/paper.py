@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -28,6 +29,14 @@ from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
 from tasks.store import ArtifactStore, paper_key
 
 log = logging.getLogger("paperpanels.flow")
+
+# Set by the CLI on SIGINT / SIGTERM: no new stage starts, the run ends without publishing.
+STOP = threading.Event()
+
+
+class RunStopped(Exception):
+    """The run was asked to stop before it finished; nothing was published."""
+
 
 NEXT_STAGE = {
     StageName.ACQUIRE: StageName.PARSE,
@@ -192,7 +201,9 @@ class PaperChains:
         in_flight = 0
         exhausted = False
         while True:
-            while not exhausted and in_flight < self.window:
+            if STOP.is_set():
+                raise RunStopped(f"stopped with {in_flight} paper(s) in flight; nothing published")
+            while not exhausted and in_flight < self.window and not STOP.is_set():
                 entry = next(pending, None)
                 if entry is None:
                     exhausted = True
@@ -209,7 +220,10 @@ class PaperChains:
                 self.max_in_flight = max(self.max_in_flight, in_flight)
             if in_flight == 0:
                 return self.outcomes
-            pid, stage, future = self._done.get()
+            try:
+                pid, stage, future = self._done.get(timeout=0.5)
+            except queue.Empty:
+                continue  # look at STOP again
             future.wait()  # done already: this fetches its final state without asking the server
             outcome = outcome_of(future.state)
             self.outcomes[pid][stage] = outcome

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.utilities.annotations import opaque
 from pydantic import Field
 
 from config.settings import get_settings
@@ -61,5 +62,5 @@ def review_gate(conference: Conference, results: list[PaperResult], *, force: bo
     excluded = sorted(set(answer.exclude))
     _record(conference, f"approved, excluded {excluded}", answer.note)
     logger.info("review: approved; %d papers excluded", len(excluded))
-    digest: Digest = publish_digest(conference, results, force=force, excluded=excluded)
+    digest: Digest = publish_digest(opaque(conference), opaque(results), force=force, excluded=excluded)
     return digest

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from flows.cli.console import EXIT_PAPERS_FAILED, fail, out, say, table, warn
-from flows.cli.runtime import Stopped, apply_overrides, load_settings, prefect_session, stop_on_signals
+from flows.cli.runtime import (
+    Stopped,
+    apply_overrides,
+    exit_now,
+    load_settings,
+    prefect_session,
+    run_stoppable,
+)
 
 
 def digest(
@@ -46,17 +53,18 @@ def digest(
 
 def _run_digest(conference: str, papers: list[str] | None, force: bool, concurrency: int) -> Any:
     try:
-        with stop_on_signals(), prefect_session():
+        with prefect_session():
             from prefect.task_runners import ThreadPoolTaskRunner
 
             from flows.digest import award_digest
+            from flows.paper import STOP
 
             runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
             flow = award_digest.with_options(task_runner=runner)  # type: ignore[arg-type]
-            return flow(conference=conference, papers=papers, force=force)
+            return run_stoppable(lambda: flow(conference=conference, papers=papers, force=force), STOP.set)
     except Stopped as stop:
         warn("stopped:", "the run was interrupted; the current release is unchanged. Run again to finish.")
-        raise typer.Exit(stop.exit_code) from None
+        exit_now(stop.exit_code)
 
 
 def _report(result: Any) -> None:
@@ -112,17 +120,20 @@ def backfill(
     except HarvestError as exc:
         raise fail(exc) from None
     try:
-        with stop_on_signals(), prefect_session():
+        with prefect_session():
             from prefect.task_runners import ThreadPoolTaskRunner
 
             from flows.backfill import backfill as backfill_flow
+            from flows.paper import STOP
 
             runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
             flow = backfill_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
-            report = flow(conferences=conferences or [], force=force, all_known=all_known)
+            report = run_stoppable(
+                lambda: flow(conferences=conferences or [], force=force, all_known=all_known), STOP.set
+            )
     except Stopped as stop:
         warn("stopped:", "the backfill was interrupted; published releases are unchanged.")
-        raise typer.Exit(stop.exit_code) from None
+        exit_now(stop.exit_code)
     rows = [(o.conference, o.outcome, o.papers, o.done, o.unavailable, o.failed) for o in report.outcomes]
     columns = ("conference", "outcome", "papers", "done", "unavailable", "failed")
     out.print(table(f"Backfill of {len(report.outcomes)} conferences", columns, rows))

@@ -13,17 +13,20 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from flows.cli.console import EXIT_SIGINT, EXIT_SIGTERM, fail, warn
 
 GRACE_S = 10.0
+T = TypeVar("T")
 
 
 def prefect_defaults() -> None:
@@ -182,17 +185,25 @@ class Stopped(KeyboardInterrupt):
         return EXIT_SIGTERM if self.signum == signal.SIGTERM else EXIT_SIGINT
 
 
-@contextlib.contextmanager
-def stop_on_signals(grace_s: float = GRACE_S) -> Iterator[None]:
-    """SIGINT/SIGTERM stop the command within seconds (see the module doc)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
+def run_stoppable(work: Callable[[], T], on_stop: Callable[[], None], grace_s: float = GRACE_S) -> T:
+    """Run work (a flow) in a thread while this, the main thread, answers SIGINT / SIGTERM.
 
-    def hard_exit() -> None:
-        warn("stopping:", f"still busy {grace_s:.0f} s after the signal: exiting now")
-        os._exit(EXIT_SIGTERM if received and received[0] == signal.SIGTERM else EXIT_SIGINT)
+    The flow runs off the main thread so that Prefect's own SIGTERM handling (made for runs a
+    worker cancels) does not take over: here the first signal calls on_stop (no new stage starts),
+    gives running stages grace_s seconds, and raises Stopped; a second signal exits at once.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    outcome: dict[str, Any] = {}
+    context = contextvars.copy_context()  # Prefect's settings and client live in context variables
+
+    def target() -> None:
+        try:
+            outcome["value"] = context.run(work)
+        except BaseException as exc:  # handed to the main thread as it is
+            outcome["error"] = exc
+
+    received: list[int] = []
 
     def handler(signum: int, frame: object) -> None:
         if received:
@@ -201,16 +212,34 @@ def stop_on_signals(grace_s: float = GRACE_S) -> Iterator[None]:
         warn(
             "stopping:",
             f"{signal.Signals(signum).name}: no new stage starts; running ones get {grace_s:.0f} s "
-            "(again to stop at once). The current release stays as it was.",
+            "(signal again to stop at once).",
         )
-        timer = threading.Timer(grace_s, hard_exit)
-        timer.daemon = True
-        timer.start()
-        raise Stopped(signum)
+        on_stop()
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    worker = threading.Thread(target=target, name="paperpanels-run", daemon=True)
     try:
-        yield
+        worker.start()
+        deadline: float | None = None
+        while worker.is_alive():
+            worker.join(0.2)
+            if received and deadline is None:
+                deadline = time.monotonic() + grace_s
+            if deadline is not None and time.monotonic() > deadline:
+                break
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+    if received:
+        raise Stopped(received[0])
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
+
+
+def exit_now(code: int) -> None:
+    """Leave at once (stage threads still running are abandoned; the store is consistent)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

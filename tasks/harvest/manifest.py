@@ -31,10 +31,14 @@ def load_conference(slug: str, conferences_dir: Path) -> Conference:
     return load_manifest(path)
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_manifest(path: Path) -> Conference:
     """Validate one manifest file; the slug inside must match the file name."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: ~10x faster on a long award list, same result.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise ManifestError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

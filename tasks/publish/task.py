@@ -14,6 +14,9 @@ from tasks.publish.publisher import STAGE_ORDER, publish
 from tasks.publish.release import describe
 from tasks.store import ArtifactStore, store_from_settings
 
+ARTIFACT_PAPERS = 200
+ARTIFACT_ROWS = 1000
+
 
 @task(
     name="publish-digest",
@@ -34,10 +37,14 @@ def publish_digest(
     logger = get_run_logger()
     for notice in digest.notices:
         logger.warning("NOTICE: %s", notice)
+    # The Prefect server refuses events over ~1 MB: a 10,000-paper digest is shown in part there.
+    shown = digest.model_copy(update={"results": digest.results[:ARTIFACT_PAPERS]})
+    more = len(digest.results) - len(shown.results)
+    markdown = render_markdown(shown)
+    if more:
+        markdown += f"\n*… and {more} more papers: see digest.md in the release.*\n"
     create_markdown_artifact(
-        key=f"{conference.slug}-digest",
-        markdown=render_markdown(digest),
-        description=f"{conference.name} digest",
+        key=f"{conference.slug}-digest", markdown=markdown, description=f"{conference.name} digest"
     )
     create_table_artifact(
         key=f"{conference.slug}-papers",
@@ -46,11 +53,16 @@ def publish_digest(
                 "paper": r.paper_id,
                 "status": r.status.value,
                 **{stage.value: r.stages[stage].state.value for stage in STAGE_ORDER if stage in r.stages},
-                "error": r.error or "",
+                "error": (r.error or "")[:300],
             }
-            for r in digest.results
+            for r in digest.results[:ARTIFACT_ROWS]
         ],
-        description=f"{conference.name}: stage status per paper",
+        description=f"{conference.name}: stage status per paper"
+        + (
+            f" (first {ARTIFACT_ROWS} of {len(digest.results)})"
+            if len(digest.results) > ARTIFACT_ROWS
+            else ""
+        ),
     )
     prefix = f"{conference.slug}/releases/{manifest.release}"
     for name in ("digest.html", "digest.md", "manifest.json"):

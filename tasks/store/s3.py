@@ -37,6 +37,8 @@ class S3Store:
         self.identity = f"{uri.rstrip('/')}@{endpoint_url or 'aws'}"
         self.presign_expiry_s = presign_expiry_s
         config = Config(
+            # SigV4 everywhere: pre-signed links carry an explicit lifetime (X-Amz-Expires, 7 days max).
+            signature_version="s3v4",
             request_checksum_calculation=checksum_mode,
             response_checksum_validation=checksum_mode,
             retries={"max_attempts": 5, "mode": "standard"},

@@ -36,8 +36,13 @@ def _fault(action: str, point: str) -> None:
     sys.stderr.flush()
     if action == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
-    while True:  # hang: until a signal ends the process
+    # hang: a stage that is busy when the signal comes, and that finishes once told to stop (as a
+    # real stage finishes its page or its call); a second signal or the grace period ends it anyway.
+    from flows.paper import STOP
+
+    while not STOP.is_set():
         time.sleep(0.05)
+    time.sleep(0.5)
 
 
 def _wrap(point: str, action: str, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -159,3 +159,30 @@ def test_parse_rejects_unknown_options(fixture_pdfs: dict[str, Path]) -> None:
         runner.invoke(app, ["parse", str(fixture_pdfs["specter"]), "--format", "xml"]).exit_code
         == EXIT_BAD_INPUT
     )
+
+
+@pytest.mark.prefect
+def test_titles_that_look_like_markup_are_printed_as_text(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from config.settings import get_settings
+    from flows.cli import digest as digest_cli
+    from flows.cli import papers
+
+    title = "Attention [/] is [bold red]all[/] you [link=javascript:x]need[/link]"
+    (tmp_path / "markup-2025.yaml").write_text(
+        f'slug: markup-2025\nname: "Markup [/] 2025"\nyear: 2025\n'
+        f'entries:\n  - title: "{title}"\n    award: best paper\n    authors: ["[bold]Eve[/bold]"]\n'
+    )
+    monkeypatch.setenv("PAPERPANELS_CONFERENCES_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    for module in (papers, digest_cli):
+        monkeypatch.setattr(module, "out", Console(width=400))
+    shown = runner.invoke(app, ["show", "markup-2025"])
+    assert shown.exit_code == 0, shown.output
+    assert title in shown.stdout and "[bold]Eve[/bold]" in shown.stdout
+    ran = runner.invoke(app, ["digest", "markup-2025"])  # the table printed after publishing
+    assert ran.exit_code == 0, ran.output
+    assert "markup-2025" in ran.stdout and "Markup [/] 2025" in ran.stdout

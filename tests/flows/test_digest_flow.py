@@ -207,3 +207,40 @@ def test_digest_draws_comics_with_a_diffusers_pipeline(
     meta = json.loads((_current(isolated_settings) / result.artifacts["comic.json"]).read_text())
     assert meta["renderer"] == "diffusion" and not meta["fallback"] and meta["steps"] == 2
     assert not any("ketch" in n for n in digest.notices)
+
+
+def test_a_claim_with_an_invented_number_is_marked_everywhere_and_kept_out_of_the_comic(
+    conference_env: dict[str, Path], isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model quotes a real sentence but adds a number the paper never states (issue 12, item 6)."""
+    from config.settings import get_settings
+    from flows.digest import award_digest
+    from tests.summarize.openai_server import API_KEY, INVENTED_NUMBER
+    from tests.summarize.replay import MODEL, prices_file, serve
+
+    server_iter = serve()
+    server = next(server_iter)
+    server.state.default = "number"
+    try:
+        monkeypatch.setenv("PAPERPANELS_LLM__MODEL", MODEL)
+        monkeypatch.setenv("PAPERPANELS_LLM__BASE_URL", server.url)
+        monkeypatch.setenv("PAPERPANELS_LLM__API_KEY", API_KEY)
+        monkeypatch.setenv("PAPERPANELS_LLM__PRICES_FILE", str(prices_file(tmp_path)))
+        get_settings.cache_clear()
+        digest = award_digest(conference=SLUG, papers=["10-18653-v1-n18-3011"])
+    finally:
+        next(server_iter, None)
+
+    (result,) = digest.results
+    assert result.status is PaperStatus.DONE and result.summary is not None
+    invented = [c for c in result.summary.claims() if INVENTED_NUMBER in c.text]
+    assert invented and all(c.evidence and all(e.verified for e in c.evidence) for c in invented)
+    assert not any(c.verified for c in invented)  # real quotes, invented number: not fact
+    release = _current(isolated_settings)
+    md = (release / "digest.md").read_text()
+    marked = [line for line in md.splitlines() if INVENTED_NUMBER in line]
+    assert marked and all("(⚠ unverified)" in line for line in marked)
+    html = (release / "digest.html").read_text()
+    assert INVENTED_NUMBER + '. <span class="unverified">' in html
+    comic = json.loads((release / result.artifacts["comic.json"]).read_text())
+    assert "99.9" not in json.dumps(comic["script"])

@@ -111,3 +111,31 @@ def test_store_from_settings_is_built_once_per_configuration(
     get_settings.cache_clear()
     other = store_from_settings()
     assert other is not first and other.uri == str(tmp_path / "other")
+
+
+def test_the_endpoint_is_part_of_the_store_identity(moto_endpoint: str) -> None:
+    a = open_store("s3://bucket-a/pp", endpoint_url=moto_endpoint, region="us-east-1")
+    b = open_store("s3://bucket-a/pp", endpoint_url="http://127.0.0.1:1", region="us-east-1")
+    assert a.uri == b.uri and a.identity != b.identity
+
+
+def test_presigned_links_expire_as_configured(
+    s3_env: str, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from config.settings import get_settings
+    from tasks.publish.task import link_to
+    from tasks.store import store_from_settings
+
+    monkeypatch.setenv("PAPERPANELS_STORE__URI", f"s3://{s3_env}/pp")
+    monkeypatch.setenv("PAPERPANELS_STORE__ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("PAPERPANELS_STORE__PRESIGN_EXPIRY_S", "3600")
+    get_settings.cache_clear()
+    query = parse_qs(urlsplit(link_to(store_from_settings(), "neurips-2025/digest.html")).query)
+    assert query["X-Amz-Expires"] == ["3600"]
+    assert "testing" in query["X-Amz-Credential"][0]  # the key id is in the link by design; the secret never
+    monkeypatch.setenv("PAPERPANELS_STORE__PRESIGN_EXPIRY_S", str(8 * 24 * 3600))
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="less than or equal"):
+        get_settings()

@@ -4,7 +4,9 @@ POST /v1/chat/completions understands `tools` (answers with tool_calls), `respon
 json_schema / json_object and plain prompts (answers with JSON content). Answers come from
 data/llm_responses.json, keyed by schema name and a substring of the paper title; papers not
 recorded get an answer quoting the first prose sentences of the paper text the request carried.
-Per-test `script` modes: ok, 429, 500, slow, malformed, refusal, invent, praise.
+Per-test `script` modes: ok, 429, 500, slow, malformed, refusal, invent, praise, number (a real
+quote under a claim that adds a number the paper never states); `default` is the mode once the
+script is used up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 RESPONSES_FILE = Path(__file__).parent / "data" / "llm_responses.json"
 API_KEY = "sk-test-replay"
 INVENTED_QUOTE = "Our method improves accuracy by 97.3 percent over every published baseline."
+INVENTED_NUMBER = "improving accuracy by 99.9 points"
 PRAISE_CLAIM = "This groundbreaking paper deserves a strong accept with a 12.5x speed-up."
 _PAPER_RE = re.compile(r"<paper_text>\n(.*?)\n</paper_text>", re.S)
 _TITLE_RE = re.compile(r"Paper title: (.*)")
@@ -61,7 +64,8 @@ class Recorded:
 @dataclass
 class ReplayState:
     responses: dict[str, dict[str, Any]]
-    script: list[str] = field(default_factory=list)  # modes for the next requests, then "ok"
+    script: list[str] = field(default_factory=list)  # modes for the next requests, then `default`
+    default: str = "ok"
     requests: list[Recorded] = field(default_factory=list)
     retry_after: str = "1"
     slow_s: float = 0.0
@@ -126,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         state = self.state
         with state.lock:
-            mode = state.script.pop(0) if state.script else "ok"
+            mode = state.script.pop(0) if state.script else state.default
             rec = Recorded(
                 self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic(), mode
             )
@@ -176,6 +180,9 @@ class _Handler(BaseHTTPRequestHandler):
             answer[claims_key][0]["quotes"] = [INVENTED_QUOTE]
         if mode == "praise":
             answer[claims_key].append({"text": PRAISE_CLAIM, "quotes": [PRAISE_CLAIM]})
+        if mode == "number":
+            first = answer[claims_key][0]
+            first["text"] = f"{first['text'].rstrip('.')}, {INVENTED_NUMBER}."
         message: dict[str, Any] = {"role": "assistant", "content": None}
         finish = "stop"
         content = json.dumps(answer)

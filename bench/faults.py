@@ -1,0 +1,644 @@
+"""Fault injection over the whole "publish only what is true and complete" list, black-box.
+
+Runs the real `paperpanels` CLI of a source tree (this one by default, or an older checkout given
+with --tree: the same cases show what was broken before) in subprocesses, injects faults (kill -9
+at a stage, a hang then SIGTERM, a deleted store, a link to a secret, a 1.5 GB file, hostile
+titles, an LLM adding an invented number, hidden text in a PDF), and reads the results the way a
+reader would: through the store, never through the project's own Python API. One line per case
+and store, then a total.
+
+    .venv/bin/python bench/faults.py                      # this tree, local store and S3 (moto)
+    .venv/bin/python bench/faults.py --tree /tmp/old --scale 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent.parent
+FIXTURES = HERE.parent / "shared" / "fixtures"
+SLUG = "fixtures-2020"
+PAPER = "10-18653-v1-n18-3011"  # the shortest fixture paper
+
+# Patches the tree under test at one point, then runs its CLI; prints its peak RSS when it exits.
+LAUNCHER = r"""
+import atexit, importlib, os, resource, signal, sys, time
+point, action = sys.argv[1], sys.argv[2]
+atexit.register(lambda: sys.stderr.write(f"MAXRSS_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n"))
+fired = []
+def fault():
+    if fired:
+        return
+    fired.append(1)
+    sys.stderr.write("FAULT\n"); sys.stderr.flush()
+    if action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    while True:  # hang; a tree that can be told to stop sets flows.paper.STOP
+        stop = getattr(sys.modules.get("flows.paper"), "STOP", None)
+        if stop is not None and stop.is_set():
+            time.sleep(0.5)
+            return
+        time.sleep(0.05)
+def wrap(original):
+    def wrapped(*a, **k):
+        fault()
+        return original(*a, **k)
+    return wrapped
+POINTS = {"acquire": ("tasks.harvest.pdf", "acquire_pdf_bytes"), "parse": ("tasks.parse.select", "parse_pdf"),
+          "comic": ("tasks.comic.render", "draw_comic_from_settings")}
+if point in POINTS:
+    import tasks.stages
+    name = POINTS[point][1]
+    original = getattr(importlib.import_module(POINTS[point][0]), name)
+    for module in list(sys.modules.values()):
+        if module is not None and getattr(module, name, None) is original:
+            setattr(module, name, wrap(original))
+elif point == "publish":  # when the manifest is written: between a digest's files and its pointer
+    for path in ("tasks.store.local:LocalStore", "tasks.store.s3:S3Store",
+                 "tasks.publish.store:LocalStore", "tasks.publish.store:S3Store"):
+        module_name, cls_name = path.split(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), cls_name)
+        except (ImportError, AttributeError):
+            continue
+        def make(put):
+            def patched(self, key, data):
+                if key.endswith("manifest.json"):
+                    fault()
+                return put(self, key, data)
+            return patched
+        cls.put = make(cls.put)
+sys.argv = ["paperpanels", *sys.argv[4:]]
+from flows.cli import main
+main()
+"""
+
+
+@dataclass
+class Run:
+    rc: int
+    out: str
+    err: str
+    seconds: float
+
+    @property
+    def maxrss_mb(self) -> float:
+        for line in self.err.splitlines():
+            if line.startswith("MAXRSS_KB="):
+                return int(line.split("=", 1)[1]) / 1024
+        return float("nan")
+
+
+class Bench:
+    def __init__(self, tree: Path, work: Path, api_url: str | None) -> None:
+        self.tree = tree
+        self.work = work
+        self.api_url = api_url
+        self.moto: Any = None
+        self.endpoint: str | None = None
+
+    # -- environment
+
+    def env(self, case: str, store: str, **extra: str) -> dict[str, str]:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERPANELS_", "PREFECT_"))}
+        home = self.work / case / store
+        conferences = home / "conferences"
+        if not conferences.exists():
+            shutil.copytree(HERE / "tests" / "data" / "conferences", conferences)
+        base.update(
+            {
+                "PYTHONPATH": str(self.tree),
+                "PREFECT_HOME": str(home / "prefect-home"),
+                "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "prefect-results"),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+                "PREFECT_LOGGING_LEVEL": "WARNING",
+                "DO_NOT_TRACK": "1",
+                "PAPERPANELS_CONFERENCES_DIR": str(conferences),
+                "PAPERPANELS_HARVEST__DOWNLOAD": "false",
+                "PAPERPANELS_COMIC__RENDERER": "sketch",
+                "PAPERPANELS_COMIC__WIDTH": "768",
+                "PAPERPANELS_PAPERS_DIR": str(self.papers()),
+            }
+        )
+        if self.api_url:
+            base["PREFECT_API_URL"] = self.api_url
+        if store == "local":
+            base["PAPERPANELS_STORE__URI"] = str(home / "store")
+        else:
+            bucket = f"pp-{case.replace('_', '-')}"[:40].lower()
+            self.bucket(bucket)
+            base.update(
+                {
+                    "PAPERPANELS_STORE__URI": f"s3://{bucket}/pp",
+                    "PAPERPANELS_STORE__ENDPOINT_URL": str(self.endpoint),
+                    "AWS_ACCESS_KEY_ID": "testing",
+                    "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_DEFAULT_REGION": "us-east-1",
+                }
+            )
+        base.update(extra)
+        return base
+
+    def papers(self) -> Path:
+        folder = self.work / "papers"
+        if not folder.exists():
+            sys.path.insert(0, str(HERE))
+            from tests.fixture_conference import stage_papers
+
+            stage_papers(FIXTURES, folder)
+        return folder
+
+    def s3(self) -> Any:
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+
+    def bucket(self, name: str) -> None:
+        existing = {b["Name"] for b in self.s3().list_buckets().get("Buckets", [])}
+        if name not in existing:
+            self.s3().create_bucket(Bucket=name)
+
+    # -- running the CLI
+
+    def cli(
+        self, env: dict[str, str], *args: str, fault: tuple[str, str] = ("none", "none"), timeout: float = 180
+    ) -> Run:
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", LAUNCHER, *fault, "--", *args],
+                env=env, cwd=self.tree, capture_output=True, text=True, timeout=timeout,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired as exc:
+            return Run(-999, str(exc.stdout or ""), str(exc.stderr or ""), time.monotonic() - started)
+        return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+    def start(self, env: dict[str, str], *args: str, fault: tuple[str, str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, *fault, "--", *args],
+            env=env, cwd=self.tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    # -- reading what a reader reads
+
+    def read(self, env: dict[str, str], key: str) -> bytes | None:
+        uri = env["PAPERPANELS_STORE__URI"]
+        if not uri.startswith("s3://"):
+            path = Path(uri) / key
+            return path.read_bytes() if path.is_file() else None
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        try:
+            return bytes(self.s3().get_object(Bucket=bucket, Key=f"{prefix}/{key}")["Body"].read())
+        except Exception:  # absent
+            return None
+
+    def published(self, env: dict[str, str], slug: str = SLUG) -> tuple[dict[str, Any], dict[str, Any], str]:
+        """(digest.json, manifest.json, release prefix) as a reader finds them, either layout."""
+        pointer = self.read(env, f"{slug}/current.json")
+        if pointer is not None:
+            p = json.loads(pointer)
+            prefix = p["manifest"].rsplit("/", 1)[0]
+        else:
+            prefix = slug
+        manifest = json.loads(self.read(env, f"{prefix}/manifest.json") or b"{}")
+        digest = json.loads(self.read(env, f"{prefix}/digest.json") or b"{}")
+        return digest, manifest, prefix
+
+    def consistent(self, env: dict[str, str], slug: str = SLUG) -> str | None:
+        """None if every object the published manifest lists has its SHA-256, else the first that does not."""
+        import hashlib
+
+        _, manifest, _ = self.published(env, slug)
+        if not manifest:
+            return "no manifest"
+        for key, obj in manifest.get("objects", {}).items():
+            body = self.read(env, key)
+            if body is None or hashlib.sha256(body).hexdigest() != obj["sha256"]:
+                return key
+        return None
+
+    def text(self, env: dict[str, str], name: str, slug: str = SLUG) -> str:
+        _, _, prefix = self.published(env, slug)
+        return (self.read(env, f"{prefix}/{name}") or b"").decode(errors="replace")
+
+
+def statuses(digest: dict[str, Any]) -> set[str]:
+    return {r["status"] for r in digest.get("results", [])}
+
+
+# --------------------------------------------------------------------------- the cases
+
+Case = Callable[[Bench, str], tuple[bool, str]]
+
+
+def case_award_kinds(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("award_kinds", store)
+    kinds = [
+        "best paper", "outstanding paper", "runner-up", "honorable mention", "best student paper",
+        "best student paper honorable mention", "best resource paper", "best theme paper",
+        "best social impact paper", "other", "test of time", "test of time runner-up",
+        "test of time honorable mention",
+    ]  # fmt: skip
+    entries = "".join(f'  - title: "Paper {i}"\n    award: {k}\n' for i, k in enumerate(kinds))
+    Path(env["PAPERPANELS_CONFERENCES_DIR"], "kinds-2025.yaml").write_text(
+        f"slug: kinds-2025\nname: Kinds 2025\nyear: 2025\nentries:\n{entries}"
+    )
+    run = b.cli(env, "digest", "kinds-2025")
+    md, html = b.text(env, "digest.md", "kinds-2025"), b.text(env, "digest.html", "kinds-2025")
+    shown = md.count("\n### "), html.count("<h3>")
+    return shown == (13, 13), f"rc {run.rc}: {shown[0]}/13 papers in digest.md, {shown[1]}/13 in digest.html"
+
+
+def case_finished_stays_finished(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("finished", store)
+    first = b.cli(env, "digest", SLUG, "--paper", PAPER)
+    no_folder = {k: v for k, v in env.items() if k != "PAPERPANELS_PAPERS_DIR"}
+    second = b.cli(no_folder, "digest", SLUG, "--paper", PAPER)
+    after_plain = statuses(b.published(env)[0])
+    third = b.cli({**no_folder, "PAPERPANELS_HARVEST__DOWNLOAD": "true"}, "digest", SLUG, "--paper", PAPER)
+    after_download = statuses(b.published(env)[0])
+    ok = first.rc == 0 and after_plain == after_download == {"done"}
+    return (
+        ok,
+        f"no folder: {sorted(after_plain)}; download failing: {sorted(after_download)} "
+        f"(rc {second.rc}, {third.rc})",
+    )
+
+
+def case_store_deleted(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("store_deleted", store)
+    b.cli(env, "digest", SLUG, "--paper", PAPER)
+    if store == "local":
+        shutil.rmtree(env["PAPERPANELS_STORE__URI"])
+    else:
+        bucket = env["PAPERPANELS_STORE__URI"].removeprefix("s3://").split("/")[0]
+        s3 = b.s3()
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=item["Key"])
+    run = b.cli(env, "digest", SLUG, "--paper", PAPER)
+    found = statuses(b.published(env)[0])
+    return found == {"done"} and run.rc == 0, f"re-run rc {run.rc}, papers {sorted(found)}"
+
+
+def case_other_endpoint(b: Bench, store: str) -> tuple[bool, str]:
+    if store != "s3":
+        return True, "S3 only"
+    from moto.server import ThreadedMotoServer
+
+    env = b.env("endpoint", store)
+    b.cli(env, "digest", SLUG, "--paper", PAPER)
+    other = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    other.start()
+    try:
+        host, port = other.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        bucket = env["PAPERPANELS_STORE__URI"].removeprefix("s3://").split("/")[0]
+        import boto3
+
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+        saved, b.endpoint = b.endpoint, endpoint
+        moved = {**env, "PAPERPANELS_STORE__ENDPOINT_URL": endpoint}
+        run = b.cli(moved, "digest", SLUG, "--paper", PAPER)
+        found = statuses(b.published(moved)[0])
+        b.endpoint = saved
+    finally:
+        other.stop()
+    return found == {"done"} and run.rc == 0, f"same URI, other endpoint: rc {run.rc}, papers {sorted(found)}"
+
+
+def case_atomic_release(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("atomic", store)
+    b.cli(env, "digest", SLUG, "--paper", PAPER)
+    before = b.published(env)[0]
+    changed = {**env, "PAPERPANELS_COMIC__WIDTH": "1024"}
+    killed = b.cli(changed, "digest", SLUG, "--paper", PAPER, fault=("publish", "kill"))
+    bad = b.consistent(env)
+    same = b.published(env)[0] == before
+    ok = killed.rc == -9 and bad is None and same
+    return (
+        ok,
+        f"killed while publishing: manifest {'consistent' if bad is None else 'wrong for ' + bad}, "
+        + ("reader sees the previous release" if same else "reader sees a changed digest"),
+    )
+
+
+def _uvicorns(home: str) -> int:
+    count = 0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (
+                    b"uvicorn" in (proc / "cmdline").read_bytes()
+                    and f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes()
+                ):
+                    count += 1
+            except OSError:
+                continue
+    return count
+
+
+def case_kill_then_rerun(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("kill", store)
+    own = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    killed = b.cli(own, "digest", SLUG, "--paper", PAPER, fault=("parse", "kill"))
+    time.sleep(2)
+    orphans = _uvicorns(own["PREFECT_HOME"])
+    rerun = b.cli(env, "digest", SLUG, "--paper", PAPER, timeout=90)
+    ok = killed.rc == -9 and rerun.rc == 0 and rerun.seconds < 60 and orphans == 0
+    for proc in Path("/proc").iterdir():  # leave no server behind, whatever the tree did
+        if proc.name.isdigit() and _uvicorns(own["PREFECT_HOME"]):
+            try:
+                if f"PREFECT_HOME={own['PREFECT_HOME']}".encode() in (proc / "environ").read_bytes():
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except OSError:
+                continue
+    return (
+        ok,
+        f"re-run after kill -9 at parse: rc {rerun.rc} in {rerun.seconds:.0f} s; orphaned servers {orphans}",
+    )
+
+
+def case_sigterm(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("sigterm", store)
+    process = b.start(env, "digest", SLUG, "--paper", PAPER, "--force", fault=("parse", "hang"))
+    assert process.stderr is not None
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and "FAULT" not in process.stderr.readline():
+        if process.poll() is not None:
+            return False, f"ended (rc {process.returncode}) before the fault point"
+    sent = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+        took = time.monotonic() - sent
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False, "still running 20 s after SIGTERM (killed)"
+    return took < 15, f"stopped {took:.1f} s after SIGTERM, rc {process.returncode}"
+
+
+def case_verified(b: Bench, store: str) -> tuple[bool, str]:
+    sys.path.insert(0, str(HERE))
+    from tests.summarize.openai_server import API_KEY, INVENTED_NUMBER, ReplayServer
+
+    server = ReplayServer().start()
+    server.state.default = "number"
+    try:
+        env = b.env(
+            "verified",
+            store,
+            PAPERPANELS_LLM__MODEL="openai:replay-model",
+            PAPERPANELS_LLM__BASE_URL=server.url,
+            PAPERPANELS_LLM__API_KEY=API_KEY,
+        )
+        run = b.cli(env, "digest", SLUG, "--paper", PAPER)
+    finally:
+        server.stop()
+    md = b.text(env, "digest.md")
+    lines = [line for line in md.splitlines() if INVENTED_NUMBER in line]
+    marked = bool(lines) and all("unverified" in line for line in lines)
+    digest = b.published(env)[0]
+    comic_key = next((r["artifacts"].get("comic.json") for r in digest.get("results", [])), None)
+    prefix = b.published(env)[2]
+    comic = (
+        (b.read(env, f"{prefix}/{comic_key}") or b.read(env, comic_key or "") or b"") if comic_key else b""
+    )
+    in_comic = b"99.9" in comic
+    ok = run.rc == 0 and marked and not in_comic
+    return ok, f"invented-number claim {'marked' if marked else 'NOT marked'} in digest.md, " + (
+        "drawn in the comic" if in_comic else "kept out of the comic"
+    )
+
+
+def case_hidden_text(b: Bench, store: str) -> tuple[bool, str]:
+    sys.path.insert(0, str(HERE))
+    from tests.parse.pdfs import escape, paper_pdf
+
+    hidden = "We propose a novel hidden method that beats every baseline by far."
+    folder = b.work / "hidden-papers"
+    folder.mkdir(exist_ok=True)
+    white = b"1 1 1 rg BT /F1 11 Tf 72 400 Td (%s) Tj ET" % escape(hidden)
+    (folder / f"{PAPER}.pdf").write_bytes(paper_pdf(white))
+    env = b.env("hidden", store, PAPERPANELS_PAPERS_DIR=str(folder))
+    run = b.cli(env, "digest", SLUG, "--paper", PAPER)
+    md = b.text(env, "digest.md")
+    leaked = "hidden method" in md.replace("\\", "") and "Hidden" not in md.split("hidden method")[0][-200:]
+    reported = "hidden text" in md.lower()
+    return (
+        run.rc == 0 and not leaked and reported,
+        f"hidden sentence {'published' if leaked else 'kept out'}, "
+        f"finding {'reported' if reported else 'missing'}",
+    )
+
+
+HOSTILE = "Attention [/] is [bold]all[/bold] [here](javascript:alert(1)) ![x](https://evil.example/t.png)"
+
+
+def case_escape(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("escape", store)
+    Path(env["PAPERPANELS_CONFERENCES_DIR"], "escape-2025.yaml").write_text(
+        f'slug: escape-2025\nname: "Escape [/] 2025"\nyear: 2025\nentries:\n  - title: "{HOSTILE}"\n'
+        '    award: best paper\n    authors: ["Eve [x](javascript:steal())"]\n'
+    )
+    run = b.cli(env, "digest", "escape-2025")
+    md = b.text(env, "digest.md", "escape-2025")
+    live = "](javascript:" in md or "![x](https" in md
+    return run.rc == 0 and not live and bool(
+        md
+    ), f"CLI rc {run.rc}; digest.md {'has live links' if live else 'shows text only'}"
+
+
+def case_symlink(b: Bench, store: str) -> tuple[bool, str]:
+    secret = b.work / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET-LINE:/root:/bin/bash\n")
+    folder = b.work / "link-papers"
+    folder.mkdir(exist_ok=True)
+    link = folder / f"{PAPER}.pdf"
+    if not link.is_symlink():
+        link.symlink_to(secret)
+    env = b.env("symlink", store, PAPERPANELS_PAPERS_DIR=str(folder))
+    run = b.cli(env, "digest", SLUG, "--paper", PAPER)
+    leaked = "TOP-SECRET" in b.text(env, "digest.md") + b.text(env, "digest.json") + run.out + run.err
+    return not leaked, f"rc {run.rc}; the linked file's content {'LEAKED' if leaked else 'never shown'}"
+
+
+def case_huge_file(b: Bench, store: str) -> tuple[bool, str]:
+    folder = b.work / "huge-papers"
+    folder.mkdir(exist_ok=True)
+    with (folder / f"{PAPER}.pdf").open("wb") as fh:
+        fh.truncate(1_500_000_000)
+    env = b.env("huge", store, PAPERPANELS_PAPERS_DIR=str(folder))
+    run = b.cli(env, "digest", SLUG, "--paper", PAPER)
+    return run.maxrss_mb < 500, f"1.5 GB file: peak RSS {run.maxrss_mb:.0f} MiB, rc {run.rc}"
+
+
+def case_bad_settings(b: Bench, store: str) -> tuple[bool, str]:
+    env = {k: v for k, v in b.env("settings", store).items() if k != "PREFECT_API_URL"}
+    variants = [
+        ({"PAPERPANELS_CONCURRENCY": "-1"}, ()),
+        ({"PAPERPANELS_COMIC__RENDERER": "oil"}, ()),
+        ({"PAPERPANELS_PARSE__PARSER": "ocr"}, ()),
+        ({"PAPERPANELS_STORE__URI": "ftp://h/x"}, ()),
+        ({}, ("--store", "")),
+    ]
+    results = []
+    for extra, args in variants:
+        run = b.cli({**env, **extra}, "digest", SLUG, *args, timeout=60)
+        results.append(run.rc == 2 and run.seconds < 3 and "Traceback" not in run.err)
+    return all(results), f"{sum(results)}/{len(results)} bad settings refused in one line, exit 2, < 3 s"
+
+
+def case_file_modes(b: Bench, store: str) -> tuple[bool, str]:
+    if store != "local":
+        return True, "local only"
+    env = b.env("modes", store)
+    old = os.umask(0o022)
+    try:
+        b.cli(env, "digest", SLUG, "--paper", PAPER)
+    finally:
+        os.umask(old)
+    modes = {
+        oct(p.stat().st_mode & 0o777) for p in Path(env["PAPERPANELS_STORE__URI"]).rglob("*") if p.is_file()
+    }
+    return modes <= {"0o644"}, f"published file modes {sorted(modes)} under umask 022"
+
+
+def case_masked_key(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("masked", store, PAPERPANELS_STORE__ACCESS_KEY_ID="AKIAEXAMPLEKEYID")
+    run = b.cli(env, "config")
+    return "AKIAEXAMPLEKEYID" not in run.out + run.err, "access key id " + (
+        "masked" if "AKIAEXAMPLEKEYID" not in run.out else "printed in plain text"
+    )
+
+
+def case_scale(b: Bench, store: str, papers: int = 10_000) -> tuple[bool, str]:
+    env = b.env(f"scale{papers}", store)
+    entries = "".join(
+        f'  - title: "Synthetic paper {i}"\n    award: honorable mention\n'
+        f'    ids: {{arxiv: "2501.{i:05d}"}}\n'
+        for i in range(1, papers + 1)
+    )
+    Path(env["PAPERPANELS_CONFERENCES_DIR"], "scale-2025.yaml").write_text(
+        f"slug: scale-2025\nname: Scale 2025\nyear: 2025\nentries:\n{entries}"
+    )
+    run = b.cli(env, "digest", "scale-2025", timeout=3600)
+    rate = papers / run.seconds
+    process = b.start(env, "digest", "scale-2025", "--force", fault=("none", "none"))
+    time.sleep(min(10.0, run.seconds / 2))  # mid-run
+    sent = time.monotonic()
+    running = process.poll() is None
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.communicate(timeout=300)
+        took = time.monotonic() - sent
+        stop = f"{took:.1f} s (rc {process.returncode})" if running else "n/a: already done"
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        stop = "> 300 s"
+    ok = rate >= 100 and run.maxrss_mb < 400 and run.rc == 0
+    return (
+        ok,
+        f"{papers} unavailable papers: {run.seconds:.1f} s ({rate:.0f} papers/s), "
+        f"peak RSS {run.maxrss_mb:.0f} MiB, exit after SIGTERM {stop}",
+    )
+
+
+CASES: list[tuple[str, str, Case, bool]] = [  # (item, name, case, on S3 too)
+    ("1", "every award kind published", case_award_kinds, False),
+    ("2", "finished paper stays finished", case_finished_stays_finished, True),
+    ("3", "deleted store recomputed", case_store_deleted, True),
+    ("3", "other endpoint = other store", case_other_endpoint, True),
+    ("4", "atomic release under kill -9", case_atomic_release, True),
+    ("5", "kill -9 then re-run < 60 s", case_kill_then_rerun, True),
+    ("5", "SIGTERM stops within seconds", case_sigterm, False),
+    ("6", "invented number marked", case_verified, True),
+    ("7", "hidden text kept out", case_hidden_text, False),
+    ("8", "hostile titles shown as text", case_escape, False),
+    ("9", "link out of the papers folder", case_symlink, False),
+    ("9", "1.5 GB file not read", case_huge_file, False),
+    ("9", "bad settings refused fast", case_bad_settings, False),
+    ("10", "file modes follow the umask", case_file_modes, False),
+    ("10", "S3 key id masked", case_masked_key, False),
+    ("11", "scale: unavailable papers cheap", case_scale, False),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tree", type=Path, default=HERE, help="source tree whose CLI is tested")
+    parser.add_argument("--stores", default="local,s3")
+    parser.add_argument("--scale", type=int, default=10_000, help="entries of the scale case")
+    parser.add_argument("--only", default="", help="comma-separated case numbers (items), e.g. 4,5")
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="faults-prefect-"))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        os.environ.setdefault(name, value)  # the moto server takes any; the bench reads the store with them
+    import logging
+
+    from moto.server import ThreadedMotoServer
+    from prefect.server.api.server import SubprocessASGIServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+
+    work = Path(tempfile.mkdtemp(prefix="paperpanels-faults-"))
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    server = SubprocessASGIServer()
+    server.start(timeout=120)
+    bench = Bench(args.tree.resolve(), work, server.api_url)
+    host, port = moto.get_host_and_port()
+    bench.endpoint = f"http://{host}:{port}"
+    only = {x for x in args.only.split(",") if x}
+    passed = total = 0
+    print(f"tree {bench.tree}; stores {args.stores}")
+    try:
+        for item, name, case, on_s3 in CASES:
+            if only and item not in only:
+                continue
+            for store in args.stores.split(","):
+                if store == "s3" and not on_s3:
+                    continue
+                started = time.monotonic()
+                try:
+                    if case is case_scale:
+                        ok, detail = case_scale(bench, store, args.scale)
+                    else:
+                        ok, detail = case(bench, store)
+                except Exception as exc:  # a case that crashes the harness is a failed case
+                    ok, detail = False, f"{type(exc).__name__}: {exc}"
+                total += 1
+                passed += ok
+                took = time.monotonic() - started
+                print(
+                    f"{'PASS' if ok else 'FAIL'}  {item:>2} {name:<32} {store:<5} {took:5.0f} s  {detail}",
+                    flush=True,
+                )
+    finally:
+        server.stop()
+        moto.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"total: {passed}/{total} passed")
+    return 0 if passed == total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Stage locks: a dead holder releases its lock at once, a live one renews it, waits say who holds it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.locks import LeasedFileLocks
+
+KEY = "paperpanels-parse-abc123"
+
+
+def _hold_in_child(directory: Path, lease_s: float) -> subprocess.Popen[str]:
+    """Another process takes the lock and keeps it (renewing it) until it is killed."""
+    code = (
+        "import sys, time; from pathlib import Path; from flows.locks import LeasedFileLocks;"
+        f"m = LeasedFileLocks(Path({str(directory)!r}), lease_s={lease_s});"
+        f"assert m.acquire_lock({KEY!r}, 'child'); print('held', flush=True); time.sleep(600)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    return child
+
+
+def test_a_killed_holder_releases_its_lock_at_once(tmp_path: Path) -> None:
+    child = _hold_in_child(tmp_path, lease_s=600)
+    locks = LeasedFileLocks(tmp_path, lease_s=600)
+    assert locks.is_locked(KEY)
+    assert not locks.acquire_lock(KEY, "me", acquire_timeout=0.5)  # alive: it waits
+    child.kill()
+    child.wait()
+    started = time.monotonic()
+    assert locks.acquire_lock(KEY, "me", acquire_timeout=5)
+    assert time.monotonic() - started < 1  # not the 600 s lease
+    assert locks.is_lock_holder(KEY, "me")
+    locks.release_lock(KEY, "me")
+    assert not locks.is_locked(KEY)
+
+
+def test_a_live_holder_renews_its_lease(tmp_path: Path) -> None:
+    child = _hold_in_child(tmp_path, lease_s=1.5)
+    try:
+        time.sleep(3)  # two leases: still held, because the holder renews it
+        assert LeasedFileLocks(tmp_path, lease_s=1.5).is_locked(KEY)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_lease_from_another_machine_runs_out(tmp_path: Path) -> None:
+    lock = tmp_path / f"{KEY}.lock"
+    lock.write_text(
+        json.dumps({"holder": "far", "host": "other-host", "pid": 1, "lease_until": time.time() - 1})
+    )
+    locks = LeasedFileLocks(tmp_path)
+    assert not locks.is_locked(KEY)
+    assert locks.acquire_lock(KEY, "me", acquire_timeout=1)
+
+
+def test_a_wait_names_the_holder(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = LeasedFileLocks(tmp_path)
+    assert first.acquire_lock(KEY, "first")
+    second = LeasedFileLocks(tmp_path)
+    releaser = threading.Timer(0.5, first.release_lock, args=(KEY, "first"))
+    releaser.start()
+    with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
+        assert second.acquire_lock(KEY, "second", acquire_timeout=5)
+    assert any("held by process" in r.getMessage() for r in caplog.records)
+    with pytest.raises(ValueError):
+        second.release_lock(KEY, "first")

@@ -1,0 +1,177 @@
+"""Releases on the local store and on S3 (real boto3 against moto): atomic, immutable, collectable."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tasks.models import PaperStatus, StoredObject, sha256_bytes
+from tasks.publish.release import (
+    ReleaseConflict,
+    ReleasePlan,
+    find_garbage,
+    publish_release,
+    read_current,
+    remove_garbage,
+)
+from tasks.store import ArtifactStore, open_store
+from tasks.store.local import LocalStore
+
+SLUG = "neurips-2025"
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
+    if request.param == "local":
+        return LocalStore(tmp_path / "store")
+    bucket = request.getfixturevalue("s3_env")
+    endpoint = request.getfixturevalue("moto_endpoint")
+    return open_store(f"s3://{bucket}/pp", endpoint_url=endpoint, region="us-east-1")
+
+
+def _plan(store: ArtifactStore, digest: bytes, comic: bytes, when: datetime) -> ReleasePlan:
+    comic_obj = store.put(f"{SLUG}/papers/p1/comic.png", comic)
+    return ReleasePlan(
+        slug=SLUG,
+        generated_at=when,
+        files={"digest.json": digest, "digest.md": digest + b" md"},
+        objects={"papers/p1/comic.png": comic_obj},
+        papers={"p1": PaperStatus.DONE},
+    )
+
+
+def _read_release(store: ArtifactStore) -> dict[str, bytes]:
+    """What a reader gets: resolve the pointer, read every object its manifest lists, check each."""
+    current = read_current(store, SLUG)
+    assert current is not None
+    files = {}
+    for key, obj in current.manifest.objects.items():
+        body = store.get(key)
+        assert sha256_bytes(body) == obj.sha256, f"{key} does not match the manifest"
+        files[key.removeprefix(current.prefix + "/")] = body
+    return files
+
+
+def test_a_release_is_complete_and_its_pointer_comes_last(store: ArtifactStore) -> None:
+    first = _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC))
+    manifest = publish_release(store, first, None)
+    assert manifest.release == first.release_id() and manifest.previous is None
+    assert _read_release(store) == {
+        "digest.json": b"v1",
+        "digest.md": b"v1 md",
+        "papers/p1/comic.png": b"png-1",
+    }
+    pointer = json.loads(store.get(f"{SLUG}/current.json"))
+    assert pointer["manifest_sha256"] == store.sha256(pointer["manifest"])
+
+
+def test_the_working_area_changing_never_changes_a_release(store: ArtifactStore) -> None:
+    publish_release(store, _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC)), None)
+    old = read_current(store, SLUG)
+    # A later stage run rewrites the working copy: the published release keeps its bytes.
+    store.put(f"{SLUG}/papers/p1/comic.png", b"png-2")
+    assert _read_release(store)["papers/p1/comic.png"] == b"png-1"
+    second = _plan(store, b"v2", b"png-2", datetime(2025, 12, 2, tzinfo=UTC))
+    publish_release(store, second, old)
+    assert _read_release(store)["papers/p1/comic.png"] == b"png-2"
+    # The previous release stays readable, complete, under its own folder.
+    assert old is not None
+    assert store.get(old.key("papers/p1/comic.png")) == b"png-1"
+    assert store.get(old.key("digest.json")) == b"v1"
+    now = read_current(store, SLUG)
+    assert now is not None and now.pointer.history == [old.pointer.release]
+
+
+def test_the_same_content_is_the_same_release_and_writes_nothing(store: ArtifactStore) -> None:
+    plan = _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC))
+    publish_release(store, plan, None)
+    before = {k: store.sha256(k) for k in store.list(SLUG)}
+    current = read_current(store, SLUG)
+    publish_release(store, _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC)), current)
+    assert {k: store.sha256(k) for k in store.list(SLUG)} == before
+
+
+def test_a_stale_publisher_cannot_overwrite_a_newer_release(store: ArtifactStore) -> None:
+    publish_release(store, _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC)), None)
+    seen = read_current(store, SLUG)
+    publish_release(store, _plan(store, b"v2", b"png-2", datetime(2025, 12, 2, tzinfo=UTC)), seen)
+    # A third publisher still holding the first pointer (read before v2 was published):
+    with pytest.raises(ReleaseConflict):
+        publish_release(store, _plan(store, b"v3", b"png-3", datetime(2025, 12, 3, tzinfo=UTC)), seen)
+    assert _read_release(store)["digest.json"] == b"v2"
+    # What it wrote is an orphan: listed, removable, and the current release survives gc.
+    garbage = find_garbage(store, SLUG)
+    assert len(garbage.orphan_releases) == 1
+    assert remove_garbage(store, SLUG, garbage) >= 3
+    assert find_garbage(store, SLUG).empty()
+    assert _read_release(store)["digest.json"] == b"v2"
+
+
+def test_swap_is_compare_and_swap(store: ArtifactStore) -> None:
+    key = f"{SLUG}/current.json"
+    assert store.swap(key, b"a", None)
+    assert not store.swap(key, b"b", None)  # absent was expected
+    assert not store.swap(key, b"b", sha256_bytes(b"wrong"))
+    assert store.swap(key, b"b", sha256_bytes(b"a"))
+    assert store.get(key) == b"b"
+
+
+def test_copy_keeps_bytes_and_checksum(store: ArtifactStore) -> None:
+    src = store.put(f"{SLUG}/papers/p1/paper.pdf", b"%PDF-1.4 body %%EOF")
+    copied = store.copy(src.key, f"{SLUG}/releases/r1/papers/p1/paper.pdf")
+    assert isinstance(copied, StoredObject) and copied.sha256 == src.sha256
+    assert store.head(copied.key) == StoredObject(
+        key=copied.key, sha256=src.sha256, size=src.size, written=False
+    )
+    with pytest.raises(KeyError):
+        store.copy(f"{SLUG}/papers/p1/missing.pdf", f"{SLUG}/releases/r1/x.pdf")
+
+
+def test_gc_keeps_the_newest_releases_and_lists_the_old_layout(store: ArtifactStore) -> None:
+    current = None
+    for day in (1, 2, 3):
+        plan = _plan(store, f"v{day}".encode(), f"png-{day}".encode(), datetime(2025, 12, day, tzinfo=UTC))
+        publish_release(store, plan, current)
+        current = read_current(store, SLUG)
+    store.put(f"{SLUG}/digest.md", b"# from before releases")
+    garbage = find_garbage(store, SLUG, keep=2)
+    assert len(garbage.stale_releases) == 1 and not garbage.orphan_releases
+    assert garbage.legacy == [f"{SLUG}/digest.md"]
+    remove_garbage(store, SLUG, garbage)
+    now = read_current(store, SLUG)
+    assert now is not None and len(now.pointer.history) == 1
+    assert _read_release(store)["digest.json"] == b"v3"
+
+
+def test_local_temp_files_of_killed_writes_are_garbage(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    publish_release(store, _plan(store, b"v1", b"png", datetime(2025, 12, 1, tzinfo=UTC)), None)
+    leftover = tmp_path / "store" / SLUG / "papers" / "p1" / ".comic.png.abc123.tmp"
+    leftover.write_bytes(b"half a png")
+    garbage = find_garbage(store, SLUG)
+    assert garbage.temp_files == [f"{SLUG}/papers/p1/.comic.png.abc123.tmp"]
+    remove_garbage(store, SLUG, garbage)
+    assert not leftover.exists()
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_local_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        store = LocalStore(tmp_path / "store")
+        store.put(f"{SLUG}/papers/p1/review.md", b"# review")
+        store.create(f"{SLUG}/claim.json", b"{}")
+        store.copy(f"{SLUG}/papers/p1/review.md", f"{SLUG}/releases/r/papers/p1/review.md")
+    finally:
+        os.umask(old)
+    for key in (
+        f"{SLUG}/papers/p1/review.md",
+        f"{SLUG}/claim.json",
+        f"{SLUG}/releases/r/papers/p1/review.md",
+    ):
+        assert stat.S_IMODE((tmp_path / "store" / key).stat().st_mode) == mode, key
