@@ -67,5 +67,5 @@ def award_digest(conference: str, papers: list[str] | None = None, force: bool =
 
         return review_gate(conf, results, force=force)
     # opaque: long lists (entries, results) that Prefect need not walk looking for futures.
-    digest: Any = publish_digest(opaque(conf), opaque(results), force=force)
+    digest: Any = publish_digest(opaque(conf), opaque(results), force=force)  # type: ignore[call-overload]
     return digest

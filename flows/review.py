@@ -62,5 +62,7 @@ def review_gate(conference: Conference, results: list[PaperResult], *, force: bo
     excluded = sorted(set(answer.exclude))
     _record(conference, f"approved, excluded {excluded}", answer.note)
     logger.info("review: approved; %d papers excluded", len(excluded))
-    digest: Digest = publish_digest(opaque(conference), opaque(results), force=force, excluded=excluded)
+    digest: Digest = publish_digest(  # type: ignore[call-overload]
+        opaque(conference), opaque(results), force=force, excluded=excluded
+    )
     return digest

@@ -133,7 +133,7 @@ def owned_server_class() -> Any:
                 kwargs.setdefault("preexec_fn", preexec)
                 return original(*args, **kwargs)
 
-            subprocess.Popen = popen  # type: ignore[misc]
+            subprocess.Popen = popen  # type: ignore[misc,assignment]
             try:
                 return super()._run_uvicorn_command()
             finally:

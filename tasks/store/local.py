@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import errno
 import fcntl
@@ -181,7 +182,7 @@ class LocalStore:
         os.symlink(target, tmp)
         os.replace(tmp, path)
 
-    def temp_files(self, prefix: str) -> list[str]:
+    def temp_files(self, prefix: str) -> builtins.list[str]:  # `list` here is the method above
         """Leftovers of writes that were killed half-way (`.<name>.<random>.tmp`)."""
         base = self.root / prefix if prefix else self.root
         if not base.is_dir():
