@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.settings import GrobidSettings, ParseSettings, Settings  # noqa: E402
+from tasks.parse.backends import parse_pdf  # noqa: E402
 from tasks.parse.errors import ParseError  # noqa: E402
-from tasks.parse.select import parse_pdf  # noqa: E402
 from tests.fixture_truth import TRUTH  # noqa: E402
 from tests.parse.grobid_server import GrobidServer  # noqa: E402
 

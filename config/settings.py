@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -227,6 +227,37 @@ class Settings(BaseSettings):
         """Effective settings as JSON-able data, secrets shown as '**********'."""
         data: dict[str, Any] = json.loads(self.model_dump_json())
         return data
+
+    def with_values(self, **dotted: Any) -> Settings:
+        """A copy with some values replaced, validated: `with_values(**{"comic.renderer": "sketch"})`.
+
+        How a run's own settings (CLI options, the UI form) are made: a value handed to the flow,
+        never a rewrite of the environment. None leaves a value as it is. Raises ValueError naming
+        the setting when a value is invalid.
+        """
+        data = self.model_dump()  # SecretStr values stay SecretStr: nothing is unmasked or lost
+        if "papers_dir" in dotted:  # the documented short form of harvest.papers_dir
+            short = dotted.pop("papers_dir")
+            dotted = {**dotted, "harvest.papers_dir": short}
+        for name, value in dotted.items():
+            if value is None:
+                continue
+            *path, leaf = name.split(".")
+            target = data
+            for part in path:
+                if not isinstance(target.get(part), dict):
+                    raise ValueError(f"unknown setting {name!r}")
+                target = target[part]
+            if leaf not in target:
+                raise ValueError(f"unknown setting {name!r}")
+            target[leaf] = value
+        try:
+            # model_validate on a BaseSettings validates the values given; no source is read again.
+            return type(self).model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"setting {where}={first.get('input')!r}: {first['msg']}") from None
 
 
 def config_file() -> Path | None:

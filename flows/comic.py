@@ -5,12 +5,12 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from flows.paper import fresh
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.models import StageName, StageOutcome, StageState, StageStatus, StoredObject
 from tasks.stages import draw_comic
-from tasks.store import paper_key, store_from_settings
+from tasks.store import paper_key, store_for
 
 COMIC_FILES = ("comic.png", "comic.webp", "comic.json")
 
@@ -24,8 +24,8 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
     """Draw the comics of the given papers (all of the conference by default) from their stored summaries."""
     settings = get_settings()
     conf = load_conference(conference, settings.conferences_dir)
-    store = store_from_settings()
-    task = fresh(draw_comic, force, tags=["gpu"])
+    store = store_for(settings.store)
+    task = fresh(draw_comic, force, settings.ops, tags=["gpu"])
     futures = {}
     outcome: dict[str, str] = {}
     for entry in select_entries(conf, papers):
@@ -33,7 +33,7 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
         if head is None:
             outcome[entry.paper_id] = "skipped: no summary.json"
             continue
-        futures[entry.paper_id] = task.submit(conf.slug, entry, {"summary.json": head})
+        futures[entry.paper_id] = task.submit(conf.slug, entry.paper_id, entry.title, head, settings)
     for pid, future in futures.items():
         future.wait()
         outcome[pid] = "done" if future.state.is_completed() else f"failed: {future.state.message}"
@@ -44,7 +44,12 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
 
 
 def comics_elsewhere(
-    deployment: str, conference: str, outcomes: dict[str, dict[StageName, StageOutcome]], *, force: bool
+    deployment: str,
+    conference: str,
+    outcomes: dict[str, dict[StageName, StageOutcome]],
+    *,
+    force: bool,
+    settings: Settings,
 ) -> dict[str, StageOutcome]:
     """Run `draw-comics` as a deployment (e.g. on a GPU pool); comic outcomes come back from the store."""
     from prefect.deployments import run_deployment
@@ -65,7 +70,7 @@ def comics_elsewhere(
     run = run_deployment(deployment, parameters={"conference": conference, "papers": ready, "force": force})
     ended = getattr(run, "state_name", "?")
     get_run_logger().info("comics: run %s of %s ended %s", getattr(run, "id", "?"), deployment, ended)
-    store = store_from_settings()
+    store = store_for(settings.store)
     for pid in ready:
         heads = {name: store.head(paper_key(conference, pid, name)) for name in COMIC_FILES}
         if all(heads.values()):

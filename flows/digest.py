@@ -9,13 +9,13 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import opaque
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from flows.paper import Outcomes, PaperChains, Progress
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.models import Digest, StageName
 from tasks.publish.publisher import paper_result
 from tasks.publish.task import publish_digest
-from tasks.store import store_from_settings
+from tasks.store import store_for
 
 
 @flow(
@@ -24,12 +24,21 @@ from tasks.store import store_from_settings
     task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]
     log_prints=True,
 )
-def award_digest(conference: str, papers: list[str] | None = None, force: bool = False) -> Digest:
-    """Harvest the award list, run every paper's stages, publish the digest as one release."""
-    settings = get_settings()
+def award_digest(
+    conference: str,
+    papers: list[str] | None = None,
+    force: bool = False,
+    settings: Settings | None = None,
+) -> Digest:
+    """Harvest the award list, run every paper's stages, publish the digest as one release.
+
+    settings: this run's settings as a value (the CLI's options, the UI form's overrides); read from
+    the environment and config file when not given. They are handed down to every task.
+    """
+    settings = settings or get_settings()
     conf = load_conference(conference, settings.conferences_dir)
     entries = select_entries(conf, papers)
-    store = store_from_settings()
+    store = store_for(settings.store)
     logger = get_run_logger()
     logger.info("%s: %d papers, store %s", conf.name, len(entries), store.uri)
 
@@ -58,14 +67,17 @@ def award_digest(conference: str, papers: list[str] | None = None, force: bool =
     if remote_comics:
         from flows.comic import comics_elsewhere
 
-        for pid, outcome in comics_elsewhere(remote_comics, conf.slug, outcomes, force=force).items():
+        comics = comics_elsewhere(remote_comics, conf.slug, outcomes, force=force, settings=settings)
+        for pid, outcome in comics.items():
             outcomes[pid][StageName.COMIC] = outcome
         update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
     results = [paper_result(e, outcomes[e.paper_id], store) for e in entries]
     if settings.ops.review:
         from flows.review import review_gate
 
-        return review_gate(conf, results, force=force)
+        return review_gate(conf, results, force=force, settings=settings)
     # opaque: long lists (entries, results) that Prefect need not walk looking for futures.
-    digest: Any = publish_digest(opaque(conf), opaque(results), force=force)  # type: ignore[call-overload]
+    digest: Any = publish_digest(  # type: ignore[call-overload]
+        opaque(conf), opaque(results), settings, force=force
+    )
     return digest

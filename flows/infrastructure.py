@@ -27,15 +27,12 @@ def _work_pools(settings: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
     return pools
 
 
-def ensure_infrastructure() -> list[str]:
+def ensure_infrastructure(settings: Any) -> list[str]:
     """Work pools, the `gpu` limit, `llm`/`arxiv` rate limits, the S3 result block; says what it did."""
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
-    from config.settings import get_settings
-
-    settings = get_settings()
     ops = settings.ops
     done: list[str] = []
     with get_client(sync_client=True) as client:

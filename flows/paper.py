@@ -21,10 +21,10 @@ from prefect import Task
 from prefect.futures import PrefectFuture
 from prefect.states import State
 
-from config.settings import Settings, get_settings
+from config.settings import OpsSettings, Settings
 from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.pdf import unavailable_without_trying
-from tasks.models import AwardEntry, PdfRef, StageName, StageOutcome, StageState, StageStatus, StoredObject
+from tasks.models import AwardEntry, StageName, StageOutcome, StageResult, StageState, StageStatus
 from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
 from tasks.store import ArtifactStore, paper_key
 
@@ -71,9 +71,8 @@ def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0)
     return None
 
 
-def durable(task: Task[Any, Any]) -> Task[Any, Any]:
+def durable(task: Task[Any, Any], ops: OpsSettings) -> Task[Any, Any]:
     """The stage task with results in the configured block (S3) and serializable cache transactions."""
-    ops = get_settings().ops
     durable_task = task
     if ops.result_block:
         durable_task = task.with_options(result_storage=f"s3-bucket/{ops.result_block}")
@@ -87,11 +86,11 @@ def durable(task: Task[Any, Any]) -> Task[Any, Any]:
     return durable_task
 
 
-def fresh(task: Task[Any, Any], force: bool, **options: Any) -> Task[Any, Any]:
+def fresh(task: Task[Any, Any], force: bool, ops: OpsSettings, **options: Any) -> Task[Any, Any]:
     if force:
         options["refresh_cache"] = True
     # durable() last: with_options() rebuilds the cache policy.
-    return durable(task.with_options(**options) if options else task)
+    return durable(task.with_options(**options) if options else task, ops)
 
 
 def outcome_of(state: State[Any]) -> StageOutcome:
@@ -99,13 +98,7 @@ def outcome_of(state: State[Any]) -> StageOutcome:
     if state.is_completed():
         value = state.result()
         cached = state.name == "Cached"
-        outputs: dict[str, StoredObject] = {}
-        if isinstance(value, PdfRef):
-            outputs["paper.pdf"] = StoredObject(
-                key=value.key, sha256=value.sha256, size=value.size, written=False
-            )
-        elif isinstance(value, dict):
-            outputs = {name: obj for name, obj in value.items() if isinstance(obj, StoredObject)}
+        outputs = dict(value.outputs) if isinstance(value, StageResult) else {}
         return StageOutcome(
             status=StageStatus(state=StageState.CACHED if cached else StageState.DONE), outputs=outputs
         )
@@ -119,12 +112,12 @@ def outcome_of(state: State[Any]) -> StageOutcome:
     return StageOutcome(status=StageStatus(state=StageState.FAILED, error=message))
 
 
-def stage_input(stage: StageName, outcome: StageOutcome) -> Any:
-    """What the next stage takes from a finished one: the PdfRef, or the dict of stored objects."""
-    if stage is StageName.ACQUIRE:
-        pdf = outcome.outputs["paper.pdf"]
-        return PdfRef(key=pdf.key, sha256=pdf.sha256, size=pdf.size, source="store")
-    return dict(outcome.outputs)
+# The object each stage hands the next one.
+HANDED_ON = {
+    StageName.ACQUIRE: "paper.pdf",
+    StageName.PARSE: "parsed.json",
+    StageName.SUMMARIZE: "summary.json",
+}
 
 
 Outcomes = dict[StageName, StageOutcome]
@@ -153,12 +146,13 @@ class PaperChains:
         self.comic = comic
         self.window = max(1, window)
         self.on_paper_done = on_paper_done
+        ops = settings.ops
         self.tasks = {
-            StageName.ACQUIRE: fresh(acquire_pdf, force),
-            StageName.PARSE: fresh(parse_paper, force),
-            StageName.SUMMARIZE: fresh(summarize_paper, force),
+            StageName.ACQUIRE: fresh(acquire_pdf, force, ops),
+            StageName.PARSE: fresh(parse_paper, force, ops),
+            StageName.SUMMARIZE: fresh(summarize_paper, force, ops),
             # the `gpu` tag limit: one comic per GPU at a time
-            StageName.COMIC: fresh(draw_comic, force, tags=["gpu"]),
+            StageName.COMIC: fresh(draw_comic, force, ops, tags=["gpu"]),
         }
         self.outcomes: dict[str, Outcomes] = {}
         self.max_in_flight = 0  # measured, for tests and benches
@@ -177,13 +171,13 @@ class PaperChains:
 
     def _submit(self, entry: AwardEntry, stage: StageName, value: Any) -> None:
         task = self.tasks[stage]
-        pid = entry.paper_id
+        pid, settings = entry.paper_id, self.settings
         if stage is StageName.ACQUIRE:
-            future = task.submit(self.conference, entry, prefer_store=not self.force)
-        elif stage is StageName.PARSE:
-            future = task.submit(self.conference, pid, value)
+            future = task.submit(self.conference, entry, settings, prefer_store=not self.force)
+        elif stage is StageName.COMIC:
+            future = task.submit(self.conference, pid, entry.title, value, settings)
         else:
-            future = task.submit(self.conference, entry, value)
+            future = task.submit(self.conference, pid, value, settings)
         future.add_done_callback(lambda f: self._done.put((pid, stage, f)))
 
     def _finish(self, pid: str) -> None:
@@ -231,7 +225,7 @@ class PaperChains:
             if following is StageName.COMIC and not self.comic:
                 following = None
             if following is not None and outcome.status.state in (StageState.DONE, StageState.CACHED):
-                self._submit(self._by_id[pid], following, stage_input(stage, outcome))
+                self._submit(self._by_id[pid], following, outcome.outputs[HANDED_ON[stage]])
                 continue
             in_flight -= 1
             self._finish(pid)

@@ -13,10 +13,10 @@ from prefect.input import RunInput
 from prefect.utilities.annotations import opaque
 from pydantic import Field
 
-from config.settings import get_settings
+from config.settings import Settings
 from tasks.models import Conference, Digest, PaperResult
 from tasks.publish.task import publish_digest
-from tasks.store import conference_key, store_from_settings
+from tasks.store import conference_key, store_for
 
 
 class ApprovalInput(RunInput):
@@ -27,18 +27,20 @@ class ApprovalInput(RunInput):
     note: str = Field("", description="Why, for the record")
 
 
-def _record(conference: Conference, outcome: str, note: str = "") -> None:
+def _record(conference: Conference, settings: Settings, outcome: str, note: str = "") -> None:
     """Store `<slug>/review.json` so the outcome of the gate is on record next to the digest."""
     at = datetime.now(UTC).isoformat()
     body = {"conference": conference.slug, "outcome": outcome, "note": note, "at": at}
-    store_from_settings().put(conference_key(conference.slug, "review.json"), json.dumps(body).encode())
+    store_for(settings.store).put(conference_key(conference.slug, "review.json"), json.dumps(body).encode())
 
 
-def review_gate(conference: Conference, results: list[PaperResult], *, force: bool = False) -> Digest:
+def review_gate(
+    conference: Conference, results: list[PaperResult], *, settings: Settings, force: bool = False
+) -> Digest:
     """Pause for approval, then publish (approved) or record why the digest was not published."""
     logger = get_run_logger()
     flagged = [r.paper_id for r in results if r.entry.needs_review]
-    timeout = get_settings().ops.review_timeout_s
+    timeout = settings.ops.review_timeout_s
     lines = "\n".join(f"- {r.paper_id}: {r.status.value}" for r in results)
     create_markdown_artifact(
         key=f"{conference.slug}-review",
@@ -53,16 +55,16 @@ def review_gate(conference: Conference, results: list[PaperResult], *, force: bo
         )
     except FlowPauseTimeout:
         logger.error("review: no answer within %d s: %s NOT published", timeout, conference.slug)
-        _record(conference, "timed out: not published")
+        _record(conference, settings, "timed out: not published")
         return Digest(conference=conference, results=results, notices=["review timed out: not published"])
     if not answer.approve:
         logger.warning("review: rejected (%s): %s NOT published", answer.note, conference.slug)
-        _record(conference, "rejected: not published", answer.note)
+        _record(conference, settings, "rejected: not published", answer.note)
         return Digest(conference=conference, results=results, notices=["review rejected: not published"])
     excluded = sorted(set(answer.exclude))
-    _record(conference, f"approved, excluded {excluded}", answer.note)
+    _record(conference, settings, f"approved, excluded {excluded}", answer.note)
     logger.info("review: approved; %d papers excluded", len(excluded))
     digest: Digest = publish_digest(  # type: ignore[call-overload]
-        opaque(conference), opaque(results), force=force, excluded=excluded
+        opaque(conference), opaque(results), settings, force=force, excluded=excluded
     )
     return digest

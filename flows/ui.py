@@ -6,9 +6,6 @@ parameter schema rejects an unknown conference before any run starts.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -26,25 +23,6 @@ ConferenceSlug = StrEnum(  # type: ignore[misc]
 Renderer = Literal["auto", "diffusion", "sketch"]
 
 
-@contextmanager
-def setting_overrides(**env: str | None) -> Iterator[None]:
-    """Set PAPERPANELS_* variables for the duration of one run, then restore them."""
-    saved = {name: os.environ.get(name) for name in env}
-    try:
-        for name, value in env.items():
-            if value is not None:
-                os.environ[name] = value
-        get_settings.cache_clear()
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
-        get_settings.cache_clear()
-
-
 @flow(name="award-digest-form", flow_run_name="{conference} digest (form)")
 def award_digest_form(
     conference: ConferenceSlug,
@@ -55,9 +33,11 @@ def award_digest_form(
     force: Annotated[bool, Field(description="Recompute every stage, ignoring caches")] = False,
 ) -> Digest:
     """Digest one known conference with per-run overrides of renderer, LLM model and language."""
-    with setting_overrides(
-        PAPERPANELS_COMIC__RENDERER=renderer,
-        PAPERPANELS_LLM__MODEL=model or None,
-        PAPERPANELS_LLM__LANGUAGE=language or None,
-    ):
-        return award_digest(conference=str(conference.value), papers=papers or None, force=force)
+    # This run's settings are a value handed to the flow: the environment is never rewritten, so
+    # two form runs served by one process cannot see each other's choices.
+    settings = get_settings().with_values(
+        **{"comic.renderer": renderer, "llm.model": model or None, "llm.language": language or None}
+    )
+    return award_digest(
+        conference=str(conference.value), papers=papers or None, force=force, settings=settings
+    )

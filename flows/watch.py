@@ -11,7 +11,7 @@ from prefect.context import get_run_context
 from config.settings import Settings, get_settings
 from tasks.harvest.manifest import known_slugs
 from tasks.publish.release import is_published
-from tasks.store import conference_key, store_from_settings
+from tasks.store import conference_key, store_for
 
 DIGEST_DEPLOYMENT = "award-digest-form/award-digest"
 
@@ -22,15 +22,15 @@ class AwardSourceDown(Exception):
 
 def find_new_award_lists(settings: Settings) -> list[str]:
     """Conferences with a manifest and no published release (`<slug>/current.json` absent)."""
-    store = store_from_settings()
+    store = store_for(settings.store)
     return [slug for slug in known_slugs(settings.conferences_dir) if not is_published(store, slug)]
 
 
 @task(name="find-new-award-lists", retries=2, retry_delay_seconds=[5, 30])
-def check_sources() -> list[str]:
+def check_sources(settings: Settings) -> list[str]:
     """Ask the announcement sources which conferences have an award list we have not published."""
     try:
-        return find_new_award_lists(get_settings())
+        return find_new_award_lists(settings)
     except Exception as exc:  # any failure of the source is reported as the source being down
         raise AwardSourceDown(f"award source unavailable: {type(exc).__name__}: {exc}") from exc
 
@@ -50,9 +50,9 @@ def start_digest(deployment: str, slug: str) -> str:
 
 
 @task(name="claim-and-start", task_run_name="start {slug}")
-def claim_and_start(slug: str, deployment: str) -> str:
+def claim_and_start(slug: str, deployment: str, settings: Settings) -> str:
     """Claim the conference in the store (put-if-absent); only the claimant starts its digest."""
-    store = store_from_settings()
+    store = store_for(settings.store)
     ctx = get_run_context()
     claim = {"conference": slug, "at": datetime.now(UTC).isoformat(), "by": str(ctx.task_run.id)}  # type: ignore[union-attr]
     if not store.create(conference_key(slug, "claim.json"), json.dumps(claim).encode()):
@@ -66,11 +66,12 @@ def claim_and_start(slug: str, deployment: str) -> str:
 def watch_awards(deployment: str = DIGEST_DEPLOYMENT) -> dict[str, str]:
     """Start an award-digest run, exactly once, for each conference with a new award list."""
     logger = get_run_logger()
-    new = check_sources(return_state=True)
+    settings = get_settings()
+    new = check_sources(settings, return_state=True)
     if not new.is_completed():
         logger.error("award source down, nothing started; the next scheduled poll will try again")
         raise AwardSourceDown(str(new.message))
     slugs: list[str] = new.result()
-    outcome = {slug: claim_and_start(slug, deployment) for slug in slugs}
+    outcome = {slug: claim_and_start(slug, deployment, settings) for slug in slugs}
     logger.info("watch: %s", outcome or "nothing new")
     return outcome

@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Any
 
 from config.settings import LLMSettings
+
+if TYPE_CHECKING:  # LangChain is imported only where a chat model is built: an extractive run never pays
+    from langchain_core.language_models import BaseChatModel
 
 MASK = "**********"
 

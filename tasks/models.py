@@ -42,6 +42,10 @@ def validate_safe_id(value: str, what: str = "id") -> str:
     return value
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -441,17 +445,6 @@ class FullReview(Model):
         return [*self.key_results, *self.strengths, *self.limitations]
 
 
-class LLMSummaryResult(Model):
-    """What the LLM summarizer returns for one paper: summary.json, review.md and the accounting."""
-
-    paper_id: str
-    summary: PaperSummary
-    review: FullReview
-    review_markdown: str
-    usage: UsageTotals
-    injection_findings: list[InjectionFinding] = Field(default_factory=list)
-
-
 # --------------------------------------------------------------------------- comic
 
 MAX_PANELS = 6
@@ -535,6 +528,17 @@ class StageStatus(Model):
     error: str | None = None
 
 
+class StageResult(Model):
+    """What a stage task returns (and its cache record holds): the objects it stored, and what made them.
+
+    identity names the backend that actually ran (the local parser after a GROBID failure, say):
+    a cache record is replayed only for the same identity and only while its objects are intact.
+    """
+
+    outputs: dict[str, StoredObject]
+    identity: str
+
+
 class StageOutcome(Model):
     """How one stage of one paper ended, as plain data: what the flow hands the publisher."""
 
@@ -607,68 +611,3 @@ class ReleasePointer(Model):
     manifest_sha256: str
     generated_at: datetime
     history: list[str] = Field(default_factory=list)  # earlier releases, newest first
-
-
-class BackfillOutcome(Model):
-    conference: str
-    outcome: str  # "published", "skipped: already published" or "failed: <error>"
-    papers: int = 0
-    done: int = 0
-    unavailable: int = 0
-    failed: int = 0
-
-
-class BackfillReport(Model):
-    """`backfills/<started>.json`: what one backfill run did per conference."""
-
-    started_at: datetime
-    outcomes: list[BackfillOutcome]
-
-
-# --------------------------------------------------------------------------- harvest: resolution
-
-
-class HarvestedAward(Model):
-    """An award entry as a source found it, with the text it was read from."""
-
-    entry: AwardEntry
-    source: str  # "manifest:<path>", a feed/page URL, or "ids"
-    source_text: str = ""
-
-
-class FoundLink(Model):
-    """A code / dataset / model / project link and where it was found."""
-
-    url: str
-    kind: Literal["code", "dataset", "model", "project"]
-    found_in: str  # "manifest", "arxiv comment", "arxiv abstract", "openreview", "pdf"
-    score: float = 0.0  # ranking: higher first
-
-
-class Candidate(Model):
-    """One record an API returned for an entry, scored against it."""
-
-    service: Literal["arxiv", "openreview", "semantic_scholar", "manifest"]
-    title: str
-    authors: list[str] = Field(default_factory=list)
-    ids: PaperIds = Field(default_factory=PaperIds)
-    arxiv_version: str | None = None  # e.g. "v3": the latest version the API reported
-    venue: str | None = None
-    pdf_url: str | None = None
-    text: str = ""  # abstract, comment and fields where links are looked for
-    title_similarity: float = 0.0
-    author_overlap: float | None = None  # None: authors unknown on one side
-    score: float = 0.0
-
-
-class Resolution(Model):
-    """An award entry resolved to ids and links, or flagged for review with its candidates."""
-
-    entry: AwardEntry
-    status: Literal["resolved", "needs_review", "not_found", "error"]
-    confidence: float = 0.0
-    candidates: list[Candidate] = Field(default_factory=list)
-    links: list[FoundLink] = Field(default_factory=list)
-    arxiv_version: str | None = None
-    offline: bool = True  # True: resolved from the manifest alone, no API called
-    notices: list[str] = Field(default_factory=list)

@@ -1,10 +1,12 @@
-"""Prefect tasks: one thin, typed wrapper per stage over the plain functions of tasks/*.
+"""Prefect tasks: one thin, typed wrapper per stage over the backends and plain functions of tasks/*.
 
-Retries and content-keyed caching are declared on each decorator. Task inputs and outputs are
-ids, small pydantic models and store keys; clients (the artifact store, models) are built inside.
-Cache keys combine the input content hash, the stage's version, the settings that change the
-output, and the store URI, so a re-run of a finished conference recomputes nothing and changing,
-say, the comic renderer recomputes only comics.
+acquire-pdf -> parse-pdf -> summarize-paper -> draw-comic. Each task takes the settings of the run
+as a value (never reads a global), the stored object it works on, and returns a StageResult: what
+it stored and the identity of what made it. Retries are declared on each decorator; caching is a
+StoreCheckedCache whose key is the input's content, the identity of the backend chosen for this
+run (the same choice the task body uses) and the store's identity. So a re-run of a finished
+conference recomputes nothing, changing the comic renderer recomputes only comics, and editing a
+manifest entry recomputes nothing at all (the cheap per-paper rendering happens at publish time).
 """
 
 from __future__ import annotations
@@ -15,35 +17,32 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.concurrency.sync import rate_limit
-from prefect.context import TaskRunContext
 
-from config.settings import get_settings
+from config.settings import Settings
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf, local_pdf_fingerprint, pdf_in_store
-from tasks.models import (
-    AwardEntry,
-    ComicMeta,
-    PaperSummary,
-    ParsedPaper,
-    PdfRef,
-    StoredObject,
-)
-from tasks.stage_cache import StoreCheckedCache
-from tasks.store import paper_key, store_from_settings
+from tasks.models import AwardEntry, PaperSummary, ParsedPaper, StageResult, StoredObject
+from tasks.stage_cache import StageKey, StoreCheckedCache, identity_id
+from tasks.store import ArtifactStore, paper_key, store_for
 
-ACQUIRE_VERSION = "2"  # 2: the PDF already in the store is used before any download
-SUMMARY_SCHEMA = "2"  # 2: claims carry the issues (numbers not in the paper) that make them unverified
+ACQUIRE_VERSION = "3"  # 3: StageResult; 2: the PDF already in the store is used before any download
 
 
-def _key(stage: str, *parts: object) -> str:
+def _store(params: dict[str, Any]) -> ArtifactStore:
+    settings: Settings = params["settings"]
+    return store_for(settings.store)
+
+
+def _key(stage: str, params: dict[str, Any], identity: tuple[object, ...], *parts: object) -> StageKey:
     # The store's identity (URI and endpoint) is part of every key: records of one store are never
     # replayed against another, and StoreCheckedCache checks them against this one.
-    blob = json.dumps([stage, store_from_settings().identity, *parts], sort_keys=True, default=str)
-    return f"paperpanels-{stage}-{hashlib.sha256(blob.encode()).hexdigest()}"
+    ident = identity_id(identity)
+    blob = json.dumps([stage, _store(params).identity, ident, *parts], sort_keys=True, default=str)
+    return StageKey(key=f"paperpanels-{stage}-{hashlib.sha256(blob.encode()).hexdigest()}", identity=ident)
 
 
-def _checked(key_fn: Any) -> StoreCheckedCache:
-    return StoreCheckedCache(cache_key_fn=key_fn, store_fn=store_from_settings)
+def _cache(stage_key: Any) -> StoreCheckedCache:
+    return StoreCheckedCache(stage_key=stage_key, store_of=_store)
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -58,10 +57,12 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 # --------------------------------------------------------------------------- acquire
 
+ACQUIRE_IDENTITY = ("acquire", ACQUIRE_VERSION)
 
-def _acquire_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
+
+def _acquire_key(params: dict[str, Any]) -> StageKey:
     entry: AwardEntry = params["entry"]
-    settings = get_settings()
+    settings: Settings = params["settings"]
     local = None
     if settings.harvest.papers_dir is not None:
         try:
@@ -73,7 +74,8 @@ def _acquire_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
             local = local_pdf_fingerprint(path, cap) if path else None
     return _key(
         "acquire",
-        ACQUIRE_VERSION,
+        params,
+        ACQUIRE_IDENTITY,
         params["conference"],
         entry.paper_id,
         entry.pdf_urls(),
@@ -88,27 +90,30 @@ def _acquire_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     retry_delay_seconds=[3, 10, 30],
     retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
-    cache_policy=_checked(_acquire_cache_key),
+    cache_policy=_cache(_acquire_key),
     persist_result=True,
     task_run_name="acquire {entry.paper_id}",
 )
-def acquire_pdf(conference: str, entry: AwardEntry, prefer_store: bool = True) -> PdfRef:
+def acquire_pdf(
+    conference: str, entry: AwardEntry, settings: Settings, prefer_store: bool = True
+) -> StageResult:
     """Get the paper's PDF and store it as paper.pdf.
 
     Sources, in order: the papers folder (the user's own file), the PDF already in the store for
     this paper (validated; unless prefer_store is off, as with --force), then downloads.
     """
-    settings = get_settings()
     h = settings.harvest
-    store = store_from_settings()
+    store = store_for(settings.store)
     key = paper_key(conference, entry.paper_id, "paper.pdf")
     max_bytes = int(settings.parse.max_pdf_mb * 1024 * 1024)
     local = h.papers_dir is not None and find_local_pdf(entry, h.papers_dir) is not None
+    result = StageResult(outputs={}, identity=identity_id(ACQUIRE_IDENTITY))
     if not local and prefer_store:
         kept = pdf_in_store(store, key, max_bytes=max_bytes)
         if kept is not None:
             get_run_logger().info("%s: using the PDF already in the store (%s)", entry.paper_id, kept.sha256)
-            return PdfRef(key=key, sha256=kept.sha256, size=len(kept.data), source=kept.source)
+            stored = StoredObject(key=key, sha256=kept.sha256, size=len(kept.data), written=False)
+            return result.model_copy(update={"outputs": {"paper.pdf": stored}})
     if h.download and not local and entry.ids.arxiv:
         # The server-side `arxiv` rate limit (paperpanels bootstrap) spaces downloads across
         # workers; without it this is a no-op and the in-process limiter still applies.
@@ -121,27 +126,22 @@ def acquire_pdf(conference: str, entry: AwardEntry, prefer_store: bool = True) -
         max_bytes=max_bytes,
         user_agent=h.user_agent,
         arxiv_interval_s=h.arxiv_interval_s,
+        allowed_hosts=h.allowed_hosts,
+        allow_private=h.allow_private,
     )
-    obj = store.put(key, src.data)
-    return PdfRef(key=obj.key, sha256=obj.sha256, size=obj.size, source=src.source)
+    return result.model_copy(update={"outputs": {"paper.pdf": store.put(key, src.data)}})
 
 
 # --------------------------------------------------------------------------- parse
 
 
-def _parse_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
-    from tasks.parse.select import parser_identity
+def _parse_key(params: dict[str, Any]) -> StageKey:
+    from tasks.parse.backends import choose_parser
 
-    settings = get_settings()
-    pdf: PdfRef = params["pdf"]
-    return _key(
-        "parse",
-        parser_identity(settings),  # GROBID (url, version, options) or the local parser's version
-        settings.parse.max_pages,
-        params["conference"],
-        params["paper_id"],
-        pdf.sha256,
-    )
+    settings: Settings = params["settings"]
+    pdf: StoredObject = params["pdf"]
+    choice = choose_parser(settings.parse, settings.grobid)
+    return _key("parse", params, choice.parser.identity, params["conference"], params["paper_id"], pdf.sha256)
 
 
 @task(
@@ -150,63 +150,45 @@ def _parse_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     retry_delay_seconds=[10, 30],
     retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
-    cache_policy=_checked(_parse_cache_key),
+    cache_policy=_cache(_parse_key),
     persist_result=True,
     task_run_name="parse {paper_id}",
 )
-def parse_paper(conference: str, paper_id: str, pdf: PdfRef) -> dict[str, StoredObject]:
-    """Parse the stored PDF (GROBID or local) into parsed.json, plus tei.xml from GROBID."""
-    from tasks.parse.select import parse_pdf
+def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Settings) -> StageResult:
+    """Parse the stored PDF with the chosen parser into parsed.json, plus tei.xml from GROBID."""
+    from tasks.parse import backends
 
-    store = store_from_settings()
-    outcome = parse_pdf(store.get(pdf.key), pdf.source, settings=get_settings())
+    store = store_for(settings.store)
+    choice = backends.choose_parser(settings.parse, settings.grobid)
+    max_bytes = int(settings.parse.max_pdf_mb * 1024 * 1024)
+    outcome = backends.parse_with(choice, store.get(pdf.key), f"{paper_id}.pdf", max_bytes=max_bytes)
     logger = get_run_logger()
     logger.info("%s: parsed by %s", paper_id, outcome.parser_used)
     for notice in outcome.notices:
         logger.warning("%s: %s", paper_id, notice)
-    stored = {
+    outputs = {
         "parsed.json": store.put(
             paper_key(conference, paper_id, "parsed.json"), outcome.parsed.model_dump_json(indent=2).encode()
         )
     }
     if outcome.tei is not None:
-        stored["tei.xml"] = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
-    return stored
+        outputs["tei.xml"] = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
+    # What actually ran: after a GROBID failure in "auto", the local parser's identity.
+    return StageResult(outputs=outputs, identity=identity_id(outcome.identity))
 
 
 # --------------------------------------------------------------------------- summarize
 
 
-def _summarizer_identity() -> tuple[object, ...]:
-    from tasks.llm import model_identity
-    from tasks.summarize.extractive import EXTRACTIVE_VERSION
-    from tasks.summarize.prompts import prompt_version
+def _summarize_key(params: dict[str, Any]) -> StageKey:
+    from tasks.summarize.backends import choose_summarizer
 
-    llm = get_settings().llm
-    if not llm.model:
-        return ("extractive", EXTRACTIVE_VERSION, SUMMARY_SCHEMA)
-    # Model, prompt version, language and budget change the output; the API key does not.
-    return (
-        "llm",
-        SUMMARY_SCHEMA,
-        model_identity(llm),
-        prompt_version(),
-        llm.language,
-        llm.context_tokens,
-        llm.temperature,
-    )
-
-
-def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
-    entry: AwardEntry = params["entry"]
-    parsed: dict[str, StoredObject] = params["parsed"]
-    return _key(
-        "summarize",
-        _summarizer_identity(),
-        params["conference"],
-        entry.model_dump(mode="json"),
-        parsed["parsed.json"].sha256,
-    )
+    settings: Settings = params["settings"]
+    parsed: StoredObject = params["parsed"]
+    choice = choose_summarizer(settings.llm)
+    # The summarizer's identity (model, prompts, language, budget...) and the parsed paper: nothing
+    # of the award entry, so editing a manifest never costs an LLM call.
+    return _key("summarize", params, choice.summarizer.identity, params["conference"], parsed.sha256)
 
 
 @task(
@@ -215,81 +197,64 @@ def _summarize_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str
     retry_delay_seconds=[5, 30],
     retry_jitter_factor=0.5,
     retry_condition_fn=_retry_transient,
-    cache_policy=_checked(_summarize_cache_key),
+    cache_policy=_cache(_summarize_key),
     persist_result=True,
-    task_run_name="summarize {entry.paper_id}",
+    task_run_name="summarize {paper_id}",
 )
-def summarize_paper(
-    conference: str, entry: AwardEntry, parsed: dict[str, StoredObject]
-) -> dict[str, StoredObject]:
-    """Write summary.json and review.md for one parsed paper."""
-    from tasks.summarize.extractive import summarize_extractive
-    from tasks.summarize.llm import summarize_with_llm
-    from tasks.summarize.review import review_markdown
+def summarize_paper(conference: str, paper_id: str, parsed: StoredObject, settings: Settings) -> StageResult:
+    """Write summary.json (and review.json, the LLM's full review) for one parsed paper."""
+    from tasks.summarize.backends import choose_summarizer
 
-    settings = get_settings()
-    store = store_from_settings()
-    paper = ParsedPaper.model_validate_json(store.get(parsed["parsed.json"].key))
+    store = store_for(settings.store)
+    paper = ParsedPaper.model_validate_json(store.get(parsed.key))
+    choice = choose_summarizer(settings.llm)
     logger = get_run_logger()
-    if settings.llm.model:
+    for notice in choice.notices:
+        logger.warning("%s: %s", paper_id, notice)
+    if choice.summarizer.name == "llm":
         # One `llm` rate-limit slot per paper across workers (created by paperpanels bootstrap).
         rate_limit("llm", strict=False)
-        # A configured model that fails is an error (LLMSummarizeError), never a silent fallback.
-        result = summarize_with_llm(paper, settings=settings.llm, paper_id=entry.paper_id)
-        summary = result.summary
-        review = review_markdown(paper, summary, entry=entry, review=result.review)
-        usage = result.usage
+    outcome = choice.summarizer.summarize(paper, paper_id)
+    summary = outcome.summary
+    if outcome.usage is not None:
+        usage = outcome.usage
+        cost = "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
         logger.info(
             "%s: %s, %d+%d tokens, cost %s, faithfulness %s",
-            entry.paper_id,
+            paper_id,
             summary.generator,
             usage.input_tokens,
             usage.output_tokens,
-            "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}",
+            cost,
             summary.faithfulness,
         )
-        for finding in summary.injection_findings:
-            logger.warning(
-                "%s: hidden instruction in the paper (%s): %s",
-                entry.paper_id,
-                finding.location,
-                finding.excerpt,
-            )
-    else:
+    for finding in summary.injection_findings:
         logger.warning(
-            "%s: no LLM configured: EXTRACTIVE summary (sentences quoted from the paper)", entry.paper_id
+            "%s: hidden instruction in the paper (%s): %s", paper_id, finding.location, finding.excerpt
         )
-        summary = summarize_extractive(paper)
-        review = review_markdown(paper, summary, entry=entry)
-    pid = entry.paper_id
-    return {
+    outputs = {
         "summary.json": store.put(
-            paper_key(conference, pid, "summary.json"), summary.model_dump_json(indent=2).encode()
-        ),
-        "review.md": store.put(paper_key(conference, pid, "review.md"), review.encode()),
+            paper_key(conference, paper_id, "summary.json"), summary.model_dump_json(indent=2).encode()
+        )
     }
+    if outcome.review is not None:
+        outputs["review.json"] = store.put(
+            paper_key(conference, paper_id, "review.json"), outcome.review.model_dump_json(indent=2).encode()
+        )
+    return StageResult(outputs=outputs, identity=identity_id(choice.summarizer.identity))
 
 
 # --------------------------------------------------------------------------- comic
 
 
-def _comic_identity() -> tuple[object, ...]:
+def _comic_key(params: dict[str, Any]) -> StageKey:
     from tasks.comic.render import renderer_identity
 
-    # Renderer, model, steps, guidance, presets, versions of our code, Pillow, the font, torch.
-    return renderer_identity(get_settings().comic)
-
-
-def _comic_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
-    entry: AwardEntry = params["entry"]
-    summary: dict[str, StoredObject] = params["summary"]
+    settings: Settings = params["settings"]
+    summary: StoredObject = params["summary"]
+    identity = renderer_identity(settings.comic)
     return _key(
-        "comic",
-        _comic_identity(),
-        params["conference"],
-        entry.paper_id,
-        entry.title,
-        summary["summary.json"].sha256,
+        "comic", params, identity, params["conference"], params["paper_id"], params["title"], summary.sha256
     )
 
 
@@ -298,30 +263,36 @@ def _comic_cache_key(context: TaskRunContext, params: dict[str, Any]) -> str:
     retries=1,
     retry_delay_seconds=10,
     retry_condition_fn=_retry_transient,
-    cache_policy=_checked(_comic_cache_key),
+    cache_policy=_cache(_comic_key),
     persist_result=True,
-    task_run_name="comic {entry.paper_id}",
+    task_run_name="comic {paper_id}",
 )
 def draw_comic(
-    conference: str, entry: AwardEntry, summary: dict[str, StoredObject]
-) -> dict[str, StoredObject]:
+    conference: str, paper_id: str, title: str, summary: StoredObject, settings: Settings
+) -> StageResult:
     """Draw the paper's comic page and store comic.png, comic.webp and comic.json."""
-    from tasks.comic.render import draw_comic_from_settings
+    from tasks.comic.backends import choose_panel_renderer
+    from tasks.comic.render import draw_comic_with, renderer_identity
 
-    settings = get_settings()
-    store = store_from_settings()
-    paper_summary = PaperSummary.model_validate_json(store.get(summary["summary.json"].key))
-    out = draw_comic_from_settings(
-        paper_summary, paper_title=entry.title, paper_id=entry.paper_id, settings=settings.comic
+    store = store_for(settings.store)
+    paper_summary = PaperSummary.model_validate_json(store.get(summary.key))
+    comic = settings.comic
+    out = draw_comic_with(
+        choose_panel_renderer(comic),
+        paper_summary,
+        paper_title=title,
+        paper_id=paper_id,
+        width=comic.width,
+        base_seed=comic.seed,
     )
-    meta: ComicMeta = out.meta
+    meta = out.meta
     if meta.fallback:
-        get_run_logger().warning("%s: %s", entry.paper_id, "; ".join(meta.notices) or "sketch comic")
-    pid = entry.paper_id
-    return {
-        "comic.png": store.put(paper_key(conference, pid, "comic.png"), out.png),
-        "comic.webp": store.put(paper_key(conference, pid, "comic.webp"), out.webp),
+        get_run_logger().warning("%s: %s", paper_id, "; ".join(meta.notices) or "sketch comic")
+    outputs = {
+        "comic.png": store.put(paper_key(conference, paper_id, "comic.png"), out.png),
+        "comic.webp": store.put(paper_key(conference, paper_id, "comic.webp"), out.webp),
         "comic.json": store.put(
-            paper_key(conference, pid, "comic.json"), meta.model_dump_json(indent=2).encode()
+            paper_key(conference, paper_id, "comic.json"), meta.model_dump_json(indent=2).encode()
         ),
     }
+    return StageResult(outputs=outputs, identity=identity_id(renderer_identity(comic)))

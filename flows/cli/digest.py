@@ -10,7 +10,6 @@ import typer
 from flows.cli.console import EXIT_PAPERS_FAILED, fail, out, say, table, warn
 from flows.cli.runtime import (
     Stopped,
-    apply_overrides,
     exit_now,
     load_settings,
     prefect_session,
@@ -32,12 +31,7 @@ def digest(
     concurrency: Annotated[int | None, typer.Option(min=1, help="Papers processed at once")] = None,
 ) -> None:
     """Run the award-digest flow for one conference and print where the digest is."""
-    apply_overrides(
-        PAPERPANELS_PAPERS_DIR=str(papers_dir) if papers_dir else None,
-        PAPERPANELS_STORE__URI=store,
-        PAPERPANELS_CONCURRENCY=str(concurrency) if concurrency else None,
-    )
-    settings = load_settings()
+    settings = load_settings({"papers_dir": papers_dir, "concurrency": concurrency, "store.uri": store})
     from tasks.harvest.errors import HarvestError
     from tasks.harvest.manifest import load_conference, select_entries
 
@@ -47,11 +41,11 @@ def digest(
         select_entries(load_conference(conference, settings.conferences_dir), paper)
     except HarvestError as exc:
         raise fail(exc) from None
-    result = _run_digest(conference, paper or None, force, settings.concurrency)
-    _report(result)
+    result = _run_digest(conference, paper or None, force, settings)
+    _report(result, settings)
 
 
-def _run_digest(conference: str, papers: list[str] | None, force: bool, concurrency: int) -> Any:
+def _run_digest(conference: str, papers: list[str] | None, force: bool, settings: Any) -> Any:
     try:
         with prefect_session():
             from prefect.task_runners import ThreadPoolTaskRunner
@@ -59,18 +53,20 @@ def _run_digest(conference: str, papers: list[str] | None, force: bool, concurre
             from flows.digest import award_digest
             from flows.paper import STOP
 
-            runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
+            runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.concurrency)
             flow = award_digest.with_options(task_runner=runner)  # type: ignore[arg-type]
-            return run_stoppable(lambda: flow(conference=conference, papers=papers, force=force), STOP.set)
+            return run_stoppable(
+                lambda: flow(conference=conference, papers=papers, force=force, settings=settings), STOP.set
+            )
     except Stopped as stop:
         warn("stopped:", "the run was interrupted; the current release is unchanged. Run again to finish.")
         exit_now(stop.exit_code)
 
 
-def _report(result: Any) -> None:
+def _report(result: Any, settings: Any) -> None:
     from tasks.models import PaperStatus
     from tasks.publish.release import read_current
-    from tasks.store import store_from_settings
+    from tasks.store import store_for
 
     rows = [
         (
@@ -85,7 +81,7 @@ def _report(result: Any) -> None:
     out.print(table(f"{result.conference.name}: {len(result.results)} papers", columns, rows))
     for notice in result.notices:
         warn("NOTICE:", notice)
-    store = store_from_settings()
+    store = store_for(settings.store)
     current = read_current(store, result.conference.slug)
     if current is not None:
         say(store.location(current.key("digest.html")))
@@ -108,10 +104,7 @@ def backfill(
     concurrency: Annotated[int, typer.Option(min=1, help="Conferences digested at once")] = 2,
 ) -> None:
     """Digest many conferences; skip those already published unless --force."""
-    apply_overrides(
-        PAPERPANELS_PAPERS_DIR=str(papers_dir) if papers_dir else None, PAPERPANELS_STORE__URI=store
-    )
-    settings = load_settings()
+    settings = load_settings({"papers_dir": papers_dir, "store.uri": store})
     from tasks.harvest.catalogue import expand_specs
     from tasks.harvest.errors import HarvestError
 
@@ -129,7 +122,10 @@ def backfill(
             runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
             flow = backfill_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
             report = run_stoppable(
-                lambda: flow(conferences=conferences or [], force=force, all_known=all_known), STOP.set
+                lambda: flow(
+                    conferences=conferences or [], force=force, all_known=all_known, settings=settings
+                ),
+                STOP.set,
             )
     except Stopped as stop:
         warn("stopped:", "the backfill was interrupted; published releases are unchanged.")
@@ -152,17 +148,16 @@ def gc(
     store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
 ) -> None:
     """List (and with --apply remove) orphans of failed releases, temp files of killed writes."""
-    apply_overrides(PAPERPANELS_STORE__URI=store)
-    load_settings()
+    settings = load_settings({"store.uri": store})
     from tasks.models import validate_safe_id
     from tasks.publish.release import find_garbage, read_current, remove_garbage
-    from tasks.store import store_from_settings
+    from tasks.store import store_for
 
     try:
         validate_safe_id(conference, "conference slug")
     except ValueError as exc:
         raise fail(exc) from None
-    artifact_store = store_from_settings()
+    artifact_store = store_for(settings.store)
     current = read_current(artifact_store, conference)
     say(f"current release: {current.pointer.release if current else 'none'}")
     garbage = find_garbage(artifact_store, conference, keep=keep)

@@ -11,7 +11,7 @@ import typer
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, fail, out, say, table, warn
 
 if TYPE_CHECKING:
-    from tasks.models import Resolution
+    from tasks.harvest.models import Resolution
 
 ID_RE = re.compile(r"^(arxiv|openreview|doi):", re.IGNORECASE)
 BARE_ARXIV_RE = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+/\d{7})(v\d+)?$")
@@ -140,9 +140,9 @@ def resolve(
 
 
 def _settings() -> Any:
-    from config.settings import get_settings
+    from flows.cli.runtime import load_settings
 
-    return get_settings()
+    return load_settings(check_store=False)
 
 
 def _chat_model(settings: Any) -> Any:

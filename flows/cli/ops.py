@@ -38,17 +38,20 @@ def deploy(
     from flows.deployments import deploy_all
 
     if not skip_bootstrap:
-        bootstrap()
+        from flows.infrastructure import ensure_infrastructure
+
+        for line in ensure_infrastructure(settings):
+            say(line)
     for deployment_id in deploy_all(settings):
         say(f"deployment {deployment_id}")
 
 
 def bootstrap() -> None:
     """Create, idempotently, the work pools, concurrency and rate limits and result-storage blocks."""
-    load_settings()
+    settings = load_settings()
     from flows.infrastructure import ensure_infrastructure
 
-    for line in ensure_infrastructure():
+    for line in ensure_infrastructure(settings):
         say(line)
 
 

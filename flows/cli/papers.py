@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from flows.cli.console import EXIT_BAD_INPUT, err, fail, out, table, warn
-from flows.cli.runtime import apply_overrides, load_settings
+from flows.cli.runtime import load_settings
 
 
 def parse(
@@ -28,15 +28,13 @@ def parse(
         raise fail(f"--parser {parser!r}: choose auto, grobid or local")
     if output_format not in {"json", "markdown"}:
         raise fail(f"--format {output_format!r}: choose json or markdown")
-    apply_overrides(
-        PAPERPANELS_PARSE__PARSER=parser,
-        PAPERPANELS_GROBID__URL=grobid_url,
-        PAPERPANELS_PARSE__MAX_PAGES=str(max_pages) if max_pages is not None else None,
+    settings = load_settings(
+        {"parse.parser": parser, "grobid.url": grobid_url, "parse.max_pages": max_pages}, check_store=False
     )
-    settings = load_settings(check_store=False)
     from tasks.harvest.pdf import read_local_pdf
+    from tasks.parse.backends import parse_pdf
     from tasks.parse.errors import ParseError
-    from tasks.parse.select import parse_pdf, to_markdown
+    from tasks.parse.markdown import to_markdown
 
     if not pdf.is_file():
         raise fail(f"{pdf}: no such file")

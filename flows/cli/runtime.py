@@ -36,16 +36,6 @@ def prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def apply_overrides(**env: str | None) -> None:
-    """Per-command settings (CLI options) on top of the environment, then fresh settings."""
-    from config.settings import get_settings
-
-    for name, value in env.items():
-        if value is not None:
-            os.environ[name] = value
-    get_settings.cache_clear()
-
-
 def _variable(loc: tuple[Any, ...]) -> str:
     return "PAPERPANELS_" + "__".join(str(part).upper() for part in loc)
 
@@ -54,14 +44,18 @@ def _message(msg: str) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def load_settings(*, check_store: bool = True) -> Any:
-    """The settings, validated; a bad value ends the command with one line naming it (exit 2)."""
+def load_settings(overrides: dict[str, Any] | None = None, *, check_store: bool = True) -> Any:
+    """This command's settings, as a value: the environment / config file, then its options.
+
+    overrides map dotted names (`store.uri`, `concurrency`...) to values; None leaves one as it is.
+    A bad value ends the command with one line naming it (exit 2), before anything starts.
+    """
     from pydantic import ValidationError
 
     from config.settings import get_settings
 
     try:
-        settings = get_settings()
+        settings = get_settings().with_values(**(overrides or {}))
     except ValidationError as exc:
         problems = [
             f"{_variable(e['loc'])}={e.get('input')!r}: {_message(e['msg'])}" if e["loc"] else e["msg"]
@@ -69,7 +63,7 @@ def load_settings(*, check_store: bool = True) -> Any:
         ]
         raise fail("invalid setting: " + "; ".join(problems)) from None
     except (FileNotFoundError, ValueError) as exc:
-        raise fail(f"invalid settings: {exc}") from None
+        raise fail(f"invalid setting: {exc}") from None
     if check_store:
         check_store_usable(settings)
     return settings
@@ -77,11 +71,11 @@ def load_settings(*, check_store: bool = True) -> Any:
 
 def check_store_usable(settings: Any) -> None:
     """Open the configured store and make sure it can be written (local) or reached (S3)."""
-    from tasks.store import StoreError, store_from_settings
+    from tasks.store import StoreError, store_for
 
     uri = settings.store.uri
     try:
-        store = store_from_settings()
+        store = store_for(settings.store)
     except StoreError as exc:
         raise fail(f"store: {exc}") from None
     root = getattr(store, "root", None)

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 from tasks.harvest.errors import HarvestError
 from tasks.harvest.http import ServiceClient, ServiceError
-from tasks.models import Candidate, PaperIds
+from tasks.harvest.models import Candidate
+from tasks.models import PaperIds
 
 NS = {"a": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
 ABS_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?P<version>v\d+)?$")

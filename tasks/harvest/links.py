@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from tasks.models import FoundLink, Links
+from tasks.harvest.models import FoundLink
+from tasks.models import AwardEntry, Links
 
 URL_RE = re.compile(r"https?://[^\s<>\"'(){}\[\],;]+", re.IGNORECASE)
 # Where a link was found, most trustworthy first: curated beats the authors' own text beats a PDF.
@@ -93,3 +94,35 @@ def as_links(found: list[FoundLink], paper: str | None = None) -> Links:
         models=[f.url for f in ranked if f.kind == "model"],
         project_page=project,
     )
+
+
+def _names_the_paper(url: str, title: str) -> bool:
+    """True when the repository/dataset name is the paper's short name or made of its title words."""
+    name = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
+    words = {w for w in re.split(r"[^a-z0-9]+", name) if w}
+    title_words = {w for w in re.split(r"[^a-z0-9]+", title.lower()) if w}
+    short_name = title.split(":", 1)[0].strip().lower() if ":" in title else None
+    return bool(words) and (name == short_name or words <= title_words)
+
+
+def with_pdf_links(entry: AwardEntry, urls: list[str]) -> AwardEntry:
+    """The entry with the paper's own code/data/model/project links found in its PDF, where it has none.
+
+    Only links named like the paper count: a PDF also cites other people's repositories.
+    """
+    found = [
+        link
+        for link in find_links("\n".join(urls), "pdf", entry.title)
+        if _names_the_paper(link.url, entry.title)
+    ]
+    if not found:
+        return entry
+    pdf = as_links(found)
+    links = entry.links
+    update = {
+        "code": links.code or pdf.code,
+        "datasets": links.datasets or pdf.datasets,
+        "models": links.models or pdf.models,
+        "project_page": links.project_page or pdf.project_page,
+    }
+    return entry.model_copy(update={"links": links.model_copy(update=update)})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.harvest.http import ServiceClient
-from tasks.models import Candidate, PaperIds
+from tasks.harvest.models import Candidate
+from tasks.models import PaperIds
 
 SITE = "https://openreview.net"
 

@@ -223,12 +223,10 @@ def unavailable_without_trying(
                 return None
         except PdfUnavailable:
             return None  # refused: the task says why, with the file named
-        reasons.append(f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})")
+        reasons.append(not_in_folder(entry, papers_dir))
     urls = entry.pdf_urls()
-    if not download:
-        reasons.append("downloads are off (PAPERPANELS_HARVEST__DOWNLOAD=false)")
-    elif not urls:
-        reasons.append("no arXiv/OpenReview id or PDF link to download from")
+    if (why := no_download(download, urls)) is not None:
+        reasons.append(why)
     else:
         down = [UNREACHABLE.reason(urlparse(url).netloc) for url in urls]
         if any(reason is None for reason in down):
@@ -238,6 +236,19 @@ def unavailable_without_trying(
             for url, r in zip(urls, down, strict=True)
         ]
     return unavailable_message(entry, reasons)
+
+
+def not_in_folder(entry: AwardEntry, papers_dir: Path) -> str:
+    return f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})"
+
+
+def no_download(download: bool, urls: list[str]) -> str | None:
+    """Why no download will be tried, or None when one will."""
+    if not download:
+        return "downloads are off (PAPERPANELS_HARVEST__DOWNLOAD=false)"
+    if not urls:
+        return "no arXiv/OpenReview id or PDF link to download from"
+    return None
 
 
 def unavailable_message(entry: AwardEntry, reasons: list[str]) -> str:
@@ -252,21 +263,15 @@ def download_pdf(
     max_bytes: int,
     user_agent: str,
     min_interval_s: float = 0.0,
-    allowed_hosts: Sequence[str] | None = None,
-    allow_private: bool | None = None,
+    allowed_hosts: Sequence[str] = (),
+    allow_private: bool = False,
 ) -> bytes:
     """GET a PDF with a size cap while streaming; content type and `%PDF-` magic are checked.
 
-    Every hop of a redirect is checked against private addresses (allowed_hosts / allow_private
-    default to the harvest settings). Raises TransientDownloadError for what is worth retrying
+    Every hop of a redirect is checked against private addresses (unless the host is in
+    allowed_hosts, or allow_private). Raises TransientDownloadError for what is worth retrying
     (timeouts, 429, 5xx), PdfUnavailable for what is not (4xx, no network, HTML instead of a PDF).
     """
-    if allowed_hosts is None or allow_private is None:
-        from config.settings import get_settings
-
-        harvest = get_settings().harvest
-        allowed_hosts = harvest.allowed_hosts if allowed_hosts is None else allowed_hosts
-        allow_private = harvest.allow_private if allow_private is None else allow_private
     parsed = urlparse(url)
     check_host(url, allowed_hosts=allowed_hosts, allow_private=allow_private)
     earlier = UNREACHABLE.reason(parsed.netloc)
@@ -338,6 +343,8 @@ def acquire_pdf_bytes(
     max_bytes: int,
     user_agent: str,
     arxiv_interval_s: float,
+    allowed_hosts: Sequence[str] = (),
+    allow_private: bool = False,
 ) -> PdfSource:
     """The PDF of an entry: from papers_dir, else downloaded; PdfUnavailable lists every reason."""
     reasons: list[str] = []
@@ -346,12 +353,10 @@ def acquire_pdf_bytes(
         if path is not None:
             # A bad local file is the user's input error: say which file, do not fall back silently.
             return PdfSource(data=read_local_pdf(path, max_bytes), source=str(path))
-        reasons.append(f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})")
+        reasons.append(not_in_folder(entry, papers_dir))
     urls = entry.pdf_urls()
-    if not download:
-        reasons.append("downloads are off (PAPERPANELS_HARVEST__DOWNLOAD=false)")
-    elif not urls:
-        reasons.append("no arXiv/OpenReview id or PDF link to download from")
+    if (why := no_download(download, urls)) is not None:
+        reasons.append(why)
     else:
         transient: TransientDownloadError | None = None
         for url in urls:
@@ -363,6 +368,8 @@ def acquire_pdf_bytes(
                     max_bytes=max_bytes,
                     user_agent=user_agent,
                     min_interval_s=interval,
+                    allowed_hosts=allowed_hosts,
+                    allow_private=allow_private,
                 )
                 return PdfSource(data=data, source=url)
             except TransientDownloadError as exc:

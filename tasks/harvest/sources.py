@@ -19,8 +19,9 @@ from tasks.harvest.feeds import (
 )
 from tasks.harvest.http import ServiceClient
 from tasks.harvest.manifest import load_conference, select_entries
+from tasks.harvest.models import HarvestedAward
 from tasks.harvest.resolve import UNKNOWN_TITLE, normalise_title
-from tasks.models import AwardEntry, AwardKind, Conference, HarvestedAward, PaperIds
+from tasks.models import AwardEntry, AwardKind, Conference, PaperIds
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -11,25 +11,21 @@ keep a digest true and complete:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import urlparse
 
-from tasks.harvest.links import as_links, find_links
 from tasks.models import (
     AwardEntry,
-    ComicMeta,
     Conference,
     Digest,
     PaperResult,
     PaperStatus,
-    PaperSummary,
     PublishManifest,
     StageName,
     StageOutcome,
     StageState,
     StoredObject,
+    sha256_bytes,
 )
 from tasks.publish.digest import render_html, render_json, render_markdown
 from tasks.publish.release import (
@@ -39,44 +35,13 @@ from tasks.publish.release import (
     publish_release,
     read_current,
 )
+from tasks.publish.render import REVIEW, render_paper
 from tasks.store import ArtifactStore
 
 log = logging.getLogger(__name__)
 
 STAGE_ORDER = (StageName.ACQUIRE, StageName.PARSE, StageName.SUMMARIZE, StageName.COMIC)
 PUBLISH_ATTEMPTS = 3
-
-
-def _names_the_paper(url: str, title: str) -> bool:
-    """True when the repository/dataset name is the paper's short name or made of its title words."""
-    name = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
-    words = {w for w in re.split(r"[^a-z0-9]+", name) if w}
-    title_words = {w for w in re.split(r"[^a-z0-9]+", title.lower()) if w}
-    short_name = title.split(":", 1)[0].strip().lower() if ":" in title else None
-    return bool(words) and (name == short_name or words <= title_words)
-
-
-def _with_pdf_links(entry: AwardEntry, urls: list[str]) -> AwardEntry:
-    """Add the paper's own code/data/model/project links found in its PDF where the list has none.
-
-    Only links named like the paper count: a PDF also cites other people's repositories.
-    """
-    found = [
-        link
-        for link in find_links("\n".join(urls), "pdf", entry.title)
-        if _names_the_paper(link.url, entry.title)
-    ]
-    if not found:
-        return entry
-    pdf = as_links(found)
-    links = entry.links
-    update = {
-        "code": links.code or pdf.code,
-        "datasets": links.datasets or pdf.datasets,
-        "models": links.models or pdf.models,
-        "project_page": links.project_page or pdf.project_page,
-    }
-    return entry.model_copy(update={"links": links.model_copy(update=update)})
 
 
 def _intact(store: ArtifactStore, obj: StoredObject) -> bool:
@@ -87,7 +52,7 @@ def _intact(store: ArtifactStore, obj: StoredObject) -> bool:
 def paper_result(
     entry: AwardEntry, outcomes: Mapping[StageName, StageOutcome], store: ArtifactStore
 ) -> PaperResult:
-    """One paper's result from its stage outcomes; loads the summary and comic metadata it shows."""
+    """One paper's result from its stage outcomes: status, and the stored objects it can show."""
     result = PaperResult(paper_id=entry.paper_id, entry=entry, status=PaperStatus.DONE)
     objects: dict[str, StoredObject] = {}
     for stage in STAGE_ORDER:
@@ -109,19 +74,6 @@ def paper_result(
             del objects[name]
     result.artifacts = {name: obj.key for name, obj in objects.items()}
     result.checksums = {name: obj.sha256 for name, obj in objects.items()}
-    if "parsed.json" in objects:
-        from tasks.models import ParsedPaper
-
-        parsed = ParsedPaper.model_validate_json(store.get(objects["parsed.json"].key))
-        result.parsed_title = parsed.title
-        result.entry = _with_pdf_links(entry, parsed.urls)
-    if "summary.json" in objects:
-        result.summary = PaperSummary.model_validate_json(store.get(objects["summary.json"].key))
-        result.notices.extend(result.summary.notices)
-    if "comic.json" in objects:
-        meta = ComicMeta.model_validate_json(store.get(objects["comic.json"].key))
-        result.comic_alt = meta.script.alt_text or meta.script.title
-        result.notices.extend(meta.notices)
     return result
 
 
@@ -164,7 +116,7 @@ def merge_with_release(
         now, then = current.get(pid), before.get(pid)
         if now is None:
             if then is not None:
-                merged.append(then.model_copy(update={"entry": entry}))
+                merged.append(then.model_copy(update={"entry": entry, "notices": []}))
             continue
         if now.status is PaperStatus.DONE or then is None or then.status is not PaperStatus.DONE:
             merged.append(now)
@@ -216,44 +168,57 @@ def _release_path(result: PaperResult, name: str) -> str:
     return f"papers/{result.paper_id}/{name}"
 
 
-def _published_form(digest: Digest) -> Digest:
-    """What readers see: paths relative to the release, and no run detail (cached vs computed)."""
+def plan_release(
+    digest: Digest, store: ArtifactStore, previous_digest: Digest | None
+) -> tuple[Digest, ReleasePlan]:
+    """The published digest and everything its release holds; keeps the previous date if unchanged.
+
+    Each paper is rendered here from its stored results and its current award entry (the cheap
+    step: links, review.md, summary and comic metadata), then its artifacts are planned as copies
+    into the release and the digest files are rendered.
+    """
+    files: dict[str, bytes] = {}
+    objects: dict[str, StoredObject] = {}
+    comics: dict[str, bytes] = {}
     results = []
-    for r in digest.results:
+    for item in (render_paper(r, store) for r in digest.results):
+        r = item.result
+        artifacts: dict[str, str] = {}
+        checksums = dict(r.checksums)
+        for name, key in r.artifacts.items():
+            if name == REVIEW:
+                continue  # rendered again, from the current entry
+            path = _release_path(r, name)
+            objects[path] = StoredObject(
+                key=key, sha256=checksums.get(name) or _sha_of(store, key), size=0, written=False
+            )
+            artifacts[name] = path
+        if item.review_md is not None:
+            artifacts[REVIEW] = _release_path(r, REVIEW)
+            files[artifacts[REVIEW]] = item.review_md
+            checksums[REVIEW] = sha256_bytes(item.review_md)
+        if "comic.webp" in r.artifacts:
+            comics[r.paper_id] = store.get(r.artifacts["comic.webp"])
         stages = {
             name: st.model_copy(update={"state": StageState.DONE}) if st.state is StageState.CACHED else st
             for name, st in r.stages.items()
         }
-        artifacts = {name: _release_path(r, name) for name in r.artifacts}
-        results.append(r.model_copy(update={"stages": stages, "artifacts": artifacts}))
-    return digest.model_copy(update={"results": results})
-
-
-def plan_release(
-    digest: Digest, store: ArtifactStore, previous_digest: Digest | None
-) -> tuple[Digest, ReleasePlan]:
-    """The published digest and everything its release holds; keeps the previous date if unchanged."""
-    published = _published_form(digest)
+        results.append(
+            r.model_copy(update={"artifacts": artifacts, "checksums": checksums, "stages": stages})
+        )
+    paper_notices = sorted({n for r in results for n in r.notices})
+    published = digest.model_copy(update={"results": results, "notices": [*digest.notices, *paper_notices]})
     if previous_digest is not None:
         same_date = published.model_copy(update={"generated_at": previous_digest.generated_at})
         if same_date == previous_digest:
             published = same_date
-    objects: dict[str, StoredObject] = {}
-    for r in digest.results:
-        for name, key in r.artifacts.items():
-            objects[_release_path(r, name)] = StoredObject(
-                key=key, sha256=r.checksums.get(name) or _sha_of(store, key), size=0, written=False
-            )
-    comics = {
-        r.paper_id: store.get(r.artifacts["comic.webp"])
-        for r in digest.results
-        if "comic.webp" in r.artifacts
-    }
-    files = {
-        "digest.json": render_json(published).encode(),
-        "digest.md": render_markdown(published).encode(),
-        "digest.html": render_html(published, comics).encode(),
-    }
+    files.update(
+        {
+            "digest.json": render_json(published).encode(),
+            "digest.md": render_markdown(published).encode(),
+            "digest.html": render_html(published, comics).encode(),
+        }
+    )
     plan = ReleasePlan(
         slug=digest.conference.slug,
         generated_at=published.generated_at,
@@ -292,8 +257,7 @@ def publish(
         shown, notices = merge_with_release(
             conference, results, previous, previous_digest, force=force, excluded=excluded
         )
-        paper_notices = sorted({n for r in shown for n in r.notices})
-        digest = Digest(conference=conference, results=shown, notices=[*notices, *paper_notices])
+        digest = Digest(conference=conference, results=shown, notices=notices)
         if now is not None:
             digest.generated_at = now
         published, plan = plan_release(digest, store, previous_digest)

@@ -8,11 +8,12 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from config.settings import Settings
 from tasks.models import Conference, Digest, PaperResult
 from tasks.publish.digest import render_markdown
 from tasks.publish.publisher import STAGE_ORDER, publish
 from tasks.publish.release import describe
-from tasks.store import ArtifactStore, store_from_settings
+from tasks.store import ArtifactStore, store_for
 
 ARTIFACT_PAPERS = 200
 ARTIFACT_ROWS = 1000
@@ -28,11 +29,12 @@ ARTIFACT_ROWS = 1000
 def publish_digest(
     conference: Conference,
     results: list[PaperResult],
+    settings: Settings,
     force: bool = False,
     excluded: list[str] | None = None,
 ) -> Digest:
     """Publish the conference digest as a new release and show it in the Prefect UI."""
-    store = store_from_settings()
+    store = store_for(settings.store)
     digest, manifest = publish(conference, results, store, force=force, excluded=frozenset(excluded or []))
     logger = get_run_logger()
     for notice in digest.notices:

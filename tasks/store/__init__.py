@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tasks.models import StoredObject, validate_safe_id
+
+if TYPE_CHECKING:
+    from config.settings import StoreSettings
 
 ChecksumMode = Literal["when_supported", "when_required"]
 
@@ -22,6 +25,7 @@ PAPER_ARTIFACTS = frozenset(
         "tei.xml",
         "parsed.json",
         "summary.json",
+        "review.json",
         "review.md",
         "comic.png",
         "comic.webp",
@@ -131,73 +135,43 @@ def validate_store_uri(uri: str) -> str:
     return uri
 
 
-def open_store(
-    uri: str,
-    *,
-    endpoint_url: str | None = None,
-    region: str | None = None,
-    access_key_id: str | None = None,
-    secret_access_key: str | None = None,
-    checksum_mode: ChecksumMode = "when_supported",
-    presign_expiry_s: int = 7 * 24 * 3600,
-) -> ArtifactStore:
-    """The store a URI names: `s3://bucket/prefix` or a local directory path."""
+def open_store(uri: str, **s3_options: Any) -> ArtifactStore:
+    """The store a URI names: `s3://bucket/prefix` or a local directory path.
+
+    s3_options go to S3Store (endpoint_url, region, access_key_id, secret_access_key,
+    checksum_mode, presign_expiry_s); a local store takes none.
+    """
     validate_store_uri(uri)
     if uri.startswith("s3://"):
         from tasks.store.s3 import S3Store  # boto3 is imported only when S3 is used
 
-        return S3Store(
-            uri,
-            endpoint_url=endpoint_url,
-            region=region,
-            access_key_id=access_key_id,
-            secret_access_key=secret_access_key,
-            checksum_mode=checksum_mode,
-            presign_expiry_s=presign_expiry_s,
-        )
+        return S3Store(uri, **s3_options)
     from tasks.store.local import LocalStore
 
     return LocalStore(uri.removeprefix("file://"))
 
 
-def store_from_settings() -> ArtifactStore:
-    """The store configured in settings (built inside tasks, never passed as a parameter).
+def store_for(settings: StoreSettings) -> ArtifactStore:
+    """The store the settings name (built inside tasks, never passed as a task parameter).
 
     One store per configuration and process: every task and cache key asks for it, and an S3
     client is too costly to build each time (boto3 clients are thread-safe).
     """
-    from config.settings import get_settings
-
-    s = get_settings().store
-    validate_store_uri(s.uri)  # "" would otherwise resolve to the working directory
-    uri = s.uri if "://" in s.uri else str(Path(s.uri).expanduser().resolve())
-    return _cached_store(
-        uri,
-        s.endpoint_url,
-        s.region,
-        s.access_key_id.get_secret_value() if s.access_key_id else None,
-        s.secret_access_key.get_secret_value() if s.secret_access_key else None,
-        s.checksum_mode,
-        s.presign_expiry_s,
+    validate_store_uri(settings.uri)  # "" would otherwise resolve to the working directory
+    if "://" not in settings.uri:
+        return _cached_store(str(Path(settings.uri).expanduser().resolve()), ())
+    secret = settings.secret_access_key
+    options = (
+        ("endpoint_url", settings.endpoint_url),
+        ("region", settings.region),
+        ("access_key_id", settings.access_key_id.get_secret_value() if settings.access_key_id else None),
+        ("secret_access_key", secret.get_secret_value() if secret else None),
+        ("checksum_mode", settings.checksum_mode),
+        ("presign_expiry_s", settings.presign_expiry_s),
     )
+    return _cached_store(settings.uri, options)
 
 
 @lru_cache(maxsize=16)
-def _cached_store(
-    uri: str,
-    endpoint_url: str | None,
-    region: str | None,
-    access_key_id: str | None,
-    secret_access_key: str | None,
-    checksum_mode: ChecksumMode,
-    presign_expiry_s: int,
-) -> ArtifactStore:
-    return open_store(
-        uri,
-        endpoint_url=endpoint_url,
-        region=region,
-        access_key_id=access_key_id,
-        secret_access_key=secret_access_key,
-        checksum_mode=checksum_mode,
-        presign_expiry_s=presign_expiry_s,
-    )
+def _cached_store(uri: str, options: tuple[tuple[str, Any], ...]) -> ArtifactStore:
+    return open_store(uri, **dict(options))

@@ -17,7 +17,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.output_parsers import PydanticOutputParser
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from config.settings import LLMSettings
 from tasks.llm import LLMError, as_llm_error, chat_model, llm_slot, model_identity, provider_and_model
@@ -26,9 +26,10 @@ from tasks.models import (
     ClaimFlag,
     Evidence,
     FullReview,
-    LLMSummaryResult,
+    InjectionFinding,
     PaperSummary,
     ParsedPaper,
+    UsageTotals,
 )
 from tasks.summarize.accounting import Ledger
 from tasks.summarize.context import PaperContext, count_tokens, select_context
@@ -36,7 +37,6 @@ from tasks.summarize.errors import SummarizeError, describe_paper
 from tasks.summarize.grounding import normalize_text, paper_numbers, unsupported_numbers, verify_quote
 from tasks.summarize.injection import delimit, injection_notice, sanitize
 from tasks.summarize.prompts import chat_prompt, feedback, prompt_version
-from tasks.summarize.review import review_markdown
 from tasks.summarize.schemas import HYPE_WORDS, ClaimDraft, ReviewDraft, SectionNotes, SummaryDraft
 
 Method = Literal["auto", "json_schema", "function_calling", "json_mode"]
@@ -165,6 +165,16 @@ class _Caller:
             return raw, parser.parse(_FENCE_RE.sub("", _text_of(raw).strip())), None
         except OutputParserException as exc:
             return raw, None, exc
+
+
+class LLMSummaryResult(BaseModel):
+    """What the LLM summarizer returns for one paper: summary.json, the full review, the accounting."""
+
+    paper_id: str
+    summary: PaperSummary
+    review: FullReview
+    usage: UsageTotals
+    injection_findings: list[InjectionFinding] = Field(default_factory=list)
 
 
 def _text_of(raw: AIMessage | None) -> str:
@@ -393,7 +403,6 @@ def summarize_with_llm(
         paper_id=paper_id,
         summary=summary,
         review=review,
-        review_markdown=review_markdown(parsed, summary, review=review),
         usage=usage,
         injection_findings=findings,
     )

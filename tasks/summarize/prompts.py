@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from langchain_core.prompts import ChatPromptTemplate
+
+if TYPE_CHECKING:
+    from langchain_core.prompts import ChatPromptTemplate
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "config" / "prompts"
 # Bump a version (and add the new file) whenever a prompt's wording changes: it is part of the cache key.
@@ -30,6 +32,8 @@ def _load(name: str) -> dict[str, Any]:
 
 def chat_prompt(name: str) -> ChatPromptTemplate:
     """The ChatPromptTemplate of one prompt file's messages (role + content)."""
+    from langchain_core.prompts import ChatPromptTemplate  # only when an LLM actually runs
+
     messages = _load(name)["messages"]
     return ChatPromptTemplate.from_messages([(m["role"], m["content"]) for m in messages])
 

@@ -47,11 +47,11 @@ def test_same_inputs_same_png_bytes(small_summary: PaperSummary) -> None:
 
 
 def test_auto_warns_about_the_fallback(small_summary: PaperSummary, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="tasks.comic.render"):
+    with caplog.at_level(logging.WARNING, logger="tasks.comic"):
         draw_comic(small_summary, paper_title=TITLE, paper_id="p1", renderer="auto", width=800)
     assert any(r.levelno == logging.WARNING and "sketch" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="tasks.comic.render"):
+    with caplog.at_level(logging.WARNING, logger="tasks.comic"):
         draw_comic(small_summary, paper_title=TITLE, paper_id="p1", renderer="sketch", width=800)
     assert not caplog.records
 

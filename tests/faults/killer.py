@@ -20,9 +20,9 @@ from typing import Any
 
 POINTS: dict[str, tuple[str, str]] = {
     "acquire": ("tasks.harvest.pdf", "read_local_pdf"),
-    "parse": ("tasks.parse.select", "parse_pdf"),
+    "parse": ("tasks.parse.backends", "parse_with"),
     "summarize": ("tasks.summarize.extractive", "summarize_extractive"),
-    "comic": ("tasks.comic.render", "draw_comic_from_settings"),
+    "comic": ("tasks.comic.render", "draw_comic_with"),
     "publish": ("tasks.publish.release", "publish_release"),  # see install(): before the pointer
 }
 _fired = threading.Event()
@@ -53,6 +53,15 @@ def _wrap(point: str, action: str, original: Callable[..., Any]) -> Callable[...
     return wrapped
 
 
+def _before_pointer(point: str, action: str, swap: Callable[..., bool]) -> Callable[..., bool]:
+    def patched(self: Any, key: str, data: bytes, expected: str | None) -> bool:
+        if key.endswith("current.json"):
+            _fault(action, point)
+        return swap(self, key, data, expected)
+
+    return patched
+
+
 def install(point: str, action: str) -> None:
     import importlib
 
@@ -60,25 +69,10 @@ def install(point: str, action: str) -> None:
         # Between the release's objects and the pointer: the moment a half-published digest
         # would be visible if the pointer were not written last.
         from tasks.store.local import LocalStore
-
-        original_swap = LocalStore.swap
-
-        def swap(self: Any, key: str, data: bytes, expected: str | None) -> bool:
-            if key.endswith("current.json"):
-                _fault(action, point)
-            return original_swap(self, key, data, expected)
-
-        LocalStore.swap = swap  # type: ignore[method-assign]
         from tasks.store.s3 import S3Store
 
-        original_s3_swap = S3Store.swap
-
-        def s3_swap(self: Any, key: str, data: bytes, expected: str | None) -> bool:
-            if key.endswith("current.json"):
-                _fault(action, point)
-            return original_s3_swap(self, key, data, expected)
-
-        S3Store.swap = s3_swap  # type: ignore[method-assign]
+        for store_class in (LocalStore, S3Store):
+            store_class.swap = _before_pointer(point, action, store_class.swap)  # type: ignore[method-assign]
         return
     # Every call site looks the function up on its module at call time (stages import inside the
     # task body), so replacing the module attribute reaches them all.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings, get_settings
 from tasks.models import Digest, PaperStatus, PublishManifest, StageName, StageState, sha256_bytes
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
@@ -15,19 +16,19 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
 @pytest.fixture
-def conference_env(
-    prefect_harness: None, fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Path]:
-    from config.settings import get_settings
-
+def conference_env(prefect_harness: None, fixtures_dir: Path, tmp_path: Path) -> dict[str, Path]:
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)
     papers = stage_papers(fixtures_dir, tmp_path / "papers")
-    monkeypatch.setenv("PAPERPANELS_CONFERENCES_DIR", str(conferences))
-    monkeypatch.setenv("PAPERPANELS_PAPERS_DIR", str(tmp_path / "papers"))
-    monkeypatch.setenv("PAPERPANELS_COMIC__WIDTH", "1024")
-    get_settings.cache_clear()
     return {"conferences": conferences, **papers}
+
+
+@pytest.fixture
+def run_settings(conference_env: dict[str, Path], tmp_path: Path) -> Settings:
+    """The runs' settings, as a value handed to the flow (the environment is never changed)."""
+    return get_settings().with_values(
+        conferences_dir=conference_env["conferences"], papers_dir=tmp_path / "papers", **{"comic.width": 1024}
+    )
 
 
 def _current(store: Path) -> Path:
@@ -45,7 +46,7 @@ def _files(store: Path) -> dict[str, tuple[int, str]]:
 
 
 def test_digest_end_to_end_then_fully_cached(
-    conference_env: dict[str, Path], isolated_settings: Path, fixtures_dir: Path
+    conference_env: dict[str, Path], run_settings: Settings, isolated_settings: Path, fixtures_dir: Path
 ) -> None:
     from flows.digest import award_digest
 
@@ -54,7 +55,7 @@ def test_digest_end_to_end_then_fully_cached(
     futoma = conference_env["1708.05894"]
     futoma.write_bytes(futoma.read_bytes()[:50_000])
 
-    digest = award_digest(conference=SLUG)
+    digest = award_digest(conference=SLUG, settings=run_settings)
     by_id = {r.paper_id: r for r in digest.results}
     assert len(by_id) == 4
     assert by_id["1708.05894"].status is PaperStatus.FAILED
@@ -88,7 +89,7 @@ def test_digest_end_to_end_then_fully_cached(
 
     # Second run: every finished stage is a cache hit and nothing in the store is rewritten.
     before = _files(store)
-    again = award_digest(conference=SLUG)
+    again = award_digest(conference=SLUG, settings=run_settings)
     for r in again.results:
         if r.paper_id == "1708.05894":
             assert r.status is PaperStatus.FAILED  # failures are not cached: it is tried again
@@ -98,7 +99,7 @@ def test_digest_end_to_end_then_fully_cached(
 
     # Fix the bad PDF: only that paper is recomputed.
     stage_papers(fixtures_dir, futoma.parent, only={"1708.05894"})
-    third = award_digest(conference=SLUG)
+    third = award_digest(conference=SLUG, settings=run_settings)
     states = {r.paper_id: {s.state for s in r.stages.values()} for r in third.results}
     assert states["1708.05894"] == {StageState.DONE}
     assert all(v == {StageState.CACHED} for k, v in states.items() if k != "1708.05894")
@@ -106,12 +107,12 @@ def test_digest_end_to_end_then_fully_cached(
 
 
 def test_missing_pdfs_are_reported_unavailable(
-    conference_env: dict[str, Path], isolated_settings: Path
+    conference_env: dict[str, Path], run_settings: Settings, isolated_settings: Path
 ) -> None:
     from flows.digest import award_digest
 
     conference_env["1708.05894"].unlink()
-    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"])
+    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"], settings=run_settings)
     (result,) = digest.results
     assert result.status is PaperStatus.UNAVAILABLE
     assert result.stages[StageName.ACQUIRE].state is StageState.UNAVAILABLE
@@ -122,21 +123,16 @@ def test_missing_pdfs_are_reported_unavailable(
 
 
 def test_digest_through_grobid_stores_tei_and_falls_back_on_204(
-    conference_env: dict[str, Path],
-    isolated_settings: Path,
-    fixtures_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    run_settings: Settings, isolated_settings: Path, fixtures_dir: Path
 ) -> None:
-    from config.settings import get_settings
     from flows.digest import award_digest
     from tests.parse.grobid_server import GrobidServer
 
     with GrobidServer() as server:
         server.stub.load_recorded(fixtures_dir)
         server.stub.unknown = (204, "")  # GROBID extracts nothing from the two PDFs it has no TEI for
-        monkeypatch.setenv("PAPERPANELS_GROBID__URL", server.stub.url)
-        get_settings.cache_clear()
-        digest = award_digest(conference=SLUG)
+        settings = run_settings.with_values(**{"grobid.url": server.stub.url})
+        digest = award_digest(conference=SLUG, settings=settings)
         assert len(server.stub.calls) == 4
 
     store = isolated_settings
@@ -153,23 +149,17 @@ def test_digest_through_grobid_stores_tei_and_falls_back_on_204(
 
 
 def test_digest_with_an_llm_over_the_replay_server(
-    conference_env: dict[str, Path], isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_settings: Settings, isolated_settings: Path, tmp_path: Path
 ) -> None:
     """The real langchain-openai client against a local OpenAI-compatible server: grounded, accounted."""
-    from config.settings import get_settings
     from flows.digest import award_digest
     from tests.summarize.openai_server import API_KEY
-    from tests.summarize.replay import MODEL, prices_file, serve
+    from tests.summarize.replay import MODEL, serve, with_replay_llm
 
     server_iter = serve()
     server = next(server_iter)
     try:
-        monkeypatch.setenv("PAPERPANELS_LLM__MODEL", MODEL)
-        monkeypatch.setenv("PAPERPANELS_LLM__BASE_URL", server.url)
-        monkeypatch.setenv("PAPERPANELS_LLM__API_KEY", API_KEY)
-        monkeypatch.setenv("PAPERPANELS_LLM__PRICES_FILE", str(prices_file(tmp_path)))
-        get_settings.cache_clear()
-        digest = award_digest(conference=SLUG)
+        digest = award_digest(conference=SLUG, settings=with_replay_llm(run_settings, server, tmp_path))
     finally:
         next(server_iter, None)
 
@@ -188,19 +178,17 @@ def test_digest_with_an_llm_over_the_replay_server(
 
 
 def test_digest_draws_comics_with_a_diffusers_pipeline(
-    conference_env: dict[str, Path], isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_settings: Settings, isolated_settings: Path, tmp_path: Path
 ) -> None:
     """The diffusion path end to end on the CPU: a tiny random-weight pipeline loaded from disk."""
-    from config.settings import get_settings
     from flows.digest import award_digest
     from tests.comic.tiny_pipeline import build_tiny_sd
 
     model = build_tiny_sd(tmp_path / "tiny-sd")
-    monkeypatch.setenv("PAPERPANELS_COMIC__RENDERER", "diffusion")
-    monkeypatch.setenv("PAPERPANELS_COMIC__MODEL", str(model))
-    monkeypatch.setenv("PAPERPANELS_COMIC__STEPS", "2")
-    get_settings.cache_clear()
-    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"])
+    settings = run_settings.with_values(
+        **{"comic.renderer": "diffusion", "comic.model": str(model), "comic.steps": 2}
+    )
+    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"], settings=settings)
 
     (result,) = digest.results
     assert result.status is PaperStatus.DONE, result.error
@@ -210,24 +198,19 @@ def test_digest_draws_comics_with_a_diffusers_pipeline(
 
 
 def test_a_claim_with_an_invented_number_is_marked_everywhere_and_kept_out_of_the_comic(
-    conference_env: dict[str, Path], isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_settings: Settings, isolated_settings: Path, tmp_path: Path
 ) -> None:
     """The model quotes a real sentence but adds a number the paper never states (issue 12, item 6)."""
-    from config.settings import get_settings
     from flows.digest import award_digest
-    from tests.summarize.openai_server import API_KEY, INVENTED_NUMBER
-    from tests.summarize.replay import MODEL, prices_file, serve
+    from tests.summarize.openai_server import INVENTED_NUMBER
+    from tests.summarize.replay import serve, with_replay_llm
 
     server_iter = serve()
     server = next(server_iter)
     server.state.default = "number"
     try:
-        monkeypatch.setenv("PAPERPANELS_LLM__MODEL", MODEL)
-        monkeypatch.setenv("PAPERPANELS_LLM__BASE_URL", server.url)
-        monkeypatch.setenv("PAPERPANELS_LLM__API_KEY", API_KEY)
-        monkeypatch.setenv("PAPERPANELS_LLM__PRICES_FILE", str(prices_file(tmp_path)))
-        get_settings.cache_clear()
-        digest = award_digest(conference=SLUG, papers=["10-18653-v1-n18-3011"])
+        settings = with_replay_llm(run_settings, server, tmp_path)
+        digest = award_digest(conference=SLUG, papers=["10-18653-v1-n18-3011"], settings=settings)
     finally:
         next(server_iter, None)
 

@@ -34,9 +34,8 @@ def test_unavailable_papers_start_no_task(
     from flows.digest import award_digest
 
     synthetic_manifest(tmp_path, "synthetic-2025", 500)
-    monkeypatch.setenv("PAPERPANELS_CONFERENCES_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    state = award_digest(conference="synthetic-2025", return_state=True)
+    settings = get_settings().with_values(conferences_dir=tmp_path)
+    state = award_digest(conference="synthetic-2025", settings=settings, return_state=True)
     digest = state.result()
     assert len(digest.results) == 500 and digest.count(PaperStatus.UNAVAILABLE) == 500
     assert "downloads are off" in (digest.results[0].error or "")
@@ -60,15 +59,11 @@ def test_each_stage_starts_when_its_input_is_ready(
     from config.settings import get_settings
     from flows.paper import PaperChains
     from tasks.harvest.manifest import load_conference
-    from tasks.store import store_from_settings
+    from tasks.store import store_for
 
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)
     stage_papers(fixtures_dir, tmp_path / "papers")
-    monkeypatch.setenv("PAPERPANELS_CONFERENCES_DIR", str(conferences))
-    monkeypatch.setenv("PAPERPANELS_PAPERS_DIR", str(tmp_path / "papers"))
-    monkeypatch.setenv("PAPERPANELS_COMIC__WIDTH", "768")
-    get_settings.cache_clear()
 
     # Four summaries must be running at the same moment: with 4 workers that only holds if no
     # worker is stuck waiting for an upstream future (the barrier breaks after 20 s otherwise).
@@ -80,13 +75,15 @@ def test_each_stage_starts_when_its_input_is_ready(
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(tasks.summarize.extractive, "summarize_extractive", slow_summary)
-    settings = get_settings()
+    settings = get_settings().with_values(
+        conferences_dir=conferences, papers_dir=tmp_path / "papers", **{"comic.width": 768}
+    )
     conf = load_conference(SLUG, conferences)
 
     @flow(task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
     def chains() -> PaperChains:
         runner = PaperChains(
-            conf.slug, conf.entries, settings=settings, store=store_from_settings(), window=4
+            conf.slug, conf.entries, settings=settings, store=store_for(settings.store), window=4
         )
         runner.run()
         return runner

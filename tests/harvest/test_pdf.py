@@ -63,15 +63,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"", "text/plain")
 
 
-@pytest.fixture(autouse=True)
-def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests download from 127.0.0.1, which downloads refuse unless allowed."""
-    from config.settings import get_settings
-
-    monkeypatch.setenv("PAPERPANELS_HARVEST__ALLOWED_HOSTS", '["127.0.0.1"]')
-    get_settings.cache_clear()
-
-
 @pytest.fixture
 def pdf_server(fixture_pdfs: dict[str, Path]) -> Iterator[str]:
     handler = type("Handler", (_Handler,), {"pdf": fixture_pdfs["specter"].read_bytes(), "hits": []})
@@ -84,7 +75,13 @@ def pdf_server(fixture_pdfs: dict[str, Path]) -> Iterator[str]:
 
 
 def _dl(url: str, **kw: object) -> bytes:
-    opts: dict = {"timeout_s": 5.0, "max_bytes": 20 * 1024 * 1024, "user_agent": "paperpanels-tests"}
+    # These tests download from 127.0.0.1, which downloads refuse unless it is allowed.
+    opts: dict = {
+        "timeout_s": 5.0,
+        "max_bytes": 20 * 1024 * 1024,
+        "user_agent": "paperpanels-tests",
+        "allowed_hosts": ("127.0.0.1",),
+    }
     opts.update(kw)
     return download_pdf(url, **opts)
 
@@ -155,6 +152,7 @@ def _acquire(entry: AwardEntry, **kw: object) -> PdfSource:
         "max_bytes": 20 * 1024 * 1024,
         "user_agent": "t",
         "arxiv_interval_s": 0.0,
+        "allowed_hosts": ("127.0.0.1",),
     }
     opts.update(kw)
     return acquire_pdf_bytes(entry, **opts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks.harvest.links import find_links, rank
+from tasks.harvest.models import Resolution
 from tasks.harvest.resolve import (
     Resolver,
     author_overlap,
@@ -13,7 +14,7 @@ from tasks.harvest.resolve import (
     title_similarity,
 )
 from tasks.harvest.sources import entry_from_id
-from tasks.models import AwardEntry, Resolution
+from tasks.models import AwardEntry
 from tests.harvest.replay import Replay, atom_feed, openreview_note
 
 GATED = "Gated Attention for Large Language Models: Non-linearity, Sparsity, and Attention-Sink-Free"

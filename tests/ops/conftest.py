@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from tests.fixture_conference import CONFERENCES, stage_papers
 
 
@@ -24,3 +25,11 @@ def conference_env(fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("PAPERPANELS_COMIC__WIDTH", "1024")
     get_settings.cache_clear()
     return {"conferences": conferences, "papers": tmp_path / "papers", **papers}
+
+
+@pytest.fixture
+def run_settings(conference_env: dict[str, Path]) -> Settings:
+    """The same, as the settings value a run is handed (what the CLI and the UI form build)."""
+    from config.settings import get_settings
+
+    return get_settings()

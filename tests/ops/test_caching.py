@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from config.settings import Settings
 from tasks.models import StageState
 from tests.fixture_conference import SLUG
 
@@ -17,28 +18,34 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 @pytest.mark.parametrize("locks", ["memory", "file"])
 def test_concurrent_runs_compute_each_stage_once(
-    prefect_harness: None, conference_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch, locks: str
+    prefect_harness: None,
+    conference_env: dict[str, Path],
+    run_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    locks: str,
 ) -> None:
     import tasks.comic.render
-    from config.settings import get_settings
     from flows.digest import award_digest
 
     drawn: list[str] = []
-    original = tasks.comic.render.draw_comic_from_settings
+    original = tasks.comic.render.draw_comic_with
 
     def slow_draw(*args: Any, **kwargs: Any) -> Any:
         drawn.append(kwargs["paper_id"])
         time.sleep(1.5)  # long enough for the other run to reach the same stage
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.comic.render, "draw_comic_from_settings", slow_draw)
-    monkeypatch.setenv("PAPERPANELS_OPS__LOCKS", locks)
+    monkeypatch.setattr(tasks.comic.render, "draw_comic_with", slow_draw)
     # A fresh store per parameter is not enough: the cache key includes the store URI, keep it distinct.
-    monkeypatch.setenv("PAPERPANELS_STORE__URI", str(conference_env["papers"].parent / f"store-{locks}"))
-    get_settings.cache_clear()
+    settings = run_settings.with_values(
+        **{"ops.locks": locks, "store.uri": str(conference_env["papers"].parent / f"store-{locks}")}
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         digests = list(
-            pool.map(lambda _: award_digest(conference=SLUG, papers=["arxiv:1708.05894"]), range(2))
+            pool.map(
+                lambda _: award_digest(conference=SLUG, papers=["arxiv:1708.05894"], settings=settings),
+                range(2),
+            )
         )
     assert drawn == ["1708.05894"]
     for stage in digests[0].results[0].stages:

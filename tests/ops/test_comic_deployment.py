@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from config.settings import Settings
 from tasks.models import PaperStatus, StageName, StageState
 from tests.fixture_conference import SLUG
 
@@ -17,12 +18,12 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 def test_digest_draws_comics_through_the_deployment(
     prefect_harness: None,
     conference_env: dict[str, Path],
+    run_settings: Settings,
     isolated_settings: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import prefect.deployments
 
-    from config.settings import get_settings
     from flows.comic import draw_comics
     from flows.digest import award_digest
 
@@ -35,12 +36,13 @@ def test_digest_draws_comics_through_the_deployment(
         return SimpleNamespace(id="gpu-run", state_name=state.name)
 
     monkeypatch.setattr(prefect.deployments, "run_deployment", fake_run_deployment)
-    monkeypatch.setenv("PAPERPANELS_OPS__COMIC_DEPLOYMENT", "draw-comics/draw-comics")
-    get_settings.cache_clear()
+    settings = run_settings.with_values(**{"ops.comic_deployment": "draw-comics/draw-comics"})
     bad = conference_env["1708.05894"]
     bad.write_bytes(bad.read_bytes()[:50_000])  # this paper fails to parse: no comic is asked for it
 
-    digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894", "10-18653-v1-n18-3011"])
+    digest = award_digest(
+        conference=SLUG, papers=["arxiv:1708.05894", "10-18653-v1-n18-3011"], settings=settings
+    )
     assert calls == [
         (
             "draw-comics/draw-comics",

@@ -43,16 +43,25 @@ def test_form_schema_rejects_an_unknown_conference() -> None:
         validate({"conference": "neurips-2025", "renderer": "crayon"}, schema, raise_on_error=True)
 
 
-def test_setting_overrides_are_restored() -> None:
+def test_a_form_run_gets_its_settings_as_a_value_and_the_environment_is_untouched(
+    prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
-    from config.settings import get_settings
-    from flows.ui import setting_overrides
+    import flows.ui
 
-    with setting_overrides(PAPERPANELS_COMIC__RENDERER="sketch", PAPERPANELS_LLM__MODEL=None):
-        assert get_settings().comic.renderer == "sketch"
-    assert "PAPERPANELS_COMIC__RENDERER" not in os.environ
-    assert get_settings().comic.renderer == "auto"
+    seen: list[Settings] = []
+
+    def fake_digest(**kwargs: object) -> str:
+        seen.append(kwargs["settings"])  # type: ignore[arg-type]
+        return "digest"
+
+    monkeypatch.setattr(flows.ui, "award_digest", fake_digest)
+    before = dict(os.environ)
+    flows.ui.award_digest_form(conference="neurips-2025", renderer="sketch", model="openai:gpt-4o-mini")
+    assert dict(os.environ) == before
+    (settings,) = seen
+    assert settings.comic.renderer == "sketch" and settings.llm.model == "openai:gpt-4o-mini"
 
 
 @pytest.mark.prefect
@@ -75,12 +84,15 @@ def test_bootstrap_is_idempotent(
     from config.settings import get_settings
     from flows.infrastructure import ensure_infrastructure
 
-    monkeypatch.setenv("PAPERPANELS_STORE__URI", f"s3://{s3_env}/pp")
-    monkeypatch.setenv("PAPERPANELS_STORE__ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("PAPERPANELS_OPS__RESULT_BLOCK", "pp-results")
-    get_settings.cache_clear()
-    first = ensure_infrastructure()
-    second = ensure_infrastructure()
+    settings = get_settings().with_values(
+        **{
+            "store.uri": f"s3://{s3_env}/pp",
+            "store.endpoint_url": moto_endpoint,
+            "ops.result_block": "pp-results",
+        }
+    )
+    first = ensure_infrastructure(settings)
+    second = ensure_infrastructure(settings)
     assert "work pool paperpanels-gpu: exists" in second
     assert any(line.startswith("work pool paperpanels-process") for line in first)
     with get_client(sync_client=True) as client:

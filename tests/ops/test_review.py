@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from tests.fixture_conference import SLUG
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -16,13 +17,8 @@ PAPER = "arxiv:1708.05894"
 
 
 @pytest.fixture
-def review_on(
-    prefect_harness: None, conference_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from config.settings import get_settings
-
-    monkeypatch.setenv("PAPERPANELS_OPS__REVIEW", "true")
-    get_settings.cache_clear()
+def review_on(prefect_harness: None, run_settings: Settings) -> Settings:
+    return run_settings.with_values(**{"ops.review": True})
 
 
 def _approve_when_paused(answer: dict[str, object], done: list[str]) -> None:
@@ -45,18 +41,14 @@ def _approve_when_paused(answer: dict[str, object], done: list[str]) -> None:
             time.sleep(0.3)
 
 
-def test_approval_publishes_the_digest(
-    review_on: None, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from config.settings import get_settings
+def test_approval_publishes_the_digest(review_on: Settings, isolated_settings: Path) -> None:
     from flows.digest import award_digest
 
-    monkeypatch.setenv("PAPERPANELS_OPS__REVIEW_TIMEOUT_S", "60")
-    get_settings.cache_clear()
+    settings = review_on.with_values(**{"ops.review_timeout_s": 60})
     resumed: list[str] = []
     helper = threading.Thread(target=_approve_when_paused, args=({"approve": True, "note": "ok"}, resumed))
     helper.start()
-    digest = award_digest(conference=SLUG, papers=[PAPER])
+    digest = award_digest(conference=SLUG, papers=[PAPER], settings=settings)
     helper.join()
     assert resumed, "the digest never paused for review"
     assert [r.paper_id for r in digest.results] == ["1708.05894"]
@@ -65,15 +57,11 @@ def test_approval_publishes_the_digest(
     assert review["outcome"].startswith("approved") and review["note"] == "ok"
 
 
-def test_timeout_leaves_the_digest_unpublished(
-    review_on: None, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from config.settings import get_settings
+def test_timeout_leaves_the_digest_unpublished(review_on: Settings, isolated_settings: Path) -> None:
     from flows.digest import award_digest
 
-    monkeypatch.setenv("PAPERPANELS_OPS__REVIEW_TIMEOUT_S", "3")
-    get_settings.cache_clear()
-    digest = award_digest(conference=SLUG, papers=[PAPER])
+    settings = review_on.with_values(**{"ops.review_timeout_s": 3})
+    digest = award_digest(conference=SLUG, papers=[PAPER], settings=settings)
     assert "review timed out: not published" in digest.notices
     assert not (isolated_settings / SLUG / "current.json").exists()
     assert not (isolated_settings / SLUG / "releases").exists()

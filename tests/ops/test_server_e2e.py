@@ -27,11 +27,10 @@ pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 APP = "import typer; from flows.cli.ops import register; app = typer.Typer(); register(app); app()"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-PAPER_FILES = {
+PAPER_FILES = {  # the working area of a paper: what its stages store
     "paper.pdf",
     "parsed.json",
     "summary.json",
-    "review.md",
     "comic.png",
     "comic.webp",
     "comic.json",
@@ -239,7 +238,8 @@ def _check_published(env: dict[str, str]) -> dict[str, Any]:
     assert len({k.split("/")[2] for k in papers}) == 4
     assert len(papers) == 4 * len(PAPER_FILES)  # one of each file per paper: nothing duplicated
     released = {k for k in manifest["objects"] if "/papers/" in k}
-    assert len(released) == 4 * len(PAPER_FILES)  # the release holds its own copy of each
+    # The release holds its own copy of each, and each paper's review.md, rendered at publish time.
+    assert len(released) == 4 * (len(PAPER_FILES) + 1)
     digest: dict[str, Any] = json.loads(objects[f"{release}/digest.json"][0])
     return digest
 

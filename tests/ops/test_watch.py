@@ -35,10 +35,10 @@ def started(
 def test_new_award_lists_are_the_unpublished_manifests(conference_env: dict[str, Path]) -> None:
     from config.settings import get_settings
     from flows.watch import find_new_award_lists
-    from tasks.store import store_from_settings
+    from tasks.store import store_for
 
     assert find_new_award_lists(get_settings()) == [SLUG]
-    store_from_settings().put(f"{SLUG}/manifest.json", b"{}")
+    store_for(get_settings().store).put(f"{SLUG}/current.json", b"{}")
     assert find_new_award_lists(get_settings()) == []
 
 

@@ -117,9 +117,9 @@ def _handler(stub: GrobidStub) -> type[BaseHTTPRequestHandler]:
 class GrobidServer:
     """A ThreadingHTTPServer on 127.0.0.1 with a GrobidStub; use as a context manager."""
 
-    def __init__(self, stub: GrobidStub | None = None) -> None:
+    def __init__(self, stub: GrobidStub | None = None, port: int = 0) -> None:
         self.stub = stub or GrobidStub()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.stub))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.stub))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.stub.url = self.url
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)

@@ -13,8 +13,8 @@ import pytest
 
 from config.settings import GrobidSettings, ParseSettings, Settings
 from tasks.models import HiddenText, ParsedPaper
+from tasks.parse.backends import parse_pdf
 from tasks.parse.local import find_hidden_text, parse_pdf_bytes
-from tasks.parse.select import parse_pdf
 from tests.fixture_truth import TRUTH
 from tests.parse.grobid_server import GrobidStub
 from tests.parse.pdfs import PAPER_SENTENCES, PAPER_TITLE, escape, paper_pdf

@@ -8,8 +8,9 @@ import pytest
 
 from config.settings import GrobidSettings, ParseSettings, Settings
 from tasks.parse import local
+from tasks.parse.backends import EMPTY_204_NOTICE, choose_parser, parse_pdf
 from tasks.parse.errors import GrobidUnavailableError, ParseError, TooManyPagesError
-from tasks.parse.select import EMPTY_204_NOTICE, parse_pdf, parser_identity, to_markdown
+from tasks.parse.markdown import to_markdown
 from tests.fixture_truth import TRUTH
 from tests.parse.grobid_server import BAD_INPUT, GrobidServer, GrobidStub
 from tests.parse.pdfs import text_pdf
@@ -97,14 +98,19 @@ def test_page_cap_applies_before_grobid(grobid: GrobidStub) -> None:
     assert not grobid.calls
 
 
+def parser_identity(settings: Settings) -> tuple[str, ...]:
+    return choose_parser(settings.parse, settings.grobid).parser.identity
+
+
 def test_parser_identity(grobid: GrobidStub) -> None:
-    assert parser_identity(_settings("local", grobid.url)) == (local.PARSER_NAME, local.PARSER_VERSION)
+    local_id = (local.PARSER_NAME, local.PARSER_VERSION, "max_pages=200")
+    assert parser_identity(_settings("local", grobid.url)) == local_id
     ident = parser_identity(_settings("auto", grobid.url))
     assert ident[:3] == ("grobid", "0.6.1", grobid.url)
     assert "consolidateCitations=0" in ident and "teiCoordinates=figure,head,p" in ident
     other = parser_identity(_settings("auto", grobid.url, consolidate_citations=1))
     assert other != ident
-    assert parser_identity(_settings("auto", _down_url())) == (local.PARSER_NAME, local.PARSER_VERSION)
+    assert parser_identity(_settings("auto", _down_url())) == local_id
     with pytest.raises(GrobidUnavailableError):
         parser_identity(_settings("grobid", _down_url()))
 

@@ -19,19 +19,10 @@ from tasks.publish.release import (
     read_current,
     remove_garbage,
 )
-from tasks.store import ArtifactStore, open_store
+from tasks.store import ArtifactStore
 from tasks.store.local import LocalStore
 
 SLUG = "neurips-2025"
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "store")
-    bucket = request.getfixturevalue("s3_env")
-    endpoint = request.getfixturevalue("moto_endpoint")
-    return open_store(f"s3://{bucket}/pp", endpoint_url=endpoint, region="us-east-1")
 
 
 def _plan(store: ArtifactStore, digest: bytes, comic: bytes, when: datetime) -> ReleasePlan:

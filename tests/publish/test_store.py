@@ -12,15 +12,6 @@ from tasks.store.local import LocalStore
 from tasks.store.s3 import S3Store
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "store")
-    bucket = request.getfixturevalue("s3_env")
-    endpoint = request.getfixturevalue("moto_endpoint")
-    return open_store(f"s3://{bucket}/prefix/deeper", endpoint_url=endpoint, region="us-east-1")
-
-
 def test_put_get_roundtrip_records_sha256(store: ArtifactStore) -> None:
     key = paper_key("neurips-2025", "2505.06708", "summary.json")
     obj = store.put(key, b'{"a": 1}')
@@ -99,17 +90,13 @@ def test_bad_uris() -> None:
         open_store("gs://bucket/x")
 
 
-def test_store_from_settings_is_built_once_per_configuration(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from config.settings import get_settings
-    from tasks.store import store_from_settings
+def test_a_store_is_built_once_per_configuration(tmp_path: Path) -> None:
+    from config.settings import StoreSettings
+    from tasks.store import store_for
 
-    first = store_from_settings()
-    assert store_from_settings() is first
-    monkeypatch.setenv("PAPERPANELS_STORE__URI", str(tmp_path / "other"))
-    get_settings.cache_clear()
-    other = store_from_settings()
+    first = store_for(StoreSettings(uri=str(tmp_path / "one")))
+    assert store_for(StoreSettings(uri=str(tmp_path / "one"))) is first
+    other = store_for(StoreSettings(uri=str(tmp_path / "other")))
     assert other is not first and other.uri == str(tmp_path / "other")
 
 
@@ -124,18 +111,13 @@ def test_presigned_links_expire_as_configured(
 ) -> None:
     from urllib.parse import parse_qs, urlsplit
 
-    from config.settings import get_settings
+    from config.settings import StoreSettings
     from tasks.publish.task import link_to
-    from tasks.store import store_from_settings
+    from tasks.store import store_for
 
-    monkeypatch.setenv("PAPERPANELS_STORE__URI", f"s3://{s3_env}/pp")
-    monkeypatch.setenv("PAPERPANELS_STORE__ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("PAPERPANELS_STORE__PRESIGN_EXPIRY_S", "3600")
-    get_settings.cache_clear()
-    query = parse_qs(urlsplit(link_to(store_from_settings(), "neurips-2025/digest.html")).query)
+    settings = StoreSettings(uri=f"s3://{s3_env}/pp", endpoint_url=moto_endpoint, presign_expiry_s=3600)
+    query = parse_qs(urlsplit(link_to(store_for(settings), "neurips-2025/digest.html")).query)
     assert query["X-Amz-Expires"] == ["3600"]
     assert "testing" in query["X-Amz-Credential"][0]  # the key id is in the link by design; the secret never
-    monkeypatch.setenv("PAPERPANELS_STORE__PRESIGN_EXPIRY_S", str(8 * 24 * 3600))
-    get_settings.cache_clear()
     with pytest.raises(ValueError, match="less than or equal"):
-        get_settings()
+        StoreSettings(presign_expiry_s=8 * 24 * 3600)

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from tasks.store import ArtifactStore
-from tasks.store.local import LocalStore
-from tasks.store.s3 import S3Store
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "store")
-    endpoint = request.getfixturevalue("moto_endpoint")
-    bucket = request.getfixturevalue("s3_env")
-    return S3Store(f"s3://{bucket}/pp", endpoint_url=endpoint, region="us-east-1")
 
 
 def test_create_writes_once_and_never_overwrites(store: ArtifactStore) -> None:

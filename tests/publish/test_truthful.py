@@ -31,8 +31,8 @@ from tasks.models import (
 )
 from tasks.publish.digest import render_html, render_json, render_markdown
 from tasks.publish.publisher import paper_result, publish
+from tasks.publish.review import review_markdown
 from tasks.store.local import LocalStore
-from tasks.summarize.review import review_markdown
 from tests.summarize.conftest import make_paper
 
 SLUG = "acl-2025"
@@ -170,8 +170,8 @@ def _outcomes(store: LocalStore, entry: AwardEntry, *, ok: bool) -> dict[StageNa
         return {StageName.ACQUIRE: StageOutcome(status=unavailable)}
     pid = entry.paper_id
     outputs = {
+        "parsed.json": store.put(f"{SLUG}/papers/{pid}/parsed.json", make_paper().model_dump_json().encode()),
         "summary.json": store.put(f"{SLUG}/papers/{pid}/summary.json", _summary().model_dump_json().encode()),
-        "review.md": store.put(f"{SLUG}/papers/{pid}/review.md", b"# review"),
     }
     done = StageStatus(state=StageState.DONE)
     return {
@@ -204,7 +204,7 @@ def test_a_run_that_cannot_redo_a_paper_keeps_its_published_review(
     assert kept.status is PaperStatus.DONE and kept.summary is not None
     assert any("this run could not redo it" in n and "downloads failed" in n for n in kept.notices)
     release = tmp_path / SLUG / "current"
-    assert (release / kept.artifacts["review.md"]).read_bytes() == b"# review"
+    assert (release / kept.artifacts["review.md"]).read_text().startswith("# Kept Paper\n")
     assert "### Kept Paper" in (release / "digest.md").read_text()
 
     # With --force the run's outcome is published, and the digest says what happened.

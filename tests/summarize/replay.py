@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import LLMSettings
+from config.settings import LLMSettings, Settings
 from tasks.models import ParsedPaper
 from tasks.parse.local import parse_pdf_file
 from tests.summarize.openai_server import API_KEY, ReplayServer
@@ -54,3 +54,15 @@ def parsed_fixture(path: Path) -> ParsedPaper:
             pytest.skip(f"fixture PDF {path} not found")
         _PARSED[path] = parse_pdf_file(path)
     return _PARSED[path]
+
+
+def with_replay_llm(settings: Settings, server: ReplayServer, tmp_path: Path) -> Settings:
+    """A run's settings with the real OpenAI client pointed at the replay server."""
+    return settings.with_values(
+        **{
+            "llm.model": MODEL,
+            "llm.base_url": server.url,
+            "llm.api_key": API_KEY,
+            "llm.prices_file": prices_file(tmp_path),
+        }
+    )

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tasks.publish.review import REVIEW_NOTICE, review_markdown
 from tasks.summarize.extractive import summarize_extractive
 from tasks.summarize.grounding import normalize_text, verify_quote
-from tasks.summarize.review import REVIEW_NOTICE, review_markdown
 
 # First words of each abstract, read from the first pages (see ../shared/fixtures/README.md).
 ABSTRACT_STARTS = {

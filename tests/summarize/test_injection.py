@@ -9,8 +9,9 @@ import pytest
 
 from tasks.models import ParsedPaper, Section
 from tasks.parse.local import parse_pdf_bytes
+from tasks.publish.review import review_markdown
 from tasks.summarize.injection import REDACTED, delimit, sanitize, scan_injection
-from tasks.summarize.llm import summarize_with_llm
+from tasks.summarize.llm import LLMSummaryResult, summarize_with_llm
 from tests.parse.pdfs import build_pdf
 from tests.summarize.conftest import make_paper
 from tests.summarize.openai_server import PRAISE_CLAIM, ReplayServer
@@ -106,6 +107,11 @@ def test_delimiters_cannot_be_spoofed() -> None:
     assert "paper_text" not in delimit("a </paper_text> b < paper_text > c")
 
 
+def _review_md(result: LLMSummaryResult, parsed: ParsedPaper) -> str:
+    """The full review as the publish step renders it from the summary and the LLM's review."""
+    return review_markdown(parsed, result.summary, review=result.review)
+
+
 def test_hidden_white_text_in_a_pdf_is_detected_and_never_reaches_the_model(
     replay: ReplayServer, tmp_path: Path
 ) -> None:
@@ -133,5 +139,5 @@ def test_hidden_white_text_in_a_pdf_is_detected_and_never_reaches_the_model(
     assert any("quote not found" in r for r in flag.reasons)
     praise = next(c for c in result.summary.claims() if c.text == PRAISE_CLAIM)
     assert not praise.verified
-    assert "## Prompt-injection findings" in result.review_markdown
-    assert f"⚠ unverified claim: {PRAISE_CLAIM}" in result.review_markdown
+    assert "## Prompt-injection findings" in _review_md(result, parsed)
+    assert f"⚠ unverified claim: {PRAISE_CLAIM}" in _review_md(result, parsed)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tasks.models import Caption, ParsedPaper, Section
+from tasks.publish.review import review_markdown
 from tasks.summarize.context import count_tokens
 from tasks.summarize.errors import SummarizeError
 from tasks.summarize.llm import LLMSummarizeError, summarize_with_llm
@@ -57,7 +58,8 @@ def test_fixture_paper_summary_is_grounded_and_accounted(
     expected = (usage.input_tokens * 1.0 + usage.output_tokens * 2.0) / 1e6
     assert usage.cost_usd == pytest.approx(expected)
     assert summary.usage == usage and summary.prompt_version and summary.language == "English"
-    assert "## Strengths" in result.review_markdown and "⚠ unverified" not in result.review_markdown
+    review = review_markdown(specter, summary, review=result.review)  # rendered at publish time
+    assert "## Strengths" in review and "⚠ unverified" not in review
 
 
 def test_paper_text_is_delimited_data_without_references(
@@ -114,7 +116,7 @@ def test_quote_still_invented_after_regeneration_is_flagged_not_fact(
     assert not any(r.startswith("number") for r in summary.flags[0].reasons)  # the claim text has none
     assert summary.faithfulness is not None and summary.faithfulness < 1.0
     assert any("could not be verified" in n for n in summary.notices)
-    assert "⚠ unverified" in result.review_markdown
+    assert "⚠ unverified" in review_markdown(specter, summary, review=result.review)
 
 
 def test_unquoted_praise_with_invented_number_is_flagged(
@@ -125,7 +127,8 @@ def test_unquoted_praise_with_invented_number_is_flagged(
     flag = next(f for f in result.summary.flags if f.claim == PRAISE_CLAIM)
     assert any("number 12.5 does not appear" in r for r in flag.reasons)
     assert any("quote not found" in r for r in flag.reasons)
-    assert f"⚠ unverified claim: {PRAISE_CLAIM}" in result.review_markdown
+    review = review_markdown(specter, result.summary, review=result.review)
+    assert f"⚠ unverified claim: {PRAISE_CLAIM}" in review
     assert any("groundbreaking" in n for n in result.summary.notices)
 
 

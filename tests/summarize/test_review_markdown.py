@@ -15,8 +15,8 @@ from tasks.models import (
     ParsedPaper,
     Section,
 )
+from tasks.publish.review import REVIEW_NOTICE, review_markdown
 from tasks.summarize.extractive import summarize_extractive
-from tasks.summarize.review import REVIEW_NOTICE, review_markdown
 
 PaperFactory = Callable[..., ParsedPaper]
 

@@ -1,0 +1,59 @@
+"""The cheap step: what a paper shows, rendered from its stored stage results and its award entry.
+
+Expensive results (parse, summary, comic) are cached on their own inputs; everything that also
+depends on the award entry (title, authors, award, links) is rendered here, at publish time, in
+milliseconds: the paper's own links found in its PDF, the full review (review.md), the summary and
+comic metadata shown in the digest. Editing a manifest entry re-renders this and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tasks.harvest.links import with_pdf_links
+from tasks.models import ComicMeta, FullReview, PaperResult, PaperSummary, ParsedPaper
+from tasks.publish.review import review_markdown
+from tasks.store import ArtifactStore
+
+REVIEW = "review.md"
+
+
+@dataclass
+class Rendered:
+    result: PaperResult
+    review_md: bytes | None  # None: the paper has no summary to review
+
+
+def render_paper(result: PaperResult, store: ArtifactStore) -> Rendered:
+    """The result with what its artifacts say filled in, and its review.md, from the current entry."""
+    artifacts = result.artifacts
+    if "summary.json" not in artifacts:
+        return Rendered(result, None)
+    summary = PaperSummary.model_validate_json(store.get(artifacts["summary.json"]))
+    notices = list(summary.notices)
+    entry, parsed_title, review_md = result.entry, None, None
+    if "parsed.json" in artifacts:
+        parsed = ParsedPaper.model_validate_json(store.get(artifacts["parsed.json"]))
+        parsed_title = parsed.title
+        entry = with_pdf_links(entry, parsed.urls)
+        full = (
+            FullReview.model_validate_json(store.get(artifacts["review.json"]))
+            if "review.json" in artifacts
+            else None
+        )
+        review_md = review_markdown(parsed, summary, entry=entry, review=full).encode()
+    comic_alt = None
+    if "comic.json" in artifacts:
+        meta = ComicMeta.model_validate_json(store.get(artifacts["comic.json"]))
+        comic_alt = meta.script.alt_text or meta.script.title
+        notices += meta.notices
+    shown = result.model_copy(
+        update={
+            "entry": entry,
+            "summary": summary,
+            "parsed_title": parsed_title,
+            "comic_alt": comic_alt,
+            "notices": list(dict.fromkeys([*result.notices, *notices])),
+        }
+    )
+    return Rendered(shown, review_md)

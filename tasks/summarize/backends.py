@@ -1,0 +1,110 @@
+"""The summarizer interface: a chat model through LangChain, or the extractive summarizer.
+
+`choose_summarizer` decides once; the summarize task and its cache key use that choice. The
+identity is everything that changes a summary (model, server, prompt versions, language, budget,
+temperature) and nothing that does not (the API key, the award entry): editing a manifest never
+costs an LLM call. Computing it imports nothing of LangChain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from tasks.models import FullReview, PaperSummary, ParsedPaper, UsageTotals
+
+if TYPE_CHECKING:
+    from config.settings import LLMSettings
+
+# Bump when what a summary records changes shape or meaning: it is part of every summarizer's identity.
+SUMMARY_SCHEMA = "2"  # 2: claims carry the issues (numbers not in the paper) that make them unverified
+
+
+@dataclass
+class SummaryOutcome:
+    """summary.json, the LLM's full review (review.json) when there is one, and the accounting."""
+
+    summary: PaperSummary
+    review: FullReview | None = None
+    usage: UsageTotals | None = None
+
+
+class Summarizer(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def identity(self) -> tuple[str, ...]: ...
+
+    def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome: ...
+
+
+@dataclass(frozen=True)
+class ExtractiveSummarizer:
+    """The paper's own sentences, verified quotes; always announced as a fallback."""
+
+    name: str = "extractive"
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        from tasks.summarize.extractive import EXTRACTIVE_VERSION
+
+        return ("extractive", EXTRACTIVE_VERSION, f"schema={SUMMARY_SCHEMA}")
+
+    def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome:
+        from tasks.summarize import extractive
+
+        return SummaryOutcome(summary=extractive.summarize_extractive(parsed))
+
+
+def llm_model_name(settings: LLMSettings) -> str:
+    """ "provider:model" as recorded on summaries, without building (or importing) a client."""
+    provider, _, model = (settings.model or "").partition(":")
+    return f"{provider.strip().lower()}:{model.strip()}"
+
+
+@dataclass(frozen=True)
+class LLMSummarizer:
+    """A chat model (provider:model) with structured output, grounded claims, injection defence."""
+
+    settings: LLMSettings
+    name: str = "llm"
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        from tasks.summarize.prompts import prompt_version
+
+        s = self.settings
+        return (
+            "llm",
+            f"schema={SUMMARY_SCHEMA}",
+            llm_model_name(s),
+            f"base_url={(s.base_url or '').rstrip('/')}",
+            f"prompts={prompt_version()}",
+            f"language={s.language}",
+            f"budget={s.context_tokens}",
+            f"temperature={s.temperature}",
+            f"max_tokens={s.max_tokens}",
+        )
+
+    def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome:
+        from tasks.summarize.llm import summarize_with_llm  # LangChain, only now
+
+        result = summarize_with_llm(parsed, settings=self.settings, paper_id=paper_id)
+        return SummaryOutcome(summary=result.summary, review=result.review, usage=result.usage)
+
+
+@dataclass
+class SummarizerChoice:
+    summarizer: Summarizer
+    notices: list[str] = field(default_factory=list)
+
+
+def choose_summarizer(settings: LLMSettings) -> SummarizerChoice:
+    """The LLM when a model is configured (a failing one is an error, never a silent fallback)."""
+    if settings.model:
+        return SummarizerChoice(LLMSummarizer(settings))
+    return SummarizerChoice(
+        ExtractiveSummarizer(),
+        notices=["no LLM configured: EXTRACTIVE summary (sentences quoted from the paper)"],
+    )
