@@ -6,8 +6,6 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from langchain_core.messages import AIMessage
-
 from tasks.models import CallUsage, UsageTotals
 
 DEFAULT_PRICES_FILE = Path(__file__).resolve().parents[2] / "config" / "prices.toml"
@@ -50,8 +48,9 @@ def cost_usd(
 
 def tokens_of(message: object) -> tuple[int, int]:
     """(input, output) tokens from an AIMessage's usage_metadata; (0, 0) when the provider sent none."""
-    if isinstance(message, AIMessage) and message.usage_metadata:
-        return message.usage_metadata.get("input_tokens", 0), message.usage_metadata.get("output_tokens", 0)
+    usage_metadata = getattr(message, "usage_metadata", None)  # an AIMessage's; duck-typed, no import
+    if usage_metadata:
+        return usage_metadata.get("input_tokens", 0), usage_metadata.get("output_tokens", 0)
     return 0, 0
 
 
