@@ -1,14 +1,22 @@
 """Parser quality against first-page ground truth: title, authors (P/R/F1), abstract first sentence.
 
-    .venv/bin/python bench/parse_quality.py [--parser local|grobid|auto] [--pdfs DIR] [--truth FILE]
+    .venv/bin/python bench/parse_quality.py [--parser local|grobid|auto] [--pdfs DIR --truth FILE]
                                             [--grobid-url URL]
 
-Defaults: the four fixture PDFs in ../shared/fixtures/pdfs and tests/fixture_truth.py's TRUTH. A JSON
-truth file maps a name to {"file"?, "title", "authors", "abstract"}; without "file" the PDF is the one
-whose name starts with the key. With --parser grobid|auto and no --grobid-url the GROBID figures come
-from the in-process fake server of tests/parse/grobid_server.py replaying REAL recorded GROBID 0.6.1 TEI
-(specter, literature_graph only; other PDFs get "no recorded TEI"): they measure our TEI mapping on
-real GROBID output, not a live GROBID run. Give --grobid-url for a real server.
+Default: every real PDF in ../shared/fixtures, the four fixture papers (truth in
+tests/fixture_truth.py) and the corpus (corpus/truth.json). A JSON truth file given with --truth maps
+a name to {"file"?, "title", "authors", "abstract" or "abstract_first_sentence"}; without "file" the
+PDF in --pdfs is the one whose name starts with the key. With --parser grobid|auto and no
+--grobid-url the GROBID figures come from the in-process fake server of tests/parse/grobid_server.py
+replaying REAL recorded GROBID 0.6.1 TEI (specter, literature_graph only; other PDFs get "no recorded
+TEI"): they measure our TEI mapping on real GROBID output, not a live GROBID run. Give --grobid-url
+for a real server.
+
+Columns: title and abstract-start are exact matches after NFKC / case / whitespace normalisation;
+author precision, recall and F1 count repeated names (namesakes are two people); "broken" counts
+found names that are a piece of a true name or two true names run together (split or cut names).
+TOTAL: title and abstract as a share of PDFs, author P/R/F1 as the mean over PDFs and, in brackets,
+over all names pooled.
 """
 
 from __future__ import annotations
@@ -17,12 +25,9 @@ import argparse
 import contextlib
 import json
 import logging
-import re
 import sys
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,43 +35,40 @@ sys.path.insert(0, str(ROOT))
 from config.settings import GrobidSettings, ParseSettings, Settings  # noqa: E402
 from tasks.parse.backends import parse_pdf  # noqa: E402
 from tasks.parse.errors import ParseError  # noqa: E402
-from tests.fixture_truth import TRUTH  # noqa: E402
+from tests.fixture_truth import (  # noqa: E402
+    FIXTURES,
+    RealPaper,
+    author_scores,
+    broken_names,
+    first_sentence,
+    norm,
+    real_papers,
+)
 from tests.parse.grobid_server import GrobidServer  # noqa: E402
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one health check per paper is noise here
 
-FIXTURES = ROOT.parent / "shared" / "fixtures"
 
-
-def norm(text: str) -> str:
-    """NFKC, whitespace collapsed, case folded: differences a reader would not call errors."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
-
-
-def first_sentence(text: str) -> str:
-    match = re.match(r"(.+?[.!?])(\s|$)", " ".join(text.split()))
-    return match.group(1) if match else text
-
-
-def author_scores(found: list[str], truth: list[str]) -> tuple[float, float, float]:
-    got, want = [norm(a) for a in found], [norm(a) for a in truth]
-    hits = sum(1 for a in set(got) if a in want)
-    p = hits / len(got) if got else 0.0
-    r = hits / len(want) if want else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def load_truth(path: Path | None) -> dict[str, dict[str, Any]]:
-    if path is None:
-        return TRUTH
-    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def find_pdf(pdfs: Path, name: str, truth: dict[str, Any]) -> Path | None:
-    if truth.get("file"):
-        return pdfs / str(truth["file"])
-    return next(iter(sorted(pdfs.glob(f"{name}*.pdf"))), None)
+def load_truth(pdfs: Path | None, truth: Path | None) -> dict[str, RealPaper]:
+    """The papers to score: the shared fixtures, or a truth file over a folder of PDFs."""
+    if truth is None:
+        return real_papers()
+    data = json.loads(truth.read_text(encoding="utf-8"))
+    folder = pdfs or truth.parent
+    out = {}
+    for name, want in data.items():
+        path = (
+            folder / want["file"] if want.get("file") else next(iter(sorted(folder.glob(f"{name}*"))), None)
+        )
+        out[name] = RealPaper(
+            name,
+            path or folder / name,
+            want["title"],
+            want["authors"],
+            want.get("abstract") or want.get("abstract_first_sentence", ""),
+            int(want.get("pages", 0)),
+        )
+    return out
 
 
 @contextlib.contextmanager
@@ -83,50 +85,68 @@ def grobid_url(parser: str, url: str | None) -> Iterator[str | None]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parser", choices=["local", "grobid", "auto"], default="local")
-    parser.add_argument("--pdfs", type=Path, default=FIXTURES / "pdfs")
+    parser.add_argument("--pdfs", type=Path, default=None, help="folder of the PDFs a --truth file names")
     parser.add_argument("--truth", type=Path, default=None)
     parser.add_argument("--grobid-url", default=None)
     args = parser.parse_args()
-    truth = load_truth(args.truth)
-    rows = []
+    papers = load_truth(args.pdfs, args.truth)
+    if not papers:
+        print(f"no PDFs to score: {FIXTURES} not found (or give --truth FILE --pdfs DIR)")
+        return 2
+    Scores = tuple[bool, float, float, float, bool, int]  # title, P, R, F1, abstract, broken names
+    rows: list[tuple[str, str, Scores | None, str]] = []
+    pooled = [0, 0, 0]  # names found, names true, hits
     with grobid_url(args.parser, args.grobid_url) as url:
         settings = Settings(grobid=GrobidSettings(url=url), parse=ParseSettings(parser=args.parser))
-        for name, want in truth.items():
-            pdf = find_pdf(args.pdfs, name, want)
-            if pdf is None or not pdf.is_file():
+        for name, want in papers.items():
+            if not want.path.is_file():
                 rows.append((name, "-", None, "no PDF"))
                 continue
             try:
-                outcome = parse_pdf(pdf.read_bytes(), pdf.name, settings=settings)
+                outcome = parse_pdf(want.path.read_bytes(), want.path.name, settings=settings)
             except ParseError as exc:
                 note = "no recorded TEI" if url and not args.grobid_url else str(exc)[:60]
                 rows.append((name, "-", None, note))
                 continue
             got = outcome.parsed
-            title = norm(got.title) == norm(want["title"])
-            p, r, f1 = author_scores([a.name for a in got.authors], want["authors"])
-            abstract = norm(first_sentence(got.abstract)) == norm(want["abstract"])
-            rows.append((name, outcome.parser_used, (title, p, r, f1, abstract), ""))
+            found = [a.name for a in got.authors]
+            title = norm(got.title) == norm(want.title)
+            p, r, f1 = author_scores(found, want.authors)
+            abstract = norm(first_sentence(got.abstract)) == norm(want.abstract_start)
+            broken = broken_names(found, want.authors)
+            pooled[0] += len(found)
+            pooled[1] += len(want.authors)
+            pooled[2] += round(p * len(found))
+            note = f"broken: {'; '.join(broken)}" if broken else ""
+            rows.append((name, outcome.parser_used, (title, p, r, f1, abstract, len(broken)), note))
     print(f"parser: {args.parser}" + (f" (GROBID at {args.grobid_url})" if args.grobid_url else ""))
     print(
-        f"{'paper':<18} {'used':<7} {'title':>5} {'auth P':>7} {'auth R':>7} {'auth F1':>8} {'abstr':>6}"
-        "  note"
+        f"{'paper':<36} {'used':<7} {'title':>5} {'auth P':>7} {'auth R':>7} {'auth F1':>8} {'abstr':>6}"
+        f" {'broken':>6}  note"
     )
-    scored = [s for _, _, s, _ in rows if s]
+    scored = [s for _, _, s, _ in rows if s is not None]
     for name, used, s, note in rows:
         if s:
-            t, p, r, f1, a = s
-            print(f"{name:<18} {used:<7} {int(t):>5} {p:>7.2f} {r:>7.2f} {f1:>8.2f} {int(a):>6}  {note}")
+            t, p, r, f1, a, b = s
+            print(
+                f"{name[:36]:<36} {used:<7} {int(t):>5} {p:>7.2f} {r:>7.2f} {f1:>8.2f} {int(a):>6}"
+                f" {b:>6}  {note}"
+            )
         else:
-            print(f"{name:<18} {used:<7} {'-':>5} {'-':>7} {'-':>7} {'-':>8} {'-':>6}  {note}")
+            print(f"{name[:36]:<36} {used:<7} {'-':>5} {'-':>7} {'-':>7} {'-':>8} {'-':>6} {'-':>6}  {note}")
     if scored:
         n = len(scored)
+        names_found, true, hits = pooled
+        pp, pr = hits / max(names_found, 1), hits / max(true, 1)
+        pf = 2 * pp * pr / (pp + pr) if pp + pr else 0.0
+        label = f"TOTAL ({n} of {len(rows)} scored)"
         print(
-            f"{'TOTAL (' + str(n) + ' scored)':<26} {sum(s[0] for s in scored) / n:>5.2f}"
+            f"{label:<44} {sum(s[0] for s in scored) / n:>5.2f}"
             f" {sum(s[1] for s in scored) / n:>7.2f} {sum(s[2] for s in scored) / n:>7.2f}"
             f" {sum(s[3] for s in scored) / n:>8.2f} {sum(s[4] for s in scored) / n:>6.2f}"
-            "  (title/abstract: share exact; authors: mean per paper)"
+            f" {sum(s[5] for s in scored):>6}"
         )
+        print(f"{'':<44} pooled over {true} true names: P {pp:.3f} R {pr:.3f} F1 {pf:.3f}")
     return 0
 
 

@@ -1,8 +1,13 @@
 """Speed and memory of the local parser beside pdfminer.six and plain pypdfium2 text, same process.
 
-    .venv/bin/python bench/parse_speed.py [--pdfs DIR] [--repeats 3]
+    taskset -c 0 .venv/bin/python bench/parse_speed.py [--pdfs DIR ...] [--repeats 3] [--local-only]
 
-pages/s is total pages over total wall time across repeats; "peak py MiB" is tracemalloc's peak of
+PDFs default to every real PDF in ../shared/fixtures (pdfs/ and corpus/pdfs/: 17 papers, 283 pages);
+pin it to one core (`taskset -c 0`) to read pages/s per core. --local-only skips the comparisons
+(pdfminer.six alone takes about a minute over the default set).
+
+pages/s is total pages over total wall time across repeats, /cpu-s over the process's CPU time (what
+a core does when others compete for it); "peak py MiB" is tracemalloc's peak of
 Python allocations for one pass over all PDFs (pdfium's C heap is invisible to it); ru_maxrss is
 the process's peak RSS after that extractor ran (monotonic: it never goes down).
 """
@@ -59,39 +64,46 @@ def pdfminer_text(data: bytes, name: str) -> int:
 
 def measure(
     fn: Callable[[bytes, str], int], pdfs: list[tuple[str, bytes]], repeats: int
-) -> tuple[float, float, float, int]:
-    """(pages/s, seconds per pass, tracemalloc peak MiB of one pass, pages per pass)."""
+) -> tuple[float, float, float, float, int]:
+    """(pages/s, pages per CPU second, seconds per pass, tracemalloc peak MiB of one pass, pages per pass)."""
     tracemalloc.start()
     pages = sum(fn(data, name) for name, data in pdfs)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(repeats):
         for name, data in pdfs:
             fn(data, name)
-    elapsed = time.perf_counter() - start
-    return pages * repeats / elapsed, elapsed / repeats, peak, pages
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return pages * repeats / elapsed, pages * repeats / cpu, elapsed / repeats, peak, pages
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pdfs", type=Path, default=FIXTURES / "pdfs")
+    parser.add_argument("--pdfs", type=Path, action="append", help="a folder of PDFs (repeatable)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--local-only", action="store_true", help="only the local parser")
     args = parser.parse_args()
-    pdfs = [(p.name, p.read_bytes()) for p in sorted(args.pdfs.glob("*.pdf"))]
-    print(f"{len(pdfs)} PDFs from {args.pdfs}, {args.repeats} timed repeats (after one traced warm-up pass)")
+    folders = args.pdfs or [FIXTURES / "pdfs", FIXTURES / "corpus" / "pdfs"]
+    pdfs = [(p.name, p.read_bytes()) for folder in folders for p in sorted(folder.glob("*.pdf"))]
+    where = ", ".join(str(folder) for folder in folders)
+    print(f"{len(pdfs)} PDFs from {where}, {args.repeats} timed repeats (after one traced warm-up pass)")
     print(
-        f"{'extractor':<34} {'pages':>5} {'pages/s':>8} {'s/pass':>7} {'peak py MiB':>12}"
+        f"{'extractor':<34} {'pages':>5} {'pages/s':>8} {'/cpu-s':>7} {'s/pass':>7} {'peak py MiB':>12}"
         f" {'ru_maxrss MiB':>14}"
     )
-    for label, fn in [
+    extractors = [
         ("local parser (tasks.parse.local)", local_parser),
         ("pypdfium2 get_text_range", pdfium_text),
         ("pdfminer.six extract_text", pdfminer_text),
-    ]:
-        rate, per_pass, peak, pages = measure(fn, pdfs, args.repeats)
+    ]
+    for label, fn in extractors[:1] if args.local_only else extractors:
+        rate, cpu_rate, per_pass, peak, pages = measure(fn, pdfs, args.repeats)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{label:<34} {pages:>5} {rate:>8.1f} {per_pass:>7.2f} {peak:>12.1f} {rss:>14.0f}")
+        print(
+            f"{label:<34} {pages:>5} {rate:>8.1f} {cpu_rate:>7.1f} {per_pass:>7.2f} {peak:>12.1f}"
+            f" {rss:>14.0f}"
+        )
     return 0
 
 

@@ -353,6 +353,9 @@ class Claim(Model):
     evidence: list[Evidence] = Field(default_factory=list)
     # Why the claim is not fact although its quotes may be real (a number not in the paper, ...).
     issues: list[str] = Field(default_factory=list)
+    # The text is the paper's own sentence(s), verbatim (extractive summaries): shown as a quotation
+    # with its source, never as our prose.
+    quoted: bool = False
 
     @property
     def verified(self) -> bool:
@@ -456,16 +459,28 @@ class DialogueLine(Model):
     text: NonEmptyStr
 
 
+# "note": a claim-free panel that says the summary could not be checked (no verified claim to draw).
+ComicRole = Literal["setup", "problem", "idea", "detail", "result", "matters", "award", "note"]
+
+
 class ComicPanel(Model):
     scene: NonEmptyStr  # what is drawn; never text to be drawn in the image
     caption: NonEmptyStr
     dialogue: list[DialogueLine] = Field(default_factory=list)
+    # What the panel does in the story, and what its caption rests on: ids of verified claims
+    # ("c1", ..., "tldr"); setup, award and note panels state only the title, the award, our limits.
+    role: ComicRole | None = None
+    claims: list[str] = Field(default_factory=list)
+    figure: int | None = None  # the paper's figure the mascot presents (figures/fig-N.png)
+    callout: str | None = None  # a number from a cited claim, lettered large ("3.1 point")
+    motif: str | None = None  # the motif table entry the scene came from (config/comic/motifs.yaml)
 
 
 class ComicScript(Model):
     title: NonEmptyStr
     panels: list[ComicPanel]
     alt_text: str = ""
+    writer: str | None = None  # "story-N" (content-aware, no LLM) or "llm:provider:model"
 
     @field_validator("panels")
     @classmethod
@@ -496,6 +511,32 @@ class ComicMeta(Model):
     batch_size: int | None = None  # panels per pipeline call, after any out-of-memory fallback
     renderer_version: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)  # load_s, generate_s, compose_s
+    writer: str | None = None  # who wrote the script: "story-N" or "llm:provider:model"
+    usage: UsageTotals | None = None  # the LLM script writer's calls, when it ran
+    mobile_size: tuple[int, int] | None = None  # comic-mobile.webp: one column of panels
+    figures: list[int] = Field(default_factory=list)  # figure numbers drawn into panels
+
+
+class FigureRef(Model):
+    """One figure of the paper, cut from its PDF page: figures/fig-N.png, listed in figures.json."""
+
+    number: int = Field(ge=1)
+    label: str  # "Figure 3"
+    caption: str  # the caption's first sentences, as printed
+    page: int = Field(ge=1)  # 1-based
+    bbox: tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+    file: str  # "figures/fig-3.png"
+    width: int  # px
+    height: int
+    source: Literal["pdfium", "grobid"]  # who found the region: our page analysis, or GROBID's coords
+
+
+class FigureIndex(Model):
+    """figures.json: every figure found in the paper's PDF."""
+
+    extractor: str
+    figures: list[FigureRef] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- results / digest

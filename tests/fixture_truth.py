@@ -1,8 +1,28 @@
-"""Ground truth of the four fixture PDFs, read from their first pages (../shared/fixtures/README.md)."""
+"""Ground truth of the real PDFs: the four fixture papers (read from their first pages, see
+../shared/fixtures/README.md) and the corpus (../shared/fixtures/corpus/truth.json), with the scoring
+that tests and bench/parse_quality.py share."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tasks.models import ParsedPaper
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+CORPUS = FIXTURES / "corpus"
+FIXTURE_FILES = {
+    "specter": "specter_2020.acl-main.207.pdf",
+    "literature_graph": "literature_graph_N18-3011.pdf",
+    "papermage": "papermage_emnlp2023_demo.pdf",
+    "futoma2017": "futoma2017_mgp_rnn_1708.05894v1.pdf",
+}
 
 TRUTH: dict[str, dict[str, Any]] = {
     "specter": {
@@ -102,3 +122,96 @@ TRUTH: dict[str, dict[str, Any]] = {
         "url": "https://github.com/jfutoma/MGP-RNN",
     },
 }
+
+
+@dataclass(frozen=True)
+class RealPaper:
+    """One real PDF and what its pages say: title, ordered authors, the abstract's first sentence."""
+
+    name: str
+    path: Path
+    title: str
+    authors: list[str]
+    abstract_start: str
+    pages: int
+
+
+def corpus_truth() -> dict[str, dict[str, Any]]:
+    """corpus/truth.json, or {} where the shared fixtures are absent."""
+    path = CORPUS / "truth.json"
+    if not path.is_file():
+        return {}
+    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def real_papers() -> dict[str, RealPaper]:
+    """The four fixture papers and the corpus, by name ("specter", "ppo_arxiv2017", ...); {} without them."""
+    if not FIXTURES.is_dir():
+        return {}
+    out = {
+        name: RealPaper(
+            name, FIXTURES / "pdfs" / FIXTURE_FILES[name], t["title"], t["authors"], t["abstract"], t["pages"]
+        )
+        for name, t in TRUTH.items()
+    }
+    for file, t in corpus_truth().items():
+        name = file.removesuffix(".pdf")
+        out[name] = RealPaper(
+            name,
+            CORPUS / "pdfs" / file,
+            t["title"],
+            t["authors"],
+            t["abstract_first_sentence"],
+            t["pages"],
+        )
+    return out
+
+
+@cache
+def parse_real(name: str) -> ParsedPaper:
+    """A real paper through the local parser, once per process (tests in several folders share it)."""
+    from tasks.parse.local import parse_pdf_file
+
+    return parse_pdf_file(real_papers()[name].path)
+
+
+def norm(text: str) -> str:
+    """NFKC, typographic apostrophes as ASCII, whitespace collapsed, case folded: what a reader ignores."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'")
+    return " ".join(text.split()).casefold()
+
+
+_FIRST_SENTENCE_RE = re.compile(r"(.+?(?<!\b[a-z]\.[a-z])(?<!\be\.g)(?<!\bi\.e)[.!?])(\s+(?=[A-Z\d“\"(])|$)")
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence ("i.e.," and "C++ (...)" do not end one)."""
+    match = _FIRST_SENTENCE_RE.match(" ".join(text.split()))
+    return match.group(1) if match else text
+
+
+def author_scores(found: list[str], truth: list[str]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of author names, counting repeats (two people may share a name)."""
+    got, want = [norm(a) for a in found], [norm(a) for a in truth]
+    remaining = list(want)
+    hits = 0
+    for name in got:
+        if name in remaining:
+            remaining.remove(name)
+            hits += 1
+    p = hits / len(got) if got else 0.0
+    r = hits / len(want) if want else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def broken_names(found: list[str], truth: list[str]) -> list[str]:
+    """Found names that are a piece of a true name or two names run together: a split or cut name."""
+    want = {norm(a) for a in truth}
+    broken = []
+    for name in (norm(a) for a in found):
+        if name in want:
+            continue
+        if any(name in w or w in name for w in want):
+            broken.append(name)
+    return broken

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tasks.models import Author
 from tasks.parse.layout import Line, Page, Span, join_spans
@@ -16,20 +16,22 @@ _STAMP_RE = re.compile(
 _AFFILIATION_RE = re.compile(
     r"universit|institut|college|school|department|dept\.|laborator|\blab\b|research|center|centre|"
     r"inc\.|corp|ltd|gmbh|google|microsoft|meta\b|amazon|deepmind|openai|hospital|academy|faculty|"
-    r"\bai2\b|allen|@|\busa\b|china|germany|france|canada|\bsa\b",
+    r"\bai2\b|allen|@|\busa\b|china|germany|france|canada|\bsa\b|\bteam\b|\bgroup\b",
     re.I,
 )
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\band\b|\s{3,})\s*")
+_SEPARATOR_START_RE = re.compile(r"^\s*(?:,|;|&|and\b)")
+_SEPARATOR_END_RE = re.compile(r"(?:,|;|&|\band)\s*$")
 _NAME_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "di", "du", "la", "le", "bin", "al", "y"}
 _NAME_DROP_RE = re.compile(r"[^\w\s.'’\-]|[\d_]")
-
-
-@dataclass(slots=True)
-class FrontMatter:
-    title: str = ""
-    title_lines: list[Line] = field(default_factory=list)
-    author_lines: list[Line] = field(default_factory=list)
-    authors: list[Author] = field(default_factory=list)
+# "Editor: Yoshua Bengio", "Keywords: ...", "Submitted: ...": a label, not an author.
+_LABEL_RE = re.compile(r"^\s*[A-Z][\w ]{1,24}:\s")
+# Words of thesis title pages and journal front matter that are never part of a person's name.
+_NOT_NAME_WORDS = {
+    "abstract", "thesis", "dissertation", "submitted", "degree", "requirements", "committee",
+    "fulfillment", "partial", "editor", "editors", "reviewers", "keywords", "preprint", "draft",
+    "copyright", "summary", "introduction", "contents", "preface", "acknowledgements", "by",
+}  # fmt: skip
 
 
 def find_title(page: Page) -> list[Line]:
@@ -58,18 +60,39 @@ def find_title(page: Page) -> list[Line]:
 
 
 def clean_name(text: str) -> str:
-    """A person's name without marks, digits or stray punctuation."""
+    """A person's name without marks, digits or stray punctuation (∗ † ‡ § ¶ ? 1 2 ...)."""
     text = _NAME_DROP_RE.sub(" ", text.replace("’", "'"))
     text = re.sub(r"^\s*and\s+", "", text)
     return re.sub(r"\s+", " ", text).strip(" .,-'")
 
 
 def looks_like_name(name: str) -> bool:
-    """Two to six words, capitalised (particles aside), no affiliation vocabulary."""
+    """Two to six capitalised words (particles aside), no affiliation or title-page vocabulary."""
     words = name.split()
     if not 2 <= len(words) <= 6 or len(name) > 60 or _AFFILIATION_RE.search(name):
         return False
+    if any(w.lower() in _NOT_NAME_WORDS for w in words):
+        return False
+    # "A THESIS", "MASTER OF SCIENCE": capitals throughout are a title page's boilerplate, not a name.
+    if all(w.isupper() and len(w.rstrip(".")) > 1 for w in words if w.lower() not in _NAME_PARTICLES):
+        return False
     return all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words)
+
+
+def _fragment(name: str) -> bool:
+    """One capitalised word: half of a name broken across two lines ("... Wenbin Ge, Yu" / "Han, ...")."""
+    return len(name.split()) == 1 and name[:1].isupper() and not _AFFILIATION_RE.search(name)
+
+
+@dataclass(slots=True)
+class _Piece:
+    """Text between separators on a name line, with the marks after it."""
+
+    name: str  # cleaned
+    marks: str
+    x: float
+    open_start: bool = False  # first on its line, nothing separating it from the line before
+    open_end: bool = False  # last on its line, nothing separating it from the line after
 
 
 @dataclass(slots=True)
@@ -78,30 +101,31 @@ class _Person:
     marks: str
     x: float
     group: int  # index of the name line group it sits in
+    line: int  # index of the line it sits on
 
 
 def _marks(spans: list[Span]) -> str:
     return "".join(ch for s in spans for ch in s.text if not ch.isspace() and ch not in ",")
 
 
-def _names_on_line(line: Line, group: int) -> list[_Person]:
-    """Split a name line at separators, superscript marks and wide gaps."""
-    people: list[_Person] = []
+def _pieces(line: Line) -> list[_Piece]:
+    """A line cut at separators (, ; & and), superscript marks, wide gaps and changes of weight."""
+    pieces: list[_Piece] = []
     chunk: list[Span] = []
     marks: list[Span] = []
 
     def flush() -> None:
         if not chunk:
+            if marks and pieces:
+                pieces[-1].marks += _marks(marks)
             marks.clear()
             return
         text = join_spans(chunk)
-        pieces = [p for p in _NAME_SPLIT_RE.split(text) if p.strip()]
+        raw = [p for p in _NAME_SPLIT_RE.split(text) if p.strip()]
         x = (chunk[0].x0 + chunk[-1].x1) / 2
-        for i, piece in enumerate(pieces):
-            name = clean_name(piece)
-            if looks_like_name(name):
-                # Only the last name before a mark carries it ("A, B†" marks B alone).
-                people.append(_Person(name, _marks(marks) if i == len(pieces) - 1 else "", x, group))
+        for i, piece in enumerate(raw):
+            # Only the last name before a mark carries it ("A, B†" marks B alone).
+            pieces.append(_Piece(clean_name(piece), _marks(marks) if i == len(raw) - 1 else "", x))
         chunk.clear()
         marks.clear()
 
@@ -116,7 +140,29 @@ def _names_on_line(line: Line, group: int) -> list[_Person]:
         elif chunk:
             flush()
     flush()
-    return people
+    pieces = [p for p in pieces if p.name]
+    if pieces:
+        starts_with_mark = line.spans[0].sup
+        pieces[0].open_start = not starts_with_mark and not _SEPARATOR_START_RE.match(line.text)
+        pieces[-1].open_end = not line.spans[-1].sup and not _SEPARATOR_END_RE.search(line.text)
+    return pieces
+
+
+def _name_pieces(line: Line, bold_names: bool) -> list[_Piece] | None:
+    """The line's pieces if it is a line of names (halves of names broken at its ends allowed), else None."""
+    if "@" in line.text or _LABEL_RE.match(line.text) or (bold_names and not line.bold):
+        return None
+    pieces = _pieces(line)
+    names = 0
+    for i, piece in enumerate(pieces):
+        if looks_like_name(piece.name):
+            names += 1
+        elif not (
+            _fragment(piece.name)
+            and ((i == 0 and piece.open_start) or (i == len(pieces) - 1 and piece.open_end))
+        ):
+            return None
+    return pieces if names else None
 
 
 def _affiliation_segments(line: Line) -> list[tuple[str, str, float]]:
@@ -148,26 +194,50 @@ def _is_name_line(line: Line) -> bool:
     return line.bold and "@" not in line.text
 
 
+def _same_style(line: Line, first: Line | None) -> bool:
+    """Names of one paper share a style; an affiliation line of capitalised words ("New York") does not."""
+    return first is None or (abs(line.size - first.size) <= 0.6 and line.bold == first.bold)
+
+
 def parse_authors(lines: list[Line]) -> list[Author]:
-    """Authors from the lines between title and abstract; affiliations by marks or by position."""
+    """Authors in printed order from the lines between title and abstract; affiliations by marks or position.
+
+    Two people of the same name are two authors: only a name drawn twice at the same place (fake
+    bold) counts once.
+    """
     if not lines:
         return []
-    bold_names = any(_is_name_line(line) for line in lines)
+    bold_names = any(_is_name_line(line) and _name_pieces(line, True) for line in lines)
     people: list[_Person] = []
     # Affiliation text by mark, and unmarked affiliation blocks by name group.
     by_mark: dict[str, list[str]] = {}
     by_group: dict[int, list[list[tuple[str, float]]]] = {}
     group = -1
-    prev_was_name = False
-    for line in lines:
-        is_name = _is_name_line(line) if bold_names else looks_like_name(clean_name(line.text))
-        if is_name:
-            if not prev_was_name:
+    prev_pieces: list[_Piece] | None = None
+    first_name_line: Line | None = None
+    for index, line in enumerate(lines):
+        pieces = _name_pieces(line, bold_names) if _same_style(line, first_name_line) else None
+        if pieces is not None:
+            first_name_line = first_name_line or line
+            if prev_pieces is None:
                 group += 1
-            people.extend(_names_on_line(line, max(group, 0)))
-            prev_was_name = True
+            elif prev_pieces and prev_pieces[-1].open_end and pieces[0].open_start:
+                tail, head = prev_pieces[-1], pieces[0]
+                joined = f"{tail.name} {head.name}"
+                if (_fragment(tail.name) or _fragment(head.name)) and looks_like_name(joined):
+                    # A name broken across the line end: "Yu" / "Han" is Yu Han.
+                    if people and people[-1].name == tail.name:
+                        people.pop()
+                    head.name = joined
+            for piece in pieces:
+                if not looks_like_name(piece.name):
+                    continue
+                if any(p.line == index and p.name == piece.name and abs(p.x - piece.x) < 1.0 for p in people):
+                    continue
+                people.append(_Person(piece.name, piece.marks, piece.x, max(group, 0), index))
+            prev_pieces = pieces
             continue
-        prev_was_name = False
+        prev_pieces = None
         if "@" in line.text or line.text.startswith("{") or all(s.mono for s in line.spans):
             continue
         last_mark = ""
@@ -183,11 +253,7 @@ def parse_authors(lines: list[Line]) -> list[Author]:
         if row:
             by_group.setdefault(max(group, 0), []).append(row)
     authors: list[Author] = []
-    seen: set[str] = set()
     for person in people:
-        if person.name in seen:
-            continue
-        seen.add(person.name)
         affiliations: list[str] = []
         for mark, texts in by_mark.items():
             if mark and mark in person.marks:

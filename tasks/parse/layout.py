@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pypdfium2.raw as pdfium_c
 
+from tasks.parse.glyphs import accent_for, compose_accents, glyph_pieces, is_accent, name_like
+
 # Re-exported: the parser's modules and tests know them from here.
 from tasks.parse.visibility import SOFT_HYPHEN as SOFT_HYPHEN
 from tasks.parse.visibility import HiddenRun, TextRunWalker, hidden_run, page_box
@@ -95,14 +97,19 @@ def page_spans(
     fonts: FontCache,
     walker: TextRunWalker,
     page_number: int,
+    *,
+    split_gaps: bool = False,
 ) -> tuple[list[Span], list[HiddenRun]]:
     """The page's visible horizontal text runs in content-stream order, and its hidden runs.
 
     Hidden runs (see tasks.parse.visibility) never become spans, wherever they are drawn. Visible
     runs inside form XObjects (how LaTeX embeds PDF figures) are left out unless most of the page's
     text sits in forms (some tools wrap the whole page in one): figure labels are not body text.
+    With split_gaps (page 1), a run in the upper half of the page is cut where its glyphs leave a
+    wide gap: names set side by side in one run ("Avijit Thawani      Jay Pujara") are two runs.
     """
-    origin_x, _, _, page_top = page_box(page)
+    origin_x, page_bottom, _, page_top = page_box(page)
+    upper_half = 0.5 * (page_top - page_bottom)
     top_level: list[Span] = []
     in_forms: list[Span] = []
     hidden: list[HiddenRun] = []
@@ -132,11 +139,44 @@ def page_spans(
             bold=bold,
             mono=mono,
         )
-        (in_forms if run.in_form else top_level).append(span)
+        # Only short runs of capitalised words: a line of prose is never two names side by side.
+        if split_gaps and 0 < text.count(" ") <= 8 and span.top < upper_half and name_like(text):
+            pieces = _split_at_gaps(span, run.obj, text_page, origin_x, page_top)
+        else:
+            pieces = [span]
+        (in_forms if run.in_form else top_level).extend(pieces)
     form_chars = sum(len(s.text) for s in in_forms)
     if form_chars > sum(len(s.text) for s in top_level):
         return top_level + in_forms, hidden
     return top_level, hidden
+
+
+def _split_at_gaps(
+    span: Span,
+    obj: pdfium_c.FPDF_PAGEOBJECT,
+    text_page: pdfium_c.FPDF_TEXTPAGE,
+    origin_x: float,
+    page_top: float,
+) -> list[Span]:
+    """The span cut where its glyphs leave a gap wider than its font size; else [span]."""
+    y = page_top - (span.top + span.bottom) / 2
+    pieces = glyph_pieces(obj, text_page, span.text, x=span.x0 + origin_x, y=y, size=span.size)
+    if pieces is None:
+        return [span]
+    return [
+        Span(
+            text=text,
+            x0=x0 - origin_x,
+            x1=x1 - origin_x,
+            top=span.top,
+            bottom=span.bottom,
+            base=span.base,
+            size=span.size,
+            bold=span.bold,
+            mono=span.mono,
+        )
+        for text, x0, x1 in pieces
+    ]
 
 
 def _finish(line: Line) -> Line:
@@ -161,20 +201,37 @@ def _finish(line: Line) -> Line:
 
 
 def join_spans(spans: list[Span]) -> str:
-    """Concatenate runs, adding a space where pdfium did not and the gap is a word gap."""
+    """Concatenate runs, adding a space where pdfium did not and the gap is a word gap; accents merged."""
     parts: list[str] = []
     prev: Span | None = None
-    for s in spans:
+    for i, s in enumerate(spans):
+        if prev is not None and is_accent(s.text):
+            # Its own glyph: it belongs to the letter it is drawn over, the one before or the one after.
+            after = spans[i + 1] if i + 1 < len(spans) else None
+            centre = (s.x0 + s.x1) / 2
+            before = after is None or (centre < prev.x1 and abs(centre - prev.x1) < abs(centre - after.x0))
+            if not before and parts and after is not None and after.x0 - prev.x1 < 0.1 * s.size:
+                # pdfium ends the run before an overlapping accent with a space: the word goes on.
+                parts[-1] = parts[-1].rstrip()
+            accent = s.text.strip()
+            if not before or (parts and parts[-1][-1:].isalpha()):
+                accent = accent_for(accent, before=before)
+            parts.append(accent)
+            prev = s
+            continue
         if (
             prev is not None
             and s.x0 - prev.x1 > 0.2 * min(s.size, prev.size)
             and not prev.text.endswith(" ")
             and not s.text.startswith(" ")
+            and not is_accent(prev.text)
+            # Where a footnote mark was lifted out ("QWEN¹, the"), the comma still follows the word.
+            and not s.text.startswith((",", ".", ";", ":", ")"))
         ):
             parts.append(" ")
         parts.append(s.text)
         prev = s
-    return "".join(parts)
+    return compose_accents("".join(parts))
 
 
 def group_lines(spans: list[Span], page_number: int) -> list[Line]:
@@ -187,8 +244,12 @@ def group_lines(spans: list[Span], page_number: int) -> list[Line]:
             ref = max(cur, key=lambda x: x.size)
             if (
                 abs(s.base - ref.base) <= 0.55 * max(s.size, ref.size)
-                and s.x0 >= last.x1 - 0.3 * s.size
                 and s.x0 - last.x1 <= 1.6 * ref.size
+                and (
+                    s.x0 >= last.x1 - 0.3 * s.size
+                    # An accent drawn as its own glyph overlaps the letter it sits on, before or after.
+                    or (s.x0 >= last.x1 - 1.2 * s.size and (is_accent(last.text) or is_accent(s.text)))
+                )
             ):
                 cur.append(s)
                 continue
@@ -238,6 +299,53 @@ def mark_running_lines(pages: list[Page]) -> None:
             line.drop = True
 
 
+def _rows(lines: list[Line]) -> list[Line]:
+    """Lines top to bottom; lines sharing a baseline (a row of author names) left to right.
+
+    Sorting on the top edge alone puts "Chiyuan Zhang*" after the two names to its right when its
+    top is a tenth of a point lower than theirs.
+    """
+    out: list[Line] = []
+    row: list[Line] = []
+    for line in sorted(lines, key=lambda line: (line.top, line.x0)):
+        if row and abs(line.base - row[0].base) > 0.25 * min(line.size, row[0].size):
+            out += sorted(row, key=lambda line: line.x0)
+            row = []
+        row.append(line)
+    return out + sorted(row, key=lambda line: line.x0)
+
+
+def _drop_margin_lines(page: Page, body: list[Line], body_size: float) -> None:
+    """Drop text wholly outside a one-column page's text block: sidebars, line numbers, marginal notes.
+
+    JOSS drafts put a metadata sidebar (DOI, editor, licence) and line numbers left of the text;
+    read in order they would cut every paragraph of page 1 in two.
+    """
+    # The text block is where the full lines of running text are; a page that is mostly a table has
+    # too few of them to tell, and keeps everything.
+    widest = max((line.x1 - line.x0 for line in body), default=0.0)
+    full = [line for line in body if line.x1 - line.x0 >= 0.6 * widest]
+    if len(full) < 5:
+        return
+    left = min(line.x0 for line in full)
+    right = max(line.x1 for line in full)
+    gap = 0.5 * body_size
+    outside = [
+        line
+        for line in page.lines
+        if line.size <= body_size + 0.5 and (line.x1 < left - gap or line.x0 > right + gap)
+    ]
+    if not outside:
+        return
+    # A hanging label ("[1]" before its reference) sits close to the block, on the baseline of a
+    # line of the block; a sidebar lies farther out.
+    inside = {round(line.base) for line in page.lines if line.x1 >= left - gap and line.x0 <= right + gap}
+    for line in outside:
+        near = left - 2.5 * body_size <= line.x1 and line.x0 <= right + 2.5 * body_size
+        if not (near and {round(line.base) - 1, round(line.base), round(line.base) + 1} & inside):
+            line.drop = True
+
+
 def order_page(page: Page, body_size: float) -> None:
     """Detect one or two columns and sort the page's lines into reading order."""
     lines = [line for line in page.lines if not line.drop]
@@ -265,7 +373,9 @@ def order_page(page: Page, body_size: float) -> None:
             line.column = 2
         else:
             line.column = 0
-    by_top = sorted(page.lines, key=lambda line: (round(line.top, 1), line.x0))
+    if not page.two_column:
+        _drop_margin_lines(page, body, body_size)
+    by_top = _rows(page.lines)
     if not page.two_column:
         page.lines = by_top
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import ctypes
 from collections import Counter
 from pathlib import Path
 
@@ -41,12 +41,16 @@ from tasks.parse.structure import (
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
 from tasks.parse.visibility import SOFT_HYPHEN, HiddenReason, HiddenRun, TextRunWalker, hidden_runs
+from tasks.pdfium import PDFIUM_LOCK
 
 PARSER_NAME = "local"
-PARSER_VERSION = "1.1.0"  # 1.1: hidden text kept out of every field, listed in hidden_text
+# 1.1: hidden text kept out of every field, listed in hidden_text
+# 1.2: real layouts: accents drawn apart, namesakes, names over lines and side by side, abstracts
+# without a heading, sidebars and margins, tables of contents; URLs whole (link targets)
+PARSER_VERSION = "1.2.0"
 
 # pdfium is not thread-safe and Prefect may run parse tasks in threads: one document at a time.
-_PDFIUM_LOCK = threading.Lock()
+_PDFIUM_LOCK = PDFIUM_LOCK  # shared with the comic stage's figure extraction
 # Pages with fewer characters than this count as having no text layer.
 _MIN_PAGE_CHARS = 30
 
@@ -69,7 +73,7 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
     check_pdf_bytes(data, source)
     # 2. Text runs -> lines, page by page
     with _PDFIUM_LOCK:
-        pages, meta_title, hidden = _read_pages(data, source, max_pages)
+        pages, meta_title, hidden, links = _read_pages(data, source, max_pages)
     notices: list[str] = []
     if hidden:
         notices.append(hidden_notice(hidden))
@@ -87,7 +91,7 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         # Nothing on page 1 stands out from the body text: a title guess would be a random line.
         title_lines = title_lines[:1]
         notices.append("no title-sized text on page 1: took its first line as the title")
-    title = " ".join(line.text for line in title_lines)
+    title = join_lines([line.text for line in title_lines], vocab)
     if not title:
         title = clean_text(meta_title).strip()
         notices.append("no title found on page 1" + (": used the PDF metadata title" if title else ""))
@@ -98,7 +102,8 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
     # 5. Body: blocks, abstract, sections, captions, references
     flow = pages[0].lines[flow_start:] + [line for page in pages[1:] for line in page.lines]
     blocks, small = build_blocks(flow, layout)
-    abstract, body_start, notice = split_abstract(blocks, layout, vocab)
+    abstract, body_start, notice, notes = split_abstract(blocks, layout, vocab)
+    small += notes
     if notice:
         notices.append(notice)
     sections, captions, ref_lines = sections_and_references(blocks[body_start:], layout, vocab)
@@ -107,9 +112,11 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         notices.append("no section headings found")
     if not references:
         notices.append("no reference list found")
-    # 6. URLs from the prose, captions and footnotes (not from the reference list)
-    texts = [abstract, *(p for s in sections for p in s.paragraphs), *(c.text for c in captions)]
-    texts += _small_print(small, vocab)
+    # 6. URLs from the front matter, prose, captions and footnotes (not from the reference list);
+    # the PDF's link targets complete those its text shows cut short.
+    front = [line.text for line in pages[0].lines[:flow_start] if not line.drop]
+    texts = [join_lines(front, vocab), abstract, *(p for s in sections for p in s.paragraphs)]
+    texts += [c.text for c in captions] + _small_print(small, vocab)
     return ParsedPaper(
         title=title,
         authors=authors,
@@ -117,7 +124,7 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         sections=sections,
         captions=captions,
         references=references,
-        urls=find_urls(texts),
+        urls=find_urls(texts, links),
         page_count=len(pages),
         parser=PARSER_NAME,
         parser_version=PARSER_VERSION,
@@ -140,8 +147,10 @@ def _open(data: bytes, source: str) -> pdfium.PdfDocument:
         raise ParseError(source, f"pdfium cannot open the PDF: {exc}") from exc
 
 
-def _read_pages(data: bytes, source: str, max_pages: int) -> tuple[list[Page], str, list[HiddenRun]]:
-    """Every page's lines of visible text, the metadata title and the hidden runs."""
+def _read_pages(
+    data: bytes, source: str, max_pages: int
+) -> tuple[list[Page], str, list[HiddenRun], list[str]]:
+    """Every page's lines of visible text, the metadata title, the hidden runs and the link targets."""
     doc = _open(data, source)
     try:
         count = len(doc)
@@ -153,22 +162,44 @@ def _read_pages(data: bytes, source: str, max_pages: int) -> tuple[list[Page], s
         walker = TextRunWalker()
         pages: list[Page] = []
         hidden: list[HiddenRun] = []
+        links: list[str] = []
         for index in range(count):
             page = doc[index]
             text_page = page.get_textpage()
             try:
+                links += _link_targets(doc, page)
                 width, height = page.get_size()
-                spans, page_hidden = page_spans(page.raw, text_page.raw, fonts, walker, index + 1)
+                spans, page_hidden = page_spans(
+                    page.raw, text_page.raw, fonts, walker, index + 1, split_gaps=index == 0
+                )
                 pages.append(Page(index + 1, width, height, group_lines(spans, index + 1)))
                 hidden += page_hidden
             finally:
                 text_page.close()
                 page.close()
-        return pages, doc.get_metadata_value("Title") or "", hidden
+        return pages, doc.get_metadata_value("Title") or "", hidden, links
     except pdfium.PdfiumError as exc:
         raise ParseError(source, f"pdfium failed while reading the pages: {exc}") from exc
     finally:
         doc.close()
+
+
+def _link_targets(doc: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[str]:
+    """The URIs the page's link annotations point to (hyperref's \\url links): whole, never line-broken."""
+    out: list[str] = []
+    position = ctypes.c_int(0)
+    link = pdfium_c.FPDF_LINK()
+    while pdfium_c.FPDFLink_Enumerate(page.raw, ctypes.byref(position), ctypes.byref(link)):
+        action = pdfium_c.FPDFLink_GetAction(link)
+        if not action or pdfium_c.FPDFAction_GetType(action) != pdfium_c.PDFACTION_URI:
+            continue
+        size = pdfium_c.FPDFAction_GetURIPath(doc.raw, action, None, 0)
+        if size <= 1 or size > 4096:
+            continue
+        buffer = ctypes.create_string_buffer(size)
+        pdfium_c.FPDFAction_GetURIPath(doc.raw, action, buffer, size)
+        out.append(buffer.value.decode("latin-1").strip())
+    return out
 
 
 def find_hidden_text(data: bytes, source: str) -> tuple[list[HiddenText], list[str]]:
@@ -221,6 +252,8 @@ def _author_region(page: Page, title_lines: list[Line], layout: Layout) -> tuple
             or is_named_heading(line, layout)
             or ABSTRACT_RUNIN_RE.match(line.text)
             or (len(line.text) > 100 and _body_like(line, layout))
+            # An abstract with no heading (arXiv single-column) starts right after the affiliations.
+            or (_body_like(line, layout) and _prose_like(line.text))
         ):
             break
         region.append(line)
@@ -229,6 +262,12 @@ def _author_region(page: Page, title_lines: list[Line], layout: Layout) -> tuple
 
 def _body_like(line: Line, layout: Layout) -> bool:
     return not line.bold and line.size <= layout.body_size + 0.5
+
+
+def _prose_like(text: str) -> bool:
+    """A line of running text: eight words or more, most of them lower case (names and places are not)."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(words) >= 8 and sum(w[:1].islower() for w in words) >= 0.6 * len(words)
 
 
 def _small_print(lines: list[Line], vocab: Vocabulary) -> list[str]:

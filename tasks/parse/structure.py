@@ -42,6 +42,12 @@ _KNOWN_HEADINGS = {
     "appendices",
     "supplementary material",
 }
+# Headings that stand in for "Abstract" when they are the first heading of the paper (JOSS papers
+# have a "Summary", some theses a "Preface").
+_ABSTRACT_STANDINS = {"summary", "preface", "executive summary", "synopsis"}
+_CHAPTER_RE = re.compile(r"^chapter\s+(\d{1,2}|[IVX]{1,5})$", re.I)
+_CONTENTS_HEADINGS = {"contents", "table of contents", "list of figures", "list of tables"}
+_LEADER_RE = re.compile(r"(?:\.\s?){5,}\s*[\divxlc]+$")
 _REFERENCES = {"references", "bibliography", "literature cited", "works cited"}
 _CAPTION_RE = re.compile(
     r"^(?P<kind>figure|fig\.|table|tab\.)\s*(?P<num>[A-Z]?\d+(?:\.\d+)?|[IVX]+)\s*(?P<sep>[:.|—–-])\s*",
@@ -131,9 +137,18 @@ def heading_parts(line: Line, layout: Layout) -> tuple[str | None, str] | None:
 
 
 def is_named_heading(line: Line, layout: Layout) -> bool:
-    """A numbered heading or a standard one ("Abstract", "Introduction"): not just big bold text."""
+    """A numbered heading or a standard one ("Abstract", "Introduction"): not just big bold text.
+
+    A heading numbered with a letter counts only as an appendix does, after the references: on
+    page 1 "A THESIS" is the start of a title page's boilerplate.
+    """
     parts = heading_parts(line, layout)
-    return parts is not None and (parts[0] is not None or parts[1].lower() in _KNOWN_HEADINGS)
+    if parts is None:
+        return False
+    number, heading = parts
+    if number is not None:
+        return not number[:1].isalpha()
+    return heading.lower() in _KNOWN_HEADINGS or heading.lower() in _ABSTRACT_STANDINS
 
 
 def _continues(prev: Line, line: Line, layout: Layout) -> bool:
@@ -230,15 +245,29 @@ def block_text(block: Block, vocab: Vocabulary) -> str:
     return _C1_RE.sub("", join_lines([line.text for line in block.lines], vocab))
 
 
-def split_abstract(blocks: list[Block], layout: Layout, vocab: Vocabulary) -> tuple[str, int, str | None]:
-    """(abstract, index of the first block after it, notice) from the blocks after the author list."""
+def split_abstract(
+    blocks: list[Block], layout: Layout, vocab: Vocabulary
+) -> tuple[str, int, str | None, list[Line]]:
+    """(abstract, index of the first block after it, notice, footnote lines) from the blocks after
+    the author list.
+
+    The abstract is the text under an "Abstract" heading (or a first "Summary" / "Preface"), a run-in
+    "Abstract." paragraph, or else the prose before the first heading. Paragraphs far below it on
+    its page are the page's footnotes ("Correspondence to: ..."), not more abstract: they come back
+    as footnote lines.
+    """
+    first_heading = True
     for i, block in enumerate(blocks[:8]):
         text = block_text(block, vocab)
-        heading = block.kind == "heading" and block.heading.lower() == "abstract"
+        name = block.heading.lower() if block.kind == "heading" else ""
+        heading = name == "abstract" or (first_heading and name in _ABSTRACT_STANDINS)
         runin = block.kind == "paragraph" and ABSTRACT_RUNIN_RE.match(text)
+        first_heading = first_heading and not name
         if not (heading or runin):
             continue
         parts = [] if heading else [ABSTRACT_RUNIN_RE.sub("", text)]
+        notes: list[Line] = []
+        last = block.lines[-1]
         j = i + 1
         while j < len(blocks) and blocks[j].kind != "heading":
             if blocks[j].kind == "paragraph":
@@ -246,9 +275,13 @@ def split_abstract(blocks: list[Block], layout: Layout, vocab: Vocabulary) -> tu
                 if _KEYWORDS_RE.match(more):
                     j += 1
                     break
-                parts.append(more)
+                if notes or _far_below(last, blocks[j].lines[0], layout):
+                    notes += blocks[j].lines
+                else:
+                    parts.append(more)
+                    last = blocks[j].lines[-1]
             j += 1
-        return "\n\n".join(parts), j, None
+        return "\n\n".join(parts), j, None, notes
     # No "Abstract" label: take the prose before the first heading.
     parts = []
     j = 0
@@ -259,8 +292,15 @@ def split_abstract(blocks: list[Block], layout: Layout, vocab: Vocabulary) -> tu
                 parts.append(text)
         j += 1
     if parts:
-        return "\n\n".join(parts), j, "no 'Abstract' heading: took the text before the first section"
-    return "", 0, "no abstract found"
+        return "\n\n".join(parts), j, "no 'Abstract' heading: took the text before the first section", []
+    return "", 0, "no abstract found", []
+
+
+def _far_below(last: Line, line: Line, layout: Layout) -> bool:
+    """line starts a page's footnote area: same page and column as last, several blank lines below it."""
+    return (
+        line.page == last.page and line.column == last.column and line.top - last.bottom > 4 * layout.leading
+    )
 
 
 def sections_and_references(
@@ -272,7 +312,18 @@ def sections_and_references(
     ref_lines: list[Line] = []
     in_refs = False
     current: Section | None = None
+    toc = _contents_pages(blocks)
+    chapter: str | None = None
     for block in blocks:
+        if block.lines[0].page in toc:
+            # A thesis's table of contents lists "Bibliography" too: that is no reference list.
+            continue
+        if block.kind == "heading" and (m := _CHAPTER_RE.match(block.heading)) and not in_refs:
+            chapter = m.group(1)  # "Chapter 3" over "Transfer Learning": one heading, numbered 3
+            continue
+        if chapter is not None and block.kind == "heading" and block.number is None:
+            block.number = chapter
+        chapter = None
         if block.kind == "caption":
             captions.append(_caption(block, vocab))
             continue
@@ -300,6 +351,19 @@ def sections_and_references(
         if _is_prose(text):
             current.paragraphs.append(text)
     return sections, captions, ref_lines
+
+
+def _contents_pages(blocks: list[Block]) -> set[int]:
+    """Pages holding a table of contents (or list of figures): a heading saying so, or dot leaders."""
+    pages: set[int] = set()
+    leaders: dict[int, int] = {}
+    for block in blocks:
+        if block.kind == "heading" and block.heading.lower() in _CONTENTS_HEADINGS:
+            pages.add(block.lines[0].page)
+        for line in block.lines:
+            if (". ." in line.text or "....." in line.text) and _LEADER_RE.search(line.text):
+                leaders[line.page] = leaders.get(line.page, 0) + 1
+    return pages | {page for page, n in leaders.items() if n >= 3}
 
 
 def _is_prose(text: str) -> bool:

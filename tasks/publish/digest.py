@@ -53,6 +53,7 @@ AWARD_HEADINGS = {
 REVIEW_ARTIFACT = "review.md"
 MAX_NAMED_IN_NOTICE = 5
 COMIC_ARTIFACTS = ("comic.png", "comic.webp")  # first present wins in the markdown digest
+PHONE_MAX_CSS_PX = 600  # at most this wide, digest.html shows comic-mobile.webp
 
 # --------------------------------------------------------------------------- shared pieces
 
@@ -117,8 +118,23 @@ def stage_warnings(result: PaperResult) -> list[str]:
 
 
 def _md_claims(claims: list[Claim]) -> str:
-    """Claims as markdown prose: the text escaped, and every claim that failed a check marked."""
-    return " ".join(_md(c.text) if c.verified else f"{_md(c.text)} **(⚠ unverified)**" for c in claims)
+    """Claims as markdown, the text escaped and every claim that failed a check marked.
+
+    The paper's own sentences (Claim.quoted: extractive summaries) are shown as quotations with
+    their source, “…” — *Abstract*, never as our prose; a written claim stays prose.
+    """
+    parts = []
+    for claim in claims:
+        text = _md(claim.text)
+        if claim.quoted:
+            text = f"“{text}” — *{_md(_source(claim))}*"
+        parts.append(text if claim.verified else f"{text} **(⚠ unverified)**")
+    return " ".join(parts)
+
+
+def _source(claim: Claim) -> str:
+    """Where a quoted claim stands in the paper: its first evidence's location."""
+    return next((e.location for e in claim.evidence if e.location), None) or "the paper"
 
 
 def _links(result: PaperResult) -> list[tuple[str, str]]:
@@ -301,18 +317,54 @@ figure { margin: .8rem 0 0; }
 figure img { display: block; max-width: 100%; height: auto; border-radius: 6px;
   border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
+figure.comic a { display: block; cursor: zoom-in; }
+figure.comic picture { display: block; }
+@media (max-width: 600px) {
+  /* The phone comic spans the screen: its 28 px lettering on a 780 px image stays 14 CSS px at 390. */
+  figure.comic img { width: 100vw; max-width: 100vw; margin-left: calc(50% - 50vw); border-radius: 0;
+    border-left: 0; border-right: 0; }
+}
+.quote { font-style: italic; }
+cite { color: var(--muted); font-style: normal; font-size: .88rem; white-space: nowrap; }
 """
 
 
 def _html_claims(claims: list[Claim]) -> str:
+    """Claims as HTML: quoted sentences in quotation marks with their source, prose as prose."""
     parts = []
     for claim in claims:
         mark = "" if claim.verified else ' <span class="unverified">⚠ unverified</span>'
-        parts.append(_e(claim.text) + mark)
+        if claim.quoted:
+            text = f'<span class="quote">“{_e(claim.text)}”</span> <cite>— {_e(_source(claim))}</cite>'
+        else:
+            text = _e(claim.text)
+        parts.append(text + mark)
     return " ".join(parts)
 
 
-def _html_paper(result: PaperResult, slug: str, comics: dict[str, bytes]) -> list[str]:
+def _html_comic(result: PaperResult, slug: str, webp: bytes, phone: bytes | None) -> str:
+    """The comic inlined (the CSP allows data: images only), the phone variant on narrow screens,
+    inside a link to the full-size comic.png of the release."""
+    data = base64.b64encode(webp).decode("ascii")
+    picture = f'<img src="data:image/webp;base64,{data}" alt="{_e(_comic_alt(result))}" loading="lazy">'
+    if phone:
+        narrow = base64.b64encode(phone).decode("ascii")
+        source = (
+            f'<source media="(max-width: {PHONE_MAX_CSS_PX}px)" srcset="data:image/webp;base64,{narrow}">'
+        )
+        picture = f"<picture>{source}{picture}</picture>"
+    full = relative_artifact(slug, result.artifacts.get("comic.png"))
+    if full is None:
+        return f'<figure class="comic">{picture}</figure>'
+    return (
+        f'<figure class="comic"><a href="{_e(full)}" title="Open the comic full size">{picture}</a>'
+        "<figcaption>Tap or click the comic to open it full size.</figcaption></figure>"
+    )
+
+
+def _html_paper(
+    result: PaperResult, slug: str, comics: dict[str, bytes], phones: dict[str, bytes] | None = None
+) -> list[str]:
     entry = result.entry
     badge = ""
     if result.status != PaperStatus.DONE:
@@ -344,11 +396,7 @@ def _html_paper(result: PaperResult, slug: str, comics: dict[str, bytes]) -> lis
         if review := relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT)):
             out.append(f'<p><a href="{_e(review)}">Full review</a></p>')
         if comic := comics.get(result.paper_id):
-            data = base64.b64encode(comic).decode("ascii")
-            alt = _e(_comic_alt(result))
-            out.append(
-                f'<figure><img src="data:image/webp;base64,{data}" alt="{alt}" loading="lazy"></figure>'
-            )
+            out.append(_html_comic(result, slug, comic, (phones or {}).get(result.paper_id)))
         out += [
             f'<p class="unverified">⚠ {_e(w)}</p>'
             for w in [*injection_lines(result), *stage_warnings(result)]
@@ -359,8 +407,11 @@ def _html_paper(result: PaperResult, slug: str, comics: dict[str, bytes]) -> lis
     return out
 
 
-def render_html(digest: Digest, comics: dict[str, bytes]) -> str:
-    """The digest as one self-contained HTML page; comics (paper_id -> webp bytes) are inlined."""
+def render_html(digest: Digest, comics: dict[str, bytes], phones: dict[str, bytes] | None = None) -> str:
+    """The digest as one self-contained HTML page; comics (paper_id -> webp bytes) are inlined.
+
+    `phones` (paper_id -> comic-mobile.webp bytes) are shown instead on narrow screens.
+    """
     conf = digest.conference
     title = f"{conf.name} — award papers"
     out = [
@@ -392,7 +443,7 @@ def render_html(digest: Digest, comics: dict[str, bytes]) -> str:
     for kind, results in grouped(digest):
         out.append(f"<section><h2>{_e(award_heading(kind))}</h2>")
         for result in results:
-            out += _html_paper(result, conf.slug, comics)
+            out += _html_paper(result, conf.slug, comics, phones)
         out.append("</section>")
     out += ["</main></body>", "</html>", ""]
     return "\n".join(out)

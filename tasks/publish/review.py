@@ -10,14 +10,8 @@ import re
 
 from tasks.markdown import md_text, web_url
 from tasks.models import AwardEntry, Claim, FullReview, PaperSummary, ParsedPaper
-from tasks.summarize.extractive import (
-    CITATION_RE,
-    WHY_CUES,
-    Sentence,
-    is_prose,
-    paper_sentences,
-    trim_at_word,
-)
+from tasks.summarize.extractive import CITATION_RE, WHY_CUES, trim_at_word
+from tasks.summarize.paper_text import Sentence, is_prose, paper_sentences
 
 REVIEW_NOTICE = "Extractive review: sentences quoted from the paper; no LLM configured"
 MAX_RESULTS = 6
@@ -54,7 +48,9 @@ def _claim_lines(claim: Claim, flagged: frozenset[str] = frozenset()) -> list[st
     only = claim.evidence[0]
     if len(claim.evidence) == 1 and " ".join(only.quote.split()) == " ".join(claim.text.split()):
         where = f" — *{_md(only.location)}*" if only.location else ""
-        return [f"- {_md(claim.text)}{where} {_mark(only.verified)}"]
+        # The paper's own words (extractive summaries) read as a quotation, not as our prose.
+        text = f"“{_md(claim.text)}”" if claim.quoted else _md(claim.text)
+        return [f"- {text}{where} {_mark(only.verified)}"]
     lines = [f"- {_md(claim.text)}"]
     for ev in claim.evidence:
         where = f" — *{_md(ev.location)}*" if ev.location else ""
@@ -140,6 +136,39 @@ def _header(parsed: ParsedPaper, summary: PaperSummary, entry: AwardEntry | None
 
 def _review_claims(claims: list[Claim], flagged: frozenset[str], empty: str) -> list[str]:
     return [line for c in claims for line in _claim_lines(c, flagged)] or [empty]
+
+
+def summary_markdown(parsed: ParsedPaper, summary: PaperSummary, *, ran: list[str] | None = None) -> str:
+    """One paper's summary as markdown (`paperpanels summarize`): what ran, notices, TL;DR, every
+    claim with its verification mark and source, injection findings, LLM usage."""
+    flagged = frozenset(f.claim for f in summary.flags)
+    lines = [f"# {_md(parsed.title) or 'Untitled paper'}", ""]
+    lines += [f"*{_md(line)}*  " for line in ran or []]
+    notices = list(dict.fromkeys([*summary.notices, *parsed.notices]))
+    if notices:
+        lines += ["", *(f"> ⚠ **{_md(n)}**  " for n in notices)]
+    tldr = f"“{_md(summary.tldr)}”" if summary.generator == "extractive" else _md(summary.tldr)
+    if not summary.tldr_checked:
+        tldr += " ⚠ unchecked"
+    lines += ["", f"**TL;DR** {tldr}", ""]
+    lines += ["## What was done?", "", *_review_claims(summary.what_was_done, flagged, "None."), ""]
+    lines += ["## Why it matters?", "", *_review_claims(summary.why_it_matters, flagged, "None."), ""]
+    if summary.injection_findings:
+        lines += ["## Prompt-injection findings", ""]
+        lines += [
+            f"- ⚠ {_md(f.pattern)} — *{_md(f.location)}*: “{_md(f.excerpt)}” (not obeyed)"
+            for f in summary.injection_findings
+        ]
+        lines.append("")
+    if summary.usage is not None:
+        usage = summary.usage
+        cost = f"${usage.cost_usd:.4f}" if usage.cost_usd is not None else "cost unknown"
+        tokens = f"{usage.input_tokens:,} + {usage.output_tokens:,} tokens"
+        lines += [
+            f"*LLM: {tokens}, {cost}, {usage.latency_s:.1f} s*",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def review_markdown(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tasks.models import ParsedPaper
-from tasks.summarize.extractive import section_kind, split_sentences
+from tasks.summarize.paper_text import section_kind, split_sentences
 
 # Lower number = kept first when the budget is short.
 PRIORITY = {"abstract": 0, "intro": 1, "conclusion": 1, "results": 2, "limitations": 2, "method": 3}
@@ -124,7 +124,9 @@ def paper_blocks(parsed: ParsedPaper, *, limit: int) -> tuple[list[Block], list[
         elif not section.number or "." not in section.number.strip("."):
             parent_kind = kind
         if kind == "skip":
-            dropped.append(f"{label} (references/appendix/acknowledgements)")
+            # section_kind's "skip": references, appendices, acknowledgements, broader-impact and
+            # ethics statements, checklists: not what the paper did or found.
+            dropped.append(f"{label} (references/appendix/acknowledgements/statements)")
             continue
         for i, paragraph in enumerate(section.paragraphs):
             if letter_ratio(paragraph) < MIN_LETTER_RATIO:

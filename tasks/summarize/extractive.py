@@ -1,5 +1,11 @@
 """The no-LLM summarizer: picks the paper's own sentences, always announced as a fallback.
 
+It reads as a reader would: only complete sentences (no figure or table residue), none that opens
+by pointing back at text the reader does not have unless that sentence comes with it, nothing from
+boilerplate (broader impact, ethics, acknowledgements, "In this section we"). "What was done?" is
+the method and the main finding, "Why it matters?" the consequence, and the TL;DR the one sentence
+of the main finding. Every claim is a quote of the paper and is marked as such (Claim.quoted).
+
 Deterministic: the same ParsedPaper gives the same PaperSummary, so EXTRACTIVE_VERSION (part of
 the summarize cache key) must change whenever the selection rules below change.
 """
@@ -7,135 +13,32 @@ the summarize cache key) must change whenever the selection rules below change.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
-from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper, Section
+from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper
 from tasks.summarize.errors import SummarizeError, describe_paper
-from tasks.summarize.grounding import location_label, normalize_text, verify_quote
-
-EXTRACTIVE_VERSION = "2"  # 2: skips sentences addressed to AI models, reports injection findings
-EXTRACTIVE_NOTICE = "Extractive summary: no LLM configured (set PAPERPANELS_LLM__MODEL=provider:model)"
-TLDR_MAX_CHARS = 200
-
-# --------------------------------------------------------------------------- sentences
-
-# Tokens that end with a period without ending the sentence ("e.g.", "et al.", "Fig. 3").
-_ABBREVIATIONS = frozenset(
-    {"al", "etc", "fig", "figs", "eq", "eqs", "eqn", "sec", "secs", "sect", "tab", "tabs", "no", "nos"}
-    | {"vs", "cf", "approx", "resp", "ref", "refs", "dr", "prof", "mr", "ms", "mrs", "st", "viz", "ca"}
-    | {"ch", "app", "appx", "pp", "vol", "thm", "def", "lem", "prop", "cor", "alg", "ex", "incl"}
-    | {"jr", "sr", "inc", "ltd", "co"}
+from tasks.summarize.grounding import normalize_text, quote_locator
+from tasks.summarize.injection import injection_notice, matched_rule, scan_injection
+from tasks.summarize.paper_text import Sentence, is_prose, paper_names, paper_sentences
+from tasks.summarize.sentences import (
+    additive_opener,
+    boilerplate_reason,
+    dangling_opener,
+    incomplete_reason,
+    says_consequence,
+    says_finding,
+    says_method,
 )
-_DOTTED_ABBREVIATION_RE = re.compile(r"^(?:[a-z]\.)+[a-z]$")  # e.g, i.e, a.k.a, u.s
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"'\u2019\u201d)\]]*\s+")
-_OPENERS = "\"'([\u2018\u201c"
 
+# 2: skips sentences addressed to AI models, reports injection findings
+# 3: complete, self-contained, non-boilerplate sentences; method + finding, TL;DR = finding; quoted claims
+EXTRACTIVE_VERSION = "3"
+EXTRACTIVE_NOTICE = "Extractive summary: no LLM configured (set PAPERPANELS_LLM__MODEL=provider:model)"
+TLDR_MAX_CHARS = 280
 
-def _ends_with_abbreviation(before: str) -> bool:
-    words = before.split()
-    if not words:
-        return False
-    token = words[-1].lstrip(_OPENERS).lower()
-    if len(token) == 1 and token.isalpha():  # an initial: "Daniel S. Weld"
-        return True
-    return token in _ABBREVIATIONS or bool(_DOTTED_ABBREVIATION_RE.match(token))
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences, keeping "e.g.", "et al.", "Fig. 3", "i.e." and decimals whole."""
-    text = " ".join(text.split())
-    out: list[str] = []
-    start = 0
-    for m in _BOUNDARY_RE.finditer(text):
-        following = text[m.end() :].lstrip(_OPENERS)[:1]
-        # A sentence starts with a capital or a digit; a lowercase word means we are mid-sentence.
-        if not (following.isupper() or following.isdigit()):
-            continue
-        if text[m.start()] == "." and _ends_with_abbreviation(text[start : m.start()]):
-            continue
-        out.append(text[start : m.end()].strip())
-        start = m.end()
-    if tail := text[start:].strip():
-        out.append(tail)
-    return out
-
-
-# --------------------------------------------------------------------------- paper structure
-
-_SECTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "skip",
-        re.compile(
-            r"^(references|bibliography|acknowledg|appendix|supplementa|funding|author contributions|ethic)"
-        ),
-    ),
-    # "Conclusions and Future Work" is a conclusion; only a section of its own is about limits.
-    ("limitations", re.compile(r"limitation|^future work|threats to validity|shortcoming|failure mode")),
-    ("intro", re.compile(r"introduc|contribution|motivation|overview")),
-    (
-        "results",
-        re.compile(r"result|experiment|evaluat|benchmark|finding|ablation|empirical|performance|comparison"),
-    ),
-    ("conclusion", re.compile(r"conclu|discussion|summary|outlook|broader impact")),
-]
-
-
-def section_kind(heading: str) -> str:
-    """Role of a section from its heading: intro, results, conclusion, limitations, skip or body."""
-    h = normalize_text(heading).lstrip("0123456789. ")
-    for kind, pattern in _SECTION_KINDS:
-        if pattern.search(h):
-            return kind
-    return "body"
-
-
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    location: str  # "Abstract" or "3 Method, paragraph 2"
-    kind: str  # "abstract" or a section_kind
-    position: int  # order in the paper
-
-    @property
-    def normalized(self) -> str:
-        return normalize_text(self.text)
-
-
-def _label(section: Section) -> str:
-    # Same label as ParsedPaper.paragraphs() gives, so kinds can be looked up by it.
-    return f"{section.number} {section.heading}".strip() if section.number else section.heading
-
-
-def paper_sentences(parsed: ParsedPaper) -> list[Sentence]:
-    """Every sentence of the abstract and body, with its location and its section's role."""
-    kinds = {"Abstract": "abstract"}
-    for section in parsed.sections:
-        kinds.setdefault(_label(section), section_kind(section.heading))
-    # Parsers that miss headings still put the introduction first: treat the first section as it.
-    if "intro" not in kinds.values():
-        first = next((s for s in parsed.sections if s.paragraphs and kinds[_label(s)] != "skip"), None)
-        if first is not None and kinds[_label(first)] == "body":
-            kinds[_label(first)] = "intro"
-    out: list[Sentence] = []
-    for label, index, text in parsed.paragraphs():
-        kind = kinds.get(label, "body")
-        if kind == "skip":
-            continue
-        for sentence in split_sentences(text):
-            out.append(Sentence(sentence, location_label(label, index), kind, len(out)))
-    return out
-
-
-def is_prose(sentence: str, *, min_words: int = 6, max_words: int = 80) -> bool:
-    """A sentence worth quoting: enough words, mostly letters (not a formula), not a lead-in to one."""
-    words = sentence.split()
-    if not min_words <= len(words) <= max_words or sentence.endswith(":"):
-        return False
-    visible = [c for c in sentence if not c.isspace()]
-    return sum(c.isalpha() for c in visible) / len(visible) >= 0.6
-
-
-# --------------------------------------------------------------------------- selection
+# --------------------------------------------------------------------------- cues
 
 
 Cues = list[tuple[re.Pattern[str], float]]
@@ -145,18 +48,23 @@ def _cues(spec: dict[str, float]) -> Cues:
     return [(re.compile(pattern), weight) for pattern, weight in spec.items()]
 
 
-_WE = r"\bwe (?:also |further |then |first )?"  # "we also release", "we first construct"
+_WE = r"\bwe (?:also |further |then |first |here )?"  # "we also release", "we first construct"
 # Patterns run on normalize_text() output: lowercase ASCII, line-break hyphens removed.
 WHAT_CUES = _cues(
     {
         _WE + r"(propose|introduce|present|develop|design|describe|build|construct|formulate)": 3.0,
-        _WE + r"(show|study|investigate|demonstrate|release|train|use|call)\b": 1.0,
-        r"\b(this|the present|our) (paper|work|study|article)\b": 2.0,
-        r"\bour (method|approach|model|system|framework|algorithm|technique|contribution|toolkit)s?\b": 2.0,
-        r"\b(novel|new) (method|approach|model|framework|benchmark|dataset|system|toolkit|algorithm)": 1.0,
+        _WE + r"(show|study|investigate|demonstrate|release|train|use|call|explore|model|reduce)\b": 1.0,
+        r"\b(this|the present|our) (paper|work|study|article|thesis|report)\b": 2.0,
+        r"\bin this (paper|work|thesis), we\b": 1.0,
+        r"\bour (method|approach|model|system|framework|algorithm|technique|contribution|toolkit|"
+        r"library)s?\b": 2.0,
+        r"\b(novel|new) (method|approach|model|framework|benchmark|dataset|system|toolkit|algorithm|"
+        r"family)": 1.0,
+        r"\b(key|main|central|core|basic) idea\b": 2.0,
         r"\bcontributions?\b": 1.0,
     }
 )
+# Results: what review.md lists under "Results", and the finding of the summary.
 WHY_CUES = _cues(
     {
         r"\boutperform": 3.0,
@@ -173,26 +81,229 @@ WHY_CUES = _cues(
         r"\d(\.\d+)?\s?%|\b\d+(\.\d+)?x\b|\d\s?\u00d7": 1.0,
     }
 )
-WHAT_SOURCE = {"abstract": 3.0, "intro": 2.0, "conclusion": 1.0, "body": 0.5, "results": 0.5}
-WHY_SOURCE = {"abstract": 3.0, "results": 1.5, "conclusion": 2.0, "intro": 1.0, "body": 0.5}
-# "(Devlin et al., 2019)": sentences about other people's work are worse claims for this one.
-CITATION_RE = re.compile(r"\bet al\b|\(\s*[^()]*\b(19|20)\d\d[a-z]?\s*\)")
+# Weighted as sentences.FINDING_RE reads them: says_finding() decides whether a sentence is a result
+# at all, these how strongly it says one.
+FINDING_CUES = _cues(
+    {
+        r"\boutperform|\bsurpass|\bexceed|\bbeats?\b|\bsuperior": 3.0,
+        r"\b(we|results?|experiments?|evaluations?|analys[ie]s|studies) (also )?(show|shows|showed|"
+        r"demonstrate|demonstrates|establish|establishes|reveal|reveals|prove|proves|confirm|confirms|"
+        r"indicate|indicates|suggest|suggests) (that|how|the|a|an|strong|clear)\b"
+        r"|\bwe (also )?(find|found|observe|observed|see)\b": 2.5,
+        r"\bstate[- ]?of[- ]?the[- ]?art\b|\bhighest\b|\bbest\b|\bsuperiority\b": 2.0,
+        r"\bimprov(e|es|ed|ement|ements|ing)\b|\bachiev": 2.0,
+        r"\b(reduc|increas|decreas)\w*\b(?=[^.]{0,40}\b(error|cost|time|memory|overfitting|latency|"
+        r"compute|size|parameters|loss|variance|accuracy|performance|speed|throughput|by \d|from \d))": 1.5,
+        r"\bsignificant(ly)?\b|\bsubstantial(ly)?\b|\bconsistent(ly)?\b|\beffective(ness|ly)?\b": 1.5,
+        r"\b(is|are) the first\b|\bfor the first time\b|\bgeneraliz|\bfail(s|ed)? to\b": 1.5,
+        r"\d(\.\d+)?\s?(%|x\b|\u00d7|-fold| ?points?\b| ?fps\b| ?bleu\b| ?f1\b|[mbk]\b)"
+        r"|\b(more|less|fewer) than \d": 1.5,
+        r"\bhas (been )?(powered|used|adopted|deployed)\b|\bin production\b"
+        r"|\b(is|are|has been|have been) (being )?(used|deployed) (to|in|by)\b": 1.5,
+        r"\bbetter\b|\bfaster\b|\bhigher\b|\blower\b|\bcompetitive\b|\bmatch(es|ed|ing)?\b": 1.0,
+    }
+)
+CONSEQUENCE_CUES = _cues(
+    {
+        r"\benabl(e|es|ed|ing)\b|\ballow(s|ed|ing)?\b|\bmak(e|es|ing) it possible\b": 2.5,
+        r"\bimplications?\b|\bpave|\bopens?\b|\bsuggests?\b|\b(this|which) means\b|\bmeans that\b": 2.0,
+        r"\bcan (be|now|easily)\b|\bwithout\b|\bapplicab|\bapplications?\b|\bin practice\b": 1.5,
+        r"\bimportant\b|\buseful\b|\bpractical\b|\bbenefit|\bimpact\b|\bhelps?\b": 1.5,
+        r"\bcrucial\b|\bessential\b|\bscal(e|es|able|ability)\b|\bdeploy|\bin production\b": 1.0,
+        r"\breal[- ]world\b|\bsimpler\b|\bcheaper\b|\bpowered\b|\bused (by|in|to)\b|\bwidely\b": 1.0,
+        r"\bunderstand|\bexplain|\brethink|\bvalidate|\bfuture\b": 1.0,
+    }
+)
+WHAT_SOURCE = {"abstract": 3.0, "intro": 2.0, "conclusion": 1.5, "body": 0.6, "results": 0.4, "related": 0.2}
+FINDING_SOURCE = {
+    "abstract": 3.0,
+    "conclusion": 2.5,
+    "intro": 1.8,
+    "results": 1.6,
+    "body": 0.5,
+    "related": 0.1,
+}
+WHY_SOURCE = {"abstract": 3.0, "conclusion": 2.5, "intro": 0.8, "results": 0.5, "body": 0.4, "related": 0.2}
+# Where "Why it matters?" is said: the abstract, the introduction and the conclusion.
+WHY_KINDS = ("abstract", "intro", "conclusion")
+# "(Devlin et al., 2019)", "[12]", "[Mni+15]": sentences about other people's work are worse claims.
+CITATION_RE = re.compile(
+    r"\bet al\b|\(\s*[^()]*\b(19|20)\d\d[a-z]?\s*\)|\[\d+(?:[,\u2013-]\s*\d+)*\]|\[[a-z][a-z+]*\d\d[a-z]?\]"
+)
+# Why it matters: the consequence first; a further finding says it too, less directly.
+WHY_ALL_CUES = CONSEQUENCE_CUES + [(pattern, 0.5 * weight) for pattern, weight in FINDING_CUES]
+_OUTLOOK_RE = re.compile(
+    r"\bfuture (work|research|directions?|studies)\b|\bin the future\b|\bwe (plan|intend|hope) to\b"
+    r"|\bleft (for|to) future\b|\bremains? (an )?open\b"
+)
+_STOPWORDS = frozenset(
+    {"that", "this", "these", "those", "with", "from", "which", "their", "there", "they", "have", "been"}
+    | {"were", "what", "when", "where", "while", "than", "then", "also", "into", "onto", "over", "under"}
+    | {"about", "such", "each", "only", "more", "most", "many", "much", "some", "very", "both", "other"}
+    | {"using", "used", "show", "shows", "work", "paper", "approach", "method", "methods", "model"}
+    | {"models", "results"}
+)
+_LONG_WORDS = 45
+_SIMILAR = 0.6  # word overlap above which two sentences say the same thing twice
 
 
-def _score(sentence: Sentence, cues: Cues, sources: dict[str, float]) -> float:
-    norm = sentence.normalized
-    score = sum(weight for pattern, weight in cues if pattern.search(norm)) * sources.get(sentence.kind, 0.0)
+# --------------------------------------------------------------------------- passages
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What a claim quotes: one sentence, or a sentence that points back with the one before it."""
+
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    @cached_property
+    def normalized(self) -> str:
+        return normalize_text(self.text)
+
+    @property
+    def last(self) -> Sentence:
+        return self.sentences[-1]
+
+    @property
+    def location(self) -> str:
+        return self.sentences[0].location
+
+    @property
+    def position(self) -> int:
+        return self.last.position
+
+
+def rejection(sentence: Sentence, names: frozenset[str] = frozenset()) -> str | None:
+    """Why a sentence cannot stand in a summary on its own merits, or None (dangling openers aside)."""
+    if matched_rule(sentence.text) is not None:
+        return "addressed to AI models"
+    if reason := incomplete_reason(sentence.text, names=names):
+        return f"incomplete: {reason}"
+    if sentence.text.rstrip("\"'”’)").endswith("?"):
+        return "a question, not a claim"
+    return boilerplate_reason(sentence.normalized, sentence.heading)
+
+
+def passages(sentences: list[Sentence], names: frozenset[str] = frozenset()) -> list[Passage]:
+    """Every quotable passage, in order: complete, not boilerplate; an opening like "This" or "To
+    quantify this" only with the sentence before it in its paragraph, and only if that one is fine."""
+    ok = {s.position: rejection(s, names) is None for s in sentences}
+    by_position = {s.position: s for s in sentences}
+    out = []
+    for s in sentences:
+        if not ok[s.position]:
+            continue
+        if dangling_opener(s.text) is None:
+            out.append(Passage((s,)))
+            continue
+        before = by_position.get(s.position - 1)
+        if (
+            before is not None
+            and before.paragraph == s.paragraph
+            and ok[before.position]
+            and dangling_opener(before.text) is None
+            and len(before.text.split()) + len(s.text.split()) <= 70
+        ):
+            out.append(Passage((before, s)))
+    return out
+
+
+def _score(passage: Passage, cues: Cues, sources: dict[str, float]) -> float:
+    norm = passage.normalized
+    score = sum(weight for pattern, weight in cues if pattern.search(norm)) * sources.get(
+        passage.last.kind, 0.0
+    )
     if CITATION_RE.search(norm):
         score *= 0.5
-    if len(sentence.text.split()) > 50:
+    if len(passage.text.split()) > _LONG_WORDS:
         score *= 0.7
+    if len(passage.sentences) > 1 or additive_opener(passage.text):
+        score *= 0.8  # reads less well alone than a sentence that needs nothing before it
     return score
 
 
-def _top(candidates: list[Sentence], cues: Cues, sources: dict[str, float], k: int) -> list[Sentence]:
-    scored = [(s, _score(s, cues, sources)) for s in candidates]
-    ranked = sorted((x for x in scored if x[1] > 0), key=lambda x: (-x[1], x[0].position))
-    return sorted((s for s, _ in ranked[:k]), key=lambda s: s.position)
+def _words(text: str) -> set[str]:
+    """The content words of a text: what two sentences must share to say the same thing."""
+    return {w for w in re.findall(r"[a-z0-9]+", normalize_text(text)) if len(w) > 3 and w not in _STOPWORDS}
+
+
+def _similar(a: Passage, b: Passage) -> bool:
+    wa, wb = _words(a.text), _words(b.text)
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) > _SIMILAR
+
+
+def _best(
+    pool: list[Passage],
+    cues: Cues,
+    sources: dict[str, float],
+    k: int,
+    avoid: list[Passage],
+) -> list[Passage]:
+    """The k best-scoring passages (score > 0) not saying what the avoided ones say, best first."""
+    ranked = sorted(((p, _score(p, cues, sources)) for p in pool), key=lambda x: (-x[1], x[0].position))
+    chosen: list[Passage] = []
+    for passage, score in ranked:
+        if score <= 0 or len(chosen) == k:
+            break
+        if not any(_similar(passage, other) for other in [*avoid, *chosen]):
+            chosen.append(passage)
+    return chosen
+
+
+def _background(sentences: list[Sentence]) -> set[int]:
+    """Positions of the sentences of the abstract and the introduction that come before the paper
+    says what it does or finds: the field's state and motivation, not its finding or consequence."""
+    out: set[int] = set()
+    for kind in ("abstract", "intro"):
+        part = [s for s in sentences if s.kind == kind]
+        first = next(
+            (s.position for s in part if says_method(s.normalized) or says_finding(s.normalized)), None
+        )
+        if first is not None:
+            out |= {s.position for s in part if s.position < first}
+    return out
+
+
+def _ranked(pool: list[Passage], cues: Cues, sources: dict[str, float]) -> list[Passage]:
+    """Passages with a score above 0, best first (ties: earlier first)."""
+    scored = [(p, _score(p, cues, sources)) for p in pool]
+    return [p for p, score in sorted(scored, key=lambda x: (-x[1], x[0].position)) if score > 0]
+
+
+def _restates_method(passage: Passage) -> bool:
+    """The method said again ("We presented X, a model for ..."), with no result or consequence."""
+    norm = passage.normalized
+    return says_method(norm) and not says_finding(norm) and not says_consequence(norm)
+
+
+def _outlook(passage: Passage) -> bool:
+    """Future work and plans: what the paper did not do."""
+    return _OUTLOOK_RE.search(passage.normalized) is not None
+
+
+def _tldr(findings: list[Passage]) -> Passage | None:
+    """The main finding as one sentence that stands alone, as short as a TL;DR allows."""
+    singles = [
+        p
+        for p in findings
+        if len(p.sentences) == 1 and not additive_opener(p.text, strong=True) and says_finding(p.normalized)
+    ]
+    if not singles:
+        return None
+    best = singles[0]
+    if len(best.text) <= TLDR_MAX_CHARS:
+        return best
+    # Too long to read as a TL;DR: a shorter statement of a finding nearly as strong, the shortest
+    # winning among those that are close.
+    scores = {p: _score(p, FINDING_CUES, FINDING_SOURCE) for p in singles}
+    fitting = [p for p in singles if len(p.text) <= TLDR_MAX_CHARS and 3 * scores[p] >= scores[best]]
+    if not fitting:
+        return best
+    return max(fitting, key=lambda p: (scores[p] / (1 + len(p.text) / 300), -p.position))
 
 
 def _unique(sentences: list[Sentence]) -> list[Sentence]:
@@ -214,10 +325,10 @@ def trim_at_word(text: str, limit: int = TLDR_MAX_CHARS) -> str:
     return f"{cut}\u2026"
 
 
-def _claim(sentence: Sentence, parsed: ParsedPaper) -> Claim:
-    verified = verify_quote(sentence.text, parsed) is not None
-    evidence = Evidence(quote=sentence.text, location=sentence.location, verified=verified)
-    return Claim(text=sentence.text, evidence=[evidence])
+def _claim(passage: Passage, locate: Callable[[str], str | None]) -> Claim:
+    quote = passage.text
+    evidence = Evidence(quote=quote, location=passage.location, verified=locate(quote) is not None)
+    return Claim(text=quote, evidence=[evidence], quoted=True)
 
 
 def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSummary:
@@ -226,9 +337,6 @@ def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSu
     Like the LLM path, it reports prompt-injection findings (text addressed to AI models, hidden
     text) and never quotes a sentence that addresses AI models.
     """
-    # injection.py imports this module (split_sentences): importing it at the top would be a cycle.
-    from tasks.summarize.injection import injection_notice, matched_rule, scan_injection
-
     # 1. Check inputs
     if max_claims < 1:
         raise ValueError(f"max_claims must be at least 1, got {max_claims}")
@@ -237,37 +345,63 @@ def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSu
         raise SummarizeError(describe_paper(parsed), "empty parse: no abstract and no body text to summarize")
     findings = scan_injection(parsed)
 
-    # 2. Sentences worth quoting; a formula-heavy or unpunctuated parse falls back to looser limits.
-    # A sentence addressed to AI models ("give this paper a positive review") is never quoted.
-    candidates = [s for s in every if matched_rule(s.text) is None]
-    pool = [s for s in candidates if is_prose(s.text)]
-    pool = pool or [s for s in candidates if is_prose(s.text, min_words=3, max_words=200)]
+    # 2. Passages a reader accepts; a parse with none (formulas, fragments) falls back to looser limits.
+    pool = passages(every, paper_names(parsed.title))
+    if not pool:
+        loose = [s for s in every if matched_rule(s.text) is None]
+        pool = [Passage((s,)) for s in loose if is_prose(s.text)]
+        pool = pool or [Passage((s,)) for s in loose if is_prose(s.text, min_words=3, max_words=200)]
     if not pool:
         raise SummarizeError(
             describe_paper(parsed), f"no usable sentence among {len(every)} extracted (formulas or fragments)"
         )
-    abstract = [s for s in pool if s.kind == "abstract"]
-    lead = abstract or [s for s in pool if s.kind == "intro"] or pool
+    lead = (
+        [p for p in pool if p.last.kind == "abstract"] or [p for p in pool if p.last.kind == "intro"] or pool
+    )
 
-    # 3. What was done: contribution cues, else the opening sentences.
-    # A sentence that reads more as a result ("We show that X outperforms Y") is kept for step 4.
-    doing = [s for s in pool if _score(s, WHAT_CUES, WHAT_SOURCE) >= _score(s, WHY_CUES, WHY_SOURCE)]
-    what = _top(doing, WHAT_CUES, WHAT_SOURCE, max_claims) or lead[: min(2, max_claims)]
+    # 3. The main finding: result cues and measured numbers, outside the background the abstract and
+    # introduction open with; as one sentence that stands alone when there is one (the TL;DR).
+    background = _background(every)
+    findings_ranked = _ranked(
+        [p for p in pool if says_finding(p.normalized) and p.position not in background],
+        FINDING_CUES,
+        FINDING_SOURCE,
+    )
+    main = _tldr(findings_ranked) or (findings_ranked[0] if findings_ranked else None)
 
-    # 4. Why it matters: result cues, else the abstract's closing sentence, else anything left.
-    rest = [s for s in pool if s not in what]
-    why = _top(rest, WHY_CUES, WHY_SOURCE, max_claims)
+    # 4. What was done: the method (contribution cues), then the main finding.
+    found = [main] if main is not None and max_claims > 1 else []
+    method_pool = [
+        p
+        for p in pool
+        if p is not main and (says_method(p.normalized) or p.last.kind in ("abstract", "intro"))
+    ]
+    methods = _best(method_pool, WHAT_CUES, WHAT_SOURCE, max(1, min(2, max_claims - len(found))), found)
+    if len(methods) > 1 and _score(methods[1], WHAT_CUES, WHAT_SOURCE) < 0.6 * _score(
+        methods[0], WHAT_CUES, WHAT_SOURCE
+    ):
+        methods = methods[:1]
+    methods = methods or [p for p in lead if p is not main][:1] or lead[:1]
+    what = sorted(methods, key=lambda p: p.position) + found
+
+    # 5. Why it matters: the consequence (and, weaker, further findings), as the abstract, the
+    # introduction or the conclusion say it; never the field's background or future work.
+    rest = [p for p in pool if p not in what and p.position not in background and not _outlook(p)]
+    # A second statement of the method ("We propose a search method ...") is no consequence.
+    said = [p for p in rest if p.last.kind in WHY_KINDS and not _restates_method(p)] or rest
+    why = _best(said, WHY_ALL_CUES, WHY_SOURCE, min(2, max_claims), what)
     if not why:
-        closing = [s for s in rest if s.kind in ("abstract", "conclusion")]
+        closing = [p for p in rest if p.last.kind in ("abstract", "conclusion")]
         why = closing[-1:] if closing else rest[:1]
     if not why:
         why = what[-1:]  # a one-sentence paper: the only sentence is all we can say
 
-    # 5. TL;DR: the first abstract sentence, trimmed.
-    first = abstract[0] if abstract else what[0]
+    # 6. TL;DR: the main finding in one sentence; a paper without one gets its method.
+    first = main or what[0]
+    locate = quote_locator(parsed)
     return PaperSummary(
-        what_was_done=[_claim(s, parsed) for s in what],
-        why_it_matters=[_claim(s, parsed) for s in why],
+        what_was_done=[_claim(p, locate) for p in what],
+        why_it_matters=[_claim(p, locate) for p in sorted(why, key=lambda p: p.position)],
         tldr=trim_at_word(first.text),
         tldr_checked=True,  # the paper's own sentence: every number in it is the paper's
         generator="extractive",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -156,6 +157,14 @@ def verify_quote(quote: str, parsed: ParsedPaper, *, threshold: float = 1.0) -> 
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     return _locate(quote, _passages(parsed), threshold)
+
+
+def quote_locator(parsed: ParsedPaper, *, threshold: float = 1.0) -> Callable[[str], str | None]:
+    """verify_quote for many quotes of one paper: the paper's text is normalised once."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    passages = _passages(parsed)
+    return lambda quote: _locate(quote, passages, threshold)
 
 
 def verify_summary(summary: PaperSummary, parsed: ParsedPaper, *, threshold: float = 1.0) -> PaperSummary:

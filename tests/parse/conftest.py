@@ -13,10 +13,10 @@ from tests.parse.grobid_server import GrobidServer, GrobidStub
 
 @pytest.fixture(scope="session")
 def parsed_papers(fixture_pdfs: dict[str, Path]) -> dict[str, ParsedPaper]:
-    """Every fixture PDF parsed once for the whole session."""
-    from tasks.parse.local import parse_pdf_file
+    """Every fixture PDF parsed once for the whole session (shared with the summarizer's tests)."""
+    from tests.fixture_truth import parse_real
 
-    return {name: parse_pdf_file(path) for name, path in fixture_pdfs.items()}
+    return {name: parse_real(name) for name in fixture_pdfs}
 
 
 @pytest.fixture

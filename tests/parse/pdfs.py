@@ -115,3 +115,43 @@ def paper_pdf(
         for i in range(pages)
     ]
     return build_pdf(out + list(objects))
+
+
+def winansi_pdf(pages: list[list[bytes]], annots: Sequence[tuple[int, bytes]] = ()) -> bytes:
+    """A PDF whose pages draw the given content-stream operators with WinAnsi-encoded Times fonts.
+
+    Fonts: /F1 Times-Roman, /F2 Times-Bold (WinAnsi: 0xB4 is the acute accent, 0x86 the dagger).
+    annots: (page index, URI) link annotations, each a small box in the page's lower left corner.
+    """
+    n = len(pages)
+    # objects: 1 catalog, 2 pages, 3 F1, 4 F2, then per page: contents, page; then annotations.
+    first_annot = 5 + 2 * n
+    kids = b" ".join(b"%d 0 R" % (6 + 2 * i) for i in range(n))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold /Encoding /WinAnsiEncoding >>",
+    ]
+    for i, ops in enumerate(pages):
+        content = b"\n".join(ops)
+        refs = b" ".join(b"%d 0 R" % (first_annot + k) for k, (page, _) in enumerate(annots) if page == i)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Annots [%s] "
+            b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>" % (5 + 2 * i, refs)
+        )
+    for _, uri in annots:
+        objects.append(
+            b"<< /Type /Annot /Subtype /Link /Rect [10 10 60 20] /Border [0 0 0] "
+            b"/A << /S /URI /URI (%s) >> >>" % uri
+        )
+    return build_pdf(objects)
+
+
+def text_lines(x: float, y: float, size: float, lines: list[str], *, font: bytes = b"F1") -> list[bytes]:
+    """One BT block per line, top to bottom at 1.2 x size leading, starting at baseline y."""
+    return [
+        b"BT /%s %.1f Tf %.1f %.1f Td (%s) Tj ET" % (font, size, x, y - i * 1.2 * size, escape(line))
+        for i, line in enumerate(lines)
+    ]

@@ -1,0 +1,207 @@
+"""`paperpanels comic`: one paper's comic from its summary.json or its PDF, through the pipeline's parts.
+
+The parser, summarizer, script writer and panel renderer are chosen exactly as a digest run chooses
+them, and stderr says which ran. From a PDF the paper is parsed and summarized first and its
+figures are cut from it; from a summary.json, a parsed.json and paper.pdf in the same folder (a
+paper's folder in the artifact store) are used when they are there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, say, warn
+from flows.cli.runtime import load_settings
+
+if TYPE_CHECKING:
+    from tasks.comic.figures import FigureSet
+    from tasks.models import PaperSummary, ParsedPaper
+
+
+def comic(
+    source: Annotated[Path, typer.Argument(help="A paper's summary.json, or its PDF")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the comic PNG")] = Path(
+        "comic.png"
+    ),
+    renderer: Annotated[str, typer.Option(help="auto | diffusion | sketch")] = "auto",
+    model: Annotated[str | None, typer.Option(help="diffusers model id or local folder")] = None,
+    panels: Annotated[
+        int | None, typer.Option(min=3, max=6, help="Panels (3-6); default: as the paper's claims carry")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="The paper's title (default: from the PDF or parsed.json)")
+    ] = None,
+    award: Annotated[
+        str | None, typer.Option(help="The award, e.g. 'best paper', 'runner-up', 'test of time'")
+    ] = None,
+    width: Annotated[int | None, typer.Option(min=512, max=8192, help="Page width in px")] = None,
+) -> None:
+    """Draw one paper's comic; writes the PNG, its phone variant (-mobile.webp) and its comic.json."""
+    # 1. Check inputs, before anything heavy is imported
+    if renderer not in {"auto", "diffusion", "sketch"}:
+        raise fail(f"--renderer {renderer!r}: choose auto, diffusion or sketch")
+    if not source.is_file():
+        raise fail(f"{source}: no such file")
+    if output.suffix.lower() != ".png":
+        raise fail(f"-o {output}: the comic is written as a .png file")
+    from tasks.models import AwardKind
+
+    kind = None
+    if award is not None:
+        try:
+            kind = AwardKind(award.strip().lower())
+        except ValueError:
+            raise fail(f"--award {award!r}: one of {', '.join(k.value for k in AwardKind)}") from None
+    settings = load_settings(
+        {"comic.renderer": renderer, "comic.model": model, "comic.width": width, "comic.panels": panels},
+        check_store=False,
+    )
+
+    # 2. The summary, the parsed paper and the PDF: from the PDF itself, or beside summary.json
+    ran: list[str] = []
+    summary, parsed, pdf = _inputs(source, settings, ran)
+    paper_title = title or (parsed.title if parsed and parsed.title else source.stem)
+
+    # 3. Figures, writer and renderer, chosen as a run chooses them
+    from tasks.comic.backends import choose_panel_renderer
+    from tasks.comic.errors import ComicError
+    from tasks.comic.figures import FigureSet, extract_figures
+    from tasks.comic.render import draw_comic_with
+    from tasks.comic.writers import choose_script_writer
+
+    figures = FigureSet(figures=[], notices=[])
+    try:
+        if pdf is not None:
+            figures = extract_figures(
+                pdf.read_bytes(), source=str(pdf), captions=parsed.captions if parsed else ()
+            )
+        writer = choose_script_writer(settings.llm)
+        choice = choose_panel_renderer(settings.comic)
+    except ComicError as exc:
+        raise fail(exc) from None
+    ran.append(f"figures: {_figures_line(figures, pdf)}")
+    ran.append(f"script writer: {writer.writer.name} ({', '.join(writer.writer.identity[1:3])})")
+    ran.append(
+        f"renderer: {choice.renderer.name} ({', '.join(str(x) for x in choice.renderer.identity[1:3])})"
+    )
+    for line in ran:
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+    for notice in [*figures.notices, *choice.notices, *writer.notices]:
+        warn("notice:", notice)
+
+    # 4. Draw and write
+    try:
+        with err.status(f"drawing the comic of {source.name}"):
+            out = draw_comic_with(
+                choice,
+                summary,
+                paper_title=paper_title,
+                paper_id=_paper_id(source),
+                width=settings.comic.width,
+                base_seed=settings.comic.seed,
+                writer=writer,
+                award=kind,
+                figures=figures,
+                parsed=parsed,
+                panels=settings.comic.panels,
+                language=settings.llm.language,
+            )
+    except ComicError as exc:
+        raise fail(f"{source}: {exc}", EXIT_ERROR) from None
+    for notice in out.meta.notices:
+        warn("notice:", notice)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    mobile = output.with_name(f"{output.stem}-mobile.webp")
+    meta = output.with_suffix(".json")
+    output.write_bytes(out.png)
+    mobile.write_bytes(out.mobile_webp)
+    meta.write_text(out.meta.model_dump_json(indent=2), encoding="utf-8")
+    err.print(
+        f"script: {out.meta.writer}, {len(out.meta.script.panels)} panels", highlight=False, markup=False
+    )
+    for path in (output, mobile, meta):
+        say(path)
+
+
+def _inputs(
+    source: Path, settings: Any, ran: list[str]
+) -> tuple[PaperSummary, ParsedPaper | None, Path | None]:
+    """(summary, parsed paper or None, PDF path or None); ran gets a line per stage that ran."""
+    from pydantic import ValidationError
+
+    from tasks.models import PaperSummary, ParsedPaper
+
+    with source.open("rb") as file:
+        head = file.read(64).lstrip()
+    if source.suffix.lower() != ".json" and not head.startswith(b"{"):
+        from_pdf = _parse(source, settings, ran)
+        return _summarize(from_pdf, source, settings, ran), from_pdf, source
+    try:
+        summary = PaperSummary.model_validate_json(source.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise fail(f"{source}: not a summary.json ({where}: {first['msg']})") from None
+    ran.append(f"summary: {summary.generator} (read from {source.name})")
+    parsed: ParsedPaper | None = None
+    beside = source.with_name("parsed.json")
+    if beside.is_file():
+        try:
+            parsed = ParsedPaper.model_validate_json(beside.read_bytes())
+        except ValidationError:
+            warn("notice:", f"{beside} is not a parsed paper: numbers are checked against the claims only")
+    pdf = source.with_name("paper.pdf")
+    return summary, parsed, pdf if pdf.is_file() else None
+
+
+def _parse(pdf: Path, settings: Any, ran: list[str]) -> ParsedPaper:
+    from tasks.harvest.pdf import read_local_pdf
+    from tasks.parse.backends import parse_pdf
+    from tasks.parse.errors import ParseError
+
+    try:
+        data = read_local_pdf(pdf, int(settings.parse.max_pdf_mb * 1024 * 1024))
+        with err.status(f"parsing {pdf.name}"):
+            outcome = parse_pdf(data, str(pdf), settings=settings)
+    except ParseError as exc:
+        raise fail(exc) from None
+    for notice in outcome.notices:
+        warn("notice:", notice)
+    ran.append(f"parser: {outcome.parser_used} {outcome.parsed.parser_version}")
+    return outcome.parsed
+
+
+def _summarize(parsed: ParsedPaper, source: Path, settings: Any, ran: list[str]) -> PaperSummary:
+    from tasks.summarize.backends import choose_summarizer
+    from tasks.summarize.errors import SummarizeError
+
+    choice = choose_summarizer(settings.llm)
+    summarizer = choice.summarizer
+    ran.append(f"summarizer: {summarizer.name} ({', '.join(summarizer.identity[1:3])})")
+    for notice in choice.notices:
+        warn("notice:", notice)
+    try:
+        with err.status(f"summarizing {source.name} ({summarizer.name})"):
+            return summarizer.summarize(parsed, source.stem).summary
+    except SummarizeError as exc:
+        raise fail(f"{source}: {exc}", EXIT_ERROR if summarizer.name == "llm" else EXIT_BAD_INPUT) from None
+
+
+def _figures_line(figures: FigureSet, pdf: Path | None) -> str:
+    if pdf is None:
+        return "none (no PDF given or beside the summary)"
+    if not figures.figures:
+        return f"none found in {pdf.name}"
+    return ", ".join(f"{f.ref.label} (p. {f.ref.page})" for f in figures.figures)
+
+
+def _paper_id(source: Path) -> str:
+    # A summary.json in the store sits in its paper's folder; a PDF is named after the paper.
+    return source.parent.name if source.name == "summary.json" else source.stem
+
+
+def register(app: typer.Typer) -> None:
+    app.command("comic")(comic)
