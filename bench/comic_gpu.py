@@ -29,7 +29,7 @@ from tasks.comic.diffusion import DEFAULT_MODEL, generate_images, generation_siz
 from tasks.comic.layout import panel_size
 from tasks.comic.presets import load_character, load_style, panel_prompt
 from tasks.comic.script import script_from_summary
-from tasks.models import Claim, PaperSummary
+from tasks.models import Claim, Evidence, PaperSummary
 
 # FLUX.1-schnell's published component configs; "tiny" keeps the classes, shrinks every width.
 FULL: dict[str, Any] = {
@@ -126,8 +126,16 @@ def build_flux(cfg: dict[str, Any], device: str, dtype: torch.dtype) -> Any:
 
 
 def _prompts(n_panels: int) -> list[str]:
-    claim = Claim(text="A sigmoid gate after attention makes large language models more stable.")
-    summary = PaperSummary(what_was_done=[claim] * 3, why_it_matters=[claim], tldr="", generator="bench")
+    # Verified claims (only those reach a comic), each fitting a role, so the script has n_panels panels.
+    texts = [
+        "We propose a sigmoid gate after attention for large language models.",
+        "We train thirty dense and mixture-of-experts models with the gate.",
+        "The gate outperforms the baseline and removes the attention sink.",
+        "Long-context models waste attention on the first token, a problem for extrapolation.",
+        "Practitioners can adopt the gate with one line of code.",
+    ]
+    claims = [Claim(text=t, evidence=[Evidence(quote=t, verified=True)]) for t in texts]
+    summary = PaperSummary(what_was_done=claims[:3], why_it_matters=claims[3:], tldr="", generator="bench")
     script = script_from_summary(summary, "Gated Attention for Large Language Models", panels=n_panels)
     pip, style = load_character("pip"), load_style("clean-line")
     return [panel_prompt(p, pip, style) for p in script.panels]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -13,6 +15,8 @@ from tasks.stages import draw_comic
 from tasks.store import paper_key, store_for
 
 COMIC_FILES = ("comic.png", "comic.webp", "comic.json")
+# Drawn by newer comic stages; a worker on an older version leaves them out and that is not a failure.
+OPTIONAL_FILES = ("comic-mobile.webp",)
 
 
 @flow(
@@ -33,7 +37,19 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
         if head is None:
             outcome[entry.paper_id] = "skipped: no summary.json"
             continue
-        futures[entry.paper_id] = task.submit(conf.slug, entry.paper_id, entry.title, head, settings)
+        # The PDF and the parsed paper, when stored: the comic shows the paper's figures from them.
+        pdf = store.head(paper_key(conf.slug, entry.paper_id, "paper.pdf"))
+        parsed = store.head(paper_key(conf.slug, entry.paper_id, "parsed.json"))
+        futures[entry.paper_id] = task.submit(
+            conf.slug,
+            entry.paper_id,
+            entry.title,
+            head,
+            settings,
+            pdf=pdf,
+            parsed=parsed,
+            award=entry.award.value,
+        )
     for pid, future in futures.items():
         future.wait()
         outcome[pid] = "done" if future.state.is_completed() else f"failed: {future.state.message}"
@@ -75,8 +91,25 @@ def comics_elsewhere(
         heads = {name: store.head(paper_key(conference, pid, name)) for name in COMIC_FILES}
         if all(heads.values()):
             outputs: dict[str, StoredObject] = {k: v for k, v in heads.items() if v is not None}
+            optional = {name: store.head(paper_key(conference, pid, name)) for name in OPTIONAL_FILES}
+            outputs.update({k: v for k, v in optional.items() if v is not None})
+            outputs.update(_figure_heads(store, conference, pid))
             comic[pid] = StageOutcome(status=StageStatus(state=StageState.DONE), outputs=outputs)
         else:
             message = f"comic not found after {deployment} ended {ended}"
             comic[pid] = StageOutcome(status=StageStatus(state=StageState.FAILED, error=message))
     return comic
+
+
+def _figure_heads(store: Any, conference: str, pid: str) -> dict[str, StoredObject]:
+    """figures.json and the figures it lists, as stored by the comic stage (none when absent)."""
+    from tasks.models import FigureIndex
+
+    head = store.head(paper_key(conference, pid, "figures.json"))
+    if head is None:
+        return {}
+    found: dict[str, StoredObject] = {"figures.json": head}
+    for figure in FigureIndex.model_validate_json(store.get(head.key)).figures:
+        if (fig := store.head(paper_key(conference, pid, figure.file))) is not None:
+            found[figure.file] = fig
+    return found

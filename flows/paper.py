@@ -175,7 +175,19 @@ class PaperChains:
         if stage is StageName.ACQUIRE:
             future = task.submit(self.conference, entry, settings, prefer_store=not self.force)
         elif stage is StageName.COMIC:
-            future = task.submit(self.conference, pid, entry.title, value, settings)
+            # The comic also cuts the paper's figures from its PDF and checks numbers against the
+            # parsed paper: both are outputs of stages this chain already finished.
+            done = self.outcomes[pid]
+            future = task.submit(
+                self.conference,
+                pid,
+                entry.title,
+                value,
+                settings,
+                pdf=done[StageName.ACQUIRE].outputs.get("paper.pdf"),
+                parsed=done[StageName.PARSE].outputs.get("parsed.json"),
+                award=entry.award.value,
+            )
         else:
             future = task.submit(self.conference, pid, value, settings)
         future.add_done_callback(lambda f: self._done.put((pid, stage, f)))

@@ -21,7 +21,7 @@ from prefect.concurrency.sync import rate_limit
 from config.settings import Settings
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf, local_pdf_fingerprint, pdf_in_store
-from tasks.models import AwardEntry, PaperSummary, ParsedPaper, StageResult, StoredObject
+from tasks.models import AwardEntry, AwardKind, PaperSummary, ParsedPaper, StageResult, StoredObject
 from tasks.stage_cache import StageKey, StoreCheckedCache, identity_id
 from tasks.store import ArtifactStore, paper_key, store_for
 
@@ -248,13 +248,26 @@ def summarize_paper(conference: str, paper_id: str, parsed: StoredObject, settin
 
 
 def _comic_key(params: dict[str, Any]) -> StageKey:
-    from tasks.comic.render import renderer_identity
+    from tasks.comic.render import comic_identity
 
     settings: Settings = params["settings"]
     summary: StoredObject = params["summary"]
-    identity = renderer_identity(settings.comic)
+    pdf: StoredObject | None = params.get("pdf")
+    parsed: StoredObject | None = params.get("parsed")
+    # The renderer's and the script writer's identity (model, prompt version, tables, language), the
+    # inputs the script draws on (summary, figures from the PDF, numbers from the parsed paper) and
+    # what the dialogue names (title, award).
     return _key(
-        "comic", params, identity, params["conference"], params["paper_id"], params["title"], summary.sha256
+        "comic",
+        params,
+        comic_identity(settings),
+        params["conference"],
+        params["paper_id"],
+        params["title"],
+        params.get("award"),
+        summary.sha256,
+        pdf.sha256 if pdf else None,
+        parsed.sha256 if parsed else None,
     )
 
 
@@ -268,31 +281,72 @@ def _comic_key(params: dict[str, Any]) -> StageKey:
     task_run_name="comic {paper_id}",
 )
 def draw_comic(
-    conference: str, paper_id: str, title: str, summary: StoredObject, settings: Settings
+    conference: str,
+    paper_id: str,
+    title: str,
+    summary: StoredObject,
+    settings: Settings,
+    pdf: StoredObject | None = None,
+    parsed: StoredObject | None = None,
+    award: str | None = None,
 ) -> StageResult:
-    """Draw the paper's comic page and store comic.png, comic.webp and comic.json."""
+    """Draw the paper's comic and store comic.png, comic.webp, comic-mobile.webp, comic.json and its figures.
+
+    With the PDF, the paper's figures are cut from it (figures/fig-N.png, figures.json) and the key
+    one is drawn into a panel; with the parsed paper, numbers the paper never prints are refused.
+    """
+    from tasks.comic import render
     from tasks.comic.backends import choose_panel_renderer
-    from tasks.comic.render import draw_comic_with, renderer_identity
+    from tasks.comic.figures import FigureSet, extract_figures
+    from tasks.comic.writers import choose_script_writer
 
     store = store_for(settings.store)
+    logger = get_run_logger()
     paper_summary = PaperSummary.model_validate_json(store.get(summary.key))
+    paper = ParsedPaper.model_validate_json(store.get(parsed.key)) if parsed is not None else None
+    figures = FigureSet(figures=[], notices=[])
+    if pdf is not None:
+        figures = extract_figures(
+            store.get(pdf.key), source=f"{paper_id}/paper.pdf", captions=paper.captions if paper else ()
+        )
+        for notice in figures.notices:
+            logger.info("%s: %s", paper_id, notice)
+    writer = choose_script_writer(settings.llm)
+    if writer.writer.name == "llm":
+        rate_limit("llm", strict=False)  # the comic script is one more LLM call for this paper
     comic = settings.comic
-    out = draw_comic_with(
+    out = render.draw_comic_with(
         choose_panel_renderer(comic),
         paper_summary,
         paper_title=title,
         paper_id=paper_id,
         width=comic.width,
         base_seed=comic.seed,
+        writer=writer,
+        award=AwardKind(award) if award else None,
+        figures=figures,
+        parsed=paper,
+        panels=comic.panels,
+        language=settings.llm.language,
     )
     meta = out.meta
-    if meta.fallback:
-        get_run_logger().warning("%s: %s", paper_id, "; ".join(meta.notices) or "sketch comic")
+    if meta.fallback or meta.notices:
+        logger.warning("%s: %s", paper_id, "; ".join(meta.notices) or "sketch comic")
     outputs = {
-        "comic.png": store.put(paper_key(conference, paper_id, "comic.png"), out.png),
-        "comic.webp": store.put(paper_key(conference, paper_id, "comic.webp"), out.webp),
-        "comic.json": store.put(
-            paper_key(conference, paper_id, "comic.json"), meta.model_dump_json(indent=2).encode()
-        ),
+        name: store.put(paper_key(conference, paper_id, name), data)
+        for name, data in (
+            ("comic.png", out.png),
+            ("comic.webp", out.webp),
+            ("comic-mobile.webp", out.mobile_webp),
+            ("comic.json", meta.model_dump_json(indent=2).encode()),
+        )
     }
-    return StageResult(outputs=outputs, identity=identity_id(renderer_identity(comic)))
+    if pdf is not None:
+        for figure in figures.figures:
+            outputs[figure.ref.file] = store.put(paper_key(conference, paper_id, figure.ref.file), figure.png)
+        index = figures.index().model_dump_json(indent=2).encode()
+        outputs["figures.json"] = store.put(paper_key(conference, paper_id, "figures.json"), index)
+    # What actually ran: after a rejected LLM script, the story writer's identity.
+    return StageResult(
+        outputs=outputs, identity=identity_id(render.comic_identity(settings, out.script_identity))
+    )

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SKETCH_VERSION = "sketch-1"  # bump when sketch or layout output changes: it is part of cache keys
-DIFFUSION_VERSION = "diffusion-1"  # bump when prompts, seeding or panel sizing change
+SKETCH_VERSION = "sketch-2"  # bump when sketch or layout output changes: it is part of cache keys
+# 2: motif props (tasks/comic/props.py), Pip on the left beside figures, 2x2 box downsampling
+DIFFUSION_VERSION = "diffusion-2"  # bump when prompts, seeding or panel sizing change
+# 2: scene first, then character and style; prompts trimmed to the text encoder's tokens
 RENDERERS = ("auto", "sketch", "diffusion")
 SKETCH_LABEL = "sketch renderer — no diffusion model"
 SKETCH_NOTICE = (

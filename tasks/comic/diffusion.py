@@ -27,6 +27,7 @@ import inspect
 import logging
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -318,6 +319,31 @@ def _to_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray((np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8))
 
 
+def prompt_budget(pipe: Any, preset: ModelPreset) -> tuple[int, Callable[[str], int]] | None:
+    """How many tokens of a prompt the pipeline reads, and a counter with its own tokenizer.
+
+    A CLIP-only pipeline (SD, SDXL) reads 77 tokens, start and end included. Where a T5 or Gemma
+    encoder reads the prompt (FLUX, SD3, Sana), CLIP only adds a pooled summary, and the long
+    encoder's limit is the one that matters (FLUX's max_sequence_length).
+    """
+    tokenizers = [
+        t for n in ("tokenizer", "tokenizer_2", "tokenizer_3") if (t := getattr(pipe, n, None)) is not None
+    ]
+    if not tokenizers:
+        return None
+    long = [t for t in tokenizers if "CLIP" not in type(t).__name__]
+    tokenizer = long[-1] if long else tokenizers[0]
+    readable = [
+        min(int(getattr(t, "model_max_length", 512)), 512) for t in ([tokenizer] if long else tokenizers)
+    ]
+    limit = int(dict(preset.extra).get("max_sequence_length") or min(readable))
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, truncation=False, add_special_tokens=True, verbose=False)["input_ids"])
+
+    return limit, count
+
+
 def resolve_options(model: str, steps: int | None, guidance: float | None) -> tuple[ModelPreset, int, float]:
     """The model's preset and the steps and guidance in force (explicit values win)."""
     preset = preset_for(model)
@@ -355,13 +381,20 @@ def render_panels(
         raise ComicError(f"panel size must be positive, got {size}")
     preset, n_steps, scale = resolve_options(model, steps, guidance)
     sheet, look = load_character(character), load_style(style)
-    prompts = [panel_prompt(p, sheet, look) for p in script.panels]
     negative = preset_negative(sheet, look) if negative_prompt is None else negative_prompt
 
-    # 2. Pipeline (cached per process)
+    # 2. Pipeline (cached per process), and prompts that fit its text encoder
     started = perf_counter()
     pipe = load_pipeline(model, dtype=dtype, device=device, compile=compile, cpu_offload=cpu_offload)
     report.timings["load_s"] = round(perf_counter() - started, 3)
+    budget = prompt_budget(pipe, preset)
+    limit, count = budget if budget is not None else (None, None)
+    prompts = [panel_prompt(p, sheet, look, count_tokens=count, max_tokens=limit) for p in script.panels]
+    full = [panel_prompt(p, sheet, look) for p in script.panels]
+    if trimmed := [i + 1 for i, (a, b) in enumerate(zip(prompts, full, strict=True)) if a != b]:
+        report.notices.append(
+            f"Panel prompt(s) {trimmed} trimmed from the end to the text encoder's {limit} tokens."
+        )
     multiple = int(getattr(pipe, "vae_scale_factor", 8)) * 2
     width, height = generation_size(size, side or preset.side or native_side(pipe), multiple)
     options: dict[str, Any] = {

@@ -96,6 +96,8 @@ def clear_font_cache() -> None:
     """Forget resolved and loaded fonts (after adding a font to config/fonts/, or in tests)."""
     font_source.cache_clear()
     load_font.cache_clear()
+    _advance.cache_clear()
+    _ink.cache_clear()
 
 
 # --------------------------------------------------------------------------- fitting text
@@ -113,35 +115,53 @@ class FittedText:
     bbox: Rect  # union of the line boxes with the first line's anchor at (0, 0)
 
 
+@lru_cache(maxsize=65536)
+def _advance(font: ImageFont.FreeTypeFont, text: str) -> float:
+    return font.getlength(text)
+
+
+@lru_cache(maxsize=65536)
+def _ink(font: ImageFont.FreeTypeFont, line: str) -> tuple[float, float, float, float]:
+    return font.getbbox(line, anchor="la")
+
+
 def _wrap(text: str, font: ImageFont.FreeTypeFont, max_w: int) -> list[str]:
+    # A line's width is the sum of its words' advances and spaces: measuring each candidate line
+    # anew made lettering the costliest step of a page. Kerning across a space is ignored here;
+    # fit_text measures the lines it keeps, so text still never leaves its box.
+    space = _advance(font, " ")
     lines: list[str] = []
     for paragraph in text.splitlines():
-        line = ""
+        line, width = "", 0.0
         for word in paragraph.split():
-            candidate = f"{line} {word}" if line else word
-            if font.getlength(candidate) <= max_w:
-                line = candidate
+            word_w = _advance(font, word)
+            if line and width + space + word_w <= max_w:
+                line, width = f"{line} {word}", width + space + word_w
+                continue
+            if not line and word_w <= max_w:
+                line, width = word, word_w
                 continue
             if line:
                 lines.append(line)
-                line = ""
-            if font.getlength(word) <= max_w:
-                line = word
+                line, width = "", 0.0
+            if word_w <= max_w:
+                line, width = word, word_w
                 continue
             # A token wider than the box (a CJK run, a URL) may only be broken between characters.
             for ch in word:
-                if not line or font.getlength(line + ch) <= max_w:
+                if not line or _advance(font, line + ch) <= max_w:
                     line += ch
                 else:
                     lines.append(line)
                     line = ch
+            width = _advance(font, line)
         if line:
             lines.append(line)
     return lines
 
 
 def _block_bbox(lines: list[str], font: ImageFont.FreeTypeFont, pitch: int) -> Rect:
-    boxes = [(i, font.getbbox(line, anchor="la")) for i, line in enumerate(lines) if line]
+    boxes = [(i, _ink(font, line)) for i, line in enumerate(lines) if line]
     if not boxes:
         return (0, 0, 0, 0)
     return (

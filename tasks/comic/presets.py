@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,11 +100,46 @@ def load_style(name: str, directory: Path | None = None) -> StylePreset:
         raise PresetError(f"style preset {path} is invalid: {exc}") from exc
 
 
-def panel_prompt(panel: ComicPanel, character: CharacterSheet, style: StylePreset) -> str:
-    """Style fragment + character + scene + the no-text clause."""
+def panel_prompt(
+    panel: ComicPanel,
+    character: CharacterSheet,
+    style: StylePreset,
+    *,
+    count_tokens: Callable[[str], int] | None = None,
+    max_tokens: int | None = None,
+) -> str:
+    """Scene, then character, then style, then the no-text clause; trimmed from the end to max_tokens.
+
+    The scene comes first because it is what differs from panel to panel: a text encoder that
+    reads only its first 77 tokens (CLIP) must still see it. With `count_tokens` (the pipeline's
+    own tokenizer) the prompt is cut word by word from the end of the style, then the character,
+    until it fits; the no-text clause is kept.
+    """
     # The script spells the mascot's look out in the first scene; the sheet already says it.
     scene = panel.scene.replace(MASCOT_LOOK, MASCOT).strip().rstrip(".")
-    return f"{style.prompt.strip()}, {character.prompt()}, {scene}, {NO_TEXT}"
+    body = f"{scene}, {character.prompt()}, {style.prompt.strip()}"
+    if count_tokens is None or max_tokens is None:
+        return f"{body}, {NO_TEXT}"
+    return fit_prompt(body, NO_TEXT, count_tokens, max_tokens)
+
+
+def fit_prompt(body: str, tail: str, count_tokens: Callable[[str], int], max_tokens: int) -> str:
+    """`body, tail` with as many of body's leading words as fit in max_tokens (tail always kept)."""
+    words = body.split()
+    full = f"{body}, {tail}"
+    if count_tokens(full) <= max_tokens:
+        return full
+    lo, hi = 0, len(words)  # the longest prefix that fits: fitting is monotone in the word count
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count_tokens(f"{' '.join(words[:mid]).rstrip(',')}, {tail}") <= max_tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    # Rather end at a phrase ("…on a corkboard,") than mid-phrase, unless that loses too much.
+    phrase_ends = [n for n in range(1, lo + 1) if words[n - 1].endswith(",") and n >= lo * 0.6]
+    keep = phrase_ends[-1] if phrase_ends else lo
+    return f"{' '.join(words[:keep]).rstrip(',')}, {tail}" if keep else tail
 
 
 def negative_prompt(character: CharacterSheet, style: StylePreset) -> str:

@@ -2,7 +2,9 @@
 
 No model and no GPU. The setting and props come from words in each panel's scene, their placement
 from the seed, so the same script and seed give identical pixels. Panels carry no text: lettering
-is the layout's job. The top of each panel is kept calm because speech balloons go there.
+is the layout's job. The top of each panel is kept calm because speech balloons go there. The
+motif table's props are drawn by tasks/comic/props.py; a scene that puts Pip "on the left" leaves
+the right free for the figure board or callout the layout adds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageOps
 
+from tasks.comic.props import draw_motif_props
 from tasks.models import ComicScript
 
 Color = tuple[int, int, int]
@@ -30,24 +33,31 @@ BOOK_COLOURS = [(200, 70, 60), (60, 110, 180), (230, 180, 60), (90, 160, 90), (1
 
 # Scene words -> setting; the first match wins, so the more specific words come first.
 SETTINGS = (
+    (("hospital",), "hospital"),
+    (("dark room", "dark stage"), "dark"),
     (("blackboard", "classroom", "diagram"), "classroom"),
+    (("bright lab", "lab bench", "gears", "microscope", "corkboard", "toolbox", "tools"), "lab"),
     (("library", "desk", "study"), "library"),
-    (("lab", "gears", "microscope", "magnifying"), "lab"),
     (("storm", "mountain", "tangled", "worried"), "storm"),
+    (("cliff", "garden", "rocket", "cart", "path"), "outdoors"),
     (("sunrise", "hill", "town", "world", "sunset"), "sunrise"),
-    (("chart", "trophy", "stage", "cheers", "celebrat"), "stage"),
+    (("chart", "trophy", "stage", "theatre", "cheers", "celebrat", "medal", "rosette"), "stage"),
 )
 POSES = (
-    (("worried", "confused", "stuck", "frown"), "worried"),
-    (("excited", "jumps", "lightbulb", "eureka"), "excited"),
-    (("magnifying", "peers", "inspect", "closer"), "focused"),
-    (("cheers", "celebrat", "trophy", "arms up"), "happy"),
-    (("smiles", "sunrise", "proud", "calm"), "content"),
-)
+    (("worried", "confused", "stuck", "frown", "wobbl", "lost", "juggles", "stares", "races", "squints",
+      "buried", "crashes", "messy", "pushes", "every direction", "tangled"), "worried"),
+    (("excited", "jumps", "lightbulb", "eureka", "points", "clicks", "stacks bright", "strings", "rides",
+      "turns"),
+     "excited"),
+    (("magnifying", "peers", "inspect", "closer", "writes", "adjusts", "listens", "slides", "guides",
+      "feeds", "shakes", "walks"), "focused"),
+    (("cheers", "celebrat", "trophy", "arms up", "holds up", "waves", "bows", "shows off"), "happy"),
+    (("smiles", "sunrise", "proud", "calm", "relaxes", "hands", "shares", "admire"), "content"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
-class _Pen:
+class Pen:
     """Drawing context; `u` is one percent of the panel's short side, the unit of every shape."""
 
     draw: ImageDraw.ImageDraw
@@ -105,11 +115,11 @@ def _gradient(canvas: Image.Image, height: int, top: Color, bottom: Color) -> No
     canvas.paste(ImageOps.colorize(ramp, top, bottom).convert("RGB"), (0, 0))
 
 
-def _ground(pen: _Pen, level: float, fill: Color) -> None:
+def _ground(pen: Pen, level: float, fill: Color) -> None:
     pen.box(-pen.s(2), pen.y(level), pen.w + pen.s(2), pen.h + pen.s(2), fill, lw=0.6)
 
 
-def _bookshelf(pen: _Pen, left: int, right: int, rng: random.Random) -> None:
+def _bookshelf(pen: Pen, left: int, right: int, rng: random.Random) -> None:
     top, bottom = pen.y(0.08), pen.y(0.8)
     pen.box(left, top, right, bottom, (120, 78, 48), lw=0.6)
     for i in range(4):
@@ -122,7 +132,7 @@ def _bookshelf(pen: _Pen, left: int, right: int, rng: random.Random) -> None:
         pen.draw.line([(left, shelf), (right, shelf)], fill=INK, width=pen.s(0.8))
 
 
-def _background(pen: _Pen, canvas: Image.Image, setting: str, rng: random.Random) -> None:
+def _background(pen: Pen, canvas: Image.Image, setting: str, rng: random.Random) -> None:
     if setting in ("library", "classroom", "lab"):
         wall, floor = {
             "library": ((244, 226, 196), (176, 124, 82)),
@@ -138,6 +148,23 @@ def _background(pen: _Pen, canvas: Image.Image, setting: str, rng: random.Random
         if setting == "library":
             left = rng.random() < 0.5
             _bookshelf(pen, pen.x(0.03 if left else 0.7), pen.x(0.3 if left else 0.97), rng)
+    elif setting == "hospital":
+        pen.box(0, 0, pen.w, pen.h, (222, 240, 236), lw=0)
+        window = (pen.x(0.06), pen.y(0.1), pen.x(0.3), pen.y(0.42))
+        pen.box(*window, (190, 225, 245), lw=0.6)
+        pen.draw.line(
+            [((window[0] + window[2]) // 2, window[1]), ((window[0] + window[2]) // 2, window[3])],
+            fill=INK,
+            width=pen.s(0.5),
+        )
+        _ground(pen, 0.82, (176, 186, 196))
+    elif setting == "dark":
+        pen.box(0, 0, pen.w, pen.h, (46, 48, 66), lw=0)
+        _ground(pen, 0.86, (72, 60, 70))
+    elif setting == "outdoors":
+        _gradient(canvas, pen.y(0.8), (150, 205, 245), (225, 240, 250))
+        pen.oval(pen.x(0.85), pen.y(0.16), 6, 6, (255, 214, 72), lw=0.5)
+        _ground(pen, 0.8, (120, 190, 90))
     elif setting == "storm":
         _gradient(canvas, pen.h, (120, 130, 150), (190, 196, 205))
         for i in range(3):  # mountains
@@ -172,7 +199,7 @@ def _background(pen: _Pen, canvas: Image.Image, setting: str, rng: random.Random
 # --------------------------------------------------------------------------- props
 
 
-def _desk(pen: _Pen, x0: float, x1: float, lamp: bool, paper: bool) -> None:
+def _desk(pen: Pen, x0: float, x1: float, lamp: bool, paper: bool) -> None:
     left, right, top = pen.x(min(x0, x1)), pen.x(max(x0, x1)), pen.y(0.66)
     for lx in (left + pen.s(3), right - pen.s(5)):
         pen.box(lx, top, lx + pen.s(2), pen.y(0.92), (120, 75, 45))
@@ -193,7 +220,7 @@ def _desk(pen: _Pen, x0: float, x1: float, lamp: bool, paper: bool) -> None:
             )
 
 
-def _books(pen: _Pen, x: int) -> None:
+def _books(pen: Pen, x: int) -> None:
     for i, color in enumerate(BOOK_COLOURS[:3]):
         pen.box(
             x - pen.s(6.5 - i),
@@ -205,14 +232,14 @@ def _books(pen: _Pen, x: int) -> None:
         )
 
 
-def _wires(pen: _Pen, cx: float, rng: random.Random) -> None:
+def _wires(pen: Pen, cx: float, rng: random.Random) -> None:
     for color in BOOK_COLOURS[:3]:
         pts = [(pen.x(cx + rng.uniform(-0.13, 0.13)), pen.y(rng.uniform(0.6, 0.9))) for _ in range(9)]
         pen.draw.line(pts, fill=INK, width=pen.s(1.4), joint="curve")
         pen.draw.line(pts, fill=color, width=pen.s(0.8), joint="curve")
 
 
-def _cloud(pen: _Pen, x: int, y: int, storm: bool) -> None:
+def _cloud(pen: Pen, x: int, y: int, storm: bool) -> None:
     puffs = [(-8, 0, 6), (-2, -3, 7), (5, -1, 6), (9, 2, 4), (0, 3, 5)]
     for px, py, r in puffs:  # outline first, then fill, so the puffs merge into one shape
         pen.oval(x + px * pen.u, y + py * pen.u, r + 0.5, r + 0.5, INK, lw=0)
@@ -226,13 +253,13 @@ def _cloud(pen: _Pen, x: int, y: int, storm: bool) -> None:
         pen.poly(x, y, [(0, 6), (-3, 13), (1, 13), (-2, 21), (5, 10), (1, 10), (3, 6)], BULB, lw=0.4)
 
 
-def _lightbulb(pen: _Pen, x: int, y: int) -> None:
+def _lightbulb(pen: Pen, x: int, y: int) -> None:
     pen.rays(x, y, 9, 13, 8, (255, 180, 40), 0.9)
     pen.oval(x, y, 7, 7, BULB)
     pen.box(x - pen.s(3), y + pen.s(5.5), x + pen.s(3), y + pen.s(10), (160, 160, 170), lw=0.4)
 
 
-def _blackboard(pen: _Pen, x0: float, x1: float, rng: random.Random) -> None:
+def _blackboard(pen: Pen, x0: float, x1: float, rng: random.Random) -> None:
     left, top, right, bottom = pen.x(min(x0, x1)), pen.y(0.14), pen.x(max(x0, x1)), pen.y(0.6)
     pen.draw.rectangle((left, top, right, bottom), fill=(46, 84, 62), outline=(130, 90, 50), width=pen.s(1.6))
     chalk, bw, bh = (235, 240, 230), right - left, bottom - top
@@ -245,7 +272,7 @@ def _blackboard(pen: _Pen, x0: float, x1: float, rng: random.Random) -> None:
     pen.draw.polygon(pen.pts(ax, ay, [(0, 0), (-2.5, -1.5), (-1.8, 1.2)]), fill=chalk)
 
 
-def _gears(pen: _Pen, x: int, y: int, rng: random.Random) -> None:
+def _gears(pen: Pen, x: int, y: int, rng: random.Random) -> None:
     for dx, dy, r, teeth in ((0, 0, 9, 10), (13, -7, 6, 7)):
         turn, n = rng.uniform(0, math.pi), teeth * 4
         rim = [r + (1.8 if k % 4 in (1, 2) else 0) for k in range(n)]
@@ -259,7 +286,7 @@ def _gears(pen: _Pen, x: int, y: int, rng: random.Random) -> None:
         pen.oval(x + dx * pen.u, y + dy * pen.u, r * 0.35, r * 0.35, (90, 95, 105), lw=0)
 
 
-def _chart(pen: _Pen, x0: float, x1: float, rng: random.Random) -> None:
+def _chart(pen: Pen, x0: float, x1: float, rng: random.Random) -> None:
     left, right, top, base = pen.x(min(x0, x1)), pen.x(max(x0, x1)), pen.y(0.5), pen.y(0.82)
     pen.box(left, top, right, base, (255, 255, 255))
     bw = (right - left) // 9
@@ -269,7 +296,7 @@ def _chart(pen: _Pen, x0: float, x1: float, rng: random.Random) -> None:
         pen.box(x, base - bh, x + bw, base, (90, 190, 120) if i == 3 else (100, 150, 220), lw=0.4)
 
 
-def _trophy(pen: _Pen, x: int) -> None:
+def _trophy(pen: Pen, x: int) -> None:
     base, gold = pen.y(0.84), (246, 196, 60)
     pen.box(x - pen.s(6), base - pen.s(3), x + pen.s(6), base, (120, 80, 50), lw=0.4)
     pen.box(x - pen.s(1.5), base - pen.s(8), x + pen.s(1.5), base - pen.s(3), gold, lw=0.4)
@@ -279,7 +306,7 @@ def _trophy(pen: _Pen, x: int) -> None:
     pen.box(x - pen.s(8), base - pen.s(16), x + pen.s(8), base - pen.s(15), gold, lw=0)
 
 
-def _town(pen: _Pen, x0: float, x1: float, rng: random.Random) -> None:
+def _town(pen: Pen, x0: float, x1: float, rng: random.Random) -> None:
     x, base = pen.x(x0), pen.y(0.73)
     while x < pen.x(x1):
         w, h = rng.uniform(5, 8), rng.uniform(5, 10)
@@ -290,7 +317,7 @@ def _town(pen: _Pen, x0: float, x1: float, rng: random.Random) -> None:
         x += pen.s(w + 1.5)
 
 
-def _props(pen: _Pen, scene: str, rng: random.Random, mirror: bool) -> None:
+def _props(pen: Pen, scene: str, rng: random.Random, mirror: bool) -> None:
     text = scene.lower()
 
     def side(fx: float) -> float:
@@ -330,7 +357,7 @@ ARMS = {  # hand positions (units from the shoulder) per pose
 }
 
 
-def _eye(pen: _Pen, x: float, y: float, pose: str, look: tuple[float, float]) -> None:
+def _eye(pen: Pen, x: float, y: float, pose: str, look: tuple[float, float]) -> None:
     if pose in ("happy", "content"):  # closed, smiling eyes
         pen.draw.arc(pen.pts(x, y, [(-4.2, -2.5), (4.2, 5)]), 200, 340, fill=INK, width=pen.s(1.1))
         return
@@ -341,7 +368,7 @@ def _eye(pen: _Pen, x: float, y: float, pose: str, look: tuple[float, float]) ->
     pen.oval(px - 0.7 * pen.u, py - 0.8 * pen.u, 0.8, 0.8, (255, 255, 255), lw=0)
 
 
-def _pip(pen: _Pen, x: int, pose: str) -> None:
+def _pip(pen: Pen, x: int, pose: str) -> None:
     """Pip: a teal bean-shaped robot; same colours and proportions in every panel, pose varies."""
     foot = pen.y(0.93)
     top = foot - pen.s(34) - (pen.s(4) if pose in ("excited", "happy") else 0)
@@ -395,14 +422,22 @@ def _pip(pen: _Pen, x: int, pose: str) -> None:
 def _panel(scene: str, seed: int, index: int, size: tuple[int, int]) -> Image.Image:
     w, h = size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE
     canvas = Image.new("RGB", (w, h), (250, 246, 236))
-    pen = _Pen(ImageDraw.Draw(canvas), w, h, min(w, h) / 100)
+    pen = Pen(ImageDraw.Draw(canvas), w, h, min(w, h) / 100)
     rng = random.Random(seed * 7919 + index)
     mirror = rng.random() < 0.5
     _background(pen, canvas, _choose(SETTINGS, scene, "plain"), rng)
-    _props(pen, scene, rng, mirror)
-    centre = 0.5 + (0.06 if mirror else -0.06) + rng.uniform(-0.03, 0.03)
+    if "on the left" in scene:
+        # The layout puts the paper's figure or a number callout on the right of this panel.
+        mirror = False
+        centre = 0.2
+    else:
+        centre = 0.5 + (0.06 if mirror else -0.06) + rng.uniform(-0.03, 0.03)
+        _props(pen, scene, rng, mirror)
+        draw_motif_props(pen, scene, rng, mirror)
     _pip(pen, pen.x(centre), _choose(POSES, scene, "curious"))
-    return canvas.resize(size, Image.Resampling.LANCZOS)
+    # Drawn at twice the size: averaging 2x2 blocks smooths the edges like the LANCZOS shrink it
+    # replaces, at a tenth of the cost.
+    return canvas.reduce(SUPERSAMPLE)
 
 
 def render_sketch_panels(script: ComicScript, *, seed: int, size: tuple[int, int]) -> list[Image.Image]:

@@ -180,6 +180,7 @@ def plan_release(
     files: dict[str, bytes] = {}
     objects: dict[str, StoredObject] = {}
     comics: dict[str, bytes] = {}
+    phones: dict[str, bytes] = {}
     results = []
     for item in (render_paper(r, store) for r in digest.results):
         r = item.result
@@ -199,6 +200,8 @@ def plan_release(
             checksums[REVIEW] = sha256_bytes(item.review_md)
         if "comic.webp" in r.artifacts:
             comics[r.paper_id] = store.get(r.artifacts["comic.webp"])
+        if "comic-mobile.webp" in r.artifacts:  # the phone variant, shown on narrow screens
+            phones[r.paper_id] = store.get(r.artifacts["comic-mobile.webp"])
         stages = {
             name: st.model_copy(update={"state": StageState.DONE}) if st.state is StageState.CACHED else st
             for name, st in r.stages.items()
@@ -216,7 +219,7 @@ def plan_release(
         {
             "digest.json": render_json(published).encode(),
             "digest.md": render_markdown(published).encode(),
-            "digest.html": render_html(published, comics).encode(),
+            "digest.html": render_html(published, comics, phones).encode(),
         }
     )
     plan = ReleasePlan(

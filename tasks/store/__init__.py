@@ -8,6 +8,7 @@ locally), `swap` (compare-and-swap of a small pointer object) and `delete`.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -29,9 +30,13 @@ PAPER_ARTIFACTS = frozenset(
         "review.md",
         "comic.png",
         "comic.webp",
+        "comic-mobile.webp",
         "comic.json",
+        "figures.json",
     }
 )
+# The paper's own figures, cut from its PDF by the comic stage: one folder, numbered files.
+FIGURE_ARTIFACT_RE = re.compile(r"^figures/fig-[1-9][0-9]{0,2}\.png$")
 CONFERENCE_ARTIFACTS = frozenset(
     {
         "digest.md",
@@ -63,8 +68,10 @@ def paper_key(conference: str, paper_id: str, name: str) -> str:
     """`<conference>/papers/<paper_id>/<name>`, every segment validated."""
     validate_safe_id(conference, "conference slug")
     validate_safe_id(paper_id, "paper id")
-    if name not in PAPER_ARTIFACTS:
-        raise ValueError(f"unknown paper artifact {name!r}; expected one of {sorted(PAPER_ARTIFACTS)}")
+    if name not in PAPER_ARTIFACTS and not FIGURE_ARTIFACT_RE.match(name):
+        raise ValueError(
+            f"unknown paper artifact {name!r}; expected one of {sorted(PAPER_ARTIFACTS)} or figures/fig-N.png"
+        )
     return f"{conference}/papers/{paper_id}/{name}"
 
 

@@ -41,7 +41,7 @@ def test_same_inputs_same_png_bytes(small_summary: PaperSummary) -> None:
     assert a.png == b.png and a.webp == b.webp
     # Timings are wall-clock seconds: everything else in comic.json is reproducible.
     assert a.meta.model_dump(exclude={"timings"}) == b.meta.model_dump(exclude={"timings"})
-    assert set(a.meta.timings) == {"generate_s", "compose_s"}
+    assert set(a.meta.timings) == {"generate_s", "script_s", "compose_s", "encode_s", "mobile_s"}
     c = draw_comic(small_summary, **kwargs, base_seed=1)  # type: ignore[arg-type]
     assert c.png != a.png
 

@@ -1,63 +1,144 @@
-"""script_from_summary: a valid, deterministic story of 3-6 panels that never cuts a word."""
+"""The content-aware script without an LLM: the paper's claims, figure, number, motifs and award."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from pydantic import ValidationError
 
-from tasks.comic.script import CAPTION_CHARS, ELLIPSIS, MASCOT, script_from_summary, shorten
-from tasks.models import ComicPanel, ComicScript, PaperSummary
+from tasks.comic.brief import brief_for
+from tasks.comic.captions import CAPTION_CHARS, ends_at_boundary
+from tasks.comic.checks import ALT_CHARS, dialogue_problems, script_problems
+from tasks.comic.script import MASCOT, script_from_summary, write_story
+from tasks.models import AwardKind, ComicPanel, ComicScript, DialogueLine, FigureRef, PaperSummary
+from tests.comic.conftest import make_summary
 
 TITLE = "Gated Attention for Large Language Models"
 
 
-def _sources(summary: PaperSummary) -> list[str]:
-    return [re.sub(r"\s+", " ", c.text).strip() for c in summary.claims()] + [summary.tldr]
+def _figure(number: int, caption: str) -> FigureRef:
+    return FigureRef(
+        number=number, label=f"Figure {number}", caption=caption, page=2, bbox=(0, 0, 100, 100),
+        file=f"figures/fig-{number}.png", width=400, height=300, source="pdfium",
+    )  # fmt: skip
 
 
-def _assert_not_cut(caption: str, sources: list[str]) -> None:
-    """A caption is a whole source, or a prefix of one that ends at a word boundary."""
-    if not caption.endswith(ELLIPSIS):
-        return
-    head = caption.removesuffix(ELLIPSIS)
-    matches = [s for s in sources if s.startswith(head)]
-    assert matches, f"caption {caption!r} is not a prefix of any claim"
-    nxt = matches[0][len(head) : len(head) + 1]
-    assert not nxt.isalnum(), f"caption {caption!r} cuts a word (next char {nxt!r})"
+CITATIONS = make_summary(
+    [
+        "We propose SPECTER, a method that embeds scientific documents using the citation graph.",
+        "We release SCIDOCS, a benchmark of seven document-level tasks.",
+    ],
+    [
+        "Existing models embed sentences and lack a signal of relatedness between whole papers.",
+        "SPECTER outperforms strong baselines with an average performance of 80.0, a 3.1 point improvement.",
+    ],
+)
+CLINICAL = make_summary(
+    ["We develop a classifier that uses streaming vitals and lab results of hospital patients."],
+    [
+        "Sepsis is a poorly understood complication and early detection is a critical challenge.",
+        "Our model outperforms clinical baselines for early detection of sepsis in patients.",
+    ],
+)
 
 
 @pytest.mark.parametrize("panels", [3, 4, 5, 6])
-def test_small_summary_gives_valid_script(small_summary: PaperSummary, panels: int) -> None:
-    script = script_from_summary(small_summary, TITLE, panels=panels)
+@pytest.mark.parametrize("award", [AwardKind.BEST_PAPER, AwardKind.RUNNER_UP, AwardKind.TEST_OF_TIME, None])
+def test_every_script_passes_the_checks(
+    large_summary: PaperSummary, panels: int, award: AwardKind | None
+) -> None:
+    brief = brief_for(large_summary, TITLE, award=award)
+    script = write_story(brief, panels=panels)
     assert len(script.panels) == panels
-    captions = [p.caption for p in script.panels]
-    assert len(set(captions)) == panels, "no caption repeats"
+    assert script_problems(script, brief) == []
     for panel in script.panels:
-        assert panel.scene and panel.caption
+        assert len(panel.caption) <= CAPTION_CHARS and ends_at_boundary(panel.caption)
         assert [d.speaker for d in panel.dialogue] == [MASCOT]
-        assert len(panel.dialogue[0].text) <= 60
-        assert "“" not in panel.scene and '"' not in panel.scene, "scenes describe pictures, not text"
-    assert TITLE in script.alt_text and all(c in script.alt_text for c in captions)
+        assert panel.role == "setup" or panel.role == "award" or panel.claims
+    assert len(script.alt_text) <= ALT_CHARS and TITLE in script.alt_text
+    assert len({p.caption for p in script.panels}) == panels, "no caption repeats"
 
 
-@pytest.mark.parametrize("panels", [3, 4, 5, 6])
-def test_large_summary_shortens_at_word_boundaries(large_summary: PaperSummary, panels: int) -> None:
-    script = script_from_summary(large_summary, TITLE, panels=panels)
-    assert len(script.panels) == panels
-    sources = _sources(large_summary)
-    for panel in script.panels:
-        assert len(panel.caption) <= CAPTION_CHARS
-        _assert_not_cut(panel.caption, sources)
-    # The claims carry the story: the problem and the idea come from the summary itself.
-    assert any(p.caption.startswith("The authors train") for p in script.panels)
+def test_roles_follow_the_claims_wording() -> None:
+    script = write_story(brief_for(CITATIONS, "SPECTER", award=AwardKind.BEST_PAPER))
+    roles = {p.role: p for p in script.panels}
+    assert roles["idea"].caption.startswith("We propose SPECTER")
+    assert roles["problem"].caption.startswith("Existing models")
+    result = roles["result"]
+    assert result.callout == "3.1 point" and result.callout in result.caption
+    assert "3.1 point" in result.dialogue[0].text  # the number Pip says is the caption's
+
+
+def test_scenes_come_from_what_the_paper_is_about() -> None:
+    citations = write_story(brief_for(CITATIONS, "SPECTER: Citation-informed Transformers"))
+    clinical = write_story(brief_for(CLINICAL, "Early Sepsis Detection for Hospital Patients"))
+    assert "web" in {p.motif for p in citations.panels}
+    assert "heart" in {p.motif for p in clinical.panels}
+    assert [p.scene for p in citations.panels] != [p.scene for p in clinical.panels]
+
+
+def test_the_key_figure_goes_into_the_idea_or_result_panel() -> None:
+    overview = _figure(1, "Figure 1: Overview of the architecture of our method.")
+    plot = _figure(2, "Figure 2: Results on the benchmark compared to baselines.")
+    script = write_story(brief_for(CITATIONS, "SPECTER", figures=[plot, overview]))
+    shown = [p for p in script.panels if p.figure is not None]
+    assert [(p.role, p.figure) for p in shown] == [("idea", 1)]
+    assert "on the left" in shown[0].scene and "Figure 1" in shown[0].dialogue[0].text
+    only_plot = write_story(brief_for(CITATIONS, "SPECTER", figures=[plot]))
+    assert [(p.role, p.figure) for p in only_plot.panels if p.figure] == [("result", 2)]
+    assert "Figure 2" in only_plot.alt_text
+
+
+AWARD_WORDS = {"best paper", "runner-up", "honorable mention", "test of time"}
+
+
+@pytest.mark.parametrize(
+    ("award", "named"),
+    [
+        (AwardKind.BEST_PAPER, "best paper"),
+        (AwardKind.RUNNER_UP, "runner-up"),
+        (AwardKind.HONORABLE_MENTION, "honorable mention"),
+        (AwardKind.TEST_OF_TIME, "test of time"),
+    ],
+)
+def test_dialogue_names_only_the_award_won(award: AwardKind, named: str) -> None:
+    script = write_story(brief_for(CITATIONS, "SPECTER", award=award), panels=6)
+    setup = script.panels[0]
+    assert setup.role == "setup" and named in setup.caption.lower().replace("test-of-time", "test of time")
+    words = " ".join(d.text for p in script.panels for d in p.dialogue).lower().replace("-of-", " of ")
+    assert not [other for other in AWARD_WORDS - {named} if other in words]
+
+
+def test_the_checks_catch_a_contradicting_line() -> None:
+    brief = brief_for(CITATIONS, "SPECTER", award=AwardKind.RUNNER_UP)
+    panel = ComicPanel(
+        scene="Pip cheers",
+        caption="Existing models lack a signal of relatedness between whole papers.",
+        role="problem",
+        claims=["c3"],
+        dialogue=[DialogueLine(speaker="Pip", text="A best paper? It works! Look at that: 99.9!")],
+    )
+    problems = " ".join(dialogue_problems(panel, brief, "panel 2"))
+    assert "best paper" in problems and "celebrates" in problems and "99.9" in problems
+
+
+def test_only_verified_claims_and_their_numbers_reach_the_script() -> None:
+    summary = make_summary(["We propose a gate after attention."], ["It removes the attention sink."])
+    summary.why_it_matters[0].issues = ["number 42 does not appear in the paper"]
+    brief = brief_for(summary, TITLE)
+    assert list(brief.claims) == ["c1"]
+    script = write_story(brief)
+    assert "attention sink" not in " ".join([p.caption for p in script.panels] + [script.alt_text])
+    invented = script.panels[-1].model_copy(
+        update={"caption": "It improves accuracy by 42 points.", "claims": ["c2"]}
+    )
+    bad = ComicScript(title=TITLE, panels=[*script.panels[:-1], invented], alt_text="A comic.")
+    assert any("not verified claims" in p for p in script_problems(bad, brief))
 
 
 def test_script_is_deterministic(large_summary: PaperSummary) -> None:
-    a = script_from_summary(large_summary, TITLE, panels=5)
-    b = script_from_summary(large_summary, TITLE, panels=5)
-    assert a == b
+    assert script_from_summary(large_summary, TITLE, panels=5) == script_from_summary(
+        large_summary, TITLE, panels=5
+    )
 
 
 @pytest.mark.parametrize("panels", [0, 2, 7, 12])
@@ -73,22 +154,12 @@ def test_model_rejects_0_or_12_panels(count: int) -> None:
         ComicScript(title="t", panels=[panel] * count)
 
 
-def test_shorten_keeps_words_whole() -> None:
-    text = "Attention sinks appear because softmax must put its mass somewhere, even on useless tokens " * 3
-    out = shorten(text, 100)
-    assert len(out) <= 100 and out.endswith(ELLIPSIS)
-    _assert_not_cut(out, [re.sub(r"\s+", " ", text).strip()])
-    assert shorten("  short   text ") == "short text"
-
-
-def test_shorten_prefers_a_whole_first_sentence() -> None:
-    text = "Gating removes the attention sink entirely. " + "More words follow here. " * 10
-    assert shorten(text, 120) == "Gating removes the attention sink entirely."
-
-
-def test_shorten_cjk_and_giant_tokens() -> None:
-    cjk = "注意力机制" * 60
-    out = shorten(cjk, 50)
-    assert len(out) <= 50 and out.endswith(ELLIPSIS)
-    token = "a" * 300
-    assert shorten(f"{token} tail", 50) == token, "a single giant word is kept whole, not cut"
+def test_without_a_verified_claim_the_comic_says_so_and_keeps_to_the_title() -> None:
+    summary = make_summary(["We propose a gate."], ["It removes the sink."])
+    for claim in summary.claims():
+        claim.issues = ["its quote is not in the paper"]
+    brief = brief_for(summary, TITLE, award=AwardKind.BEST_PAPER)
+    script = write_story(brief)
+    assert [p.role for p in script.panels] == ["setup", "note", "award"]
+    assert "could not be checked" in script.panels[1].caption and script_problems(script, brief) == []
+    assert "removes the sink" not in " ".join(p.caption for p in script.panels)

@@ -101,8 +101,8 @@ def test_draw_comic_with_diffusion(tiny_model: str, small_summary: PaperSummary,
     assert Image.open(io.BytesIO(out.webp)).format == "WEBP"
     meta = ComicMeta.model_validate_json(out.meta.model_dump_json())
     assert (meta.renderer, meta.model, meta.fallback, meta.steps) == ("diffusion", tiny_model, False, 2)
-    assert (meta.dtype, meta.device, meta.batch_size) == ("float32", "cpu", 4)
-    assert set(meta.timings) == {"load_s", "generate_s", "compose_s"}
+    assert (meta.dtype, meta.device, meta.batch_size) == ("float32", "cpu", len(meta.script.panels))
+    assert set(meta.timings) == {"load_s", "generate_s", "script_s", "compose_s", "encode_s", "mobile_s"}
     assert not any("Sketch renderer" in n for n in meta.notices)
     assert not [b for b in out.report.boxes if b.kind == "label"]
     credit = " ".join(b.text for b in out.report.boxes if b.kind == "credit").replace("\n", " ")
@@ -180,7 +180,7 @@ def test_out_of_memory_retries_with_smaller_batches(
     report = RenderReport()
     panels = _pixels(render_panels(script, model=tiny_model, seed=5, report=report, **FAST))  # type: ignore[arg-type]
     assert sizes == [4, 2, 1, 1, 1, 1]
-    assert report.batch_size == 1 and len(report.notices) == 2
+    assert report.batch_size == 1 and len([n for n in report.notices if "GPU memory" in n]) == 2
     assert all(np.abs(x - y).max() <= 1 for x, y in zip(panels, good, strict=True))
 
 
@@ -239,3 +239,27 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Every model here is a local folder: a hub lookup would be a bug.
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     yield
+
+
+def test_prompts_fit_the_text_encoder_and_start_with_the_scene(
+    tiny_model: str, script: ComicScript, pipe_class: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tiny pipeline's CLIP tokenizer reads 77 tokens: each prompt is trimmed to it, scene first."""
+    from tasks.comic.presets import NO_TEXT
+    from tasks.comic.script import MASCOT_LOOK
+
+    seen: list[str] = []
+
+    def hook(call: Callable[..., Any], _pipe: Any, kwargs: dict[str, Any]) -> Any:
+        seen.extend(kwargs["prompt"])
+        return call(**kwargs)
+
+    _patch_call(monkeypatch, pipe_class, hook)
+    report = RenderReport()
+    render_panels(script, model=tiny_model, seed=2, report=report, **FAST)  # type: ignore[arg-type]
+    tokenizer = load_pipeline(tiny_model).tokenizer
+    assert len(seen) == len(script.panels)
+    for panel, prompt in zip(script.panels, seen, strict=True):
+        assert len(tokenizer(prompt).input_ids) <= 77 < len(tokenizer(panel.scene + NO_TEXT).input_ids)
+        assert prompt.startswith(panel.scene.replace(MASCOT_LOOK, "Pip")[:12]) and prompt.endswith(NO_TEXT)
+    assert any("trimmed from the end to the text encoder's 77 tokens" in n for n in report.notices)

@@ -53,12 +53,13 @@ def test_pip_matches_the_sketch_robot() -> None:
     assert pip.palette["bulb"] == _hex(sketch.BULB)
 
 
-def test_panel_prompt_is_style_character_scene_no_text() -> None:
+def test_panel_prompt_is_scene_character_style_no_text() -> None:
     pip, style = load_character("pip"), load_style("clean-line")
     panel = ComicPanel(scene=f"{MASCOT_LOOK} opens a paper in a library.", caption="c")
     prompt = panel_prompt(panel, pip, style)
-    assert prompt.startswith(style.prompt) and prompt.endswith(NO_TEXT)
-    assert prompt.index(pip.look) < prompt.index("opens a paper in a library") < prompt.index(NO_TEXT)
+    # The scene first: a 77-token CLIP encoder still reads what makes this panel this panel.
+    assert prompt.startswith("Pip opens a paper in a library, ") and prompt.endswith(NO_TEXT)
+    assert prompt.index("opens a paper") < prompt.index(pip.look) < prompt.index(style.prompt)
     assert MASCOT_LOOK not in prompt  # the sheet describes Pip once; the scene does not repeat it
     assert pip.negative in negative_prompt(pip, style)
 
@@ -117,3 +118,18 @@ def test_renderer_identity(tiny_model: str) -> None:
     assert (
         renderer_identity(ComicSettings(renderer="diffusion", model=tiny_model, style="watercolor")) != drawn
     )
+
+
+def test_fit_prompt_trims_from_the_end_and_keeps_the_no_text_clause() -> None:
+    pip, style = load_character("pip"), load_style("clean-line")
+    panel = ComicPanel(scene="Pip stacks bright wooden blocks into a tall, steady tower", caption="c")
+
+    def words(text: str) -> int:  # a stand-in tokenizer: one token a word
+        return len(text.split())
+
+    full = panel_prompt(panel, pip, style)
+    assert panel_prompt(panel, pip, style, count_tokens=words, max_tokens=1000) == full
+    short = panel_prompt(panel, pip, style, count_tokens=words, max_tokens=20)
+    assert words(short) <= 20 and short.endswith(NO_TEXT) and short.startswith(panel.scene)
+    assert style.prompt not in short  # the style went first, from the end
+    assert panel_prompt(panel, pip, style, count_tokens=words, max_tokens=3) == NO_TEXT
