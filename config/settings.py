@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -134,6 +135,7 @@ class ComicSettings(BaseModel):
     style: str = Field("clean-line", description="Art style preset in config/comic/styles")
     compile: bool = Field(False, description="torch.compile the denoiser (GPU)")
     cpu_offload: bool = Field(False, description="Model CPU offload for small GPUs")
+    panels: int | None = Field(None, ge=3, le=6, description="Panels per comic; None = as the claims carry")
 
 
 class HarvestSettings(BaseModel):
@@ -141,6 +143,9 @@ class HarvestSettings(BaseModel):
     download: bool = Field(True, description="Try to download PDFs that no local folder supplies")
     timeout_s: float = Field(30.0, gt=0)
     arxiv_interval_s: float = Field(3.0, ge=0, description="arXiv asks for one request every 3 s")
+    semantic_scholar_interval_s: float = Field(
+        1.0, ge=0, description="Semantic Scholar allows about one request a second without an API key"
+    )
     user_agent: str = "paperpanels/0.1 (+https://github.com/paperpanels/paperpanels)"
     cache_dir: Path | None = Field(None, description="On-disk cache of API responses; unset = no cache")
     arxiv_api: str = "https://export.arxiv.org/api/query"
@@ -154,6 +159,10 @@ class HarvestSettings(BaseModel):
         default_factory=list, description="Private/loopback hosts downloads may reach anyway"
     )
     allow_private: bool = Field(False, description="Allow downloads from any private address")
+    calendar_file: Path | None = Field(None, description="Conference calendar; default config/calendar.yaml")
+    watch_min_interval_s: float = Field(
+        600.0, ge=0, description="Poll one announcement source at most this often (politeness)"
+    )
     max_retry_after_s: float = Field(60.0, description="Longest Retry-After wait honoured")
 
 
@@ -161,6 +170,17 @@ class OpsSettings(BaseModel):
     """How the pipeline is operated: deployments, schedules, the review gate, limits."""
 
     watch_cron: str = Field("0 6 * * *", description="Cron of the watch-awards deployment (UTC)")
+    watch_interval_s: int | None = Field(
+        None, ge=1, description="Run watch-awards every N seconds instead of on the cron"
+    )
+    watch_as_of: date | None = Field(
+        None, description="Scheduled watch runs pick editions as if it were this day (replaying a window)"
+    )
+    notify_block: str | None = Field(
+        None,
+        description="Prefect notification block for 'digest published' / 'review waiting', "
+        "as <block-type>/<name>, e.g. slack-webhook/paperpanels",
+    )
     comic_deployment: str | None = Field(
         None, description="e.g. 'draw-comics/draw-comics': run comics there; unset = in-process"
     )

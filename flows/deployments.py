@@ -23,12 +23,18 @@ class DeploymentSpec:
     description: str
     gpu: bool = False
     cron: str | None = None
+    interval_s: int | None = None  # instead of the cron
+    # At most this many runs at once; a run scheduled while they run is cancelled (a watch poll
+    # that overlaps the previous one has nothing to add).
+    single: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ("paperpanels",)
 
 
 def deployment_specs(settings: Settings) -> list[DeploymentSpec]:
-    """award-digest (form), watch-awards (cron), backfill and draw-comics (GPU pool)."""
+    """award-digest (form), watch-awards (cron), watched-digest, backfill and draw-comics (GPU pool)."""
+    ops = settings.ops
+    watch_parameters = {"as_of": ops.watch_as_of.isoformat()} if ops.watch_as_of else {}
     return [
         DeploymentSpec(
             "award-digest", "flows/ui.py:award_digest_form", "Digest one conference (form parameters)"
@@ -36,12 +42,28 @@ def deployment_specs(settings: Settings) -> list[DeploymentSpec]:
         DeploymentSpec(
             "watch-awards",
             "flows/watch.py:watch_awards",
-            "Start a digest for each new award list",
-            cron=settings.ops.watch_cron,
+            "Start a digest for each new award list: curated, or found on the announcement sources",
+            cron=None if ops.watch_interval_s else ops.watch_cron,
+            interval_s=ops.watch_interval_s,
+            parameters=watch_parameters,
+            single=True,
+        ),
+        DeploymentSpec(
+            "watched-digest",
+            "flows/watch.py:watched_digest",
+            "Digest of an award list the watch found (review of uncertain papers first)",
         ),
         DeploymentSpec("backfill", "flows/backfill.py:backfill", "Digests of many conference-years"),
         DeploymentSpec("draw-comics", "flows/comic.py:draw_comics", "Comics of given papers", gpu=True),
     ]
+
+
+def _concurrency(spec: DeploymentSpec) -> Any:
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
+    if not spec.single:
+        return None
+    return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
 def load_flow(entrypoint: str) -> Any:
@@ -55,7 +77,13 @@ def runner_deployments(settings: Settings) -> list[Any]:
     """RunnerDeployments for `serve()` (all in this process, no work pool)."""
     return [
         load_flow(s.entrypoint).to_deployment(
-            name=s.name, description=s.description, cron=s.cron, parameters=s.parameters, tags=list(s.tags)
+            name=s.name,
+            description=s.description,
+            cron=s.cron,
+            interval=s.interval_s,
+            parameters=s.parameters,
+            tags=list(s.tags),
+            concurrency_limit=_concurrency(s),
         )
         for s in deployment_specs(settings)
     ]
@@ -80,8 +108,10 @@ def deploy_all(settings: Settings) -> list[str]:
             work_pool_name=settings.ops.gpu_work_pool if s.gpu else settings.ops.work_pool,
             description=s.description,
             cron=s.cron,
+            interval=s.interval_s,
             parameters=s.parameters,
             tags=list(s.tags),
+            concurrency_limit=_concurrency(s),
             print_next_steps=False,
         )
         ids.append(str(deployment_id))

@@ -10,12 +10,16 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import opaque
 
 from config.settings import Settings, get_settings
+from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
+from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
-from tasks.models import Digest, StageName
+from tasks.harvest.watching import load_harvested
+from tasks.models import Conference, Digest, PaperStatus, StageName
 from tasks.publish.publisher import paper_result
-from tasks.publish.task import publish_digest
-from tasks.store import store_for
+from tasks.publish.release import read_current
+from tasks.publish.task import link_to, publish_digest
+from tasks.store import ArtifactStore, store_for
 
 
 @flow(
@@ -36,9 +40,9 @@ def award_digest(
     the environment and config file when not given. They are handed down to every task.
     """
     settings = settings or get_settings()
-    conf = load_conference(conference, settings.conferences_dir)
-    entries = select_entries(conf, papers)
     store = store_for(settings.store)
+    conf = conference_for(conference, settings, store)
+    entries = select_entries(conf, papers)
     logger = get_run_logger()
     logger.info("%s: %d papers, store %s", conf.name, len(entries), store.uri)
 
@@ -80,4 +84,32 @@ def award_digest(
     digest: Any = publish_digest(  # type: ignore[call-overload]
         opaque(conf), opaque(results), settings, force=force
     )
+    announce(digest, settings, store)
     return digest
+
+
+def conference_for(slug: str, settings: Settings, store: ArtifactStore) -> Conference:
+    """The curated manifest of a conference, else the one the watch harvested into the store."""
+    try:
+        return load_conference(slug, settings.conferences_dir)
+    except UnknownConferenceError:
+        harvested = load_harvested(store, slug)
+        if harvested is None:
+            raise
+        return harvested
+
+
+def announce(digest: Digest, settings: Settings, store: ArtifactStore) -> None:
+    """Tell people (ops.notify_block) that a digest was published, with the link to read it."""
+    if not settings.ops.notify_block:
+        return
+    current = read_current(store, digest.conference.slug)
+    if current is None:
+        return
+    link = link_to(store, current.key("digest.html"))
+    counts = ", ".join(f"{digest.count(s)} {s.value}" for s in PaperStatus if digest.count(s))
+    notify(
+        settings,
+        f"{digest.conference.name}: digest published",
+        f"{len(digest.results)} papers ({counts}). Read it: {link}",
+    )

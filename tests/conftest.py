@@ -52,6 +52,10 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     store = tmp_path / "artifacts"
     monkeypatch.setenv("PAPERPANELS_STORE__URI", str(store))
     monkeypatch.setenv("PAPERPANELS_HARVEST__DOWNLOAD", "false")
+    # No venue to watch: a test that polls announcement sources names its own (on 127.0.0.1).
+    calendar = _SESSION_TMP / "no-venues.yaml"
+    calendar.write_text("venues: {}\n", encoding="utf-8")
+    monkeypatch.setenv("PAPERPANELS_HARVEST__CALENDAR_FILE", str(calendar))
     monkeypatch.chdir(tmp_path)
     from config.settings import get_settings
 

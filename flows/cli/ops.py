@@ -1,13 +1,14 @@
-"""Operator commands: `paperpanels serve | deploy | bootstrap | watch` (registered on the main app)."""
+"""Operator commands: `paperpanels serve | deploy | bootstrap | watch | calendar` (on the main app)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from flows.cli.console import say
+from flows.cli.console import out, say, table
 from flows.cli.runtime import load_settings, prefect_defaults
 
 
@@ -17,6 +18,7 @@ def register(app: typer.Typer) -> None:
     app.command("deploy")(deploy)
     app.command("bootstrap")(bootstrap)
     app.command("watch")(watch)
+    app.command("calendar")(calendar)
 
 
 def serve(
@@ -55,10 +57,54 @@ def bootstrap() -> None:
         say(line)
 
 
-def watch() -> None:
+def watch(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Pick editions as if it were this day"),
+    ] = None,
+    here: Annotated[
+        bool, typer.Option("--here", help="Run the digests in this process (no server or deployments)")
+    ] = False,
+) -> None:
     """Poll once for new award lists and start their digests (what the watch-awards schedule runs)."""
     prefect_defaults()
     load_settings()
     from flows.watch import watch_awards
 
-    say(json.dumps(watch_awards(), indent=2))
+    say(json.dumps(watch_awards(as_of=as_of.date() if as_of else None, here=here), indent=2))
+
+
+def calendar(
+    on: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="The day to look at (default today, UTC)"),
+    ] = None,
+) -> None:
+    """The conference calendar: each venue's window and sources, which editions are watched on a day,
+    and what the watch has found for them."""
+    settings = load_settings()
+    from tasks.harvest.calendar import load_calendar
+    from tasks.harvest.manifest import known_slugs
+    from tasks.harvest.watching import load_record, utc
+    from tasks.store import store_for
+
+    day = on.date() if on else utc(None).date()
+    cal = load_calendar(settings.harvest.calendar_file)
+    due = {e.venue: e for e in cal.editions_due(day)}
+    store = store_for(settings.store)
+    catalogue = known_slugs(settings.conferences_dir)
+    rows = []
+    for key, venue in sorted(cal.venues.items()):
+        past = sorted(s for s in catalogue if s.rsplit("-", 1)[0] == key)
+        edition = due.get(key)
+        record = load_record(store, edition.slug) if edition else None
+        found = f"{record.papers} papers, {record.status}" if record else ("watching" if edition else "")
+        window = f"{venue.window[0]} .. {venue.window[1]}"
+        rows.append([key, window, ", ".join(past[-3:]), edition.slug if edition else "", found])
+    out.print(
+        table(
+            f"Conference calendar on {day.isoformat()}",
+            ["venue", "window", "catalogue", "watched", "found"],
+            rows,
+        )
+    )

@@ -37,6 +37,10 @@ class Reply:
     status: int
     text: str
     cached: bool = False
+    headers: tuple[tuple[str, str], ...] = ()  # lower-case names
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name.lower()), None)
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -116,7 +120,18 @@ class ServiceClient:
             tmp.replace(path)
         return reply
 
-    def _fetch(self, url: str, params: dict[str, str] | None) -> Reply:
+    def get_conditional(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Reply:
+        """GET url unless it is unchanged since etag / last_modified (then 304); never from the disk cache."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._fetch(url, None, headers)
+
+    def _fetch(self, url: str, params: dict[str, str] | None, headers: dict[str, str] | None = None) -> Reply:
         host = httpx.URL(url).host
         for attempt in range(self.retries + 1):
             if self.min_interval_s > 0:
@@ -124,7 +139,7 @@ class ServiceClient:
             with _COUNT_LOCK:
                 REQUESTS[self.service] += 1
             try:
-                response = self._client.get(url, params=params)
+                response = self._client.get(url, params=params, headers=headers)
             except httpx.TimeoutException as exc:
                 raise ServiceError(self.service, url, f"timed out after {self.settings.timeout_s} s") from exc
             except httpx.HTTPError as exc:
@@ -135,7 +150,8 @@ class ServiceClient:
                 continue
             if status in (429, 503) or status >= 500:
                 raise ServiceError(self.service, url, f"HTTP {status} (gave up)", status)
-            return Reply(status=status, text=response.text)
+            pairs = tuple((k.lower(), v) for k, v in response.headers.items())
+            return Reply(status=status, text=response.text, headers=pairs)
         raise AssertionError("unreachable")  # the loop always returns or raises
 
     def _retry_after(self, response: httpx.Response, attempt: int) -> float:
@@ -155,5 +171,7 @@ def clients(settings: HarvestSettings) -> dict[str, ServiceClient]:
             "arxiv", settings, min_interval_s=settings.arxiv_interval_s, max_connections=1
         ),
         "openreview": ServiceClient("openreview", settings),
-        "semantic_scholar": ServiceClient("semantic_scholar", settings, min_interval_s=1.0),
+        "semantic_scholar": ServiceClient(
+            "semantic_scholar", settings, min_interval_s=settings.semantic_scholar_interval_s
+        ),
     }

@@ -10,6 +10,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +44,7 @@ class Replay:
             "semantic_scholar_api": f"{self.url}/s2/graph/v1",
             "cache_dir": tmp_path / "http-cache",
             "arxiv_interval_s": 0.0,
+            "semantic_scholar_interval_s": 0.0,
             "user_agent": "paperpanels-tests/1.0 (+tests)",
             "timeout_s": 5.0,
         }
@@ -60,6 +62,7 @@ class Replay:
                 "semantic_scholar_api",
                 "cache_dir",
                 "arxiv_interval_s",
+                "semantic_scholar_interval_s",
             }:
                 monkeypatch.setenv(f"PAPERPANELS_HARVEST__{name.upper()}", str(value))
         get_settings.cache_clear()
@@ -159,15 +162,24 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def replay(fixtures_dir: Path) -> Iterator[Replay]:
+@contextmanager
+def replay_server(fixtures: Path) -> Iterator[Replay]:
     """The replay server, loaded with every recorded arXiv and Semantic Scholar answer."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    state = Replay(url=f"http://127.0.0.1:{server.server_address[1]}", arxiv=load_arxiv(fixtures_dir))
-    state.s2, state.s2_not_found = load_s2(fixtures_dir)
+    state = Replay(url=f"http://127.0.0.1:{server.server_address[1]}", arxiv=load_arxiv(fixtures))
+    state.s2, state.s2_not_found = load_s2(fixtures)
     server.RequestHandlerClass = _handler(state)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def replay(fixtures_dir: Path) -> Iterator[Replay]:
+    """The replay server for one test."""
+    with replay_server(fixtures_dir) as state:
+        yield state

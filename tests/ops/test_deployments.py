@@ -25,6 +25,11 @@ def test_prefect_yaml_lists_the_same_deployments() -> None:
     assert pools["award-digest"] == settings.ops.work_pool
     watch = next(d for d in declared if d["name"] == "watch-awards")
     assert watch["schedules"][0]["cron"] == settings.ops.watch_cron == specs["watch-awards"].cron
+    # One watch at a time: a poll scheduled while the previous one runs is cancelled, not queued.
+    assert watch["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    assert [n for n, s in specs.items() if s.single] == ["watch-awards"]
+    interval = deployment_specs(settings.with_values(**{"ops.watch_interval_s": 60}))[1]
+    assert (interval.name, interval.cron, interval.interval_s) == ("watch-awards", None, 60)
     for spec in specs.values():
         assert load_flow(spec.entrypoint).name  # every entrypoint loads
 

@@ -7,10 +7,9 @@ The server (SQLite in a temporary PREFECT_HOME) and moto S3 are real processes o
 from __future__ import annotations
 
 import hashlib
-import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,70 +21,35 @@ import httpx
 import pytest
 
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+from tests.ops.stack import APP, ROOT, Operator, ops_environment, run_app, start_prefect_server, stop
 
 pytestmark = [pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-APP = "import typer; from flows.cli.ops import register; app = typer.Typer(); register(app); app()"
-FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 PAPER_FILES = {  # the working area of a paper: what its stages store
     "paper.pdf",
     "parsed.json",
     "summary.json",
     "comic.png",
     "comic.webp",
+    "comic-mobile.webp",
     "comic.json",
+    "figures.json",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+FIGURE_RE = re.compile(r"^figures/fig-\d+\.png$")  # the paper's own figures, cut by the comic stage
 
 
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`prefect server start` on a free port; yields the API URL."""
     home = tmp_path_factory.mktemp("prefect-server")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
-    env.update(PREFECT_HOME=str(home), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    log = (home / "server.log").open("wb")
-    command = [str(Path(sys.executable).parent / "prefect"), "server", "start", "--analytics-off"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        command,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    api = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            pytest.fail(f"prefect server exited: {(home / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
-    else:
-        _stop(proc)
-        pytest.fail("prefect server did not become healthy in 90 s")
+    try:
+        # The scheduler visits recently changed deployments every second (an interval watch).
+        proc, api = start_prefect_server(
+            home, PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS="1"
+        )
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield api
-    _stop(proc)
+    stop(proc)
 
 
 @pytest.fixture
@@ -96,101 +60,11 @@ def ops_env(
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)
     stage_papers(fixtures_dir, tmp_path / "papers")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        PREFECT_API_URL=prefect_server,
-        PREFECT_HOME=str(tmp_path / "prefect-home"),
-        PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(tmp_path / "local-results"),
-        PREFECT_LOGGING_LEVEL="INFO",
-        DO_NOT_TRACK="1",
-        PAPERPANELS_CONFERENCES_DIR=str(conferences),
-        PAPERPANELS_PAPERS_DIR=str(tmp_path / "papers"),
-        PAPERPANELS_HARVEST__DOWNLOAD="false",
-        PAPERPANELS_STORE__URI=f"s3://{s3_env}/pp",
-        PAPERPANELS_STORE__ENDPOINT_URL=moto_endpoint,
-        PAPERPANELS_STORE__REGION="us-east-1",
-        PAPERPANELS_STORE__ACCESS_KEY_ID="testing",
-        PAPERPANELS_STORE__SECRET_ACCESS_KEY="testing",
-        PAPERPANELS_COMIC__RENDERER="sketch",
-        PAPERPANELS_COMIC__WIDTH="1024",
-        PAPERPANELS_OPS__RESULT_BLOCK=f"results-{s3_env}",
-        PAPERPANELS_OPS__LOCK_LEASE_S="10",
-        # With one slot, the slot of the task killed mid-run comes back only when its lease expires
-        # (~80 s measured); more slots keep the test short. Sketch comics need no GPU anyway.
-        PAPERPANELS_OPS__GPU_SLOTS="8",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", APP, "bootstrap"], env=env, cwd=ROOT, capture_output=True, timeout=120
-    )
+    env = ops_environment(prefect_server, moto_endpoint, s3_env, tmp_path, conferences, tmp_path / "papers")
+    done = run_app(env, "bootstrap")
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     assert b"result storage: s3-bucket/results-" in done.stdout
     return env
-
-
-class Operator:
-    """The UI's side of things: the REST API, and the `paperpanels serve` process."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30)
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def serve(self) -> None:
-        out = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", APP, "serve", "--limit", "3"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None:
-            _stop(self.proc, sig)
-
-    def deployment_id(self, name: str) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            r = self.api.get(f"/deployments/name/{name}")
-            if r.status_code == 200:
-                return str(r.json()["id"])
-            time.sleep(0.5)
-        raise AssertionError(f"deployment {name} never appeared: {self.log.read_text()[-3000:]}")
-
-    def create_run(self, deployment: str, parameters: dict[str, Any]) -> httpx.Response:
-        """What the UI's "Run > Custom run" form posts."""
-        dep = self.deployment_id(deployment)
-        for _ in range(10):  # SQLite answers 503 when busy; the UI and Prefect's client retry too
-            r = self.api.post(f"/deployments/{dep}/create_flow_run", json={"parameters": parameters})
-            if r.status_code != 503:
-                break
-            time.sleep(0.5)
-        return r
-
-    def wait(self, run_id: str, timeout: float = 120) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            r = self.api.get(f"/flow_runs/{run_id}")
-            run: dict[str, Any] = r.json() if r.status_code == 200 else {"state": None}
-            if run["state"] and run["state"]["type"] in FINAL:
-                return run
-            time.sleep(0.5)
-        raise AssertionError(f"run {run_id} not finished in {timeout} s: {self.log.read_text()[-3000:]}")
-
-    def runs_of(self, deployment: str) -> list[dict[str, Any]]:
-        dep = self.deployment_id(deployment)
-        body = {"flow_runs": {"deployment_id": {"any_": [dep]}}}
-        runs: list[dict[str, Any]] = self.api.post("/flow_runs/filter", json=body).json()
-        return runs
-
-    def artifacts(self, run_id: str) -> list[dict[str, Any]]:
-        body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}}
-        found: list[dict[str, Any]] = self.api.post("/artifacts/filter", json=body).json()
-        return found
 
 
 @pytest.fixture
@@ -233,13 +107,18 @@ def _check_published(env: dict[str, str]) -> dict[str, Any]:
         assert key.startswith(release + "/"), key
         assert hashlib.sha256(objects[key][0]).hexdigest() == obj["sha256"], key
     papers = {k for k in objects if k.startswith(f"{SLUG}/papers/")}
+    by_paper: dict[str, set[str]] = {}
     for key in papers:
-        assert key.rsplit("/", 1)[-1] in PAPER_FILES, f"unexpected object {key}"
-    assert len({k.split("/")[2] for k in papers}) == 4
-    assert len(papers) == 4 * len(PAPER_FILES)  # one of each file per paper: nothing duplicated
-    released = {k for k in manifest["objects"] if "/papers/" in k}
+        paper, name = key.split("/", 3)[2:]
+        assert name in PAPER_FILES or FIGURE_RE.match(name), f"unexpected object {key}"
+        by_paper.setdefault(paper, set()).add(name)
+    assert len(by_paper) == 4
+    for names in by_paper.values():  # one of each file per paper: nothing duplicated or missing
+        assert names - PAPER_FILES == {n for n in names if FIGURE_RE.match(n)}
+        assert names >= PAPER_FILES
+    released = {k.split("/papers/", 1)[1] for k in manifest["objects"] if "/papers/" in k}
     # The release holds its own copy of each, and each paper's review.md, rendered at publish time.
-    assert len(released) == 4 * (len(PAPER_FILES) + 1)
+    assert released == {f"{p}/{n}" for p, names in by_paper.items() for n in names | {"review.md"}}
     digest: dict[str, Any] = json.loads(objects[f"{release}/digest.json"][0])
     return digest
 
@@ -259,12 +138,13 @@ def test_ui_runs_watch_triggers_and_bad_input(operator: Operator) -> None:
     assert bad.status_code in (409, 422), bad.text
     assert "neurips-1999" in bad.text and "is not one of" in bad.text
 
-    # Two watcher runs at once (a second server-side trigger): one digest run is started.
+    # Two watcher runs at once (a second server-side trigger): one digest run is started. The
+    # deployment runs one watch at a time, so the second one may also be cancelled as it starts.
     watch = [operator.create_run("watch-awards/watch-awards", {}) for _ in range(2)]
     assert all(w.status_code == 201 for w in watch), [(w.status_code, w.text[:300]) for w in watch]
-    for run_id in (w.json()["id"] for w in watch):
-        assert operator.wait(run_id)["state"]["type"] == "COMPLETED"
-    (started,) = operator.runs_of("award-digest-form/award-digest")
+    ends = sorted(operator.wait(w.json()["id"])["state"]["type"] for w in watch)
+    assert ends in (["COMPLETED", "COMPLETED"], ["CANCELLED", "COMPLETED"]), ends
+    (started,) = operator.runs_of("watched-digest/watched-digest")
     assert operator.wait(started["id"])["state"]["type"] == "COMPLETED"
     first = _check_published(operator.env)
     assert all(r["status"] == "done" for r in first["results"])
@@ -329,3 +209,128 @@ def test_deploy_registers_every_deployment_on_its_pool(ops_env: dict[str, str]) 
     assert set(pools.values()) == {"paperpanels-process"} and comics["work_pool_name"] == "paperpanels-gpu"
     watch = api.get("/deployments/name/watch-awards/watch-awards").json()
     assert [s["schedule"]["cron"] for s in watch["schedules"]] == ["*/30 * * * *"]
+
+
+PAPERMAGE = (
+    "PaperMage: A Unified Toolkit for Processing, Representing, and Manipulating "
+    "Visually-Rich Scientific Documents"
+)
+
+
+def _until(what: str, check: Any, operator: Operator, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout} s\n{operator.log.read_text()[-4000:]}")
+
+
+def test_the_scheduled_watch_publishes_an_announced_digest(
+    ops_env: dict[str, str], fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """The real EMNLP 2023 award post appears in a feed; the watch (every 2 s) reads it with the
+    LLM, pauses for review of the papers it could not identify, and publishes on approval."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from tasks.models import slugify
+    from tests.harvest.announcement_pages import llm_reader, truth
+    from tests.harvest.announcement_site import Site, write_calendar
+    from tests.harvest.replay import replay_server
+    from tests.ops.webhook import Inbox
+    from tests.summarize.openai_server import API_KEY, ReplayServer
+    from tests.summarize.replay import MODEL, prices_file
+
+    emnlp = "emnlp-2023-best-papers.md"
+    llm = ReplayServer().start()
+    with Site() as site, replay_server(fixtures_dir) as replay, Inbox() as inbox:
+        llm.state.answers["AnnouncedAwards"] = llm_reader(fixtures_dir)
+        site.add_other_post("Call for Papers", "Submissions are due on 23 June.")
+        (tmp_path / "no-manifests").mkdir()
+        papers = Path(ops_env["PAPERPANELS_PAPERS_DIR"])
+        shutil.copyfile(
+            fixtures_dir / "pdfs" / "papermage_emnlp2023_demo.pdf", papers / f"{slugify(PAPERMAGE)}.pdf"
+        )
+        with temporary_settings(updates={PREFECT_API_URL: ops_env["PREFECT_API_URL"]}):
+            block = inbox.save_block("pp-e2e")
+        env = {
+            **ops_env,
+            "PAPERPANELS_CONFERENCES_DIR": str(tmp_path / "no-manifests"),
+            "PAPERPANELS_HARVEST__CALENDAR_FILE": str(
+                write_calendar(tmp_path / "calendar.yaml", "emnlp", "EMNLP", f"{site.url}/feed.xml")
+            ),
+            "PAPERPANELS_HARVEST__WATCH_MIN_INTERVAL_S": "0",
+            "PAPERPANELS_HARVEST__ARXIV_API": f"{replay.url}/arxiv/api/query",
+            "PAPERPANELS_HARVEST__OPENREVIEW_API": f"{replay.url}/openreview",
+            "PAPERPANELS_HARVEST__SEMANTIC_SCHOLAR_API": f"{replay.url}/s2/graph/v1",
+            "PAPERPANELS_HARVEST__ARXIV_INTERVAL_S": "0",
+            "PAPERPANELS_HARVEST__SEMANTIC_SCHOLAR_INTERVAL_S": "0",
+            "PAPERPANELS_OPS__WATCH_INTERVAL_S": "3",
+            "PAPERPANELS_OPS__WATCH_AS_OF": "2023-12-08",
+            "PAPERPANELS_OPS__NOTIFY_BLOCK": block,
+            "PAPERPANELS_LLM__MODEL": MODEL,
+            "PAPERPANELS_LLM__BASE_URL": llm.url,
+            "PAPERPANELS_LLM__API_KEY": API_KEY,
+            "PAPERPANELS_LLM__PRICES_FILE": str(prices_file(tmp_path)),
+        }
+        operator = Operator(env, tmp_path / "serve.log")
+        operator.serve()
+        try:
+            watch = "watch-awards/watch-awards"
+            _until(
+                "a scheduled watch run before the post",
+                lambda: any(r["state_type"] == "COMPLETED" for r in operator.runs_of(watch)),
+                operator,
+            )
+            assert operator.runs_of("watched-digest/watched-digest") == []
+            site.add_announcement(fixtures_dir, emnlp, "EMNLP 2023 Best Paper Awards", "best-papers")
+            (paused,) = _until(
+                "the digest paused for review",
+                lambda: [
+                    r
+                    for r in operator.runs_of("watched-digest/watched-digest")
+                    if r["state_type"] == "PAUSED"
+                ],
+                operator,
+            )
+            _until("the review notification", lambda: inbox.messages, operator, timeout=30)
+            assert inbox.subjects() == ["EMNLP 2023: award list waits for review"]
+            time.sleep(1)  # the form is saved just after the state change
+            resumed = operator.api.post(
+                f"/flow_runs/{paused['id']}/resume", json={"run_input": {"approve": True, "note": "e2e"}}
+            )
+            assert resumed.status_code == 201 and resumed.json()["status"] == "ACCEPT", resumed.text
+            assert operator.wait(paused["id"], timeout=180)["state"]["type"] == "COMPLETED"
+            _until("the published notification", lambda: len(inbox.messages) == 2, operator, timeout=30)
+            # Later scheduled watch runs see the same announcement: nothing else starts.
+            done_watches = sum(r["state_type"] == "COMPLETED" for r in operator.runs_of(watch))
+            _until(
+                "two more watch runs",
+                lambda: (
+                    sum(r["state_type"] == "COMPLETED" for r in operator.runs_of(watch)) >= done_watches + 2
+                ),
+                operator,
+            )
+            assert len(operator.runs_of("watched-digest/watched-digest")) == 1
+        finally:
+            operator.stop()
+            llm.stop()
+            shutil.copyfile(operator.log, "/tmp/e2e-serve.log")
+    import json
+
+    assert inbox.subjects()[1] == "EMNLP 2023: digest published"
+    objects = _bucket(env)
+    pointer = json.loads(objects["emnlp-2023/current.json"][0])
+    digest = json.loads(objects[f"emnlp-2023/releases/{pointer['release']}/digest.json"][0])
+    titles = {a.get("title_clean") or a["title"] for a in truth(fixtures_dir)[emnlp]["awards"]}
+    assert {r["entry"]["title"] for r in digest["results"]} == titles
+    (paper,) = [r for r in digest["results"] if r["entry"]["title"] == PAPERMAGE]
+    assert paper["status"] == "done", paper
+    assert {r["status"] for r in digest["results"] if r is not paper} == {"unavailable"}
+    assert pointer["release"] in inbox.messages[1]["body"] or "digest.html" in inbox.messages[1]["body"]
+    import yaml
+
+    harvested = yaml.safe_load(objects["conferences/harvested/emnlp-2023.yaml"][0])
+    assert harvested["slug"] == "emnlp-2023" and PAPERMAGE in {e["title"] for e in harvested["entries"]}
+    assert any(r.schema_name() == "AnnouncedAwards" for r in llm.requests)

@@ -15,6 +15,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -72,6 +73,8 @@ class ReplayState:
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # schema name -> answer built from the request's text and mode (e.g. an announcement's award list)
+    answers: dict[str, Callable[[str, str], dict[str, Any]]] = field(default_factory=dict)
 
 
 def _sentences(paper: str) -> list[str]:
@@ -88,6 +91,71 @@ def _sentences(paper: str) -> list[str]:
 
 def _claim(sentence: str) -> dict[str, Any]:
     return {"text": sentence, "quotes": [sentence]}
+
+
+COMIC_SCHEMA = "ComicScriptDraft"
+_CLAIMS_RE = re.compile(r"<claims>\n(.*?)\n</claims>", re.S)
+_CLAIM_LINE_RE = re.compile(r"^\[(\w+)\] (.+)$", re.M)
+_FIGURE_LINE_RE = re.compile(r"^\[(\d+)\] ", re.M)
+_AWARD_RE = re.compile(r"^Award: (.+)$", re.M)
+
+
+def synthesize_comic(text: str, mode: str = "ok") -> dict[str, Any]:
+    """A ComicScriptDraft built from the claims and figures the request lists; `mode` breaks a rule.
+
+    invent: a caption with a quote and numbers no claim states, citing an unknown id; number: a
+    real claim's caption with a number the paper never states; praise: an extra panel of praise.
+    """
+    block = m.group(1) if (m := _CLAIMS_RE.search(text)) else ""
+    claims = [
+        (cid, c)
+        for cid, c in _CLAIM_LINE_RE.findall(block)
+        if len(c) <= 160 and c.endswith(".") and c.count("(") == c.count(")") and "e.g" not in c
+    ]
+    figures = _FIGURE_LINE_RE.findall(text.split("<figures>", 1)[-1])
+    award = m.group(1).strip() if (m := _AWARD_RE.search(text)) else "an award"
+    panels: list[dict[str, Any]] = [
+        {
+            "role": "setup",
+            "scene": "Pip opens a thick paper at a desk in a cozy library",
+            "caption": "A new paper arrives on Pip's desk.",
+            "claims": [],
+            "dialogue": ["Let's see what this paper is about."],
+        }
+    ]
+    for role, (cid, claim) in zip(("idea", "result", "matters"), claims, strict=False):
+        panels.append(
+            {
+                "role": role,
+                "scene": "Pip strings red threads between papers pinned on a corkboard",
+                "caption": claim,
+                "claims": [cid],
+                "dialogue": ["So that is what they did."],
+                "figure": None,
+                "callout": None,
+            }
+        )
+    if figures and len(panels) > 1:
+        panels[1]["figure"] = int(figures[0])
+        panels[1]["scene"] = "Pip stands on the left and points at a big board on an easel"
+    while len(panels) < 3:
+        panels.append(
+            {
+                "role": "award",
+                "scene": "Pip holds up a shining trophy on a stage with confetti",
+                "caption": f"The paper won {award}.",
+                "claims": [],
+                "dialogue": ["Well earned!"],
+            }
+        )
+    if mode == "invent":
+        panels[-1].update(caption=INVENTED_QUOTE, claims=["c99"])
+    if mode == "number":
+        target = next((p for p in panels if p["claims"]), panels[-1])
+        target["caption"] = f"{target['caption'].rstrip('.')}, {INVENTED_NUMBER}."
+    if mode == "praise":
+        panels.append(dict(panels[-1], caption=PRAISE_CLAIM))
+    return {"panels": panels[:6], "alt_text": "A comic in which Pip the robot explains the paper."}
 
 
 def synthesize(schema: str, paper: str) -> dict[str, Any]:
@@ -172,20 +240,28 @@ class _Handler(BaseHTTPRequestHandler):
         text = rec.text()
         paper = "\n".join(_PAPER_RE.findall(text))
         title = m.group(1) if (m := _TITLE_RE.search(text)) else ""
+        if schema in self.state.answers:
+            return self._message(rec, schema, json.dumps(self.state.answers[schema](text, mode)), mode)
         recorded = self.state.responses.get(schema, {})
         answer = next((v for k, v in recorded.items() if k.lower() in title.lower()), None)
-        answer = json.loads(json.dumps(answer)) if answer else synthesize(schema, paper)
-        claims_key = {"SummaryDraft": "what_was_done", "ReviewDraft": "strengths"}.get(schema, "points")
-        if mode == "invent":
-            answer[claims_key][0]["quotes"] = [INVENTED_QUOTE]
-        if mode == "praise":
-            answer[claims_key].append({"text": PRAISE_CLAIM, "quotes": [PRAISE_CLAIM]})
-        if mode == "number":
-            first = answer[claims_key][0]
-            first["text"] = f"{first['text'].rstrip('.')}, {INVENTED_NUMBER}."
+        if schema == COMIC_SCHEMA:  # the comic script writer's request: its rules are broken by mode
+            answer = json.loads(json.dumps(answer)) if answer else synthesize_comic(text, mode)
+        else:
+            answer = json.loads(json.dumps(answer)) if answer else synthesize(schema, paper)
+            claims_key = {"SummaryDraft": "what_was_done", "ReviewDraft": "strengths"}.get(schema, "points")
+            if mode == "invent":
+                answer[claims_key][0]["quotes"] = [INVENTED_QUOTE]
+            if mode == "praise":
+                answer[claims_key].append({"text": PRAISE_CLAIM, "quotes": [PRAISE_CLAIM]})
+            if mode == "number":
+                first = answer[claims_key][0]
+                first["text"] = f"{first['text'].rstrip('.')}, {INVENTED_NUMBER}."
+        return self._message(rec, schema, json.dumps(answer), mode)
+
+    def _message(self, rec: Recorded, schema: str, content: str, mode: str) -> dict[str, Any]:
+        text = rec.text()
         message: dict[str, Any] = {"role": "assistant", "content": None}
         finish = "stop"
-        content = json.dumps(answer)
         if mode == "malformed":
             content = content[: len(content) // 2] + " <- cut"
         if mode == "refusal":

@@ -1,0 +1,321 @@
+"""Time from an award post appearing to its digest being published, split by stage.
+
+The whole loop on real processes, as tests/ops/test_server_e2e.py runs it: a Prefect server,
+`paperpanels serve` (watch-awards every few seconds), moto S3, a conference blog on 127.0.0.1 whose
+feed gains the award post at t0, the real OpenAI client against the replay server with an injected
+latency per call (default 8 s, a hosted model's answer time), the arXiv replay, the local parser and
+the sketch renderer. Two runs in one go: the LLM answering at once (the pipeline's own overhead, the
+baseline) and with the latency.
+
+The announcement names 10 real papers whose PDFs are in ../shared/fixtures (built by this bench in
+the layout of an ACL awards page; the arXiv answers it serves are built here too: ids of papers not
+known to be on arXiv are placeholders, nothing is fetched by id since the PDFs come from a folder).
+
+    python bench/time_to_publish.py                 # baseline, then 8 s per LLM call
+    python bench/time_to_publish.py --latency 4 --no-baseline
+
+The projection swaps the sketch comics for the diffusion renderer at the GPU page time measured by
+bench/comic_gpu.py on an H200 (NOTES.md: 2.94 s per 4-panel page, batched), one GPU slot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tasks.models import slugify  # noqa: E402
+from tests.harvest.announcement_site import Post, Site, write_calendar  # noqa: E402
+from tests.harvest.replay import atom_feed, replay_server  # noqa: E402
+from tests.ops.stack import Operator, ops_environment, run_app, start_prefect_server, stop  # noqa: E402
+from tests.summarize.openai_server import API_KEY, ReplayServer  # noqa: E402
+from tests.summarize.replay import MODEL, prices_file  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+GPU_PAGE_S = 2.94  # bench/comic_gpu.py, H200, FLUX.1-schnell 4 panels, batched (NOTES.md)
+SLUG = "acme-2025"
+# (PDF under fixtures, arXiv id the bench's arXiv answer carries: real where known, else a placeholder)
+PAPERS = [
+    ("pdfs/specter_2020.acl-main.207.pdf", "2004.07180"),
+    ("pdfs/literature_graph_N18-3011.pdf", "1805.02262"),
+    ("pdfs/papermage_emnlp2023_demo.pdf", "2501.00003"),
+    ("pdfs/futoma2017_mgp_rnn_1708.05894v1.pdf", "1708.05894"),
+    ("corpus/pdfs/ppo_arxiv2017.pdf", "1707.06347"),
+    ("corpus/pdfs/rethinking_generalization_iclr2017.pdf", "1611.03530"),
+    ("corpus/pdfs/transcoder_neurips2020_preprint.pdf", "2006.03511"),
+    ("corpus/pdfs/wann_neurips2019.pdf", "1906.04358"),
+    ("corpus/pdfs/numeracy_literacy.pdf", "2501.00009"),
+    ("corpus/pdfs/cabace_aaai.pdf", "2501.00010"),
+]
+AWARDS = ["Best Paper Award"] * 2 + ["Outstanding Paper Award"] * 6 + ["Honorable Mention"] * 2
+
+
+def _truth() -> dict[str, dict[str, Any]]:
+    """Title and authors of each bench paper, from the fixtures' ground truth."""
+    corpus = json.loads((FIXTURES / "corpus" / "truth.json").read_text())
+    pdfs = {
+        "pdfs/specter_2020.acl-main.207.pdf": (
+            "SPECTER: Document-level Representation Learning using Citation-informed Transformers",
+            ["Arman Cohan", "Sergey Feldman", "Iz Beltagy", "Doug Downey", "Daniel S. Weld"],
+        ),
+        "pdfs/literature_graph_N18-3011.pdf": (
+            "Construction of the Literature Graph in Semantic Scholar",
+            ["Waleed Ammar", "Dirk Groeneveld", "Chandra Bhagavatula", "Iz Beltagy"],
+        ),
+        "pdfs/papermage_emnlp2023_demo.pdf": (
+            "PaperMage: A Unified Toolkit for Processing, Representing, and Manipulating "
+            "Visually-Rich Scientific Documents",
+            ["Kyle Lo", "Zejiang Shen", "Benjamin Newman", "Joseph Chee Chang"],
+        ),
+        "pdfs/futoma2017_mgp_rnn_1708.05894v1.pdf": (
+            "An Improved Multi-Output Gaussian Process RNN with Real-Time Validation for Early "
+            "Sepsis Detection",
+            ["Joseph Futoma", "Sanjay Hariharan", "Katherine Heller", "Mark Sendak"],
+        ),
+    }
+    out = {}
+    for path, _ in PAPERS:
+        if path in pdfs:
+            title, authors = pdfs[path]
+        else:
+            rec = corpus[path.rsplit("/", 1)[1]]
+            title, authors = rec["title"], rec["authors"]
+        out[path] = {"title": title, "authors": authors}
+    return out
+
+
+def announcement(papers: list[dict[str, Any]]) -> str:
+    """An awards page in the layout of the ACL ones: award headings, bold titles, italic authors."""
+    parts = ["<h1>ACME 2025 Best Paper Awards</h1><p>We are delighted to announce the awards.</p>"]
+    for award in dict.fromkeys(AWARDS):
+        parts.append(f"<h2>{award}s</h2>")
+        for p in papers:
+            if p["award"] == award:
+                parts.append(f"<p><strong>{p['title']}</strong><br/><em>{', '.join(p['authors'])}</em></p>")
+    return "<!DOCTYPE html><html><body>" + "".join(parts) + "</body></html>"
+
+
+def _iso(value: str | None) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else 0.0
+
+
+def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str, Any]:
+    import boto3
+
+    bucket = f"ttp-{int(time.time() * 1000) % 10**9}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    truth = _truth()
+    papers = [
+        {**truth[path], "arxiv": arxiv, "award": award}
+        for (path, arxiv), award in zip(PAPERS, AWARDS, strict=True)
+    ]
+    (work / "papers").mkdir(parents=True)
+    (work / "conferences").mkdir()
+    for (path, _), p in zip(PAPERS, papers, strict=True):
+        shutil.copyfile(FIXTURES / path, work / "papers" / f"{slugify(p['title'])}.pdf")
+    llm = ReplayServer().start()
+    llm.state.default, llm.state.slow_s = "slow", latency
+
+    def read_awards(text: str, mode: str) -> dict[str, Any]:
+        return {
+            "papers": [
+                {
+                    "title": p["title"],
+                    "award": p["award"].lower().removesuffix(" award"),
+                    "award_text": p["award"],
+                    "authors": p["authors"],
+                    "source_text": p["title"],
+                }
+                for p in papers
+                if p["title"] in text
+            ]
+        }
+
+    llm.state.answers["AnnouncedAwards"] = read_awards
+    with Site() as site, replay_server(FIXTURES) as replay:
+        from tasks.harvest.arxiv import title_query
+
+        for p in papers:
+            feed = atom_feed([{"id": p["arxiv"], "title": p["title"], "authors": p["authors"]}])
+            replay.arxiv[("", title_query(p["title"]))] = (
+                200,
+                {"Content-Type": "application/atom+xml"},
+                feed,
+            )
+        site.add_other_post("Call for Papers", "Submissions are due on 23 June.")
+        env = ops_environment(api, s3_endpoint, bucket, work, work / "conferences", work / "papers")
+        env.update(
+            PAPERPANELS_HARVEST__CALENDAR_FILE=str(
+                write_calendar(work / "calendar.yaml", "acme", "ACME", f"{site.url}/feed.xml")
+            ),
+            PAPERPANELS_HARVEST__WATCH_MIN_INTERVAL_S="0",
+            PAPERPANELS_HARVEST__ARXIV_API=f"{replay.url}/arxiv/api/query",
+            PAPERPANELS_HARVEST__OPENREVIEW_API=f"{replay.url}/openreview",
+            PAPERPANELS_HARVEST__SEMANTIC_SCHOLAR_API=f"{replay.url}/s2/graph/v1",
+            PAPERPANELS_HARVEST__ARXIV_INTERVAL_S="0",
+            PAPERPANELS_HARVEST__SEMANTIC_SCHOLAR_INTERVAL_S="0",
+            PAPERPANELS_OPS__WATCH_INTERVAL_S="5",
+            PAPERPANELS_OPS__WATCH_AS_OF="2025-07-30",
+            PAPERPANELS_OPS__GPU_SLOTS="1",
+            PAPERPANELS_LLM__MODEL=MODEL,
+            PAPERPANELS_LLM__BASE_URL=llm.url,
+            PAPERPANELS_LLM__API_KEY=API_KEY,
+            PAPERPANELS_LLM__PRICES_FILE=str(prices_file(work)),
+            PAPERPANELS_LLM__TIMEOUT_S=str(max(30.0, latency * 4)),
+        )
+        done = run_app(env, "bootstrap")
+        if done.returncode:
+            raise SystemExit(done.stderr.decode()[-2000:])
+        operator = Operator(env, work / "serve.log")
+        operator.serve()
+        try:
+            deadline = time.monotonic() + 120
+            while not any(
+                r["state_type"] == "COMPLETED" for r in operator.runs_of("watch-awards/watch-awards")
+            ):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"no watch run completed: {operator.log.read_text()[-3000:]}")
+                time.sleep(0.5)
+            s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+            html = announcement(papers)
+            t0 = time.time()
+            site.posts.append(Post(title="ACME 2025 Best Paper Awards", link=f"{site.url}/awards", html=html))
+            deadline = time.monotonic() + 900
+            while True:
+                listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"pp/{SLUG}/current.json")
+                if listed.get("KeyCount"):
+                    t_pub = time.time()
+                    break
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"not published in 900 s: {operator.log.read_text()[-3000:]}")
+                time.sleep(0.25)
+            time.sleep(2)  # the publish task's end reaches the server
+            stages = _stages(operator, t0, t_pub)
+        finally:
+            operator.stop()
+            llm.stop()
+    digest = json.loads(
+        s3.get_object(
+            Bucket=bucket,
+            Key=f"pp/{SLUG}/releases/"
+            + json.loads(s3.get_object(Bucket=bucket, Key=f"pp/{SLUG}/current.json")["Body"].read())[
+                "release"
+            ]
+            + "/digest.json",
+        )["Body"].read()
+    )
+    statuses = defaultdict(int)
+    for r in digest["results"]:
+        statuses[r["status"]] += 1
+    return {
+        "latency": latency,
+        "total": t_pub - t0,
+        "stages": stages,
+        "llm_calls": len(llm.requests),
+        "statuses": dict(statuses),
+    }
+
+
+def _stages(operator: Operator, t0: float, t_pub: float) -> dict[str, dict[str, float]]:
+    """Each stage's span after t0 (first start to last end) and summed task time, from the server."""
+    after = {"start_time": {"after_": datetime.fromtimestamp(t0).astimezone().isoformat()}}
+    runs = operator.api.post("/task_runs/filter", json={"task_runs": after, "limit": 200}).json()
+    flows = operator.api.post("/flow_runs/filter", json={"flow_runs": after}).json()
+    groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r in sorted(runs, key=lambda r: r["start_time"] or ""):
+        name = r["name"].split()[0]
+        if r["state_type"] != "COMPLETED" or name not in ORDER:
+            continue
+        if name == "harvest" and "harvest" in groups:
+            continue  # later polls of the same post
+        groups[name].append((_iso(r["start_time"]), _iso(r["end_time"])))
+    for f in flows:
+        if f["name"].endswith("digest (watch)") and f["start_time"]:
+            groups["digest run"].append((_iso(f["start_time"]), _iso(f["end_time"]) or t_pub))
+    out = {}
+    for name, spans in groups.items():
+        first, last = min(s for s, _ in spans), max(e for _, e in spans)
+        out[name] = {
+            "from": first - t0,
+            "to": last - t0,
+            "busy": sum(e - s for s, e in spans),
+            "n": float(len(spans)),
+        }
+    return out
+
+
+ORDER = ["harvest", "start", "digest run", "acquire", "parse", "summarize", "comic", "publish"]
+
+
+def report(result: dict[str, Any]) -> None:
+    print(
+        f"\nLLM latency {result['latency']:.0f} s per call: published {result['total']:.1f} s after the post "
+        f"({result['llm_calls']} LLM calls; papers {result['statuses']})"
+    )
+    print(f"  {'stage':<12} {'from t0':>8} {'to':>8} {'task time':>10} {'tasks':>6}")
+    for name in ORDER:
+        st = result["stages"].get(name)
+        if st:
+            print(f"  {name:<12} {st['from']:>7.1f}s {st['to']:>7.1f}s {st['busy']:>9.1f}s {int(st['n']):>6}")
+    comic = result["stages"].get("comic", {"busy": 0.0, "n": 0.0})
+    gpu = comic["n"] * GPU_PAGE_S
+    print(
+        f"  projection with the diffusion renderer on one H200 ({GPU_PAGE_S} s/page, bench/comic_gpu.py): "
+        f"+{gpu:.1f} s of GPU time for {int(comic['n'])} pages -> at most {result['total'] + gpu:.0f} s "
+        "(pages drawn one after another on one GPU slot, all on the critical path)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--latency", type=float, default=8.0, help="seconds per LLM call")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the run with an instant LLM")
+    args = parser.parse_args()
+    import logging
+    import os
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, "testing")
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    work = Path(tempfile.mkdtemp(prefix="time-to-publish-"))
+    (work / "server").mkdir()
+    server, api = start_prefect_server(
+        work / "server", PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS="1"
+    )
+    results = []
+    try:
+        for latency in ([0.0] if not args.no_baseline else []) + [args.latency]:
+            result = run_once(latency, work / f"run-{latency:g}", f"http://{host}:{port}", api)
+            report(result)
+            results.append(result)
+    finally:
+        stop(server)
+        moto.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    if len(results) == 2:
+        base, slow = results
+        print(
+            f"\nthe LLM's latency adds {slow['total'] - base['total']:.1f} s to the pipeline's own "
+            f"{base['total']:.1f} s ({slow['llm_calls']} calls at {slow['latency']:.0f} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
