@@ -132,6 +132,12 @@ def panel_size(n_panels: int, width: int = 2048) -> tuple[int, int]:
     return geo.cell_w, geo.image_h
 
 
+def panel_cells(n_panels: int, width: int = 2048) -> list[Rect]:
+    """Where each panel (caption band and art, inside its border) sits on a composed page."""
+    geo = _geometry(n_panels, width)
+    return [cell for cell, _, _ in _cells(n_panels, geo, geo.margin + geo.banner_h + geo.gutter)]
+
+
 def _sizes(kind: str, geo: Geometry) -> tuple[int, int]:
     hi, lo = FONT_SIZES[kind]
     return max(6, round(hi * geo.scale)), max(5, round(lo * geo.scale))

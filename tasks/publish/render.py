@@ -8,12 +8,17 @@ comic metadata shown in the digest. Editing a manifest entry re-renders this and
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tasks.harvest.links import with_pdf_links
-from tasks.models import ComicMeta, FullReview, PaperResult, PaperSummary, ParsedPaper
+from tasks.models import ComicMeta, FullReview, LicenceCheck, PaperResult, PaperSummary, ParsedPaper
+from tasks.publish.repro import pdf_page_lines, repro_card
 from tasks.publish.review import review_markdown
 from tasks.store import ArtifactStore
+
+log = logging.getLogger(__name__)
 
 REVIEW = "review.md"
 
@@ -22,16 +27,22 @@ REVIEW = "review.md"
 class Rendered:
     result: PaperResult
     review_md: bytes | None  # None: the paper has no summary to review
+    parsed: ParsedPaper | None = None
 
 
-def render_paper(result: PaperResult, store: ArtifactStore) -> Rendered:
-    """The result with what its artifacts say filled in, and its review.md, from the current entry."""
+def render_paper(
+    result: PaperResult, store: ArtifactStore, licences: Callable[[str], LicenceCheck] | None = None
+) -> Rendered:
+    """The result with what its artifacts say filled in, and its review.md, from the current entry.
+
+    licences: asks for a code repository's licence (tasks/publish/licences.py); None: not checked.
+    """
     artifacts = result.artifacts
     if "summary.json" not in artifacts:
         return Rendered(result, None)
     summary = PaperSummary.model_validate_json(store.get(artifacts["summary.json"]))
     notices = list(summary.notices)
-    entry, parsed_title, review_md = result.entry, None, None
+    entry, parsed_title, review_md, parsed, card = result.entry, None, None, None, None
     if "parsed.json" in artifacts:
         parsed = ParsedPaper.model_validate_json(store.get(artifacts["parsed.json"]))
         parsed_title = parsed.title
@@ -41,7 +52,8 @@ def render_paper(result: PaperResult, store: ArtifactStore) -> Rendered:
             if "review.json" in artifacts
             else None
         )
-        review_md = review_markdown(parsed, summary, entry=entry, review=full).encode()
+        card = repro_card(parsed, entry, pages=_pages(store, result), check_licence=licences)
+        review_md = review_markdown(parsed, summary, entry=entry, review=full, repro=card).encode()
     comic_alt = None
     if "comic.json" in artifacts:
         meta = ComicMeta.model_validate_json(store.get(artifacts["comic.json"]))
@@ -54,6 +66,21 @@ def render_paper(result: PaperResult, store: ArtifactStore) -> Rendered:
             "parsed_title": parsed_title,
             "comic_alt": comic_alt,
             "notices": list(dict.fromkeys([*result.notices, *notices])),
+            "repro": card,
         }
     )
-    return Rendered(shown, review_md)
+    return Rendered(shown, review_md, parsed)
+
+
+def _pages(store: ArtifactStore, result: PaperResult) -> list[list[str]] | None:
+    """The PDF's page lines for the reproducibility card (footnotes hold most repository links)."""
+    key = result.artifacts.get("paper.pdf")
+    if key is None:
+        return None
+    sha = result.checksums.get("paper.pdf") or store.sha256(key)
+    try:
+        return pdf_page_lines(store.get(key), sha or key)
+    except (KeyError, OSError, ValueError, RuntimeError) as exc:  # pdfium's errors are RuntimeErrors
+        # The card then says the page text was not read; the review is published all the same.
+        log.warning("%s: the PDF's page text could not be read for the card: %s", result.paper_id, exc)
+        return None

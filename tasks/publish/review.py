@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from tasks.markdown import md_text, web_url
-from tasks.models import AwardEntry, Claim, FullReview, PaperSummary, ParsedPaper
+from tasks.models import AwardEntry, Claim, FullReview, PaperSummary, ParsedPaper, ReproCard
+from tasks.publish.repro_render import card_markdown
 from tasks.summarize.extractive import CITATION_RE, WHY_CUES, trim_at_word
 from tasks.summarize.paper_text import Sentence, is_prose, paper_sentences
 
@@ -177,6 +178,7 @@ def review_markdown(
     *,
     entry: AwardEntry | None = None,
     review: FullReview | None = None,
+    repro: ReproCard | None = None,
 ) -> str:
     """The longer review of one paper as markdown, with a visible notice when it is extractive.
 
@@ -213,6 +215,8 @@ def review_markdown(
                 ],
             )
         )
+    if repro is not None:  # the reproducibility card, each item quoting the paper (tasks/publish/repro.py)
+        sections.append(("Reproducibility", card_markdown(repro)))
     sections.append(("Figures & tables", _captions(parsed) or ["No captions were extracted."]))
     lines = _header(parsed, summary, entry)
     for heading, body in sections:

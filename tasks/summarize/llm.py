@@ -406,3 +406,23 @@ def summarize_with_llm(
         usage=usage,
         injection_findings=findings,
     )
+
+
+def ask_structured(
+    settings: LLMSettings,
+    messages: list[BaseMessage],
+    schema: type[S],
+    *,
+    purpose: str,
+    subject: str,
+    method: Method = "auto",
+    model: BaseChatModel | None = None,
+) -> tuple[S, UsageTotals]:
+    """One structured answer through the summarizer's path (one repair turn, throttled, accounted),
+    for other callers of the chat model (the digest's themes); errors are LLMSummarizeError."""
+    try:
+        model = model or chat_model(settings)
+    except LLMError as exc:
+        raise LLMSummarizeError(subject, str(exc), provider=exc.provider, kind=exc.kind) from exc
+    caller = _Caller(settings, model, subject, Ledger(model_identity(settings), settings.prices_file), method)
+    return caller.ask(messages, schema, purpose), caller.ledger.totals()

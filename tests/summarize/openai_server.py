@@ -158,6 +158,45 @@ def synthesize_comic(text: str, mode: str = "ok") -> dict[str, Any]:
     return {"panels": panels[:6], "alt_text": "A comic in which Pip the robot explains the paper."}
 
 
+THEMES_SCHEMA = "ThemesDraft"
+_PAPERS_RE = re.compile(r"<papers>\n(.*?)\n</papers>", re.S)
+_THEME_WORD_RE = re.compile(r"[a-z]{6,}")
+
+
+def synthesize_themes(text: str, mode: str = "ok") -> dict[str, Any]:
+    """A ThemesDraft from the request's papers: the word (6+ letters) that most papers' claims share,
+    longest first, with each paper's first claim holding it as the quote. invent: one more paper
+    with a quote its claims do not hold, and a theme naming an unknown paper."""
+    block = m.group(1) if (m := _PAPERS_RE.search(text)) else ""
+    papers: dict[str, list[str]] = {}
+    for line in block.splitlines():
+        if head := re.match(r"^\[(p\d+)\] ", line):
+            papers[head.group(1)] = []
+        elif line.startswith("- ") and papers:
+            papers[list(papers)[-1]].append(line[2:])
+    holders: dict[str, list[str]] = {}
+    for pid, claims in papers.items():
+        for word in sorted({w for c in claims for w in _THEME_WORD_RE.findall(c.lower())}):
+            holders.setdefault(word, []).append(pid)
+    shared = sorted(
+        (w for w, ps in holders.items() if len(ps) >= 2), key=lambda w: (-len(holders[w]), -len(w), w)
+    )
+    themes: list[dict[str, Any]] = []
+    if shared:
+        word = shared[0]
+        members = [
+            {"paper": pid, "quote": next(c for c in papers[pid] if word in c.lower())}
+            for pid in holders[word]
+        ]
+        themes.append({"label": f"{word.capitalize()} work", "papers": members})
+    if mode == "invent":
+        loner = next((pid for pid in papers if not themes or pid not in holders[shared[0]]), "p1")
+        if themes:
+            themes[0]["papers"].append({"paper": loner, "quote": INVENTED_QUOTE})
+        themes.append({"label": "Invented theme", "papers": [{"paper": "p99", "quote": INVENTED_QUOTE}]})
+    return {"themes": themes}
+
+
 def synthesize(schema: str, paper: str) -> dict[str, Any]:
     """A schema-valid answer whose quotes are real sentences of the paper text in the request."""
     s = _sentences(paper) or ["The paper text contains no usable prose sentence at all here."]
@@ -246,6 +285,8 @@ class _Handler(BaseHTTPRequestHandler):
         answer = next((v for k, v in recorded.items() if k.lower() in title.lower()), None)
         if schema == COMIC_SCHEMA:  # the comic script writer's request: its rules are broken by mode
             answer = json.loads(json.dumps(answer)) if answer else synthesize_comic(text, mode)
+        elif schema == THEMES_SCHEMA:  # the digest's themes (tasks/publish/themes_llm.py)
+            answer = synthesize_themes(text, mode)
         else:
             answer = json.loads(json.dumps(answer)) if answer else synthesize(schema, paper)
             claims_key = {"SummaryDraft": "what_was_done", "ReviewDraft": "strengths"}.get(schema, "points")

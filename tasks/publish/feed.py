@@ -1,0 +1,142 @@
+"""feed.xml at the store root: an Atom feed of the published digests, one entry per conference.
+
+Updated after each release is made current, with the store's compare-and-swap (`swap`): read the
+feed, put this conference's entry in (its current release), write it only if nobody changed the
+feed meanwhile, else read again and retry. Two publishers of different conferences never lose each
+other's entry; a reader sees the old feed or the new one. An unchanged entry writes nothing.
+Links are relative to the feed (the store does not know the address it is served from).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+from tasks.models import Digest, PublishManifest
+from tasks.publish.overview_render import award_counts
+from tasks.publish.release import release_prefix
+from tasks.store import ArtifactStore
+
+log = logging.getLogger(__name__)
+
+FEED_KEY = "feed.xml"
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_ID = "urn:paperpanels:digests"
+MAX_ENTRIES = 500
+SWAP_ATTEMPTS = 8
+SUMMARY_CHARS = 600
+
+ET.register_namespace("", ATOM)
+
+
+def _q(tag: str) -> str:
+    return f"{{{ATOM}}}{tag}"
+
+
+def _when(moment: datetime) -> str:
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entry_id(slug: str) -> str:
+    return f"urn:paperpanels:digest:{slug}"
+
+
+def summary(digest: Digest) -> str:
+    """One paragraph: the counts and the themes of the overview."""
+    overview = digest.overview
+    if overview is None:
+        return f"{len(digest.results)} award papers."
+    text = award_counts(overview, ", ")
+    if overview.themes:
+        text += ". Shared themes: " + "; ".join(
+            f"{t.label} ({len(t.papers)} papers)" for t in overview.themes
+        )
+    text += "."
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def _entry(digest: Digest, manifest: PublishManifest) -> ET.Element:
+    slug = digest.conference.slug
+    prefix = release_prefix(slug, manifest.release or "")
+    entry = ET.Element(_q("entry"))
+    ET.SubElement(entry, _q("id")).text = entry_id(slug)
+    ET.SubElement(entry, _q("title")).text = f"{digest.conference.name} — award papers"
+    ET.SubElement(entry, _q("updated")).text = _when(manifest.generated_at)
+    ET.SubElement(entry, _q("link"), rel="alternate", type="text/html", href=f"{prefix}/digest.html")
+    ET.SubElement(entry, _q("link"), rel="related", type="text/markdown", href=f"{prefix}/thread.md")
+    overview = digest.overview
+    if overview is not None and overview.cover:
+        ET.SubElement(entry, _q("link"), rel="enclosure", type="image/png", href=f"{prefix}/{overview.cover}")
+    ET.SubElement(entry, _q("category"), term=slug)
+    ET.SubElement(entry, _q("summary"), type="text").text = summary(digest)
+    return entry
+
+
+def _feed(entries: list[ET.Element]) -> bytes:
+    feed = ET.Element(_q("feed"))
+    ET.SubElement(feed, _q("id")).text = FEED_ID
+    ET.SubElement(feed, _q("title")).text = "paperpanels: award-paper digests"
+    updated = max((e.findtext(_q("updated")) or "" for e in entries), default="1970-01-01T00:00:00Z")
+    ET.SubElement(feed, _q("updated")).text = updated
+    author = ET.SubElement(feed, _q("author"))
+    ET.SubElement(author, _q("name")).text = "paperpanels"
+    ET.SubElement(feed, _q("link"), rel="self", type="application/atom+xml", href=FEED_KEY)
+    ET.SubElement(feed, _q("generator")).text = "paperpanels"
+    feed.extend(entries)
+    ET.indent(feed, space="  ")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _entries(body: bytes | None) -> list[ET.Element]:
+    if body is None:
+        return []
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        # A damaged feed is rebuilt from this entry on; the digests themselves are untouched.
+        log.warning("%s is not valid XML (%s): it is started afresh", FEED_KEY, exc)
+        return []
+    return root.findall(_q("entry"))
+
+
+def _same(a: ET.Element, b: ET.Element) -> bool:
+    return ET.tostring(a) == ET.tostring(b)
+
+
+def update_feed(store: ArtifactStore, digest: Digest, manifest: PublishManifest) -> bool:
+    """Put the conference's current release into feed.xml; True when the feed was written."""
+    new = _entry(digest, manifest)
+    new_id = entry_id(digest.conference.slug)
+    for _ in range(SWAP_ATTEMPTS):
+        try:
+            body: bytes | None = store.get(FEED_KEY)
+        except KeyError:
+            body = None
+        entries = _entries(body)
+        old = next((e for e in entries if e.findtext(_q("id")) == new_id), None)
+        if old is not None and _same(_entry_copy(old), new):
+            return False
+        others = [e for e in entries if e.findtext(_q("id")) != new_id]
+        ordered = sorted([new, *others], key=lambda e: e.findtext(_q("updated")) or "", reverse=True)
+        expected = hashlib.sha256(body).hexdigest() if body is not None else None
+        if store.swap(FEED_KEY, _feed(ordered[:MAX_ENTRIES]), expected):
+            return True
+    log.warning(
+        "%s: another publisher kept changing %s; this release is not in it yet",
+        digest.conference.slug,
+        FEED_KEY,
+    )
+    return False
+
+
+def _entry_copy(element: ET.Element) -> ET.Element:
+    """An entry read back from the feed, without the whitespace the indenting added."""
+    copy = ET.fromstring(ET.tostring(element))
+    for node in copy.iter():
+        if len(node):
+            node.text = None
+        node.tail = None
+    return copy
