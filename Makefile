@@ -30,6 +30,13 @@ typecheck: install
 bench: install
 	$(BIN)/python bench/digest_bench.py
 
+# The current digest of SLUG in headless Chromium at 1280, 768 and 390 px, before publishing it
+# anywhere: artifacts/<slug>/screenshots/digest-<width>.png (REVIEWS=1: each review.html too).
+SLUG ?= neurips-2025
+.PHONY: screenshots
+screenshots: install
+	$(BIN)/python scripts/screenshots.py $(SLUG) $(if $(REVIEWS),--reviews)
+
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .mypy_cache .ruff_cache
 

@@ -50,14 +50,20 @@ def ensure_infrastructure(settings: Any) -> list[str]:
         client.upsert_global_concurrency_limit_by_name("gpu", ops.gpu_slots)  # concurrency("gpu")
         client.create_concurrency_limit(tag="gpu", concurrency_limit=ops.gpu_slots)  # tasks tagged gpu
         done.append(f"concurrency limit gpu: {ops.gpu_slots}")
-        for name, per_minute in (("llm", ops.llm_per_minute), ("arxiv", ops.arxiv_per_minute)):
-            client.upsert_global_concurrency_limit_by_name(
-                name, per_minute, slot_decay_per_second=per_minute / 60
-            )
-            done.append(f"rate limit {name}: {per_minute}/min")
+        done += ensure_rate_limits(client, ops)
     block = ensure_result_block(settings)
     if block:
         done.append(f"result storage: s3-bucket/{block}")
+    return done
+
+
+def ensure_rate_limits(client: Any, ops: Any) -> list[str]:
+    """The `llm` and `arxiv` rate limits the stages ask for (rate_limit(...)); says what it did."""
+    done = []
+    for name, per_minute in (("llm", ops.llm_per_minute), ("arxiv", ops.arxiv_per_minute)):
+        decay = per_minute / 60
+        client.upsert_global_concurrency_limit_by_name(name, per_minute, slot_decay_per_second=decay)
+        done.append(f"rate limit {name}: {per_minute}/min")
     return done
 
 

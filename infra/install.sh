@@ -18,3 +18,5 @@ read -ra torch_args <<<"$torch_spec"
 target="$here"
 [ -n "$extras" ] && target="$here[$extras]"
 "${pip[@]}" install -q -c "$here/constraints.txt" -e "$target"
+# The dev install also brings Debian's Chromium for the browser tests (never a downloaded browser).
+case ",$extras," in *,dev,*) "$here/infra/browser-local.sh" ;; esac

@@ -137,8 +137,12 @@ def owned_server_class() -> Any:
 
 
 @contextlib.contextmanager
-def prefect_session() -> Iterator[None]:
-    """The Prefect API for one command: PREFECT_API_URL if set, else a server this process owns."""
+def prefect_session(settings: Any = None) -> Iterator[None]:
+    """The Prefect API for one command: PREFECT_API_URL if set, else a server this process owns.
+
+    An owned server gets the rate limits `paperpanels bootstrap` makes on a real one (from
+    settings, when given): the stages ask for them, and a missing one is a warning per download.
+    """
     prefect_defaults()
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -149,12 +153,23 @@ def prefect_session() -> Iterator[None]:
     server.start()
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            if settings is not None:
+                _owned_rate_limits(settings)
             try:
                 yield
             finally:
                 _drain_prefect_workers()
     finally:
         server.stop()
+
+
+def _owned_rate_limits(settings: Any) -> None:
+    from prefect import get_client
+
+    from flows.infrastructure import ensure_rate_limits
+
+    with get_client(sync_client=True) as client:
+        ensure_rate_limits(client, settings.ops)
 
 
 def _drain_prefect_workers(timeout_s: float = 5.0) -> None:

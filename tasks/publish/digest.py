@@ -12,10 +12,14 @@ import base64
 import html
 import posixpath
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC
 
 from tasks.markdown import md_text, web_url
 from tasks.models import AwardKind, Claim, Digest, PaperResult, PaperStatus, StageName, StageState
+from tasks.publish.overview_render import OVERVIEW_CSS, overview_html, overview_markdown
+from tasks.publish.repro_render import table_html, table_markdown
+from tasks.publish.social import SocialCard
 
 # Every award kind has its place; the awards of a paper's quality first, then named prizes, then
 # the test-of-time family (a different kind of honour). A kind added to AwardKind later and not
@@ -51,6 +55,7 @@ AWARD_HEADINGS = {
     AwardKind.TEST_OF_TIME_HONORABLE_MENTION: "Test of time, honorable mention",
 }
 REVIEW_ARTIFACT = "review.md"
+REVIEW_PAGE = "review.html"  # the same review as a page (tasks/publish/review_page.py)
 MAX_NAMED_IN_NOTICE = 5
 COMIC_ARTIFACTS = ("comic.png", "comic.webp")  # first present wins in the markdown digest
 PHONE_MAX_CSS_PX = 600  # at most this wide, digest.html shows comic-mobile.webp
@@ -264,6 +269,7 @@ def render_markdown(digest: Digest) -> str:
         lines.append(f"[Conference website]({url})  ")
     if totals := usage_totals(digest):
         lines.append(f"*{_md(totals)}*  ")
+    lines += overview_markdown(digest)  # the year in one page (tasks/publish/overview_render.py)
     if found := notices(digest):
         lines.append("")
         for notice, titles in found:
@@ -273,6 +279,8 @@ def render_markdown(digest: Digest) -> str:
         lines += ["", f"## {award_heading(kind)}", ""]
         for result in results:
             lines += _md_paper(result, conf.slug)
+    if table := table_markdown(digest):  # every paper's reproducibility card, one row each
+        lines += ["", *table]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -292,7 +300,10 @@ _CSS = """
   --bad-fg: #ffb4bd; --link: #8ab4f8; } }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg);
-  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  overflow-wrap: break-word; }
+/* Settings names, paths and URLs in notices have no spaces: they wrap anywhere rather than overflow. */
+.notice, .problem, .meta, .links { overflow-wrap: anywhere; }
 main { max-width: 56rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
 h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .25rem; }
 h2 { font-size: 1.3rem; margin: 2.5rem 0 1rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
@@ -320,6 +331,7 @@ figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
 figure.comic a { display: block; cursor: zoom-in; }
 figure.comic picture { display: block; }
 @media (max-width: 600px) {
+  cite, .unverified { white-space: normal; }
   /* The phone comic spans the screen: its 28 px lettering on a 780 px image stays 14 CSS px at 390. */
   figure.comic img { width: 100vw; max-width: 100vw; margin-left: calc(50% - 50vw); border-radius: 0;
     border-left: 0; border-right: 0; }
@@ -362,6 +374,16 @@ def _html_comic(result: PaperResult, slug: str, webp: bytes, phone: bytes | None
     )
 
 
+def _html_review_link(result: PaperResult, slug: str) -> str | None:
+    """The "Full review" link: the review page (review.html) with its Markdown source beside it."""
+    page = relative_artifact(slug, result.artifacts.get(REVIEW_PAGE))
+    source = relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT))
+    if page is None:
+        return f'<p><a href="{_e(source)}">Full review</a> (Markdown)</p>' if source else None
+    markdown = f' <span class="meta">(<a href="{_e(source)}">Markdown</a>)</span>' if source else ""
+    return f'<p><a href="{_e(page)}">Full review</a>{markdown}</p>'
+
+
 def _html_paper(
     result: PaperResult, slug: str, comics: dict[str, bytes], phones: dict[str, bytes] | None = None
 ) -> list[str]:
@@ -393,8 +415,8 @@ def _html_paper(
             out.append(
                 f"<p><strong>Why it matters?</strong> {_html_claims(result.summary.why_it_matters)}</p>"
             )
-        if review := relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT)):
-            out.append(f'<p><a href="{_e(review)}">Full review</a></p>')
+        if review := _html_review_link(result, slug):
+            out.append(review)
         if comic := comics.get(result.paper_id):
             out.append(_html_comic(result, slug, comic, (phones or {}).get(result.paper_id)))
         out += [
@@ -407,13 +429,62 @@ def _html_paper(
     return out
 
 
-def render_html(digest: Digest, comics: dict[str, bytes], phones: dict[str, bytes] | None = None) -> str:
+def render_html(
+    digest: Digest,
+    comics: dict[str, bytes],
+    phones: dict[str, bytes] | None = None,
+    cover: bytes | None = None,
+) -> str:
     """The digest as one self-contained HTML page; comics (paper_id -> webp bytes) are inlined.
 
-    `phones` (paper_id -> comic-mobile.webp bytes) are shown instead on narrow screens.
+    `phones` (paper_id -> comic-mobile.webp bytes) are shown instead on narrow screens; `cover` (webp
+    bytes of cover.png) tops the overview.
     """
     conf = digest.conference
     title = f"{conf.name} — award papers"
+    out = [
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="meta">Generated {_e(_generated(digest))} · {_e(_counts(digest))}</p>',
+    ]
+    if url := web_url(conf.url):
+        out.append(
+            f'<p class="meta"><a href="{_e(url)}" rel="noopener noreferrer">Conference website</a></p>'
+        )
+    if totals := usage_totals(digest):
+        out.append(f'<p class="meta">{_e(totals)}</p>')
+    out += overview_html(digest, cover)
+    for notice, titles in notices(digest):
+        scope = _scope(titles, len(digest.results))
+        detail = f"<small>{_e(scope)}</small>" if scope else ""
+        out.append(f'<div class="notice" role="alert">⚠ {_e(notice)}{detail}</div>')
+    for kind, results in grouped(digest):
+        out.append(f"<section><h2>{_e(award_heading(kind))}</h2>")
+        for result in results:
+            out += _html_paper(result, conf.slug, comics, phones)
+        out.append("</section>")
+    out += table_html(digest)
+    return html_document(title, out, card=_digest_card(digest, title), extra_css=OVERVIEW_CSS)
+
+
+def _digest_card(digest: Digest, title: str) -> SocialCard:
+    """The digest's link preview: its title, the counts, the cover (else a reviewed paper's comic)."""
+    name = digest.conference.name
+    card = SocialCard(
+        title=title,
+        description=f"Reviews and one-image comics of the {name} award papers: {_counts(digest)}",
+        kind="website",
+    )
+    if digest.overview is not None and digest.overview.cover:  # cover.png beside digest.html
+        return replace(card, image=digest.overview.cover, image_alt=digest.overview.cover_alt)
+    for result in digest.results:
+        comic = relative_artifact(digest.conference.slug, result.artifacts.get("comic.png"))
+        if result.status == PaperStatus.DONE and comic:
+            return replace(card, image=comic, image_alt=_comic_alt(result))
+    return card
+
+
+def html_document(title: str, body: list[str], *, card: SocialCard | None = None, extra_css: str = "") -> str:
+    """A self-contained page in the digest's template (digest.html, review.html): body lines in <main>."""
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -424,28 +495,15 @@ def render_html(digest: Digest, comics: dict[str, bytes], phones: dict[str, byte
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
         "style-src 'unsafe-inline'\">",
         f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}</style>",
+        *(card.meta_tags() if card else []),
+        f"<style>{_CSS}{extra_css}</style>",
         "</head>",
         "<body><main>",
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">Generated {_e(_generated(digest))} · {_e(_counts(digest))}</p>',
+        *body,
+        "</main></body>",
+        "</html>",
+        "",
     ]
-    if url := web_url(conf.url):
-        out.append(
-            f'<p class="meta"><a href="{_e(url)}" rel="noopener noreferrer">Conference website</a></p>'
-        )
-    if totals := usage_totals(digest):
-        out.append(f'<p class="meta">{_e(totals)}</p>')
-    for notice, titles in notices(digest):
-        scope = _scope(titles, len(digest.results))
-        detail = f"<small>{_e(scope)}</small>" if scope else ""
-        out.append(f'<div class="notice" role="alert">⚠ {_e(notice)}{detail}</div>')
-    for kind, results in grouped(digest):
-        out.append(f"<section><h2>{_e(award_heading(kind))}</h2>")
-        for result in results:
-            out += _html_paper(result, conf.slug, comics, phones)
-        out.append("</section>")
-    out += ["</main></body>", "</html>", ""]
     return "\n".join(out)
 
 

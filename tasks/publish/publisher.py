@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tasks.models import (
     AwardEntry,
@@ -20,6 +21,7 @@ from tasks.models import (
     Digest,
     PaperResult,
     PaperStatus,
+    ParsedPaper,
     PublishManifest,
     StageName,
     StageOutcome,
@@ -28,6 +30,9 @@ from tasks.models import (
     sha256_bytes,
 )
 from tasks.publish.digest import render_html, render_json, render_markdown
+from tasks.publish.feed import update_feed
+from tasks.publish.licences import choose_licences
+from tasks.publish.overview import add_overview
 from tasks.publish.release import (
     Published,
     ReleaseConflict,
@@ -36,7 +41,11 @@ from tasks.publish.release import (
     read_current,
 )
 from tasks.publish.render import REVIEW, render_paper
+from tasks.publish.review_page import REVIEW_PAGE, render_review_html
 from tasks.store import ArtifactStore
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +178,7 @@ def _release_path(result: PaperResult, name: str) -> str:
 
 
 def plan_release(
-    digest: Digest, store: ArtifactStore, previous_digest: Digest | None
+    digest: Digest, store: ArtifactStore, previous_digest: Digest | None, settings: Settings | None = None
 ) -> tuple[Digest, ReleasePlan]:
     """The published digest and everything its release holds; keeps the previous date if unchanged.
 
@@ -182,12 +191,15 @@ def plan_release(
     comics: dict[str, bytes] = {}
     phones: dict[str, bytes] = {}
     results = []
-    for item in (render_paper(r, store) for r in digest.results):
+    licences = choose_licences(settings, previous_digest)  # repositories' licences: GitHub, or not checked
+    parsed: dict[str, ParsedPaper | None] = {}
+    for item in (render_paper(r, store, licences) for r in digest.results):
         r = item.result
+        parsed[r.paper_id] = item.parsed
         artifacts: dict[str, str] = {}
         checksums = dict(r.checksums)
         for name, key in r.artifacts.items():
-            if name == REVIEW:
+            if name in (REVIEW, REVIEW_PAGE):
                 continue  # rendered again, from the current entry
             path = _release_path(r, name)
             objects[path] = StoredObject(
@@ -202,6 +214,17 @@ def plan_release(
             comics[r.paper_id] = store.get(r.artifacts["comic.webp"])
         if "comic-mobile.webp" in r.artifacts:  # the phone variant, shown on narrow screens
             phones[r.paper_id] = store.get(r.artifacts["comic-mobile.webp"])
+        if item.review_md is not None:  # the same review as a page to read, in the digest's template
+            page = render_review_html(
+                r,
+                item.review_md.decode(),
+                conference=digest.conference,
+                comic=comics.get(r.paper_id),
+                phone=phones.get(r.paper_id),
+            ).encode()
+            artifacts[REVIEW_PAGE] = _release_path(r, REVIEW_PAGE)
+            files[artifacts[REVIEW_PAGE]] = page
+            checksums[REVIEW_PAGE] = sha256_bytes(page)
         stages = {
             name: st.model_copy(update={"state": StageState.DONE}) if st.state is StageState.CACHED else st
             for name, st in r.stages.items()
@@ -211,6 +234,9 @@ def plan_release(
         )
     paper_notices = sorted({n for r in results for n in r.notices})
     published = digest.model_copy(update={"results": results, "notices": [*digest.notices, *paper_notices]})
+    # The year in one page (themes, counts, cover.png) and the thread: tasks/publish/overview.py.
+    published, extras = add_overview(published, store, objects, parsed, previous_digest, settings)
+    files.update(extras.files)
     if previous_digest is not None:
         same_date = published.model_copy(update={"generated_at": previous_digest.generated_at})
         if same_date == previous_digest:
@@ -219,7 +245,7 @@ def plan_release(
         {
             "digest.json": render_json(published).encode(),
             "digest.md": render_markdown(published).encode(),
-            "digest.html": render_html(published, comics, phones).encode(),
+            "digest.html": render_html(published, comics, phones, cover=extras.cover_webp).encode(),
         }
     )
     plan = ReleasePlan(
@@ -247,12 +273,15 @@ def publish(
     force: bool = False,
     excluded: frozenset[str] = frozenset(),
     now: datetime | None = None,
+    inputs: str | None = None,
+    settings: Settings | None = None,
 ) -> tuple[Digest, PublishManifest]:
     """Write a release of the digest and make it current; returns the digest and the manifest.
 
     The digest is the published one (artifact paths relative to the release) with this run's
     stage states (cached or done). Another publisher switching the pointer meanwhile is merged
-    with, then retried.
+    with, then retried. settings: the run's (themes by its chat model, licence checks); None: key
+    phrases and no licence checks. The store's feed.xml is updated once the release is current.
     """
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
         previous = read_current(store, conference.slug)
@@ -263,7 +292,8 @@ def publish(
         digest = Digest(conference=conference, results=shown, notices=notices)
         if now is not None:
             digest.generated_at = now
-        published, plan = plan_release(digest, store, previous_digest)
+        published, plan = plan_release(digest, store, previous_digest, settings)
+        plan.inputs = inputs
         try:
             manifest = publish_release(store, plan, previous)
         except ReleaseConflict:
@@ -271,6 +301,7 @@ def publish(
                 raise
             log.warning("%s: another run published meanwhile; merging with it", conference.slug)
             continue
+        update_feed(store, published, manifest)
         # The caller sees the release as published, with this run's detail (which stages were cached).
         run_states = {r.paper_id: r.stages for r in shown}
         seen = [

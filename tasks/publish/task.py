@@ -32,10 +32,19 @@ def publish_digest(
     settings: Settings,
     force: bool = False,
     excluded: list[str] | None = None,
+    inputs: str | None = None,
 ) -> Digest:
     """Publish the conference digest as a new release and show it in the Prefect UI."""
     store = store_for(settings.store)
-    digest, manifest = publish(conference, results, store, force=force, excluded=frozenset(excluded or []))
+    digest, manifest = publish(
+        conference,
+        results,
+        store,
+        force=force,
+        excluded=frozenset(excluded or []),
+        inputs=inputs,
+        settings=settings,
+    )
     logger = get_run_logger()
     for notice in digest.notices:
         logger.warning("NOTICE: %s", notice)

@@ -40,15 +40,15 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 def start_prefect_server(home: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """`prefect server start` on a free port with PREFECT_HOME=home; returns the process and API URL."""
     port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
-    env.update(
-        PREFECT_HOME=str(home), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", **env_extra
-    )
+    # The UI asks the API at PREFECT_UI_API_URL, which otherwise names the default port 4200.
+    env.update(PREFECT_HOME=str(home), PREFECT_UI_API_URL=api, DO_NOT_TRACK="1")
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", **env_extra)
     log = (home / "server.log").open("wb")
     command = [str(Path(sys.executable).parent / "prefect"), "server", "start", "--analytics-off"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    api = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:

@@ -1,0 +1,184 @@
+"""A run started the way an operator starts one: in the Prefect UI, from the award-digest form.
+
+A real `prefect server start` (tests/ops/stack.py) and `paperpanels serve` in a subprocess; Chromium
+opens the deployment, picks the conference from the dropdown, adds one paper, picks the renderer,
+clicks Submit, follows the run to Completed, and finds the digest and progress artifacts in the
+digest run's Artifacts tab.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.chrome import missing, set_width
+from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+from tests.ops.stack import ROOT, Operator, ops_environment, start_prefect_server, stop
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PAPER = "10-18653-v1-n18-3011"  # the shortest fixture paper
+TITLE = "Construction of the Literature Graph in Semantic Scholar"
+FORM = "award-digest-form/award-digest"
+S3_ONLY = ("ENDPOINT_URL", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+
+
+@pytest.fixture(scope="module")
+def served(fixtures_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    """A Prefect server with its UI, and `paperpanels serve` running the deployments on it."""
+    if (why := missing()) is not None:
+        pytest.skip(why)
+    work = tmp_path_factory.mktemp("prefect-ui")
+    (work / "server").mkdir()
+    try:
+        proc, api = start_prefect_server(work / "server")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    # Every known conference in the dropdown, and the fixture conference among them.
+    conferences = work / "conferences"
+    shutil.copytree(ROOT / "config" / "conferences", conferences)
+    shutil.copy(CONFERENCES / f"{SLUG}.yaml", conferences)
+    stage_papers(fixtures_dir, work / "papers", only={PAPER})
+    env = ops_environment(api, "http://127.0.0.1:9", "unused", work, conferences, work / "papers")
+    for name in S3_ONLY:  # a local store: no bucket, no result block
+        env.pop(f"PAPERPANELS_STORE__{name}", None)
+    env.pop("PAPERPANELS_OPS__RESULT_BLOCK", None)
+    calendar = work / "no-venues.yaml"
+    calendar.write_text("venues: {}\n", encoding="utf-8")
+    env.update(PAPERPANELS_STORE__URI=str(work / "store"), PAPERPANELS_HARVEST__CALENDAR_FILE=str(calendar))
+    operator = Operator(env, work / "serve.log")
+    operator.serve()
+    try:
+        operator.deployment_id(FORM)
+        yield operator
+    finally:
+        operator.stop()
+        stop(proc)
+
+
+def _until(what: str, check: Callable[[], Any], operator: Operator, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+        except Exception:  # the page is still rendering: elements come and go
+            found = None
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"{what}: not within {timeout} s\n{operator.log.read_text()[-3000:]}")
+
+
+def _clickable(browser: Any, text: str, scope: Any = None) -> Any:
+    """The innermost visible element whose text is exactly `text`: a button, a link, a tab."""
+    from selenium.webdriver.common.by import By
+
+    same = f"normalize-space(.)='{text}'"
+    for element in (scope or browser).find_elements(By.XPATH, f".//*[{same}][not(.//*[{same}])]"):
+        if element.is_displayed():
+            return element
+    return None
+
+
+def _press(browser: Any, text: str, operator: Operator) -> None:
+    """Click the button or link `text` once it is there and takes clicks (toasts slide in)."""
+
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    def click() -> bool:
+        element = _clickable(browser, text)
+        if element is None:
+            return False
+        try:
+            element.click()
+        except ElementClickInterceptedException:  # still sliding in: the same click, from the page
+            browser.execute_script("arguments[0].click()", element)
+        return True
+
+    _until(f"a clickable {text!r}", click, operator)
+
+
+def _field(browser: Any, label: str) -> Any:
+    """The form property labelled `label` (the UI renders one block per parameter)."""
+    from selenium.webdriver.common.by import By
+
+    block = "contains(concat(' ', normalize-space(@class), ' '), ' schema-form-property ')"
+    name = f"span[contains(@class, 'schema-form-property__label') and normalize-space()='{label}']"
+    return browser.find_element(By.XPATH, f"//div[{block}][.//{name}]")
+
+
+def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operator, shots: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    ui = served.env["PREFECT_API_URL"].removesuffix("/api")
+    set_width(browser, 1280)
+    browser.get(f"{ui}/deployments/deployment/{served.deployment_id(FORM)}")
+
+    # 1. Run > Custom run: the form the deployment's parameter schema renders.
+    _press(browser, "Run", served)
+    _press(browser, "Custom run", served)
+    conference = _until("the conference field", lambda: _field(browser, "conference"), served)
+    choices = Select(conference.find_element(By.TAG_NAME, "select"))
+    known = [option.get_attribute("value") for option in choices.options]
+    assert SLUG in known and "neurips-2025" in known, known
+    choices.select_by_value(SLUG)
+
+    # 2. One paper, and the sketch renderer.
+    _clickable(browser, "list", _field(browser, "papers (Optional)")).click()
+    _clickable(browser, "Add item", _field(browser, "papers (Optional)")).click()
+    item = _until(
+        "a papers item",
+        lambda: _field(browser, "papers (Optional)").find_element(By.TAG_NAME, "textarea"),
+        served,
+    )
+    item.send_keys(PAPER)
+    _clickable(browser, "str", _field(browser, "renderer (Optional)")).click()
+    renderer = _until(
+        "the renderer choices",
+        lambda: _field(browser, "renderer (Optional)").find_element(By.TAG_NAME, "select"),
+        served,
+    )
+    Select(renderer).select_by_value("sketch")
+    browser.save_screenshot(str(shots / "prefect-ui-1-form.png"))
+    _clickable(browser, "Submit").click()
+
+    # 3. The run: followed from the notice to Completed.
+    _press(browser, "View run", served)
+    _until("the run page", lambda: "/runs/flow-run/" in browser.current_url, served)
+    run_id = browser.current_url.split("/runs/flow-run/", 1)[1].split("?")[0].strip("/")
+    run = served.wait(run_id, timeout=180)
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    chosen = {k: run["parameters"].get(k) for k in ("conference", "papers", "renderer")}
+    assert chosen == {"conference": SLUG, "papers": [PAPER], "renderer": "sketch"}, run["parameters"]
+    header = lambda: browser.find_element(By.TAG_NAME, "body").text  # noqa: E731
+    _until("the run shown as Completed", lambda: "Completed" in header(), served)
+    browser.save_screenshot(str(shots / "prefect-ui-2-run.png"))
+
+    # 4. The digest run inside it, and its Artifacts tab.
+    _press(browser, "Subflow Runs", served)
+    _press(browser, f"{SLUG} digest", served)
+    _until("the digest run page", lambda: run_id not in browser.current_url, served)
+    _press(browser, "Artifacts", served)
+    shown = _until(
+        "the digest and progress artifacts",
+        lambda: (text := header()) and "PROGRESS" in text and f"{SLUG}-digest" in text and text,
+        served,
+    )
+    assert "papers finished" in shown and "MARKDOWN" in shown and f"{SLUG}-papers" in shown
+    digest_run = browser.current_url.split("/runs/flow-run/", 1)[1].split("?")[0].strip("/")
+    progress = [a for a in served.artifacts(digest_run) if a["type"] == "progress"]
+    assert [a["data"] for a in progress] == [100.0]
+    browser.execute_script("arguments[0].scrollIntoView()", _clickable(browser, "Flow run"))
+    browser.save_screenshot(str(shots / "prefect-ui-3-artifacts.png"))
+
+    # 5. The digest artifact opens as the rendered markdown digest.
+    _press(browser, f"{SLUG}-digest", served)
+    _until("the digest's markdown", lambda: TITLE in header() and "Runner-up" in header(), served)
+    browser.save_screenshot(str(shots / "prefect-ui-4-digest-artifact.png"))
+    assert (Path(served.env["PAPERPANELS_STORE__URI"]) / SLUG / "current.json").is_file()
