@@ -43,7 +43,8 @@ WORKDIR /app
 COPY --from=source /app /app
 # The same torch pin as infra/install.sh (torch==2.13.0), from the CUDA wheel index.
 ARG TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
-RUN TORCH_SPEC="$TORCH_SPEC" PYTHON=python3 infra/install.sh /opt/venv
+# The `gpu` extra: torchao for the comic renderer's FP8 option (constraints.txt pins it).
+RUN TORCH_SPEC="$TORCH_SPEC" PYTHON=python3 infra/install.sh /opt/venv gpu
 USER paperpanels
 VOLUME ["/data"]
 HEALTHCHECK --interval=60s --timeout=30s --start-period=30s \

@@ -1,35 +1,70 @@
 """GPU check of the comic's diffusion renderer: the default model's architecture, random weights.
 
 Builds FLUX.1-schnell (FluxTransformer2DModel, AutoencoderKL, CLIP-L and T5-XXL text encoders) from
-configs with random weights, so nothing is downloaded, then draws a 4-panel page at production size
-and steps through the production generation code (tasks.comic.diffusion.generate_images):
-batched vs one panel per call, and with torch.compile. Prints panels/s, seconds per page and peak
-memory. Random weights draw noise, but they cost the same FLOPs and memory as the real ones.
+configs with random weights, so nothing is downloaded, and draws 4-panel pages at production size
+and steps through the production code (tasks.comic: speed options, quality guard, text encoding
+apart from denoising, the comic page). Random weights draw noise, but they cost the same FLOPs and
+memory as the real ones. One row per variant:
 
-    python bench/comic_gpu.py            # CUDA only: full size, bf16 (about 33 GB of weights)
-    python bench/comic_gpu.py --tiny     # anywhere: small configs of the same classes, a smoke test
+    eager, compile, +fused QKV, +FP8, +all (every option planned for this GPU), size/steps presets
+    (with +all), then a 10-paper conference drawn one paper at a time and two at a time (pages/min),
+    and a cold worker (a new process: model load from local safetensors, time to first page, with
+    an empty and then a filled compile cache).
+
+Columns: s/page, panels/s, peak GiB, warm-up s (the first page: compile, autotune) and the quality
+figure (PSNR and max |diff| of the decoded panels vs bf16 eager, same seeds; "REFUSED" past the
+quality guard's bound).
+
+    python bench/comic_gpu.py                 # CUDA: full size, bf16 (about 33 GB of weights)
+    python bench/comic_gpu.py --tiny          # anywhere: small configs of the same classes (CI)
+    bench/gpu_check.sh                        # the prepared device run (wheels, tests, this bench)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from tasks.comic.diffusion import DEFAULT_MODEL, generate_images, generation_size, panel_seed, preset_for
-from tasks.comic.layout import panel_size
-from tasks.comic.presets import load_character, load_style, panel_prompt
-from tasks.comic.script import script_from_summary
-from tasks.models import Claim, Evidence, PaperSummary
+from config.settings import ComicSettings, ComicSpeedSettings  # noqa: E402
+from tasks.comic.diffusion import (  # noqa: E402
+    DEFAULT_MODEL,
+    adopt_pipeline,
+    generate_images,
+    generation_size,
+    panel_seed,
+    preset_for,
+    prompt_budget,
+)
+from tasks.comic.layout import panel_size  # noqa: E402
+from tasks.comic.presets import load_character, load_style, panel_prompt  # noqa: E402
+from tasks.comic.quality import QualityBound, compare  # noqa: E402
+from tasks.comic.speed import (  # noqa: E402
+    SpeedOptionError,
+    SpeedPlan,
+    apply_option,
+    detect_hardware,
+    plan_speed,
+)
+from tasks.comic.textenc import encode_prompts  # noqa: E402
+from tasks.comic.warm import PROBE_CLAIMS, probe_script  # noqa: E402
 
 # FLUX.1-schnell's published component configs; "tiny" keeps the classes, shrinks every width.
 FULL: dict[str, Any] = {
@@ -122,23 +157,19 @@ def build_flux(cfg: dict[str, Any], device: str, dtype: torch.dtype) -> Any:
         text_encoder_2=t5, tokenizer_2=tok2, transformer=transformer,
     )  # fmt: skip
     pipe.set_progress_bar_config(disable=True)
+    # The native size the generic preset reads (FLUX's own 1024 at full size, `side` when tiny).
+    pipe.default_sample_size = cfg["side"] // pipe.vae_scale_factor
     return pipe.to(device)
 
 
-def _prompts(n_panels: int) -> list[str]:
-    # Verified claims (only those reach a comic), each fitting a role, so the script has n_panels panels.
-    texts = [
-        "We propose a sigmoid gate after attention for large language models.",
-        "We train thirty dense and mixture-of-experts models with the gate.",
-        "The gate outperforms the baseline and removes the attention sink.",
-        "Long-context models waste attention on the first token, a problem for extrapolation.",
-        "Practitioners can adopt the gate with one line of code.",
-    ]
-    claims = [Claim(text=t, evidence=[Evidence(quote=t, verified=True)]) for t in texts]
-    summary = PaperSummary(what_was_done=claims[:3], why_it_matters=claims[3:], tldr="", generator="bench")
-    script = script_from_summary(summary, "Gated Attention for Large Language Models", panels=n_panels)
+def _prompts(pipe: Any, n_panels: int) -> list[str]:
+    """The probe page's prompts, trimmed to the text encoder as production trims them."""
     pip, style = load_character("pip"), load_style("clean-line")
-    return [panel_prompt(p, pip, style) for p in script.panels]
+    limit, count = prompt_budget(pipe, preset_for(DEFAULT_MODEL)) or (None, None)
+    return [
+        panel_prompt(p, pip, style, count_tokens=count, max_tokens=limit)
+        for p in probe_script(n_panels).panels
+    ]
 
 
 def _sync() -> None:
@@ -152,87 +183,343 @@ def _peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # CPU: peak RSS (KiB on Linux)
 
 
-def measure(pipe: Any, prompts: list[str], options: dict[str, Any], batch: int, pages: int) -> dict[str, Any]:
-    """Warm up once (compile, cudnn autotune), then time `pages` pages."""
-    seeds = [panel_seed(0, i) for i in range(len(prompts))]
+@dataclass
+class Bench:
+    """One pipeline and one page request, measured under several speed plans."""
+
+    pipe: Any
+    prompts: list[str]
+    options: dict[str, Any]
+    pages: int
+    bound: QualityBound
+    reference: list[np.ndarray] = field(default_factory=list)
+
+    def page(self, options: dict[str, Any] | None = None) -> list[np.ndarray]:
+        """One page as production draws it: prompts encoded first, then one batched denoising call."""
+        opts = options or self.options
+        seeds = [panel_seed(0, i) for i in range(len(self.prompts))]
+        encoded = encode_prompts(self.pipe, self.prompts, opts)
+        return generate_images(self.pipe, self.prompts, seeds, opts, encoded=encoded)
+
+    def measure(self, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The first page (warm-up: compile, autotune), then `pages` timed pages."""
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        started = time.perf_counter()
+        images = self.page(options)
+        _sync()
+        warmup = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(self.pages):
+            self.page(options)
+        _sync()
+        per_page = (time.perf_counter() - started) / self.pages
+        return {
+            "s_per_page": round(per_page, 3),
+            "panels_per_s": round(len(self.prompts) / per_page, 2),
+            "peak_gib": round(_peak_gib(), 2),
+            "warmup_s": round(warmup, 2),
+            "images": images,
+        }
+
+    def run(self, name: str, plan: SpeedPlan, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Apply the plan, measure, compare with eager, undo (the pipeline is eager again after)."""
+        undos: list[Callable[[], None]] = []
+        row: dict[str, Any] = {"variant": name, "plan": plan.label}
+        try:
+            for option in plan.enabled():
+                undos.append(apply_option(self.pipe, option, plan))
+            result = self.measure(options)
+        except (SpeedOptionError, ImportError, AssertionError, RuntimeError) as exc:
+            return {**row, "skipped": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
+        finally:
+            for undo in reversed(undos):
+                undo()
+            torch._dynamo.reset()  # the next variant compiles its own graphs
+        images = result.pop("images")
+        if not plan.enabled() and options is None:
+            self.reference = images
+        if self.reference and len(self.reference) == len(images) and options is None:
+            figure = compare(self.reference, images)
+            row["quality"] = str(figure) + ("" if self.bound.accepts(figure) else " REFUSED")
+            row["psnr_db"] = figure.psnr_db
+        return {**row, **result}
+
+
+def variants(best: SpeedPlan, compile_plan: SpeedPlan) -> list[tuple[str, SpeedPlan]]:
+    """eager, compile, +fused QKV, +FP8, +all: each adds to compile; +all is the plan for this GPU."""
+    eager = SpeedPlan()
+    return [
+        ("eager", eager),
+        ("compile", compile_plan.only(["compile"])),
+        ("+fused QKV", compile_plan.only(["compile", "fused_qkv"])),
+        ("+FP8", compile_plan.only(["compile", "fused_qkv", "fp8"])),
+        ("+all", best),
+    ]
+
+
+def presets(
+    options: dict[str, Any], side: int, multiple: int, aspect: tuple[int, int]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Fewer steps and smaller panels (the issue's 896x672 and 768x576 at full size), with +all."""
+    rows = [
+        (
+            f"+all {max(1, options['num_inference_steps'] // 2)} steps",
+            {**options, "num_inference_steps": max(1, options["num_inference_steps"] // 2)},
+        )
+    ]
+    for fraction in (896 / 1184, 768 / 1184):
+        w, h = generation_size(aspect, round(side * fraction), multiple)
+        rows.append((f"+all {w}x{h}", {**options, "width": w, "height": h}))
+    return rows
+
+
+def conference(settings: ComicSettings, papers: int, workers: int) -> dict[str, Any]:
+    """`papers` comics through the production path (script, encode, denoise, page, PNG), `workers` at once.
+
+    Two at a time is what the draw-comics flow does: one paper's script, text encoding, page
+    layout and PNG run while the other's panels denoise (the denoising lock keeps one on the GPU).
+    """
+    from tasks.comic.backends import choose_panel_renderer
+    from tasks.comic.render import draw_comic_with
+    from tasks.models import Claim, Evidence, PaperSummary
+
+    def one(i: int) -> list[str]:
+        texts = [f"{t} (paper {i})" for t in PROBE_CLAIMS]
+        claims = [Claim(text=t, evidence=[Evidence(quote=t, verified=True)]) for t in texts]
+        summary = PaperSummary(
+            what_was_done=claims[:3], why_it_matters=claims[3:], tldr="", generator="bench"
+        )
+        out = draw_comic_with(
+            choose_panel_renderer(settings), summary, paper_title=f"Paper {i}", paper_id=f"bench-{i}",
+            width=settings.width, panels=4,
+        )  # fmt: skip
+        return out.meta.notices
+
+    notices = one(-1)  # the worker's warm-up page: load, options, compile
+    line = next((n for n in notices if n.startswith("Speed options: ")), "Speed options: eager on")
+    name = line.removeprefix("Speed options: ").split(" on ")[0]
     started = time.perf_counter()
-    images = generate_images(pipe, prompts, seeds, options, batch_size=batch)
-    _sync()
-    warmup = time.perf_counter() - started
-    if torch.cuda.is_available():
-        torch.cuda.reset_peak_memory_stats()
-    started = time.perf_counter()
-    for _ in range(pages):
-        generate_images(pipe, prompts, seeds, options, batch_size=batch)
-    _sync()
-    per_page = (time.perf_counter() - started) / pages
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(papers)))
+    total = time.perf_counter() - started
     return {
-        "batch": batch,
-        "warmup_s": round(warmup, 2),
-        "s_per_page": round(per_page, 3),
-        "panels_per_s": round(len(prompts) / per_page, 2),
-        "peak_gib": round(_peak_gib(), 2),
-        "nan_panels": sum(not bool(torch.isfinite(torch.from_numpy(im)).all()) for im in images),
+        "variant": f"conference x{papers}, {workers} at a time",
+        "plan": name,
+        "s_per_page": round(total / papers, 3),
+        "pages_per_min": round(60 * papers / total, 1),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--tiny", action="store_true", help="small configs of the same classes (CPU smoke test)"
+def cold_worker(model_dir: Path, cache_dir: Path, device: str, compile: str) -> dict[str, Any]:
+    """A new process: import, load from local safetensors, warm up (speed options, guard), two pages."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, __file__, "--first-page", str(model_dir), "--cache-dir", str(cache_dir),
+         "--device", device, "--compile", compile, "--spawned-at", repr(time.monotonic())],
+        capture_output=True, text=True, env=env, timeout=1800,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        return {"variant": "cold worker", "skipped": done.stderr.strip().splitlines()[-1][:200]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"variant": "cold worker", "process_s": round(wall, 2), **result}
+
+
+def first_page(model_dir: str, cache_dir: str, device: str, compile: str, spawned_at: float) -> None:
+    """The child of cold_worker: what a new GPU worker pays before and for its first pages."""
+    from tasks.comic.warm import warm_up
+
+    speed = ComicSpeedSettings(cache_dir=Path(cache_dir))
+    settings = ComicSettings(
+        renderer="diffusion",
+        model=model_dir,
+        device=device,
+        steps=4,
+        guidance=0.0,
+        compile=compile,
+        speed=speed,
     )
+    started = time.perf_counter()
+    warm = warm_up(settings)
+    assert warm is not None
+    first = time.monotonic() - spawned_at  # since the parent started this process: imports included
+    from tasks.comic.diffusion import RenderReport, render_panels
+
+    started = time.perf_counter()
+    render_panels(
+        probe_script(4), model=model_dir, seed=1, size=panel_size(4, settings.width), steps=4,
+        guidance=0.0, device=device, compile=compile, speed=speed, report=RenderReport(),
+    )  # fmt: skip
+    print(json.dumps({
+        "plan": warm.plan,
+        "start_to_first_page_s": round(first, 2),
+        "model_load_s": warm.timings.get("model_load_s"),
+        "speed_s": warm.timings.get("speed_s"),
+        "warm_up_s": warm.timings.get("warm_up_s"),
+        "second_page_s": round(time.perf_counter() - started, 3),
+        "guard_from_cache": (
+            any("earlier verdict" in n for n in warm.notices) if warm.guard else "no options to guard"
+        ),
+    }))  # fmt: skip
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"\n{'variant':<34}{'s/page':>8}{'panels/s':>9}{'peak GiB':>9}{'warm-up s':>10}  quality / notes")
+    for r in rows:
+        if "skipped" in r:
+            print(f"{r['variant']:<34}{'-':>8}{'-':>9}{'-':>9}{'-':>10}  skipped: {r['skipped']}")
+        elif "pages_per_min" in r:
+            per_min = f"{r['pages_per_min']} pages/min ({r['plan']})"
+            print(f"{r['variant']:<34}{r['s_per_page']:>8}{'':>9}{'':>9}{'':>10}  {per_min}")
+        elif "process_s" in r:
+            print(
+                f"{r['variant']:<34}{r['second_page_s']:>8}{'':>9}{'':>9}{r['warm_up_s']:>10}  "
+                f"first page {r['start_to_first_page_s']} s after start, model load {r['model_load_s']} s, "
+                f"options+guard {r['speed_s']} s, guard from cache: {r['guard_from_cache']} ({r['plan']})"
+            )
+        else:
+            print(
+                f"{r['variant']:<34}{r['s_per_page']:>8}{r['panels_per_s']:>9}{r['peak_gib']:>9}"
+                f"{r['warmup_s']:>10}  {r.get('quality', '')} [{r['plan']}]"
+            )
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="small configs of the same classes (CPU, CI)")
     parser.add_argument("--panels", type=int, default=4)
     parser.add_argument("--width", type=int, default=2048, help="page width; sets the panel aspect")
-    parser.add_argument("--pages", type=int, default=3, help="timed pages per configuration")
-    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile run")
-    args = parser.parse_args()
+    parser.add_argument("--pages", type=int, default=3, help="timed pages per variant")
+    parser.add_argument("--variants", default="eager,compile,+fused QKV,+FP8,+all", help="comma-separated")
+    parser.add_argument("--no-presets", action="store_true", help="skip the size/steps preset rows")
+    parser.add_argument("--conference", type=int, default=10, help="papers of the conference rows (0: none)")
+    parser.add_argument("--cold-start", action="store_true", help="save the model, time a new worker twice")
+    parser.add_argument("--steps", type=int, default=None, help="default: the FLUX.1-schnell preset's 4")
+    parser.add_argument("--compile-mode", default="default")
+    parser.add_argument("--compile-backend", default=None, help="default: inductor on CUDA, eager on a CPU")
+    parser.add_argument("--budget-s", type=float, default=0, help="skip what starts after this many s")
+    parser.add_argument("--json-out", type=Path, help="also write the rows here (JSON lines)")
+    parser.add_argument("--first-page", help=argparse.SUPPRESS)
+    parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--device", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--compile", default="auto", help=argparse.SUPPRESS)
+    parser.add_argument("--spawned-at", type=float, default=0.0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.first_page:
+        first_page(args.first_page, args.cache_dir, args.device or "auto", args.compile, args.spawned_at)
+        return []
 
+    began = time.perf_counter()
     cuda = torch.cuda.is_available()
     if not args.tiny and not cuda:
         sys.exit("the full-size FLUX.1-schnell build needs CUDA (about 33 GB bf16); use --tiny on a CPU")
     device, dtype = ("cuda", torch.bfloat16) if cuda else ("cpu", torch.float32)
     cfg = TINY if args.tiny else FULL
     preset = preset_for(DEFAULT_MODEL)
+    steps = args.steps or preset.steps
+    hardware = detect_hardware(device)
+    backend = args.compile_backend or ("inductor" if cuda else "eager")
 
     started = time.perf_counter()
     pipe = build_flux(cfg, device, dtype)
     _sync()
     build_s = time.perf_counter() - started
     params = sum(p.numel() for p in pipe.transformer.parameters()) / 1e6
-
     multiple = pipe.vae_scale_factor * 2
-    w, h = generation_size(panel_size(args.panels, args.width), cfg["side"], multiple)
+    aspect = panel_size(args.panels, args.width)
+    w, h = generation_size(aspect, cfg["side"], multiple)
     options = {
-        "num_inference_steps": preset.steps,
-        "guidance_scale": preset.guidance,
-        "width": w,
-        "height": h,
+        "num_inference_steps": steps, "guidance_scale": preset.guidance, "width": w, "height": h,
         **dict(preset.extra),
-    }
-    prompts = _prompts(args.panels)
+    }  # fmt: skip
+    speed = ComicSpeedSettings(fused_qkv="on", channels_last_vae="on", compile_mode=args.compile_mode)
+    decision = plan_speed(speed, "on", hardware)
+    best = SpeedPlan(**{**decision.plan.__dict__, "compile_backend": backend})
+    compile_plan = SpeedPlan(**{**best.__dict__, "fp8": True})
+    bound = QualityBound(speed.min_psnr_db, speed.max_abs_diff)
     print(
         f"FLUX.1-schnell architecture ({'tiny' if args.tiny else 'full'}, random weights): "
-        f"transformer {params:,.1f}M params, {device} {str(dtype).removeprefix('torch.')}, "
-        f"built in {build_s:.1f}s"
+        f"transformer {params:,.1f}M params, {hardware.describe()} {str(dtype).removeprefix('torch.')}, "
+        f"built in {build_s:.1f}s; torch {torch.__version__}"
     )
-    print(f"{args.panels} panels at {w}x{h}, {preset.steps} steps, guidance {preset.guidance}")
-
-    runs: list[dict[str, Any]] = []
-    for label, batch in (("batched", args.panels), ("one-by-one", 1)):
-        runs.append({"run": label, **measure(pipe, prompts, options, batch, args.pages)})
-        print(json.dumps(runs[-1]))
-    if not args.no_compile:
-        pipe.transformer.compile()
-        runs.append({"run": "batched+compile", **measure(pipe, prompts, options, args.panels, args.pages)})
-        print(json.dumps(runs[-1]))
-
-    print(f"\n{'run':<17}{'s/page':>9}{'panels/s':>10}{'peak GiB':>10}{'warm-up s':>11}")
-    for r in runs:
-        print(
-            f"{r['run']:<17}{r['s_per_page']:>9}{r['panels_per_s']:>10}{r['peak_gib']:>10}{r['warmup_s']:>11}"
-        )
+    print(f"{args.panels} panels at {w}x{h}, {steps} steps; planned here: {decision.summary()}")
     if not cuda:
-        print("(CPU: 'peak GiB' is the process's peak RSS, not GPU memory)")
+        print(f"(CPU: compile rows use the {backend!r} backend; 'peak GiB' is the process's peak RSS)")
+
+    bench = Bench(pipe, _prompts(pipe, args.panels), options, args.pages, bound)
+    rows: list[dict[str, Any]] = []
+    out = args.json_out.open("w") if args.json_out else None
+
+    def emit(row: dict[str, Any]) -> None:
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "psnr_db"}), flush=True)
+        if out:
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+
+    def budget_left() -> bool:
+        return not args.budget_s or time.perf_counter() - began < args.budget_s
+
+    wanted = [v.strip() for v in args.variants.split(",")]
+    for name, plan in variants(best, compile_plan):
+        if name in wanted:
+            emit(bench.run(name, plan) if budget_left() else {"variant": name, "skipped": "time budget"})
+    if not args.no_presets:
+        for name, opts in presets(options, cfg["side"], multiple, aspect):
+            emit(
+                bench.run(name, best, opts) if budget_left() else {"variant": name, "skipped": "time budget"}
+            )
+    # Full size: a name the FLUX.1-schnell preset matches (its size and sequence length). Tiny: the
+    # generic preset (the pipeline's own small native size), with steps and guidance from settings.
+    model_name = "flux-tiny-random" if args.tiny else "flux.1-schnell-random"
+    if args.conference:
+        settings = ComicSettings(
+            renderer="diffusion",
+            model=model_name,
+            device=device,
+            steps=steps,
+            guidance=preset.guidance,
+            compile="on" if best.compile else "off",
+            speed=ComicSpeedSettings(
+                fused_qkv="on" if best.fused_qkv else "off",
+                channels_last_vae="on" if best.channels_last_vae else "off",
+                fp8="on" if best.fp8 else "off",
+                attention=best.attention or "native",
+                guard=False,
+                compile_mode=args.compile_mode,
+            ),
+        )
+        if backend != "inductor":
+            settings = settings.model_copy(update={"compile": "off"})
+        for workers in (1, 2):
+            if not budget_left():
+                emit({"variant": f"conference, {workers} at a time", "skipped": "time budget"})
+                continue
+            adopt_pipeline(model_name, pipe, device=device)
+            emit(conference(settings, args.conference, workers))
+    if args.cold_start:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / model_name
+            started = time.perf_counter()
+            pipe.save_pretrained(folder, safe_serialization=True)
+            print(f"saved the pipeline as safetensors in {time.perf_counter() - started:.1f}s", flush=True)
+            del pipe, bench
+            from tasks.comic.diffusion import drop_pipelines
+
+            drop_pipelines()
+            compile = "on" if backend == "inductor" else "off"
+            for attempt in ("empty compile cache", "filled compile cache"):
+                if not budget_left():
+                    emit({"variant": f"cold worker, {attempt}", "skipped": "time budget"})
+                    continue
+                row = cold_worker(folder, Path(tmp) / "cache", device, compile)
+                emit({**row, "variant": f"cold worker, {attempt}"})
+    _print_table(rows)
+    if out:
+        out.close()
+    return rows
 
 
 if __name__ == "__main__":

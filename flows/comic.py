@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.concurrency.sync import concurrency
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import Settings, get_settings
@@ -22,15 +24,33 @@ OPTIONAL_FILES = ("comic-mobile.webp",)
 @flow(
     name="draw-comics",
     flow_run_name="{conference} comics",
-    task_runner=ThreadPoolTaskRunner(max_workers=1),  # type: ignore[arg-type]
+    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
 )
 def draw_comics(conference: str, papers: list[str] | None = None, force: bool = False) -> dict[str, str]:
     """Draw the comics of the given papers (all of the conference by default) from their stored summaries."""
+    from tasks.comic.warm import pages_in_flight
+
     settings = get_settings()
     conf = load_conference(conference, settings.conferences_dir)
     store = store_for(settings.store)
-    task = fresh(draw_comic, force, settings.ops, tags=["gpu"])
-    futures = {}
+    # Two papers in flight on a GPU (pages back to back: one's CPU work overlaps the other's
+    # denoising): the run holds the `gpu` slot itself, so its tasks do not queue on the tag limit.
+    window = pages_in_flight(settings.comic)
+    task = fresh(draw_comic, force, settings.ops, tags=["gpu"] if window == 1 else [])
+    gpu_slot = concurrency("gpu", occupy=1) if window > 1 else nullcontext()
+    with gpu_slot:
+        outcome = _draw_all(conf, papers, store, task, settings, window)
+    get_run_logger().info("comics of %s: %s", conf.slug, outcome)
+    if any(v.startswith("failed") for v in outcome.values()):
+        raise RuntimeError(f"some comics failed: {outcome}")
+    return outcome
+
+
+def _draw_all(
+    conf: Any, papers: list[str] | None, store: Any, task: Any, settings: Settings, window: int
+) -> dict[str, str]:
+    """Submit each paper's comic task, at most `window` in flight; their outcomes by paper id."""
+    futures: dict[str, Any] = {}
     outcome: dict[str, str] = {}
     for entry in select_entries(conf, papers):
         head = store.head(paper_key(conf.slug, entry.paper_id, "summary.json"))
@@ -40,6 +60,9 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
         # The PDF and the parsed paper, when stored: the comic shows the paper's figures from them.
         pdf = store.head(paper_key(conf.slug, entry.paper_id, "paper.pdf"))
         parsed = store.head(paper_key(conf.slug, entry.paper_id, "parsed.json"))
+        in_flight = [f for f in futures.values() if not f.state.is_final()]
+        if len(in_flight) >= window:
+            in_flight[0].wait()
         futures[entry.paper_id] = task.submit(
             conf.slug,
             entry.paper_id,
@@ -53,9 +76,6 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
     for pid, future in futures.items():
         future.wait()
         outcome[pid] = "done" if future.state.is_completed() else f"failed: {future.state.message}"
-    get_run_logger().info("comics of %s: %s", conf.slug, outcome)
-    if any(v.startswith("failed") for v in outcome.values()):
-        raise RuntimeError(f"some comics failed: {outcome}")
     return outcome
 
 

@@ -203,5 +203,29 @@ def _paper_id(source: Path) -> str:
     return source.parent.name if source.name == "summary.json" else source.stem
 
 
+def comic_warm_up(
+    panels: Annotated[int, typer.Option(min=3, max=6, help="Panels of the warm-up page")] = 4,
+) -> None:
+    """Warm the comic renderer: load the model, apply and guard the speed options, draw one page.
+
+    A GPU worker's start: compiled graphs and the quality guard's verdicts go to
+    comic.speed.cache_dir (a volume), so the flow runs after it load them instead of redoing them.
+    """
+    import json
+    from dataclasses import asdict
+
+    settings = load_settings()
+    from tasks.comic.warm import warm_up
+
+    report = warm_up(settings.comic, panels=panels)
+    if report is None:
+        say("nothing to warm up: the sketch renderer draws the panels (no diffusion model here)")
+        return
+    for notice in report.notices:
+        warn("notice", notice)
+    say(json.dumps(asdict(report), indent=2))
+
+
 def register(app: typer.Typer) -> None:
     app.command("comic")(comic)
+    app.command("comic-warm-up")(comic_warm_up)

@@ -18,7 +18,7 @@ from tasks.models import ComicScript
 if TYPE_CHECKING:
     from PIL import Image
 
-    from config.settings import ComicSettings
+    from config.settings import ComicSettings, ComicSpeedSettings
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,23 @@ class DiffusionRenderer:
     name: str = "diffusion"
 
     @property
+    def speed(self) -> ComicSpeedSettings:
+        from config.settings import ComicSpeedSettings
+
+        speed = self.settings.speed
+        # Settings made with model_construct (draw_comic's) carry the section as a plain dict.
+        return speed if isinstance(speed, ComicSpeedSettings) else ComicSpeedSettings.model_validate(speed)
+
+    def speed_identity(self) -> tuple[str, ...]:
+        """The planned options that change the model's arithmetic beyond rounding: FP8 weights."""
+        from tasks.comic.diffusion import resolve_device
+        from tasks.comic.speed import detect_hardware, plan_speed
+
+        hardware = detect_hardware(resolve_device(self.settings.device))
+        plan = plan_speed(self.speed, self.settings.compile, hardware, announce=False).plan
+        return ("quant=fp8",) if plan.fp8 else ()
+
+    @property
     def identity(self) -> tuple[str, ...]:
         import diffusers
         import torch
@@ -111,6 +128,7 @@ class DiffusionRenderer:
             digest,
             diffusers.__version__,
             torch.__version__,
+            *self.speed_identity(),
         )
 
     def render_panels(self, script: ComicScript, *, seed: int, size: tuple[int, int]) -> Panels:
@@ -131,6 +149,7 @@ class DiffusionRenderer:
             character=s.character,
             style=s.style,
             compile=s.compile,
+            speed=self.speed,
             cpu_offload=s.cpu_offload,
         )
         # A local folder is credited by its name: the page is public, the server's paths are not.

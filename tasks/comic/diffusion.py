@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -40,7 +40,11 @@ from PIL import Image
 from tasks.comic.errors import ComicError
 from tasks.comic.presets import load_character, load_style, panel_prompt
 from tasks.comic.presets import negative_prompt as preset_negative
+from tasks.comic.textenc import Encoded, encode_prompts
 from tasks.models import ComicScript
+
+if TYPE_CHECKING:
+    from config.settings import ComicSpeedSettings
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +111,7 @@ class RenderReport:
     batch_size: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    prepared: Any = None  # tasks.comic.warm.Prepared: the speed plan that ran, the guard's figures
 
 
 def model_catalogue() -> list[dict[str, Any]]:
@@ -200,7 +205,7 @@ def load_pipeline(
     """The text-to-image pipeline for `model`, loaded once per process and options."""
     dev = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, dev)
-    key = (model, str(torch_dtype), dev, compile, cpu_offload)
+    key = _cache_key(model, dtype, device, compile, cpu_offload)
     with _LOAD_LOCK:
         if key in _PIPELINES:
             return _PIPELINES[key]
@@ -224,6 +229,33 @@ def load_pipeline(
             denoiser.compile()
         _PIPELINES[key] = pipe
         return pipe
+
+
+def _cache_key(model: str, dtype: str, device: str, compile: bool, cpu_offload: bool) -> tuple[Any, ...]:
+    dev = resolve_device(device)
+    return (model, str(resolve_dtype(dtype, dev)), dev, compile, cpu_offload)
+
+
+def cached_pipeline(
+    model: str, *, dtype: str = "auto", device: str = "auto", cpu_offload: bool = False
+) -> Any:
+    """The process's loaded (uncompiled) pipeline for these options, or None."""
+    return _PIPELINES.get(_cache_key(model, dtype, device, False, cpu_offload))
+
+
+def drop_pipelines() -> None:
+    """Forget the loaded pipeline (the next page loads it again) and free its memory."""
+    with _LOAD_LOCK:
+        _PIPELINES.clear()
+    _free_gpu()
+
+
+def adopt_pipeline(model: str, pipe: Any, *, dtype: str = "auto", device: str = "auto") -> None:
+    """Use a pipeline built in memory (a bench's random-weight model) as the one loaded for `model`."""
+    pipe.set_progress_bar_config(disable=True)
+    with _LOAD_LOCK:
+        _PIPELINES.clear()
+        _PIPELINES[_cache_key(model, dtype, device, False, False)] = pipe
 
 
 def native_side(pipe: Any) -> int:
@@ -254,14 +286,22 @@ def _free_gpu() -> None:
         torch.cuda.empty_cache()
 
 
-def _call(pipe: Any, prompts: list[str], seeds: list[int], options: dict[str, Any]) -> np.ndarray:
+def _call(
+    pipe: Any,
+    prompts: list[str],
+    seeds: list[int],
+    options: dict[str, Any],
+    embeds: dict[str, torch.Tensor] | None = None,
+    drops: tuple[str, ...] = (),
+) -> np.ndarray:
     # CPU generators: the same noise on any device, so a CPU run and a GPU run start alike.
     generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
-    kwargs = dict(options)
+    kwargs = {k: v for k, v in options.items() if not (embeds is not None and k in drops)}
     if kwargs.get("negative_prompt"):
         kwargs["negative_prompt"] = [kwargs["negative_prompt"]] * len(prompts)
+    text: dict[str, Any] = {"prompt": prompts} if embeds is None else embeds
     with torch.inference_mode():
-        result = pipe(prompt=prompts, generator=generators, output_type="np", **kwargs)
+        result = pipe(generator=generators, output_type="np", **text, **kwargs)
     return np.asarray(result.images, dtype=np.float32)
 
 
@@ -278,8 +318,13 @@ def generate_images(
     *,
     batch_size: int | None = None,
     report: RenderReport | None = None,
+    encoded: Encoded | None = None,
 ) -> list[np.ndarray]:
-    """Run the pipeline over all prompts, in as few calls as memory allows; HxWx3 floats in [0, 1]."""
+    """Run the pipeline over all prompts, in as few calls as memory allows; HxWx3 floats in [0, 1].
+
+    `encoded`: the prompts' embeddings (textenc.encode_prompts), so the denoising lock is held for
+    denoising and decoding only.
+    """
     report = report if report is not None else RenderReport()
     done: dict[int, np.ndarray] = {}
     schedule = _batch_schedule(len(prompts), batch_size)
@@ -289,7 +334,11 @@ def generate_images(
                 pending = [j for j in range(len(prompts)) if j not in done]
                 for start in range(0, len(pending), size):
                     chunk = pending[start : start + size]
-                    images = _call(pipe, [prompts[j] for j in chunk], [seeds[j] for j in chunk], options)
+                    embeds = encoded.select(chunk) if encoded is not None else None
+                    drops = encoded.drops if encoded is not None else ()
+                    images = _call(
+                        pipe, [prompts[j] for j in chunk], [seeds[j] for j in chunk], options, embeds, drops
+                    )
                     done.update(zip(chunk, images, strict=True))
             report.batch_size = size
             return [done[j] for j in range(len(prompts))]
@@ -350,6 +399,38 @@ def resolve_options(model: str, steps: int | None, guidance: float | None) -> tu
     return preset, steps or preset.steps, preset.guidance if guidance is None else guidance
 
 
+def _page_request(
+    pipe: Any,
+    script: ComicScript,
+    preset: ModelPreset,
+    look: tuple[Any, Any],
+    negative: str,
+    size: tuple[int, int],
+    side: int | None,
+    steps: int,
+    scale: float,
+) -> tuple[list[str], dict[str, Any], list[int]]:
+    """The page's prompts (fitted to the text encoder), call options, and the trimmed panels' numbers."""
+    sheet, style = look
+    budget = prompt_budget(pipe, preset)
+    limit, count = budget if budget is not None else (None, None)
+    prompts = [panel_prompt(p, sheet, style, count_tokens=count, max_tokens=limit) for p in script.panels]
+    full = [panel_prompt(p, sheet, style) for p in script.panels]
+    trimmed = [i + 1 for i, (a, b) in enumerate(zip(prompts, full, strict=True)) if a != b]
+    multiple = int(getattr(pipe, "vae_scale_factor", 8)) * 2
+    width, height = generation_size(size, side or preset.side or native_side(pipe), multiple)
+    options: dict[str, Any] = {
+        "num_inference_steps": steps,
+        "guidance_scale": scale,
+        "width": width,
+        "height": height,
+        **dict(preset.extra),
+    }
+    if negative and preset.negative and "negative_prompt" in inspect.signature(pipe.__call__).parameters:
+        options["negative_prompt"] = negative
+    return prompts, options, trimmed
+
+
 def render_panels(
     script: ComicScript,
     *,
@@ -363,7 +444,8 @@ def render_panels(
     style: str = "clean-line",
     dtype: str = "auto",
     device: str = "auto",
-    compile: bool = False,
+    compile: bool | str = False,
+    speed: ComicSpeedSettings | None = None,
     cpu_offload: bool = False,
     side: int | None = None,
     batch_size: int | None = None,
@@ -373,47 +455,60 @@ def render_panels(
 
     `size` is the panel's art size on the page (layout.panel_size): the model draws at its native
     area with that aspect. `negative_prompt` None uses the presets', "" none. A NaN or all-black
-    panel is redrawn once with another seed, then it is a ComicError.
+    panel is redrawn once with another seed, then it is a ComicError. `compile` ("auto", "on", "off"
+    or a bool) and `speed` (settings.comic.speed; None: every option off) are the speed options,
+    applied once per process and checked by the quality guard on this page (tasks/comic/warm.py).
     """
+    # Imported here: warm builds on this module's loader and generator.
+    from tasks.comic.warm import prepare_pipeline
+
     report = report if report is not None else RenderReport()
     # 1. Check inputs and resolve options
     if size[0] <= 0 or size[1] <= 0:
         raise ComicError(f"panel size must be positive, got {size}")
     preset, n_steps, scale = resolve_options(model, steps, guidance)
-    sheet, look = load_character(character), load_style(style)
-    negative = preset_negative(sheet, look) if negative_prompt is None else negative_prompt
+    look = (load_character(character), load_style(style))
+    negative = preset_negative(*look) if negative_prompt is None else negative_prompt
+    seeds = [panel_seed(seed, i) for i in range(len(script.panels))]
 
-    # 2. Pipeline (cached per process), and prompts that fit its text encoder
+    def request(p: Any) -> tuple[list[str], dict[str, Any], list[int]]:
+        return _page_request(p, script, preset, look, negative, size, side, n_steps, scale)
+
+    # 2. Pipeline (loaded once per process, speed options applied and guarded on this very page)
     started = perf_counter()
-    pipe = load_pipeline(model, dtype=dtype, device=device, compile=compile, cpu_offload=cpu_offload)
+    toggle = compile if isinstance(compile, str) else ("on" if compile else "off")
+    prepared = prepare_pipeline(
+        model,
+        dtype=dtype,
+        device=device,
+        cpu_offload=cpu_offload,
+        compile=toggle,
+        speed=speed,
+        probe=lambda p: (lambda r: (r[0], seeds, r[1]))(request(p)),
+    )
+    pipe = prepared.pipe
+    report.prepared = prepared
+    report.notices.extend(prepared.notices)
+    if (line := prepared.notice()) is not None:
+        report.notices.append(line)
     report.timings["load_s"] = round(perf_counter() - started, 3)
-    budget = prompt_budget(pipe, preset)
-    limit, count = budget if budget is not None else (None, None)
-    prompts = [panel_prompt(p, sheet, look, count_tokens=count, max_tokens=limit) for p in script.panels]
-    full = [panel_prompt(p, sheet, look) for p in script.panels]
-    if trimmed := [i + 1 for i, (a, b) in enumerate(zip(prompts, full, strict=True)) if a != b]:
+    prompts, options, trimmed = request(pipe)
+    if trimmed:
+        limit = (prompt_budget(pipe, preset) or (None,))[0]
         report.notices.append(
             f"Panel prompt(s) {trimmed} trimmed from the end to the text encoder's {limit} tokens."
         )
-    multiple = int(getattr(pipe, "vae_scale_factor", 8)) * 2
-    width, height = generation_size(size, side or preset.side or native_side(pipe), multiple)
-    options: dict[str, Any] = {
-        "num_inference_steps": n_steps,
-        "guidance_scale": scale,
-        "width": width,
-        "height": height,
-        **dict(preset.extra),
-    }
-    if negative and preset.negative and "negative_prompt" in inspect.signature(pipe.__call__).parameters:
-        options["negative_prompt"] = negative
     dev = resolve_device(device)
-    report.steps, report.guidance, report.size = n_steps, scale, (width, height)
+    report.steps, report.guidance, report.size = n_steps, scale, (options["width"], options["height"])
     report.dtype, report.device = str(resolve_dtype(dtype, dev)).removeprefix("torch."), dev
 
-    # 3. Denoise all panels, then redraw any NaN / black one once with another seed
+    # 3. Encode the prompts (outside the denoising lock: it may overlap another page's denoising),
+    #    denoise all panels, then redraw any NaN / black one once with another seed
     started = perf_counter()
-    seeds = [panel_seed(seed, i) for i in range(len(prompts))]
-    images = generate_images(pipe, prompts, seeds, options, batch_size=batch_size, report=report)
+    encoded = encode_prompts(pipe, prompts, options)
+    images = generate_images(
+        pipe, prompts, seeds, options, batch_size=batch_size, report=report, encoded=encoded
+    )
     bad = {i: why for i, image in enumerate(images) if (why := bad_image(image))}
     if bad:
         retry = sorted(bad)
@@ -424,6 +519,7 @@ def render_panels(
             options,
             batch_size=batch_size,
             report=report,
+            encoded=Encoded(encoded.select(retry), encoded.drops) if encoded is not None else None,
         )
         for i, image in zip(retry, redrawn, strict=True):
             if (why := bad_image(image)) is not None:

@@ -161,10 +161,15 @@ def test_a_panel_bad_twice_is_an_error(
         render_panels(script, model=tiny_model, seed=3, **FAST)  # type: ignore[arg-type]
 
 
+def _batch(kwargs: dict[str, Any]) -> int:
+    """Panels in one pipeline call: prompts, or their embeddings when the prompts were encoded first."""
+    return len(kwargs["prompt"]) if kwargs.get("prompt") is not None else len(kwargs["prompt_embeds"])
+
+
 def _oom_above(limit: int, sizes: list[int]) -> Callable[..., Any]:
     def hook(call: Callable[..., Any], _pipe: Any, kwargs: dict[str, Any]) -> Any:
-        sizes.append(len(kwargs["prompt"]))
-        if len(kwargs["prompt"]) > limit:
+        sizes.append(_batch(kwargs))
+        if _batch(kwargs) > limit:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         return call(**kwargs)
 
@@ -249,12 +254,15 @@ def test_prompts_fit_the_text_encoder_and_start_with_the_scene(
     from tasks.comic.script import MASCOT_LOOK
 
     seen: list[str] = []
+    original = pipe_class.encode_prompt
 
-    def hook(call: Callable[..., Any], _pipe: Any, kwargs: dict[str, Any]) -> Any:
-        seen.extend(kwargs["prompt"])
-        return call(**kwargs)
+    # The prompts are encoded before the denoising call (tasks/comic/textenc.py): read them there.
+    @functools.wraps(original)
+    def encode(self: Any, prompt: list[str] | None, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(prompt or [])  # the pipeline's own call passes None with the embeddings
+        return original(self, prompt, *args, **kwargs)
 
-    _patch_call(monkeypatch, pipe_class, hook)
+    monkeypatch.setattr(pipe_class, "encode_prompt", encode)
     report = RenderReport()
     render_panels(script, model=tiny_model, seed=2, report=report, **FAST)  # type: ignore[arg-type]
     tokenizer = load_pipeline(tiny_model).tokenizer
