@@ -14,6 +14,7 @@ and store, then a total.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -425,7 +426,14 @@ def case_verified(b: Bench, store: str) -> tuple[bool, str]:
     comic = (
         (b.read(env, f"{prefix}/{comic_key}") or b.read(env, comic_key or "") or b"") if comic_key else b""
     )
-    in_comic = b"99.9" in comic
+    # What is drawn: the script's captions, dialogue, callouts and alt text (the notices may quote
+    # the number to say why an LLM script was rejected).
+    drawn = comic.decode(errors="replace")
+    with contextlib.suppress(ValueError):
+        meta = json.loads(comic or b"{}")
+        if isinstance(meta, dict) and "script" in meta:
+            drawn = json.dumps(meta["script"])
+    in_comic = "99.9" in drawn
     ok = run.rc == 0 and marked and not in_comic
     return ok, f"invented-number claim {'marked' if marked else 'NOT marked'} in digest.md, " + (
         "drawn in the comic" if in_comic else "kept out of the comic"

@@ -122,6 +122,51 @@ class LLMSettings(BaseModel):
         return v
 
 
+Toggle = Literal["auto", "on", "off"]
+
+
+class ComicSpeedSettings(BaseModel):
+    """Speed options of the diffusion renderer. "auto": on where the GPU supports it (Hopper), else off.
+
+    What is used and why is announced in the logs and comic.json; an option the hardware cannot run
+    is turned off with a warning, and the quality guard turns off one that changes the picture.
+    """
+
+    fused_qkv: Toggle = Field("auto", description="Fuse attention Q/K/V projections (auto: CUDA)")
+    fp8: Toggle = Field(
+        "auto",
+        description="float8 dynamic activation+weight quantization of the denoiser's linear layers "
+        "(torchao; needs compute capability >= 8.9; auto: on there)",
+    )
+    channels_last_vae: Toggle = Field("auto", description="VAE in channels-last memory format (auto: CUDA)")
+    attention: Literal["auto", "native", "cudnn", "flash", "flash3", "efficient", "math", "sage"] = Field(
+        "auto", description="Attention backend (auto: cudnn on Hopper, else PyTorch's own choice)"
+    )
+    compile_mode: Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"] = (
+        "default"
+    )
+    compile_fullgraph: bool = Field(True, description="torch.compile with fullgraph (no graph breaks)")
+    compile_vae: bool = Field(True, description="Also compile the VAE decoder when compiling")
+    cache_dir: Path | None = Field(
+        None,
+        description="Inductor FX graph / AOT autograd / Triton cache and quality-guard verdicts "
+        "(a volume: new workers skip the compile); unset = torch's default (/tmp)",
+    )
+    guard: bool = Field(True, description="Compare each option's panels with bf16 eager once per worker")
+    min_psnr_db: float = Field(30.0, ge=0, description="Quality guard: least PSNR vs eager, in dB")
+    max_abs_diff: float | None = Field(
+        None, gt=0, le=1, description="Quality guard: largest pixel difference vs eager (0-1); unset = none"
+    )
+
+
+def _toggle(value: object) -> object:
+    """Booleans (and their env spellings) as on / off: `compile = true` keeps working."""
+    spelled = str(value).strip().lower()
+    if isinstance(value, bool) or spelled in {"true", "false", "1", "0", "yes", "no"}:
+        return "on" if spelled in {"true", "1", "yes"} else "off"
+    return value
+
+
 class ComicSettings(BaseModel):
     renderer: Literal["auto", "diffusion", "sketch"] = "auto"
     model: str | None = Field(None, description="diffusers model id or local path")
@@ -133,9 +178,15 @@ class ComicSettings(BaseModel):
     device: str = Field("auto", description="auto = cuda when available")
     character: str = Field("pip", description="Mascot preset in config/comic/characters")
     style: str = Field("clean-line", description="Art style preset in config/comic/styles")
-    compile: bool = Field(False, description="torch.compile the denoiser (GPU)")
+    compile: Toggle = Field("auto", description="torch.compile the denoiser (auto: on for CUDA GPUs)")
+    speed: ComicSpeedSettings = Field(default_factory=ComicSpeedSettings)
     cpu_offload: bool = Field(False, description="Model CPU offload for small GPUs")
     panels: int | None = Field(None, ge=3, le=6, description="Panels per comic; None = as the claims carry")
+
+    @field_validator("compile", mode="before")
+    @classmethod
+    def _compile(cls, v: object) -> object:
+        return _toggle(v)
 
 
 class HarvestSettings(BaseModel):
@@ -151,6 +202,10 @@ class HarvestSettings(BaseModel):
     arxiv_api: str = "https://export.arxiv.org/api/query"
     openreview_api: str = "https://api2.openreview.net"
     semantic_scholar_api: str = "https://api.semanticscholar.org/graph/v1"
+    github_api: str = Field("https://api.github.com", description="Asked for code repositories' licences")
+    check_licences: bool = Field(
+        True, description="Ask the GitHub API for each code repository's licence (needs download too)"
+    )
     feeds: dict[str, list[str]] = Field(
         default_factory=dict, description="Announcement feeds / awards pages per conference slug"
     )
@@ -201,6 +256,26 @@ class OpsSettings(BaseModel):
         30.0,
         ge=1,
         description="Lease of a stage lock: renewed by a live holder; a dead one's lock is taken over",
+    )
+    task_runner: Literal["local", "threads", "dask"] = Field(
+        "local",
+        description="Where stages run: local = threads for I/O + processes for CPU-bound stages; "
+        "threads = all on threads; dask = a Dask cluster (dask_address, else a local one)",
+    )
+    dask_address: str | None = Field(
+        None, description="Dask scheduler for task_runner = dask, e.g. tcp://scheduler:8786; unset = local"
+    )
+    cpu_workers: int | None = Field(
+        None, ge=1, description="Processes for CPU-bound stages (and local Dask workers); unset = cores"
+    )
+    process_min_papers: int = Field(
+        24, ge=1, description="task_runner = local: fewer papers than this stay on threads (no process pool)"
+    )
+    backfill_concurrency: int = Field(2, ge=1, description="Conferences a backfill digests at once")
+    backfill_deployment: str | None = Field(
+        None,
+        description="e.g. 'award-digest/award-digest': a backfill starts each conference as a "
+        "flow run of this deployment (on its work pool); unset = subflows in the backfill's process",
     )
 
 

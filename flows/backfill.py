@@ -15,7 +15,7 @@ from config.settings import Settings, get_settings
 from flows.digest import award_digest
 from tasks.harvest.catalogue import expand_specs
 from tasks.models import PaperStatus, utc_now
-from tasks.publish.release import is_published
+from tasks.publish.release import is_published, read_current
 from tasks.store import store_for
 
 
@@ -55,33 +55,76 @@ def digest_conference(slug: str, force: bool, settings: Settings) -> BackfillOut
     )
 
 
-@flow(
-    name="backfill",
-    flow_run_name="backfill {conferences}",
-    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
-)
+@task(name="digest-conference-on-pool", task_run_name="digest {slug} on {deployment}")
+def digest_conference_elsewhere(
+    slug: str, force: bool, deployment: str, settings: Settings
+) -> BackfillOutcome:
+    """Run one conference as a flow run of `deployment`, on its work pool; wait for it to end."""
+    from prefect.deployments import run_deployment
+
+    if not force and is_published(store_for(settings.store), slug):
+        return BackfillOutcome(conference=slug, outcome="skipped: already published")
+    run: Any = run_deployment(
+        deployment, parameters={"conference": slug, "force": force}, timeout=None, as_subflow=True
+    )
+    state = run.state
+    if state is None or not state.is_completed():
+        raise RuntimeError(f"flow run {run.name} ended {state.name if state else 'without a state'}")
+    # The flow run's return value lives on the worker that ran it; the release it published is in
+    # the store both share.
+    current = read_current(store_for(settings.store), slug)
+    if current is None:
+        raise RuntimeError(f"flow run {run.name} completed but {slug} has no current release")
+    statuses = list(current.manifest.papers.values())
+    return BackfillOutcome(
+        conference=slug,
+        outcome="published",
+        papers=len(statuses),
+        done=statuses.count(PaperStatus.DONE),
+        unavailable=statuses.count(PaperStatus.UNAVAILABLE),
+        failed=statuses.count(PaperStatus.FAILED),
+    )
+
+
+@flow(name="backfill", flow_run_name="backfill {conferences}")
 def backfill(
     conferences: list[str] | str,
     force: bool = False,
     all_known: bool = False,
+    concurrency: int | None = None,
     settings: Settings | None = None,
 ) -> BackfillReport:
-    """Digest every conference named (slugs or ranges like neurips:2023-2025); store a report."""
+    """Digest every conference named (slugs or ranges like neurips:2023-2025); store a report.
+
+    concurrency: conferences at once (default ops.backfill_concurrency). With ops.backfill_deployment
+    each conference is a flow run of that deployment on its work pool, else a subflow here.
+    """
     started = utc_now()
     settings = settings or get_settings()
     if isinstance(conferences, str):  # the UI form: "neurips:2023-2025, icml-2024"
         conferences = conferences.replace(",", " ").split()
     slugs = expand_specs(conferences, settings.conferences_dir, all_known=all_known)
-    get_run_logger().info("backfill of %d conferences: %s", len(slugs), ", ".join(slugs))
-    futures = {slug: digest_conference.submit(slug, force, settings) for slug in slugs}
-    outcomes: list[BackfillOutcome] = []
-    for slug, future in futures.items():
-        future.wait()
-        if future.state.is_completed():
-            outcomes.append(future.result())
-        else:  # one conference failing never stops the others
-            exc: Any = future.state.result(raise_on_failure=False)
-            outcomes.append(BackfillOutcome(conference=slug, outcome=f"failed: {exc}"))
+    at_once = concurrency or settings.ops.backfill_concurrency
+    elsewhere = settings.ops.backfill_deployment
+    get_run_logger().info(
+        "backfill of %d conferences, %d at once%s: %s",
+        len(slugs),
+        at_once,
+        f" as flow runs of {elsewhere}" if elsewhere else "",
+        ", ".join(slugs),
+    )
+    runner: Any
+    with ThreadPoolTaskRunner(max_workers=at_once) as runner:
+        futures = {
+            slug: runner.submit(
+                digest_conference_elsewhere,
+                {"slug": slug, "force": force, "deployment": elsewhere, "settings": settings},
+            )
+            if elsewhere
+            else runner.submit(digest_conference, {"slug": slug, "force": force, "settings": settings})
+            for slug in slugs
+        }
+        outcomes = _outcomes(futures)
     report = BackfillReport(started_at=started, outcomes=outcomes)
     key = f"backfills/{started:%Y%m%dT%H%M%SZ}-{uuid4().hex[:6]}.json"
     store_for(settings.store).put(key, report.model_dump_json(indent=2).encode())
@@ -91,3 +134,15 @@ def backfill(
         description=f"Backfill of {len(slugs)} conferences",
     )
     return report
+
+
+def _outcomes(futures: dict[str, Any]) -> list[BackfillOutcome]:
+    outcomes: list[BackfillOutcome] = []
+    for slug, future in futures.items():
+        future.wait()
+        if future.state.is_completed():
+            outcomes.append(future.result())
+        else:  # one conference failing never stops the others
+            exc: Any = future.state.result(raise_on_failure=False)
+            outcomes.append(BackfillOutcome(conference=slug, outcome=f"failed: {exc}"))
+    return outcomes

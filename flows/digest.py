@@ -6,16 +6,17 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import opaque
 
 from config.settings import Settings, get_settings
 from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
+from flows.runners import StageRunners, for_papers
 from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.watching import load_harvested
 from tasks.models import Conference, Digest, PaperStatus, StageName
+from tasks.publish.freshness import Verdict, check_current, run_inputs
 from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
 from tasks.publish.task import link_to, publish_digest
@@ -25,7 +26,6 @@ from tasks.store import ArtifactStore, store_for
 @flow(
     name="award-digest",
     flow_run_name="{conference} digest",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]
     log_prints=True,
 )
 def award_digest(
@@ -45,6 +45,13 @@ def award_digest(
     entries = select_entries(conf, papers)
     logger = get_run_logger()
     logger.info("%s: %d papers, store %s", conf.name, len(entries), store.uri)
+    # Like make: a release built from these very inputs, complete in the store, is not rebuilt.
+    inputs: str | None = run_inputs(entries, settings)
+    if not force:
+        verdict = check_current(entries, settings, store, conf.slug)
+        if verdict.current:
+            return up_to_date(conf, verdict, store)
+        logger.info("%s: running: %s", conf.slug, verdict.reason)
 
     remote_comics = settings.ops.comic_deployment
     progress_id = create_progress_artifact(0.0, description=f"{conf.name}: papers finished")
@@ -57,17 +64,23 @@ def award_digest(
         if not remote_comics:
             progress.step()
 
-    chains = PaperChains(
-        conf.slug,
-        entries,
-        settings=settings,
-        store=store,
-        force=force,
-        comic=not remote_comics,
-        window=2 * settings.concurrency,
-        on_paper_done=paper_done,
-    )
-    outcomes = chains.run()
+    # The stages run where settings.ops.task_runner says, sized by settings.concurrency: the same
+    # for a CLI run, a deployment's form, a backfill or the watch.
+    settings = for_papers(settings, len(entries))
+    with StageRunners(settings) as runners:
+        logger.info("stages run on %s", runners.describe())
+        chains = PaperChains(
+            conf.slug,
+            entries,
+            settings=settings,
+            store=store,
+            force=force,
+            comic=not remote_comics,
+            window=2 * settings.concurrency,
+            on_paper_done=paper_done,
+            runners=runners,
+        )
+        outcomes = chains.run()
     if remote_comics:
         from flows.comic import comics_elsewhere
 
@@ -76,15 +89,43 @@ def award_digest(
             outcomes[pid][StageName.COMIC] = outcome
         update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
     results = [paper_result(e, outcomes[e.paper_id], store) for e in entries]
+    stand_ins = sorted(pid for pid, stages in outcomes.items() if any(o.stand_in for o in stages.values()))
+    if stand_ins:
+        # This release is not what the settings ask for: the next run must not call it up to date.
+        logger.warning(
+            "%s: a fallback stood in for a failed service for %s; the next run tries again",
+            conf.slug,
+            ", ".join(stand_ins[:5]),
+        )
+        inputs = None
     if settings.ops.review:
         from flows.review import review_gate
 
         return review_gate(conf, results, force=force, settings=settings)
     # opaque: long lists (entries, results) that Prefect need not walk looking for futures.
     digest: Any = publish_digest(  # type: ignore[call-overload]
-        opaque(conf), opaque(results), settings, force=force
+        opaque(conf), opaque(results), settings, force=force, inputs=inputs
     )
     announce(digest, settings, store)
+    return digest
+
+
+def up_to_date(conf: Conference, verdict: Verdict, store: ArtifactStore) -> Digest:
+    """The published digest, unchanged; the decision is logged and shown as an artifact of the run."""
+    from prefect.artifacts import create_markdown_artifact
+
+    get_run_logger().info(
+        "%s: up to date: %s; nothing to run (force=True runs anyway)", conf.slug, verdict.reason
+    )
+    create_markdown_artifact(
+        key=f"{conf.slug}-up-to-date",
+        markdown=f"**{conf.name}: up to date.** {verdict.reason}; no stage ran. Run with `force` to rebuild.",
+        description=f"{conf.name}: nothing to run",
+    )
+    current = read_current(store, conf.slug)
+    digest = current.digest(store) if current else None
+    if digest is None:  # pragma: no cover - check_current read the same release a moment ago
+        raise RuntimeError(f"{conf.slug}: the current release disappeared while it was checked")
     return digest
 
 

@@ -11,6 +11,7 @@ no renewal), and says whom it waits for while it waits.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -68,6 +69,11 @@ class LeasedFileLocks:
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         weakref.finalize(self, self._stop.set)
+
+    def __reduce__(self) -> tuple[Any, tuple[str, float]]:
+        # A stage task sent to a worker process carries its lock manager: there it is that
+        # process's own manager of the same folder (its own holder id, mutex and renewer).
+        return (shared_file_locks, (str(self.directory), self.lease_s))
 
     # -- files
 
@@ -234,3 +240,9 @@ class LeasedFileLocks:
         import anyio
 
         return await anyio.to_thread.run_sync(self.wait_for_lock, key, timeout)
+
+
+@functools.lru_cache(maxsize=8)
+def shared_file_locks(directory: str, lease_s: float) -> LeasedFileLocks:
+    """This process's one manager of the lock files in `directory`."""
+    return LeasedFileLocks(Path(directory), lease_s=lease_s)

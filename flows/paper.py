@@ -15,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prefect import Task
+from prefect import Task, get_run_logger
+from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture
 from prefect.states import State
 
@@ -25,10 +26,29 @@ from config.settings import OpsSettings, Settings
 from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.pdf import unavailable_without_trying
 from tasks.models import AwardEntry, StageName, StageOutcome, StageResult, StageState, StageStatus
-from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
+from tasks.stages import UNAVAILABLE, acquire_pdf, draw_comic, parse_paper, summarize_paper
 from tasks.store import ArtifactStore, paper_key
 
+if TYPE_CHECKING:
+    from flows.runners import StageRunners
+
 log = logging.getLogger("paperpanels.flow")
+# Progress events (papers done, stage started) for the CLI's display, flows/cli/progress.py.
+progress_log = logging.getLogger("paperpanels.progress")
+
+
+def progress(conference: str, event: str, **detail: Any) -> None:
+    record = {"progress": (conference, event, detail)}
+    progress_log.debug("%s: %s %s", conference, event, detail, extra=record)
+
+
+def _warn(message: str, *args: Any) -> None:
+    """A WARNING in the run's log (the console and the UI), or this module's log outside a run."""
+    try:
+        get_run_logger().warning(message, *args)
+    except MissingContextError:
+        log.warning(message, *args)
+
 
 # Set by the CLI on SIGINT / SIGTERM: no new stage starts, the run ends without publishing.
 STOP = threading.Event()
@@ -95,12 +115,16 @@ def fresh(task: Task[Any, Any], force: bool, ops: OpsSettings, **options: Any) -
 
 def outcome_of(state: State[Any]) -> StageOutcome:
     """A Prefect state as plain data: status, and the stored objects a completed stage returned."""
+    if state.is_completed() and state.name == UNAVAILABLE:  # no PDF: an outcome, not a failure
+        return StageOutcome(status=StageStatus(state=StageState.UNAVAILABLE, error=state.message or "no PDF"))
     if state.is_completed():
         value = state.result()
         cached = state.name == "Cached"
         outputs = dict(value.outputs) if isinstance(value, StageResult) else {}
         return StageOutcome(
-            status=StageStatus(state=StageState.CACHED if cached else StageState.DONE), outputs=outputs
+            status=StageStatus(state=StageState.CACHED if cached else StageState.DONE),
+            outputs=outputs,
+            stand_in=isinstance(value, StageResult) and value.stand_in,
         )
     exc = state.result(raise_on_failure=False)
     if isinstance(exc, PdfUnavailable):
@@ -111,6 +135,9 @@ def outcome_of(state: State[Any]) -> StageOutcome:
         message = state.message or f"ended {state.name}"
     return StageOutcome(status=StageStatus(state=StageState.FAILED, error=message))
 
+
+# The parameter name under which a stage receives the object the stage before it handed on.
+HANDED_ON_AS = {StageName.PARSE: "pdf", StageName.SUMMARIZE: "parsed"}
 
 # The object each stage hands the next one.
 HANDED_ON = {
@@ -137,6 +164,7 @@ class PaperChains:
         comic: bool = True,
         window: int = 8,
         on_paper_done: Callable[[str, Outcomes], None] | None = None,
+        runners: StageRunners | None = None,
     ) -> None:
         self.conference = conference
         self.entries = entries
@@ -146,6 +174,9 @@ class PaperChains:
         self.comic = comic
         self.window = max(1, window)
         self.on_paper_done = on_paper_done
+        self.runners = runners  # None: the flow's own task runner
+        self.running: dict[StageName, int] = {}  # stages submitted and not yet finished, per stage
+        self._count_lock = threading.Lock()
         ops = settings.ops
         self.tasks = {
             StageName.ACQUIRE: fresh(acquire_pdf, force, ops),
@@ -171,26 +202,35 @@ class PaperChains:
 
     def _submit(self, entry: AwardEntry, stage: StageName, value: Any) -> None:
         task = self.tasks[stage]
-        pid, settings = entry.paper_id, self.settings
+        pid = entry.paper_id
+        params: dict[str, Any] = {"conference": self.conference, "settings": self.settings}
         if stage is StageName.ACQUIRE:
-            future = task.submit(self.conference, entry, settings, prefer_store=not self.force)
+            params |= {"entry": entry, "prefer_store": not self.force}
         elif stage is StageName.COMIC:
             # The comic also cuts the paper's figures from its PDF and checks numbers against the
             # parsed paper: both are outputs of stages this chain already finished.
             done = self.outcomes[pid]
-            future = task.submit(
-                self.conference,
-                pid,
-                entry.title,
-                value,
-                settings,
-                pdf=done[StageName.ACQUIRE].outputs.get("paper.pdf"),
-                parsed=done[StageName.PARSE].outputs.get("parsed.json"),
-                award=entry.award.value,
-            )
+            params |= {
+                "paper_id": pid,
+                "title": entry.title,
+                "summary": value,
+                "pdf": done[StageName.ACQUIRE].outputs.get("paper.pdf"),
+                "parsed": done[StageName.PARSE].outputs.get("parsed.json"),
+                "award": entry.award.value,
+            }
         else:
-            future = task.submit(self.conference, pid, value, settings)
+            params |= {"paper_id": pid, HANDED_ON_AS[stage]: value}
+        if self.runners is not None:
+            future = self.runners.submit(stage, task, params)
+        else:
+            future = task.submit(**params)
+        self._started(stage)
+        progress(self.conference, "stage", paper=pid, stage=stage.value)
         future.add_done_callback(lambda f: self._done.put((pid, stage, f)))
+
+    def _started(self, stage: StageName) -> None:
+        with self._count_lock:
+            self.running[stage] = self.running.get(stage, 0) + 1
 
     def _finish(self, pid: str) -> None:
         outcomes = self.outcomes[pid]
@@ -198,6 +238,8 @@ class PaperChains:
             if stage is StageName.COMIC and not self.comic:
                 continue
             outcomes.setdefault(stage, StageOutcome.skipped("an earlier stage did not finish"))
+        states = [o.status.state.value for o in outcomes.values()]
+        progress(self.conference, "paper", paper=pid, states=states)
         if self.on_paper_done is not None:
             self.on_paper_done(pid, outcomes)
 
@@ -206,6 +248,7 @@ class PaperChains:
         pending = iter(self.entries)
         in_flight = 0
         exhausted = False
+        progress(self.conference, "start", total=len(self.entries))
         while True:
             if STOP.is_set():
                 raise RunStopped(f"stopped with {in_flight} paper(s) in flight; nothing published")
@@ -217,6 +260,7 @@ class PaperChains:
                 self.outcomes[entry.paper_id] = {}
                 reason = self._quick_unavailable(entry)
                 if reason is not None:
+                    _warn("PDF unavailable: %s", reason)
                     status = StageStatus(state=StageState.UNAVAILABLE, error=reason)
                     self.outcomes[entry.paper_id][StageName.ACQUIRE] = StageOutcome(status=status)
                     self._finish(entry.paper_id)
@@ -231,6 +275,8 @@ class PaperChains:
             except queue.Empty:
                 continue  # look at STOP again
             future.wait()  # done already: this fetches its final state without asking the server
+            with self._count_lock:
+                self.running[stage] -= 1
             outcome = outcome_of(future.state)
             self.outcomes[pid][stage] = outcome
             following = NEXT_STAGE[stage]

@@ -31,12 +31,20 @@ def award_digest_form(
     model: Annotated[str | None, Field(description="LLM as provider:model; empty = settings")] = None,
     language: Annotated[str | None, Field(description="Language of summaries and comics")] = None,
     force: Annotated[bool, Field(description="Recompute every stage, ignoring caches")] = False,
+    concurrency: Annotated[
+        int | None, Field(ge=1, description="Papers processed at once; empty = settings")
+    ] = None,
 ) -> Digest:
     """Digest one known conference with per-run overrides of renderer, LLM model and language."""
     # This run's settings are a value handed to the flow: the environment is never rewritten, so
     # two form runs served by one process cannot see each other's choices.
     settings = get_settings().with_values(
-        **{"comic.renderer": renderer, "llm.model": model or None, "llm.language": language or None}
+        **{
+            "comic.renderer": renderer,
+            "llm.model": model or None,
+            "llm.language": language or None,
+            "concurrency": concurrency,
+        }
     )
     return award_digest(
         conference=str(conference.value), papers=papers or None, force=force, settings=settings

@@ -578,6 +578,10 @@ class StageResult(Model):
 
     outputs: dict[str, StoredObject]
     identity: str
+    # A fallback made these objects because a configured service failed or did not answer (the
+    # local parser for GROBID, the rule-based comic script for a rejected LLM one): the release is
+    # not "up to date" for a later run, which tries the service again.
+    stand_in: bool = False
 
 
 class StageOutcome(Model):
@@ -585,6 +589,7 @@ class StageOutcome(Model):
 
     status: StageStatus
     outputs: dict[str, StoredObject] = Field(default_factory=dict)  # artifact name -> stored object
+    stand_in: bool = False  # see StageResult.stand_in
 
     @classmethod
     def skipped(cls, why: str) -> StageOutcome:
@@ -595,6 +600,73 @@ class PaperStatus(StrEnum):
     DONE = "done"
     UNAVAILABLE = "unavailable"
     FAILED = "failed"
+
+
+# --------------------------------------------------------------------------- reproducibility, overview
+
+
+class Found(Model):
+    """One fact of a reproducibility card and where the paper says it (tasks/publish/repro.py)."""
+
+    value: str  # what was found: a URL, a dataset name, "Titan V GPU", "1-2 days"
+    quote: str  # the paper's own words around it (or the award list's, for a curated link)
+    where: str  # "4 Experiments", "page 1 (footnote)", "award list"
+    url: str | None = None
+
+
+class LicenceCheck(Model):
+    """The licence of a code repository, as the GitHub API reports it (or why it was not asked)."""
+
+    repository: str
+    status: Literal["found", "none", "not found", "not checked"]
+    licence: str | None = None  # SPDX id when GitHub knows one ("Apache-2.0"), else its name
+    detail: str = ""  # "GitHub API", or why it was not checked
+
+
+class ReproCard(Model):
+    """What a reader needs to reproduce a paper, each field citing where the paper says it."""
+
+    code: list[Found] = Field(default_factory=list)
+    code_statement: Found | None = None  # the paper's words that code is (or will be) available
+    datasets: list[Found] = Field(default_factory=list)
+    models: list[Found] = Field(default_factory=list)
+    compute: list[Found] = Field(default_factory=list)  # GPU / TPU type, hours or days
+    licences: list[LicenceCheck] = Field(default_factory=list)
+    badges: list[Found] = Field(default_factory=list)  # artifact badges printed in the paper
+    extractor: str = ""
+    notices: list[str] = Field(default_factory=list)
+
+
+class ThemePaper(Model):
+    paper_id: str
+    title: str
+    quote: str  # the paper's own words (a verified claim or a section title) that carry the theme
+    where: str | None = None
+
+
+class Theme(Model):
+    """A theme shared by several papers of one award list, each paper named with its evidence."""
+
+    label: str
+    papers: list[ThemePaper] = Field(min_length=2)
+
+
+class Overview(Model):
+    """The year in one page: themes across the papers, counts, the cover image (tasks/publish/overview.py)."""
+
+    papers: int
+    by_award: dict[str, int] = Field(default_factory=dict)  # award heading -> papers, in digest order
+    by_track: dict[str, int] = Field(default_factory=dict)
+    themes: list[Theme] = Field(default_factory=list)
+    alone: list[str] = Field(default_factory=list)  # titles of summarized papers in no theme
+    generator: str  # "key-phrases" or "provider:model"
+    input_sha256: str  # what the themes were found from: an unchanged input reuses them
+    summarized: int = 0  # papers with verified claims: the themes' input
+    fallback: bool = False  # True when the themes come from key phrases although an LLM was asked
+    notices: list[str] = Field(default_factory=list)
+    usage: UsageTotals | None = None
+    cover: str | None = None  # "cover.png" in the release
+    cover_alt: str | None = None
 
 
 class PaperResult(Model):
@@ -609,6 +681,7 @@ class PaperResult(Model):
     summary: PaperSummary | None = None
     comic_alt: str | None = None
     notices: list[str] = Field(default_factory=list)
+    repro: ReproCard | None = None  # rendered at publish time from the parsed paper
 
     @property
     def error(self) -> str | None:
@@ -623,6 +696,7 @@ class Digest(Model):
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     results: list[PaperResult]
     notices: list[str] = Field(default_factory=list)
+    overview: Overview | None = None  # the year in one page, computed at publish time
 
     def count(self, status: PaperStatus) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -641,6 +715,9 @@ class PublishManifest(Model):
     papers: dict[str, PaperStatus]
     release: str | None = None  # None: a manifest of the layout before releases
     previous: str | None = None  # the release this one replaced
+    # Hash of what the run depended on (entries, output settings, code, local PDFs): a later run
+    # with the same hash has nothing to change (tasks/publish/freshness.py).
+    inputs: str | None = None
 
 
 class ReleasePointer(Model):

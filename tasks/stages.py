@@ -17,15 +17,20 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.concurrency.sync import rate_limit
+from prefect.context import TaskRunContext
+from prefect.states import Completed, State
+from prefect.transactions import get_transaction
 
 from config.settings import Settings
+from tasks import compute
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf, local_pdf_fingerprint, pdf_in_store
-from tasks.models import AwardEntry, AwardKind, PaperSummary, ParsedPaper, StageResult, StoredObject
+from tasks.models import AwardEntry, ParsedPaper, StageResult, StoredObject
 from tasks.stage_cache import StageKey, StoreCheckedCache, identity_id
 from tasks.store import ArtifactStore, paper_key, store_for
 
 ACQUIRE_VERSION = "3"  # 3: StageResult; 2: the PDF already in the store is used before any download
+UNAVAILABLE = "Unavailable"  # the name of an acquire-pdf run's Completed state when no PDF could be had
 
 
 def _store(params: dict[str, Any]) -> ArtifactStore:
@@ -96,12 +101,30 @@ def _acquire_key(params: dict[str, Any]) -> StageKey:
 )
 def acquire_pdf(
     conference: str, entry: AwardEntry, settings: Settings, prefer_store: bool = True
-) -> StageResult:
-    """Get the paper's PDF and store it as paper.pdf.
+) -> StageResult | State[Any]:
+    """Get the paper's PDF and store it as paper.pdf; a Completed state named Unavailable when none.
 
     Sources, in order: the papers folder (the user's own file), the PDF already in the store for
     this paper (validated; unless prefer_store is off, as with --force), then downloads.
     """
+    try:
+        return _acquire(conference, entry, settings, prefer_store)
+    except PdfUnavailable as exc:
+        if TaskRunContext.get() is None:  # called as a plain function (.fn): raised as ever
+            raise
+        return _unavailable(exc)
+
+
+def _unavailable(exc: PdfUnavailable) -> State[Any]:
+    """No PDF is an expected outcome, not a failure: one WARNING line saying why and how to supply
+    it, and a state that is never cached (the next run looks again)."""
+    get_run_logger().warning("PDF unavailable: %s", exc)
+    if (txn := get_transaction()) is not None:
+        txn.write_on_commit = False
+    return Completed(name=UNAVAILABLE, message=str(exc))
+
+
+def _acquire(conference: str, entry: AwardEntry, settings: Settings, prefer_store: bool) -> StageResult:
     h = settings.harvest
     store = store_for(settings.store)
     key = paper_key(conference, entry.paper_id, "paper.pdf")
@@ -161,7 +184,11 @@ def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Set
     store = store_for(settings.store)
     choice = backends.choose_parser(settings.parse, settings.grobid)
     max_bytes = int(settings.parse.max_pdf_mb * 1024 * 1024)
-    outcome = backends.parse_with(choice, store.get(pdf.key), f"{paper_id}.pdf", max_bytes=max_bytes)
+    data, source = store.get(pdf.key), f"{paper_id}.pdf"
+    if isinstance(choice.parser, backends.LocalParser):  # Python on a core: on the process pool
+        outcome = compute.run_cpu(settings, backends.parse_with, choice, data, source, max_bytes=max_bytes)
+    else:  # GROBID: waiting on a service, here on this thread
+        outcome = backends.parse_with(choice, data, source, max_bytes=max_bytes)
     logger = get_run_logger()
     logger.info("%s: parsed by %s", paper_id, outcome.parser_used)
     for notice in outcome.notices:
@@ -174,7 +201,10 @@ def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Set
     if outcome.tei is not None:
         outputs["tei.xml"] = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
     # What actually ran: after a GROBID failure in "auto", the local parser's identity.
-    return StageResult(outputs=outputs, identity=identity_id(outcome.identity))
+    ran = identity_id(outcome.identity)
+    grobid_meant = settings.parse.parser == "auto" and bool(settings.grobid.url)
+    stand_in = ran != identity_id(choice.parser.identity) or (grobid_meant and outcome.tei is None)
+    return StageResult(outputs=outputs, identity=ran, stand_in=stand_in)
 
 
 # --------------------------------------------------------------------------- summarize
@@ -296,39 +326,30 @@ def draw_comic(
     one is drawn into a panel; with the parsed paper, numbers the paper never prints are refused.
     """
     from tasks.comic import render
-    from tasks.comic.backends import choose_panel_renderer
-    from tasks.comic.figures import FigureSet, extract_figures
+    from tasks.comic.backends import SketchRenderer, choose_panel_renderer
     from tasks.comic.writers import choose_script_writer
 
     store = store_for(settings.store)
     logger = get_run_logger()
-    paper_summary = PaperSummary.model_validate_json(store.get(summary.key))
-    paper = ParsedPaper.model_validate_json(store.get(parsed.key)) if parsed is not None else None
-    figures = FigureSet(figures=[], notices=[])
-    if pdf is not None:
-        figures = extract_figures(
-            store.get(pdf.key), source=f"{paper_id}/paper.pdf", captions=paper.captions if paper else ()
-        )
-        for notice in figures.notices:
-            logger.info("%s: %s", paper_id, notice)
     writer = choose_script_writer(settings.llm)
     if writer.writer.name == "llm":
         rate_limit("llm", strict=False)  # the comic script is one more LLM call for this paper
-    comic = settings.comic
-    out = render.draw_comic_with(
-        choose_panel_renderer(comic),
-        paper_summary,
-        paper_title=title,
+    work = render.ComicWork(
+        summary=store.get(summary.key),
+        parsed=store.get(parsed.key) if parsed is not None else None,
+        pdf=store.get(pdf.key) if pdf is not None else None,
+        title=title,
         paper_id=paper_id,
-        width=comic.width,
-        base_seed=comic.seed,
-        writer=writer,
-        award=AwardKind(award) if award else None,
-        figures=figures,
-        parsed=paper,
-        panels=comic.panels,
-        language=settings.llm.language,
+        award=award,
+        settings=settings,
     )
+    if isinstance(choose_panel_renderer(settings.comic).renderer, SketchRenderer):
+        # Pillow drawing and PDF rendering on a core: on the process pool.
+        out, figures = compute.run_cpu(settings, render.draw_comic_work, work)
+    else:  # the GPU does the work; one model per process, loaded here
+        out, figures = render.draw_comic_work(work)
+    for notice in figures.notices:
+        logger.info("%s: %s", paper_id, notice)
     meta = out.meta
     if meta.fallback or meta.notices:
         logger.warning("%s: %s", paper_id, "; ".join(meta.notices) or "sketch comic")
@@ -347,6 +368,7 @@ def draw_comic(
         index = figures.index().model_dump_json(indent=2).encode()
         outputs["figures.json"] = store.put(paper_key(conference, paper_id, "figures.json"), index)
     # What actually ran: after a rejected LLM script, the story writer's identity.
+    ran = identity_id(render.comic_identity(settings, out.script_identity))
     return StageResult(
-        outputs=outputs, identity=identity_id(render.comic_identity(settings, out.script_identity))
+        outputs=outputs, identity=ran, stand_in=ran != identity_id(render.comic_identity(settings))
     )

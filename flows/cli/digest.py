@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from flows.cli.console import EXIT_PAPERS_FAILED, fail, out, say, table, warn
+from flows.cli.progress import run_display
 from flows.cli.runtime import (
     Stopped,
     exit_now,
@@ -29,35 +30,69 @@ def digest(
     store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
     force: Annotated[bool, typer.Option(help="Recompute every stage, ignoring caches")] = False,
     concurrency: Annotated[int | None, typer.Option(min=1, help="Papers processed at once")] = None,
+    runner: Annotated[
+        str | None,
+        typer.Option(help="Where stages run: local (threads + processes), threads, dask"),
+    ] = None,
+    dask: Annotated[
+        str | None, typer.Option(help="Dask scheduler address for --runner dask, e.g. tcp://host:8786")
+    ] = None,
 ) -> None:
     """Run the award-digest flow for one conference and print where the digest is."""
-    settings = load_settings({"papers_dir": papers_dir, "concurrency": concurrency, "store.uri": store})
+    settings = load_settings(
+        {
+            "papers_dir": papers_dir,
+            "concurrency": concurrency,
+            "store.uri": store,
+            "ops.task_runner": runner,
+            "ops.dask_address": dask,
+        }
+    )
     from tasks.harvest.errors import HarvestError
     from tasks.harvest.manifest import load_conference, select_entries
 
     if papers_dir is not None and not papers_dir.is_dir():
         raise fail(f"--papers-dir {papers_dir} is not a directory")
     try:  # Validate before starting Prefect, so bad input fails fast and clearly.
-        select_entries(load_conference(conference, settings.conferences_dir), paper)
+        entries = select_entries(load_conference(conference, settings.conferences_dir), paper)
     except HarvestError as exc:
         raise fail(exc) from None
+    if not force and _up_to_date(conference, entries, settings):
+        return
     result = _run_digest(conference, paper or None, force, settings)
     _report(result, settings)
 
 
+def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
+    """Like make: say so and stop when the current release was built from these very inputs."""
+    from tasks.publish.freshness import check_current
+    from tasks.publish.release import read_current
+    from tasks.store import store_for
+
+    store = store_for(settings.store)
+    verdict = check_current(entries, settings, store, slug)
+    if not verdict.current:
+        say(f"{slug}: running: {verdict.reason}")
+        return False
+    say(f"{slug}: up to date ({verdict.reason}); nothing to run. --force runs every stage again.")
+    current = read_current(store, slug)
+    if current is not None:
+        say(store.location(current.key("digest.html")))
+    return True
+
+
 def _run_digest(conference: str, papers: list[str] | None, force: bool, settings: Any) -> Any:
     try:
-        with prefect_session():
-            from prefect.task_runners import ThreadPoolTaskRunner
-
+        with prefect_session(settings):
             from flows.digest import award_digest
             from flows.paper import STOP
 
-            runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.concurrency)
-            flow = award_digest.with_options(task_runner=runner)  # type: ignore[arg-type]
-            return run_stoppable(
-                lambda: flow(conference=conference, papers=papers, force=force, settings=settings), STOP.set
-            )
+            # The flow sizes its runners from settings (concurrency, ops.task_runner).
+            def run() -> Any:
+                return award_digest(conference=conference, papers=papers, force=force, settings=settings)
+
+            with run_display():
+                return run_stoppable(run, STOP.set)
     except Stopped as stop:
         warn("stopped:", "the run was interrupted; the current release is unchanged. Run again to finish.")
         exit_now(stop.exit_code)
@@ -101,10 +136,22 @@ def backfill(
     force: Annotated[bool, typer.Option(help="Re-run conferences that are already published")] = False,
     papers_dir: Annotated[Path | None, typer.Option(help="Folder of <paper id>.pdf files")] = None,
     store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Conferences digested at once")] = 2,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Conferences digested at once (ops.backfill_concurrency)")
+    ] = None,
+    paper_concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Papers of one conference processed at once")
+    ] = None,
 ) -> None:
     """Digest many conferences; skip those already published unless --force."""
-    settings = load_settings({"papers_dir": papers_dir, "store.uri": store})
+    settings = load_settings(
+        {
+            "papers_dir": papers_dir,
+            "store.uri": store,
+            "ops.backfill_concurrency": concurrency,
+            "concurrency": paper_concurrency,
+        }
+    )
     from tasks.harvest.catalogue import expand_specs
     from tasks.harvest.errors import HarvestError
 
@@ -113,20 +160,17 @@ def backfill(
     except HarvestError as exc:
         raise fail(exc) from None
     try:
-        with prefect_session():
-            from prefect.task_runners import ThreadPoolTaskRunner
-
+        with prefect_session(settings):
             from flows.backfill import backfill as backfill_flow
             from flows.paper import STOP
 
-            runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
-            flow = backfill_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
-            report = run_stoppable(
-                lambda: flow(
-                    conferences=conferences or [], force=force, all_known=all_known, settings=settings
-                ),
-                STOP.set,
-            )
+            with run_display():
+                report = run_stoppable(
+                    lambda: backfill_flow(
+                        conferences=conferences or [], force=force, all_known=all_known, settings=settings
+                    ),
+                    STOP.set,
+                )
     except Stopped as stop:
         warn("stopped:", "the backfill was interrupted; published releases are unchanged.")
         exit_now(stop.exit_code)

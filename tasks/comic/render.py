@@ -273,3 +273,43 @@ def draw_comic(
         choose_panel_renderer(settings), summary, paper_title=paper_title, paper_id=paper_id, width=width,
         base_seed=base_seed, award=award, figures=figures, parsed=parsed, panels=panels,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComicWork:
+    """One paper's comic as plain, picklable inputs: what a worker process needs to draw it."""
+
+    summary: bytes  # summary.json
+    parsed: bytes | None  # parsed.json
+    pdf: bytes | None  # paper.pdf: its figures are cut from it
+    title: str
+    paper_id: str
+    award: str | None
+    settings: Settings
+
+
+def draw_comic_work(work: ComicWork) -> tuple[ComicOutput, FigureSet]:
+    """Cut the figures from the PDF and draw the page: the comic stage's computation, in any process."""
+    from tasks.comic.figures import extract_figures
+
+    paper = ParsedPaper.model_validate_json(work.parsed) if work.parsed is not None else None
+    figures = FigureSet(figures=[], notices=[])
+    if work.pdf is not None:
+        captions = paper.captions if paper else ()
+        figures = extract_figures(work.pdf, source=f"{work.paper_id}/paper.pdf", captions=captions)
+    comic = work.settings.comic
+    out = draw_comic_with(
+        choose_panel_renderer(comic),
+        PaperSummary.model_validate_json(work.summary),
+        paper_title=work.title,
+        paper_id=work.paper_id,
+        width=comic.width,
+        base_seed=comic.seed,
+        writer=choose_script_writer(work.settings.llm),
+        award=AwardKind(work.award) if work.award else None,
+        figures=figures,
+        parsed=paper,
+        panels=comic.panels,
+        language=work.settings.llm.language,
+    )
+    return out, figures

@@ -58,10 +58,13 @@ class ReleasePlan:
     objects: dict[str, StoredObject]
     papers: dict[str, PaperStatus]
     notes: list[str] = field(default_factory=list)
+    inputs: str | None = None  # what the run depended on (tasks/publish/freshness.py)
 
     def content_id(self) -> str:
-        """Hash of everything a reader sees: same content, same release id."""
+        """Hash of everything a reader sees, and of the inputs: same both, same release id."""
         h = hashlib.sha256()
+        if self.inputs:
+            h.update(f"inputs {self.inputs}\n".encode())
         for name in sorted(self.files):
             h.update(f"file {name} {hashlib.sha256(self.files[name]).hexdigest()}\n".encode())
         for path in sorted(self.objects):
@@ -147,6 +150,7 @@ def publish_release(store: ArtifactStore, plan: ReleasePlan, current: Published 
         papers=plan.papers,
         release=release,
         previous=current.pointer.release if current else None,
+        inputs=plan.inputs,
     )
     manifest_obj = store.put(f"{prefix}/manifest.json", manifest.model_dump_json(indent=2).encode())
     # 3. The pointer, last, compare-and-swap against what this publisher read.

@@ -118,7 +118,12 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from prefect import get_client
-    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        TaskRunFilter,
+        TaskRunFilterName,
+    )
 
     from config.settings import get_settings
     from flows.digest import award_digest
@@ -144,7 +149,10 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
     )
     paper = "1708.05894"
     caplog.set_level(logging.WARNING)
-    digest = award_digest(conference=SLUG, papers=[f"arxiv:{paper}", SPECTER], settings=settings)
+    state = award_digest(
+        conference=SLUG, papers=[f"arxiv:{paper}", SPECTER], settings=settings, return_state=True
+    )
+    digest = state.result()
 
     result = next(r for r in digest.results if r.paper_id == paper)
     assert result.status is PaperStatus.UNAVAILABLE
@@ -160,7 +168,8 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
     # The task run completed as "Unavailable", and left no cache record: the next run looks again.
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(
-            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=[f"acquire {paper}"]))
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])),
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=[f"acquire {paper}"])),
         )
     assert [(r.state.type.value, r.state.name) for r in runs if r.state] == [("COMPLETED", UNAVAILABLE)]
     entry = next(e for e in digest.conference.entries if e.paper_id == paper)

@@ -86,7 +86,25 @@ def test_stack_wiring(compose: dict[str, Any]) -> None:
     assert gpu["profiles"] == ["gpu"]
     (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
     assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
-    assert all("profiles" not in svc for name, svc in s.items() if name != "worker-gpu")
+    # Dask (ops.task_runner = dask): a scheduler and workers of our image under the `dask` profile.
+    for name in ("dask-scheduler", "dask-worker"):
+        assert s[name]["profiles"] == ["dask"] and s[name]["build"] == {"context": "..", "target": "cpu"}
+    assert s["dask-worker"]["command"][:3] == ["dask", "worker", "tcp://dask-scheduler:8786"]
+    env = s["worker-cpu"]["environment"]
+    assert env["PAPERPANELS_OPS__DASK_ADDRESS"].endswith("tcp://dask-scheduler:8786}")
+    # Redis for the stage locks across workers.
+    assert s["redis"]["image"].startswith("redis:") and env["PAPERPANELS_OPS__REDIS_URL"].endswith(
+        "redis://redis:6379/0}"
+    )
+    optional = {"worker-gpu", "comic-warm-up", "dask-scheduler", "dask-worker"}
+    # The GPU worker starts after the one-shot comic warm-up, which fills the shared compile cache.
+    warm = s["comic-warm-up"]
+    assert warm["profiles"] == ["gpu"] and warm["restart"] == "no" and "comic-warm-up" in warm["command"][-1]
+    assert gpu["depends_on"]["comic-warm-up"]["condition"] == "service_completed_successfully"
+    for svc in (warm, gpu):
+        assert "compile-cache:/data/compile-cache" in svc["volumes"]
+        assert svc["environment"]["PAPERPANELS_COMIC__SPEED__CACHE_DIR"] == "/data/compile-cache"
+    assert all("profiles" not in svc for name, svc in s.items() if name not in optional)
 
 
 def test_named_volumes_are_declared(compose: dict[str, Any]) -> None:

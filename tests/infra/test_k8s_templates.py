@@ -70,6 +70,13 @@ def test_gpu_pool_asks_for_a_gpu_and_tolerates_gpu_nodes() -> None:
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
     two = _rendered("gpu", gpu_count=2)["job_manifest"]["spec"]["template"]["spec"]
     assert two["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 2
+    # Compiled graphs survive the job: a claim mounted where comic.speed.cache_dir points.
+    (claim,) = [v for v in pod["volumes"] if v["name"] == "compile-cache"]
+    assert claim["persistentVolumeClaim"]["claimName"] == "paperpanels-compile-cache"
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert {"name": "compile-cache", "mountPath": "/data/compile-cache"} in mounts
+    env = _template("gpu")["variables"]["properties"]["env"]["default"]
+    assert env["PAPERPANELS_COMIC__SPEED__CACHE_DIR"] == "/data/compile-cache"
     cpu = _rendered("cpu")["job_manifest"]["spec"]["template"]["spec"]
     assert "nvidia.com/gpu" not in cpu["containers"][0]["resources"]["limits"]
     assert cpu["tolerations"] == []
@@ -143,3 +150,22 @@ def test_work_pool_create_rejects_a_broken_template(server_env: dict[str, str], 
                 "--base-job-template", str(path))  # fmt: skip
     assert done.returncode != 0
     assert "gpu_count" in done.stdout + done.stderr
+
+
+def test_the_dask_cluster_runs_our_image_and_serves_the_documented_address() -> None:
+    import yaml
+
+    cluster = yaml.safe_load((K8S / "dask-cluster.yaml").read_text())
+    assert cluster["apiVersion"] == "kubernetes.dask.org/v1" and cluster["kind"] == "DaskCluster"
+    name, namespace = cluster["metadata"]["name"], cluster["metadata"]["namespace"]
+    pool_image = json.loads((K8S / "cpu-pool.json").read_text())["variables"]["properties"]["image"][
+        "default"
+    ]
+    (worker,) = cluster["spec"]["worker"]["spec"]["containers"]
+    (scheduler,) = cluster["spec"]["scheduler"]["spec"]["containers"]
+    assert worker["image"] == scheduler["image"] == pool_image
+    ports = {p["port"] for p in cluster["spec"]["scheduler"]["service"]["ports"]}
+    assert 8786 in ports
+    # The operator names the scheduler service <cluster>-scheduler: the address the README gives.
+    readme = (ROOT / "README.md").read_text() + (ROOT / "infra" / "README.md").read_text()
+    assert f"tcp://{name}-scheduler.{namespace}:8786" in readme

@@ -117,8 +117,10 @@ def _check_published(env: dict[str, str]) -> dict[str, Any]:
         assert names - PAPER_FILES == {n for n in names if FIGURE_RE.match(n)}
         assert names >= PAPER_FILES
     released = {k.split("/papers/", 1)[1] for k in manifest["objects"] if "/papers/" in k}
-    # The release holds its own copy of each, and each paper's review.md, rendered at publish time.
-    assert released == {f"{p}/{n}" for p, names in by_paper.items() for n in names | {"review.md"}}
+    # The release holds its own copy of each, and each paper's review.md and review.html, rendered
+    # at publish time.
+    rendered = {"review.md", "review.html"}
+    assert released == {f"{p}/{n}" for p, names in by_paper.items() for n in names | rendered}
     digest: dict[str, Any] = json.loads(objects[f"{release}/digest.json"][0])
     return digest
 
@@ -149,13 +151,31 @@ def test_ui_runs_watch_triggers_and_bad_input(operator: Operator) -> None:
     first = _check_published(operator.env)
     assert all(r["status"] == "done" for r in first["results"])
 
-    # A run from the form: everything comes from the cache (results in S3) and the UI tells the story.
-    created = operator.create_run(
-        "award-digest-form/award-digest", {"conference": SLUG, "renderer": "sketch", "force": False}
-    )
+    # A run from the form with nothing changed: up to date, no stage runs, and the run says so.
+    form = {"conference": SLUG, "renderer": "sketch", "force": False}
+    created = operator.create_run("award-digest-form/award-digest", form)
     assert created.status_code == 201, created.text
     run = operator.wait(created.json()["id"])
     assert run["state"]["type"] == "COMPLETED" and run["name"] == f"{SLUG} digest (form)"
+    subflows = operator.api.post(
+        "/flow_runs/filter", json={"flow_runs": {"parent_task_run_id": {"is_null_": False}}}
+    ).json()
+    latest = max(
+        (r for r in subflows if r["name"] == f"{SLUG} digest"), key=lambda r: r["expected_start_time"]
+    )
+    assert f"{SLUG}-up-to-date" in {a["key"] for a in operator.artifacts(latest["id"])}
+
+    # An edited award entry (a new code link): a new release, every stage from the cache (results
+    # in S3), and the UI tells the story.
+    manifest = Path(operator.env["PAPERPANELS_CONFERENCES_DIR"]) / f"{SLUG}.yaml"
+    import yaml
+
+    body = yaml.safe_load(manifest.read_text())
+    body["entries"][0].setdefault("links", {})["code"] = ["https://example.org/edited-code"]
+    manifest.write_text(yaml.safe_dump(body))
+    created = operator.create_run("award-digest-form/award-digest", form)
+    run = operator.wait(created.json()["id"])
+    assert run["state"]["type"] == "COMPLETED"
     _check_published(operator.env)
     assert set(_stage_states(operator)) == {"cached"}
     runs = operator.api.post(
@@ -277,21 +297,23 @@ def test_the_scheduled_watch_publishes_an_announced_digest(
         operator = Operator(env, tmp_path / "serve.log")
         operator.serve()
         try:
-            watch = "watch-awards/watch-awards"
+            watch, digests = "watch-awards/watch-awards", "watched-digest/watched-digest"
+            # The server is shared with other tests: only runs made from here on count.
+            seen = {r["id"] for d in (watch, digests) for r in operator.runs_of(d)}
+
+            def runs_of(deployment: str) -> list[dict[str, Any]]:
+                return [r for r in operator.runs_of(deployment) if r["id"] not in seen]
+
             _until(
                 "a scheduled watch run before the post",
-                lambda: any(r["state_type"] == "COMPLETED" for r in operator.runs_of(watch)),
+                lambda: any(r["state_type"] == "COMPLETED" for r in runs_of(watch)),
                 operator,
             )
-            assert operator.runs_of("watched-digest/watched-digest") == []
+            assert runs_of(digests) == []
             site.add_announcement(fixtures_dir, emnlp, "EMNLP 2023 Best Paper Awards", "best-papers")
             (paused,) = _until(
                 "the digest paused for review",
-                lambda: [
-                    r
-                    for r in operator.runs_of("watched-digest/watched-digest")
-                    if r["state_type"] == "PAUSED"
-                ],
+                lambda: [r for r in runs_of(digests) if r["state_type"] == "PAUSED"],
                 operator,
             )
             _until("the review notification", lambda: inbox.messages, operator, timeout=30)
@@ -304,15 +326,13 @@ def test_the_scheduled_watch_publishes_an_announced_digest(
             assert operator.wait(paused["id"], timeout=180)["state"]["type"] == "COMPLETED"
             _until("the published notification", lambda: len(inbox.messages) == 2, operator, timeout=30)
             # Later scheduled watch runs see the same announcement: nothing else starts.
-            done_watches = sum(r["state_type"] == "COMPLETED" for r in operator.runs_of(watch))
+            done_watches = sum(r["state_type"] == "COMPLETED" for r in runs_of(watch))
             _until(
                 "two more watch runs",
-                lambda: (
-                    sum(r["state_type"] == "COMPLETED" for r in operator.runs_of(watch)) >= done_watches + 2
-                ),
+                lambda: sum(r["state_type"] == "COMPLETED" for r in runs_of(watch)) >= done_watches + 2,
                 operator,
             )
-            assert len(operator.runs_of("watched-digest/watched-digest")) == 1
+            assert len(runs_of(digests)) == 1
         finally:
             operator.stop()
             llm.stop()

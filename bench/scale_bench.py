@@ -1,0 +1,292 @@
+"""Parallel where it pays: a conference's stages on threads, processes or Dask, against the stages alone.
+
+    .venv/bin/python bench/scale_bench.py [--sizes 4,16,48] [--concurrency 1,2,N] \
+        [--runners local,threads,dask] [--rounds 1] [--fixtures ../shared/fixtures]
+
+Synthetic conferences of 4 / 16 / 48 papers are built from the fixture PDFs (each paper its own
+id, so nothing is shared through caches). For each size, in one run and interleaved round by round:
+- baseline: the same stage functions (acquire, parse, summarize, sketch comic) called directly, one
+  paper after another, in a fresh process: the stage work with no orchestration at all;
+- a cold `award_digest` per runner and concurrency, each in a fresh process with an empty store
+  and an empty Prefect result cache, against one Prefect server started for the bench (its start
+  is not counted: `paperpanels digest` pays it once per command, see the warm no-op figure).
+
+Printed per run: wall s, CPU s (the run's processes and their children), peak RSS of the whole
+process tree (sampled), speed-up = baseline wall / wall, and overhead % = CPU beyond the baseline's
+CPU (orchestration: Prefect task runs, state reporting, pickling to processes). Then the warm no-op:
+`paperpanels digest` on the 16-paper conference right after its cold run (answers "up to date"
+without starting Prefect) against the same command with --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.runners import cores  # noqa: E402
+from tests.fixture_conference import PDF_BY_TITLE_START  # noqa: E402
+
+SLUG = "scale-2025"
+
+# Run in a fresh interpreter: one conference, one way; prints one JSON line of figures.
+CHILD = r"""
+import json, sys, time
+mode, slug, store = sys.argv[1:4]
+from config.settings import get_settings
+settings = get_settings().with_values(**{"store.uri": store})
+start = time.perf_counter()
+if mode == "baseline":
+    import logging
+    import tasks.stages
+    from tasks.harvest.manifest import load_conference
+    from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
+    # Outside a Prefect run the stages log to a plain logger (no LLM here: no rate limit is asked).
+    tasks.stages.get_run_logger = lambda: logging.getLogger("bench")
+    conf = load_conference(slug, settings.conferences_dir)
+    for entry in conf.entries:
+        pdf = acquire_pdf.fn(slug, entry, settings).outputs["paper.pdf"]
+        parsed = parse_paper.fn(slug, entry.paper_id, pdf, settings).outputs["parsed.json"]
+        summary = summarize_paper.fn(slug, entry.paper_id, parsed, settings).outputs["summary.json"]
+        draw_comic.fn(slug, entry.paper_id, entry.title, summary, settings, pdf=pdf, parsed=parsed,
+                      award=entry.award.value)
+    done = len(conf.entries)
+else:
+    from flows.digest import award_digest
+    digest = award_digest(conference=slug, settings=settings)
+    done = sum(r.status.value == "done" for r in digest.results)
+wall = time.perf_counter() - start
+print(json.dumps({"wall": wall, "done": done}))
+"""
+
+
+@dataclass
+class Figures:
+    wall: float
+    cpu: float
+    peak_mib: float
+    done: int
+
+
+def tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total
+
+
+def tree_cpu(pid: int, seen: dict[int, float]) -> None:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            seen[p.pid] = t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+
+
+def run_child(mode: str, env: dict[str, str], store: Path) -> Figures:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode, SLUG, str(store)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0
+    cpu: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            tree_cpu(proc.pid, cpu)
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{mode} failed:\n{err[-3000:]}")
+    figures = json.loads(out.strip().splitlines()[-1])
+    return Figures(figures["wall"], sum(cpu.values()), peak / 2**20, figures["done"])
+
+
+def build_conference(fixtures: Path, work: Path, papers: int) -> None:
+    """A manifest of `papers` entries, each with its own id and a copy of one of the fixture PDFs."""
+    folder = work / "papers"
+    folder.mkdir(parents=True)
+    pdfs = sorted(PDF_BY_TITLE_START.items())
+    entries = []
+    for i in range(papers):
+        title_start, file = pdfs[i % len(pdfs)]
+        paper_id = f"2501.{i + 1:05d}"
+        shutil.copyfile(fixtures / "pdfs" / file, folder / f"{paper_id}.pdf")
+        entries.append(
+            {"title": f"{title_start} (copy {i})", "award": "best paper", "ids": {"arxiv": paper_id}}
+        )
+    (work / "conferences").mkdir()
+    body = {"slug": SLUG, "name": f"Scale {papers}", "year": 2025, "entries": entries}
+    (work / "conferences" / f"{SLUG}.yaml").write_text(yaml.safe_dump(body))
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the Prefect server did not start in 120 s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--fixtures", type=Path, default=ROOT.parent / "shared" / "fixtures")
+    parser.add_argument("--sizes", default="4,16,48")
+    parser.add_argument("--concurrency", default="1,2,N", help="N = the cores this process may use")
+    parser.add_argument("--runners", default="local,threads,dask")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--no-warm", action="store_true", help="skip the warm no-op figure")
+    args = parser.parse_args()
+    n = cores()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    concurrencies = sorted({n if c == "N" else int(c) for c in args.concurrency.split(",")})
+    runners = args.runners.split(",")
+    print(f"{n} cores; sizes {sizes}; concurrency {concurrencies}; runners {runners}; rounds {args.rounds}")
+
+    with tempfile.TemporaryDirectory(prefix="pp-scale-") as tmp:
+        work = Path(tmp)
+        server, api = start_server(work / "server")
+        try:
+            for size in sizes:
+                conf = work / f"size-{size}"
+                build_conference(args.fixtures, conf, size)
+                base_env = {
+                    **os.environ,
+                    "PREFECT_API_URL": api,
+                    "PREFECT_LOGGING_LEVEL": "WARNING",
+                    "PAPERPANELS_CONFERENCES_DIR": str(conf / "conferences"),
+                    "PAPERPANELS_PAPERS_DIR": str(conf / "papers"),
+                    "PAPERPANELS_HARVEST__DOWNLOAD": "false",
+                    "PAPERPANELS_COMIC__RENDERER": "sketch",
+                }
+                plan = [("baseline", None, 1)] + [(r, r, c) for r in runners for c in concurrencies]
+                rows: dict[str, list[Figures]] = {}
+                for round_no in range(args.rounds):
+                    order = plan if round_no % 2 == 0 else list(reversed(plan))  # interleaved
+                    for i, (_name, runner, conc) in enumerate(order):
+                        run_dir = conf / f"run-{round_no}-{i}"
+                        (run_dir / "home").mkdir(parents=True)
+                        env = {
+                            **base_env,
+                            "PREFECT_HOME": str(run_dir / "home"),
+                            "PAPERPANELS_CONCURRENCY": str(conc),
+                            "PAPERPANELS_OPS__TASK_RUNNER": runner or "threads",
+                        }
+                        label = (
+                            "baseline (stages called directly)" if runner is None else f"{runner} c={conc}"
+                        )
+                        figures = run_child("baseline" if runner is None else "flow", env, run_dir / "store")
+                        rows.setdefault(label, []).append(figures)
+                        shutil.rmtree(run_dir, ignore_errors=True)
+                report(size, rows)
+                if size == 16 and not args.no_warm:
+                    warm_noop(conf, base_env)
+        finally:
+            server.terminate()
+            server.wait(30)
+    return 0
+
+
+def report(size: int, rows: dict[str, list[Figures]]) -> None:
+    def best(fs: list[Figures]) -> Figures:
+        return min(fs, key=lambda f: f.wall)
+
+    base = best(rows["baseline (stages called directly)"])
+    print(f"\n{size} papers")
+    print(f"{'run':38} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9} {'speed-up':>9} {'overhead':>9} done")
+    for label, figures in rows.items():
+        f = best(figures)
+        speedup = base.wall / f.wall
+        overhead = 100.0 * (f.cpu - base.cpu) / base.cpu
+        print(
+            f"{label:38} {f.wall:7.1f} {f.cpu:7.1f} {f.peak_mib:9.0f} {speedup:8.2f}x {overhead:8.0f}% "
+            f"{f.done}/{size}"
+        )
+
+
+def warm_noop(conf: Path, base_env: dict[str, str]) -> None:
+    """`paperpanels digest` twice on one store: cold, then with nothing to do; and --force."""
+    env = {k: v for k, v in base_env.items() if k != "PREFECT_API_URL"}  # the CLI starts its own server
+    env |= {"PREFECT_HOME": str(conf / "warm-home"), "PAPERPANELS_STORE__URI": str(conf / "warm-store")}
+    cli = [sys.executable, "-m", "flows.cli", "digest", SLUG]  # this tree's code (cwd=ROOT)
+    timings = {}
+    for label, extra in (("cold", []), ("warm no-op", []), ("warm --force", ["--force"])):
+        start = time.perf_counter()
+        done = subprocess.run(cli + extra, env=env, cwd=ROOT, capture_output=True, text=True)
+        timings[label] = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"{label} failed:\n{done.stderr[-3000:]}")
+        if label == "warm no-op" and "up to date" not in done.stdout:
+            raise RuntimeError(f"the warm run did not answer 'up to date':\n{done.stdout[-2000:]}")
+    cold = timings["cold"]
+    print("\nwarm no-op, 16 papers, `paperpanels digest` (own Prefect server, as a user runs it)")
+    for label, seconds in timings.items():
+        print(f"{label:14} {seconds:7.2f} s   {100 * seconds / cold:5.1f} % of cold")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Where stages run: processes for CPU-bound stages, a Dask cluster, the concurrency setting honoured."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks.models import PaperStatus
+from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+
+pytestmark = [pytest.mark.prefect]
+
+
+def test_cpu_bound_work_runs_in_other_processes_task_runs_on_threads(prefect_harness: None) -> None:
+    from config.settings import get_settings
+    from flows.runners import StageRunners, for_papers
+    from tasks.compute import run_cpu
+
+    local = get_settings().with_values(concurrency=2, **{"ops.task_runner": "local", "ops.cpu_workers": 2})
+    workers = {run_cpu(local, os.getpid) for _ in range(8)}
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2, workers
+    with StageRunners(local) as runners:
+        assert "2 processes for parsing and sketch comics" in runners.describe()
+
+    # Threads only, a small conference, or one core: the same work, here.
+    threads = local.with_values(**{"ops.task_runner": "threads"})
+    assert run_cpu(threads, os.getpid) == os.getpid()
+    small = for_papers(local, papers=local.ops.process_min_papers - 1)
+    assert run_cpu(small, os.getpid) == os.getpid()
+    assert run_cpu(local.with_values(**{"ops.cpu_workers": 1}), os.getpid) == os.getpid()
+    with StageRunners(threads) as runners:
+        assert runners.describe() == "2 threads"
+
+
+def test_a_paper_parsed_and_drawn_on_the_pool_is_the_same_as_on_a_thread(
+    prefect_harness: None, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    from prefect import flow
+
+    from config.settings import get_settings
+    from tasks.harvest.manifest import load_conference, select_entries
+    from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
+
+    stage_papers(fixtures_dir, tmp_path / "papers", only={"1708.05894"})
+    entry = select_entries(load_conference(SLUG, CONFERENCES), ["1708.05894"])[0]
+
+    @flow
+    def stages(s: Any) -> tuple[str, str]:  # the stage functions themselves, no cache
+        pdf = acquire_pdf.fn(SLUG, entry, s).outputs["paper.pdf"]
+        parsed = parse_paper.fn(SLUG, entry.paper_id, pdf, s).outputs["parsed.json"]
+        summary = summarize_paper.fn(SLUG, entry.paper_id, parsed, s).outputs["summary.json"]
+        comic = draw_comic.fn(SLUG, entry.paper_id, entry.title, summary, s, pdf=pdf, parsed=parsed)
+        return parsed.sha256, comic.outputs["comic.png"].sha256
+
+    made = {}
+    for kind in ("local", "threads"):
+        made[kind] = stages(
+            get_settings().with_values(
+                conferences_dir=CONFERENCES,
+                papers_dir=tmp_path / "papers",
+                concurrency=2,
+                **{"store.uri": str(tmp_path / kind), "ops.task_runner": kind, "comic.width": 640},
+            )
+        )
+    assert made["local"] == made["threads"]
+
+
+def _overlap(runs: list[Any]) -> int:
+    """Most task runs running at the same moment, from their recorded start and end times."""
+    edges: list[tuple[datetime, int]] = []
+    for run in runs:
+        if run.start_time and run.end_time and run.state_name != "Cached":
+            edges += [(run.start_time, 1), (run.end_time, -1)]
+    most = now = 0
+    for _, step in sorted(edges, key=lambda e: (e[0], e[1])):
+        now += step
+        most = max(most, now)
+    return most
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_the_concurrency_setting_is_what_runs_at_once(
+    prefect_harness: None, fixtures_dir: Path, tmp_path: Path, concurrency: int
+) -> None:
+    """Measured from the task runs the server recorded: never more than `concurrency` stages at once,
+    and with 3 papers and 3 allowed, more than one (no worker waits on an upstream future)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from config.settings import get_settings
+    from flows.digest import award_digest
+
+    conferences = tmp_path / "conferences"
+    shutil.copytree(CONFERENCES, conferences)
+    staged = stage_papers(fixtures_dir, tmp_path / "papers")
+    papers = sorted(staged)[:3]
+    settings = get_settings().with_values(
+        conferences_dir=conferences,
+        papers_dir=tmp_path / "papers",
+        concurrency=concurrency,
+        **{"ops.task_runner": "threads", "comic.width": 640},
+    )
+    state = award_digest(conference=SLUG, papers=papers, settings=settings, return_state=True)
+    assert state.result().count(PaperStatus.DONE) == 3
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    stages = [r for r in runs if not r.name.startswith("publish")]
+    assert len(stages) == 12
+    most = _overlap(stages)
+    assert most <= concurrency, f"{most} stages ran at once with concurrency {concurrency}"
+    if concurrency > 1:
+        assert most > 1, "stages ran one at a time although 3 were allowed"
+
+
+@pytest.mark.slow
+def test_a_digest_on_a_dask_cluster_of_worker_processes_into_s3(
+    prefect_harness: None,
+    fixtures_dir: Path,
+    tmp_path: Path,
+    moto_endpoint: str,
+    s3_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    distributed = pytest.importorskip("distributed", reason="prefect-dask brings distributed")
+    import boto3
+    from prefect.settings import PREFECT_API_URL
+
+    from config.settings import get_settings
+    from flows.digest import award_digest
+
+    conferences = tmp_path / "conferences"
+    shutil.copytree(CONFERENCES, conferences)
+    staged = stage_papers(fixtures_dir, tmp_path / "papers")
+    papers = sorted(staged)[:2]
+    # The workers are other processes: they reach the same Prefect server and S3 as this one.
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+    settings = get_settings().with_values(
+        conferences_dir=conferences,
+        papers_dir=tmp_path / "papers",
+        concurrency=2,
+        **{
+            "store.uri": f"s3://{s3_env}/pp",
+            "store.endpoint_url": moto_endpoint,
+            "ops.task_runner": "dask",
+            "comic.width": 640,
+            "ops.locks": "none",
+        },
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        with distributed.Client(address) as client:
+            worker_pids = set(client.run(os.getpid).values())
+            with distributed.get_task_stream(client) as stream:
+                digest = award_digest(
+                    conference=SLUG,
+                    papers=papers,
+                    settings=settings.with_values(**{"ops.dask_address": address}),
+                )
+    assert os.getpid() not in worker_pids and len(worker_pids) == 2
+    # Every stage of both papers ran on the cluster's workers (the stream records each Dask task).
+    assert len(stream.data) >= 8, stream.data
+    assert [r.status for r in digest.results] == [PaperStatus.DONE, PaperStatus.DONE], [
+        r.error for r in digest.results
+    ]
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3_env, Prefix="pp/")["Contents"]}
+    for pid in papers:
+        assert f"pp/{SLUG}/papers/{pid}/comic.webp" in keys
+        assert f"pp/{SLUG}/papers/{pid}/parsed.json" in keys
+    assert f"pp/{SLUG}/current.json" in keys

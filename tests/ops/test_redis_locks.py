@@ -1,0 +1,121 @@
+"""ops.locks = "redis": two processes racing for the same stage; one computes, the other reads its result.
+
+Uses the Redis this kind of machine runs on 127.0.0.1:6379 (the compose stack has one too); skips,
+saying so, where none answers.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+
+pytestmark = [pytest.mark.prefect]
+
+REDIS = ("127.0.0.1", 6379)
+PAPER = "1708.05894"
+
+# One racer: acquire and parse the same paper into the same store, after a barrier that both
+# processes pass together, with the stage locks in Redis. Prints the state of each stage run.
+RACER = """
+import json, sys, time
+from pathlib import Path
+from prefect import flow
+from config.settings import get_settings
+from flows.paper import durable
+from tasks.harvest.manifest import load_conference, select_entries
+from tasks.stages import acquire_pdf, parse_paper
+
+me, barrier, conferences, papers, store, redis_url, slug, paper = sys.argv[1:9]
+settings = get_settings().with_values(
+    papers_dir=papers,
+    conferences_dir=conferences,
+    **{"store.uri": store, "ops.locks": "redis", "ops.redis_url": redis_url, "harvest.download": False},
+)
+entry = select_entries(load_conference(slug, Path(conferences)), [paper])[0]
+acquire, parse = durable(acquire_pdf, settings.ops), durable(parse_paper, settings.ops)
+
+@flow(name="racer")
+def race() -> dict:
+    gate = Path(barrier)
+    (gate / me).touch()
+    deadline = time.monotonic() + 60
+    while len(list(gate.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pdf = acquire(slug, entry, settings, return_state=True)
+    parsed = parse(slug, paper, pdf.result().outputs["paper.pdf"], settings, return_state=True)
+    return {"acquire": pdf.name, "parse": parsed.name, "sha": parsed.result().outputs["parsed.json"].sha256}
+
+print(json.dumps(race()))
+"""
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(REDIS, timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def test_two_processes_racing_for_a_stage_compute_it_once(
+    harness_api_url: str, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    if not redis_answers():
+        pytest.skip("no Redis answers on 127.0.0.1:6379 (the compose stack and CI provide one)")
+    pytest.importorskip("prefect_redis", reason="prefect-redis is a dependency of the package")
+    stage_papers(fixtures_dir, tmp_path / "papers", only={PAPER})
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PREFECT_API_URL": harness_api_url,
+        # one result storage for both: the cache record the first writes is the one the second reads
+        "PREFECT_HOME": str(tmp_path / "home"),
+        "PREFECT_LOGGING_LEVEL": "ERROR",
+    }
+    # A database of its own per run: locks of other runs (or tests) never meet these.
+    redis_url = f"redis://127.0.0.1:6379/{uuid.uuid4().int % 15 + 1}"
+    args = [
+        str(barrier),
+        str(CONFERENCES),
+        str(tmp_path / "papers"),
+        str(tmp_path / "store"),
+        redis_url,
+        SLUG,
+        PAPER,
+    ]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, name, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    results = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=180)
+        assert racer.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    for stage in ("acquire", "parse"):
+        states = sorted(r[stage] for r in results)
+        assert states == ["Cached", "Completed"], f"{stage}: {states}: both computed, or neither"
+    assert results[0]["sha"] == results[1]["sha"]
+
+
+@pytest.fixture(scope="module")
+def harness_api_url(prefect_harness: None) -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value())
