@@ -122,10 +122,9 @@ def up_to_date(conf: Conference, verdict: Verdict, store: ArtifactStore) -> Dige
         markdown=f"**{conf.name}: up to date.** {verdict.reason}; no stage ran. Run with `force` to rebuild.",
         description=f"{conf.name}: nothing to run",
     )
-    current = read_current(store, conf.slug)
-    digest = current.digest(store) if current else None
-    if digest is None:  # pragma: no cover - check_current read the same release a moment ago
-        raise RuntimeError(f"{conf.slug}: the current release disappeared while it was checked")
+    digest = verdict.published.digest(store) if verdict.published else None
+    if digest is None:  # the release's digest.json was listed a moment ago
+        raise RuntimeError(f"{conf.slug}: the current release's digest cannot be read")
     return digest
 
 

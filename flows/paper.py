@@ -175,8 +175,6 @@ class PaperChains:
         self.window = max(1, window)
         self.on_paper_done = on_paper_done
         self.runners = runners  # None: the flow's own task runner
-        self.running: dict[StageName, int] = {}  # stages submitted and not yet finished, per stage
-        self._count_lock = threading.Lock()
         ops = settings.ops
         self.tasks = {
             StageName.ACQUIRE: fresh(acquire_pdf, force, ops),
@@ -220,17 +218,9 @@ class PaperChains:
             }
         else:
             params |= {"paper_id": pid, HANDED_ON_AS[stage]: value}
-        if self.runners is not None:
-            future = self.runners.submit(stage, task, params)
-        else:
-            future = task.submit(**params)
-        self._started(stage)
+        future = self.runners.submit(task, params) if self.runners is not None else task.submit(**params)
         progress(self.conference, "stage", paper=pid, stage=stage.value)
         future.add_done_callback(lambda f: self._done.put((pid, stage, f)))
-
-    def _started(self, stage: StageName) -> None:
-        with self._count_lock:
-            self.running[stage] = self.running.get(stage, 0) + 1
 
     def _finish(self, pid: str) -> None:
         outcomes = self.outcomes[pid]
@@ -275,8 +265,6 @@ class PaperChains:
             except queue.Empty:
                 continue  # look at STOP again
             future.wait()  # done already: this fetches its final state without asking the server
-            with self._count_lock:
-                self.running[stage] -= 1
             outcome = outcome_of(future.state)
             self.outcomes[pid][stage] = outcome
             following = NEXT_STAGE[stage]

@@ -28,7 +28,6 @@ from typing import Any
 
 from config.settings import Settings
 from tasks.compute import cores, cpu_processes, uses_pool
-from tasks.models import StageName
 
 __all__ = ["StageRunners", "cores", "cpu_processes", "dask_runner", "for_papers"]
 
@@ -72,7 +71,7 @@ class StageRunners:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
-    def submit(self, stage: StageName, task: Any, parameters: dict[str, Any]) -> Any:
+    def submit(self, task: Any, parameters: dict[str, Any]) -> Any:
         return self.io.submit(task, parameters)
 
 

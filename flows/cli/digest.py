@@ -14,6 +14,7 @@ from flows.cli.runtime import (
     exit_now,
     load_settings,
     prefect_session,
+    published,
     run_stoppable,
 )
 
@@ -66,7 +67,6 @@ def digest(
 def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
     """Like make: say so and stop when the current release was built from these very inputs."""
     from tasks.publish.freshness import check_current
-    from tasks.publish.release import read_current
     from tasks.store import store_for
 
     store = store_for(settings.store)
@@ -75,9 +75,8 @@ def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
         say(f"{slug}: running: {verdict.reason}")
         return False
     say(f"{slug}: up to date ({verdict.reason}); nothing to run. --force runs every stage again.")
-    current = read_current(store, slug)
-    if current is not None:
-        say(store.location(current.key("digest.html")))
+    if verdict.published is not None:
+        say(store.location(verdict.published.key("digest.html")))
     return True
 
 
@@ -193,16 +192,9 @@ def gc(
 ) -> None:
     """List (and with --apply remove) orphans of failed releases, temp files of killed writes."""
     settings = load_settings({"store.uri": store})
-    from tasks.models import validate_safe_id
-    from tasks.publish.release import find_garbage, read_current, remove_garbage
-    from tasks.store import store_for
+    from tasks.publish.release import find_garbage, remove_garbage
 
-    try:
-        validate_safe_id(conference, "conference slug")
-    except ValueError as exc:
-        raise fail(exc) from None
-    artifact_store = store_for(settings.store)
-    current = read_current(artifact_store, conference)
+    artifact_store, current = published(conference, settings)
     say(f"current release: {current.pointer.release if current else 'none'}")
     garbage = find_garbage(artifact_store, conference, keep=keep)
     rows: list[tuple[str, str, int]] = []

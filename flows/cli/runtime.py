@@ -69,6 +69,20 @@ def load_settings(overrides: dict[str, Any] | None = None, *, check_store: bool 
     return settings
 
 
+def published(conference: str, settings: Any) -> tuple[Any, Any]:
+    """(store, current release or None) of a conference slug; a bad slug ends the command (exit 2)."""
+    from tasks.models import validate_safe_id
+    from tasks.publish.release import read_current
+    from tasks.store import store_for
+
+    try:
+        validate_safe_id(conference, "conference slug")
+    except ValueError as exc:
+        raise fail(exc) from None
+    store = store_for(settings.store)
+    return store, read_current(store, conference)
+
+
 def check_store_usable(settings: Any) -> None:
     """Open the configured store and make sure it can be written (local) or reached (S3)."""
     from tasks.store import StoreError, store_for

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from flows.cli.console import fail
-from flows.cli.runtime import load_settings
+from flows.cli.runtime import load_settings, published
 
 
 def share(
@@ -20,17 +20,9 @@ def share(
 ) -> None:
     """Print the share kit's thread of the published digest: one post per paper, each <= 280 characters."""
     settings = load_settings({"store.uri": store})
-    from tasks.models import validate_safe_id
-    from tasks.publish.release import read_current
     from tasks.publish.share import THREAD_FILE, thread_posts
-    from tasks.store import store_for
 
-    try:
-        validate_safe_id(conference, "conference slug")
-    except ValueError as exc:
-        raise fail(exc) from None
-    artifacts = store_for(settings.store)
-    current = read_current(artifacts, conference)
+    artifacts, current = published(conference, settings)
     again = f"run `paperpanels digest {conference}`"
     if current is None:
         raise fail(f"{conference}: nothing is published in {settings.store.uri}; {again}")

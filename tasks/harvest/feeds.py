@@ -65,21 +65,28 @@ def llm_awards(html: str, model: BaseChatModel) -> ReadAwards:
     return ReadAwards(papers=kept, reader="llm", dropped=dropped)
 
 
-def award_posts(body: str, url: str) -> list[tuple[str, str]]:
-    """(link, HTML) of the award posts in an RSS/Atom feed, or the page itself if it is HTML."""
+def is_html(body: str) -> bool:
     head = body.lstrip()[:500].lower()
-    if "<html" in head or "<!doctype html" in head:
-        return [(url, body)]
-    if not head.startswith(("<?xml", "<rss", "<feed", "<rdf")):
+    return "<html" in head or "<!doctype html" in head
+
+
+def feed_items(body: str, url: str) -> list[tuple[str, str, str]]:
+    """(title, link, HTML) of every entry of an RSS/Atom feed; FeedError for anything else."""
+    if not body.lstrip()[:500].lower().startswith(("<?xml", "<rss", "<feed", "<rdf")):
         raise FeedError(f"{url}: neither an RSS/Atom feed nor an HTML page (starts {body.strip()[:40]!r})")
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"{url}: not a valid feed: {parsed.get('bozo_exception')}")
-    posts: list[tuple[str, str]] = []
+    items = []
     for item in parsed.entries:
-        if not AWARD_POST_RE.search(str(item.get("title", ""))):
-            continue
         content = item.get("content") or [{}]
         html = content[0].get("value") or str(item.get("summary", ""))
-        posts.append((str(item.get("link") or url), html))
-    return posts
+        items.append((str(item.get("title", "")), str(item.get("link") or url), html))
+    return items
+
+
+def award_posts(body: str, url: str) -> list[tuple[str, str]]:
+    """(link, HTML) of the award posts in an RSS/Atom feed, or the page itself if it is HTML."""
+    if is_html(body):
+        return [(url, body)]
+    return [(link, html) for title, link, html in feed_items(body, url) if AWARD_POST_RE.search(title)]

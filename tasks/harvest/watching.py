@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import feedparser
 import yaml
 from pydantic import Field
 
 from tasks.harvest.announcements import AnnouncedAwards, AnnouncedPaper, ReadAwards, heuristic_awards
 from tasks.harvest.calendar import Edition
 from tasks.harvest.errors import HarvestError
-from tasks.harvest.feeds import AWARD_POST_RE, FeedError
+from tasks.harvest.feeds import AWARD_POST_RE, FeedError, feed_items, is_html
 from tasks.harvest.http import ServiceClient, ServiceError
 from tasks.harvest.models import Resolution
 from tasks.harvest.resolve import normalise_title
@@ -164,24 +163,15 @@ def find_announcement(
     body: str, url: str, edition: Edition, kind: str
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """(link, HTML) of the edition's award posts in a feed or page, and why anything was skipped."""
-    head = body.lstrip()[:500].lower()
     skipped: list[str] = []
-    if kind == "page" or "<html" in head or "<!doctype html" in head:
-        if "<html" not in head and "<!doctype html" not in head and not head.startswith("<"):
+    if kind == "page" or is_html(body):
+        if not is_html(body) and not body.lstrip().startswith("<"):
             raise FeedError(f"{url}: not an HTML page (starts {body.strip()[:40]!r})")
         if _names_year(url, edition.year) or _names_year(body, edition.year):
             return [(url, body)], skipped
         return [], [f"{url}: the page does not name {edition.year}"]
-    if not head.startswith(("<?xml", "<rss", "<feed", "<rdf")):
-        raise FeedError(f"{url}: neither an RSS/Atom feed nor an HTML page (starts {body.strip()[:40]!r})")
-    parsed = feedparser.parse(body)
-    if parsed.bozo and not parsed.entries:
-        raise FeedError(f"{url}: not a valid feed: {parsed.get('bozo_exception')}")
     posts: list[tuple[str, str]] = []
-    for item in parsed.entries:
-        title = str(item.get("title", ""))
-        content = item.get("content") or [{}]
-        html = content[0].get("value") or str(item.get("summary", ""))
+    for title, link, html in feed_items(body, url):
         if not AWARD_POST_RE.search(title) and not re.search(r"\bawards?\b", title, re.IGNORECASE):
             continue
         if not _names_year(title, edition.year):
@@ -189,7 +179,7 @@ def find_announcement(
             if others or not _names_year(html, edition.year):
                 skipped.append(f"{title!r}: about {', '.join(others) or 'another year'}, not {edition.year}")
                 continue
-        posts.append((str(item.get("link") or url), html))
+        posts.append((link, html))
     if not posts:
         skipped.append(f"{url}: no award post for {edition.name} {edition.year} yet")
     return posts, skipped

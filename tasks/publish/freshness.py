@@ -22,10 +22,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from tasks.models import AwardEntry, PaperStatus
 from tasks.store import ArtifactStore
+
+if TYPE_CHECKING:
+    from tasks.publish.release import Published
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the hash of the code covers: the stages and their configuration (not flows/: orchestration).
@@ -92,32 +96,34 @@ class Verdict:
 
     current: bool
     reason: str
-    release: str | None = None
+    published: Published | None = None  # the current release that was judged
+
+    @property
+    def release(self) -> str | None:
+        return self.published.pointer.release if self.published else None
 
 
 def check_current(entries: list[AwardEntry], settings: Settings, store: ArtifactStore, slug: str) -> Verdict:
     """Up to date: same inputs as the current release, its objects present, nothing left to retry."""
-    from tasks.publish.release import read_current, release_prefix
+    from tasks.publish.release import read_current
 
     current = read_current(store, slug)
     if current is None:
         return Verdict(False, "nothing is published yet")
-    release = current.pointer.release
     manifest = current.manifest
     if manifest.inputs is None:
-        return Verdict(False, "the current release does not record its inputs", release)
+        return Verdict(False, "the current release does not record its inputs", current)
     if manifest.inputs != run_inputs(entries, settings):
-        return Verdict(False, "an input changed (award list, settings, code or a paper's PDF)", release)
+        return Verdict(False, "an input changed (award list, settings, code or a paper's PDF)", current)
     failed = [pid for pid, status in manifest.papers.items() if status is PaperStatus.FAILED]
     if failed:
-        return Verdict(False, f"{len(failed)} paper(s) failed last time: {', '.join(failed[:3])}", release)
+        return Verdict(False, f"{len(failed)} paper(s) failed last time: {', '.join(failed[:3])}", current)
     unavailable = [pid for pid, status in manifest.papers.items() if status is PaperStatus.UNAVAILABLE]
     if unavailable and settings.harvest.download:
-        return Verdict(False, f"{len(unavailable)} paper(s) unavailable; a download may work now", release)
+        return Verdict(False, f"{len(unavailable)} paper(s) unavailable; a download may work now", current)
     # One listing of the release instead of a request per object.
-    prefix = release_prefix(slug, release)
-    present = set(store.list(prefix + "/"))
+    present = set(store.list(current.prefix + "/"))
     missing = [key for key in manifest.objects if key not in present]
     if missing:
-        return Verdict(False, f"{len(missing)} published object(s) are missing, e.g. {missing[0]}", release)
-    return Verdict(True, f"release {release} is current", release)
+        return Verdict(False, f"{len(missing)} published object(s) are missing, e.g. {missing[0]}", current)
+    return Verdict(True, f"release {current.pointer.release} is current", current)

@@ -66,7 +66,9 @@ def test_the_cli_answers_up_to_date_without_prefect_and_runs_on_any_change(
     assert "up to date" in done.stdout and "digest.html" in done.stdout
 
     # --force runs the flow: here that means reaching Prefect, which is not there.
-    assert cli(published, "--force").returncode != 0
+    forced = cli(published, "--force")
+    assert forced.returncode != 0 and "up to date" not in forced.stdout
+    assert "127.0.0.1:9" in forced.stdout + forced.stderr, forced.stderr[-2000:]
 
     # A changed award entry (a new link) is a changed input.
     manifest = Path(published["PAPERPANELS_CONFERENCES_DIR"]) / f"{SLUG}.yaml"
