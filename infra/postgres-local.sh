@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make a local Postgres answer on 127.0.0.1:${PGPORT:-5432} with the database ${PGDATABASE:-paperpanels_prefect}.
-# Used by `make test-postgres` (and so by CI). Idempotent:
+# Used by `make test-postgres` (for machines with no Postgres running; `make test` uses the one that answers). Idempotent:
 #   - a Postgres that already answers (pg_isready) is used as it is;
 #   - else, where no server binaries exist, `apt-get install -y postgresql` (Debian/Ubuntu, root or sudo);
 #   - then a throw-away cluster (trust auth, 127.0.0.1 only) is started under ${PGSCRATCH:-/var/tmp/paperpanels-pg};

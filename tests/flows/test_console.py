@@ -80,7 +80,8 @@ def _events(conference: str, total: int) -> None:
     progress(conference, "stage", paper="p2", stage="parse")
 
 
-def test_terminal_shows_a_bar_of_papers_and_the_stages_running() -> None:
+def test_terminal_shows_a_bar_of_papers_and_the_stages_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)  # CI itself sets it; this test is the person at a terminal
     console = Console(force_terminal=True, width=120, record=True, color_system=None)
     with run_display(console) as display:
         assert display.progress is not None, "a terminal gets the live display"

@@ -1,7 +1,8 @@
-"""The digest flow on a Prefect server backed by a real Postgres (`make test-postgres`).
+"""The digest flow on a Prefect server backed by a real Postgres (in `make test`; `make test-postgres`).
 
-Needs PAPERPANELS_TEST_POSTGRES_URL (postgresql+asyncpg://USER@HOST:PORT/DB) and a Postgres that
-answers; skips otherwise. The server and the flow each run in their own process with their own
+Uses PAPERPANELS_TEST_POSTGRES_URL (postgresql+asyncpg://USER@HOST:PORT/DB) when set, else a scratch
+database on the Postgres that answers on 127.0.0.1:5432 (this machine's, CI's, the compose stack's);
+skips with the reason when none answers. The server and the flow each run in their own process with their own
 Prefect settings, so this never touches the session-wide `prefect_harness`.
 """
 
@@ -52,16 +53,39 @@ def query(url: str, sql: str, *args: object) -> list[tuple[object, ...]]:
     return asyncio.run(_query(url, sql, *args))
 
 
+# The Postgres this kind of machine (and CI, and the compose stack) runs: trust auth on 127.0.0.1;
+# its maintenance database `postgres` is only used to create and drop the scratch database.
+MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
 @pytest.fixture(scope="module")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """PAPERPANELS_TEST_POSTGRES_URL as given, else a scratch database on the machine's Postgres.
+
+    The scratch database is created for this module and dropped after it, so the machine's
+    database never holds Prefect's tables.
+    """
     url = os.environ.get(ENV_VAR)
-    if not url:
-        pytest.skip(f"{ENV_VAR} is not set (run `make test-postgres`)")
+    if url:
+        try:
+            query(url, "SELECT 1")
+        except Exception as exc:  # refused, unknown database, auth: all mean "no Postgres for us"
+            pytest.skip(f"Postgres at {url} ({ENV_VAR}) does not answer: {type(exc).__name__}: {exc}")
+        yield url
+        return
     try:
-        query(url, "SELECT 1")
-    except Exception as exc:  # refused, unknown database, auth: all mean "no Postgres for us"
-        pytest.skip(f"Postgres at {url} does not answer: {type(exc).__name__}: {exc}")
-    return url
+        query(MACHINE_POSTGRES, "SELECT 1")
+    except Exception as exc:
+        pytest.skip(
+            f"no Postgres answers at {MACHINE_POSTGRES} ({type(exc).__name__}: {exc}); set {ENV_VAR} "
+            "or run `make test-postgres`, which starts one"
+        )
+    name = f"paperpanels_test_{uuid.uuid4().hex[:12]}"
+    query(MACHINE_POSTGRES, f'CREATE DATABASE "{name}"')
+    try:
+        yield MACHINE_POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        query(MACHINE_POSTGRES, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _free_port() -> int:

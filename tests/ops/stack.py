@@ -105,12 +105,26 @@ def run_app(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess
     )
 
 
+class RetryBusy(httpx.HTTPTransport):
+    """Sends a request again when the server answers 503: Prefect's server on SQLite says so when
+    the database is busy (seen under load), and the UI and Prefect's own client retry it too."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(9):
+            response = super().handle_request(request)
+            if response.status_code != 503:
+                return response
+            response.close()
+            time.sleep(0.5)
+        return super().handle_request(request)
+
+
 class Operator:
     """The UI's side of things: the REST API, and the `paperpanels serve` process."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
-        self.api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30)
+        self.api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30, transport=RetryBusy())
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -141,12 +155,7 @@ class Operator:
     def create_run(self, deployment: str, parameters: dict[str, Any]) -> httpx.Response:
         """What the UI's "Run > Custom run" form posts."""
         dep = self.deployment_id(deployment)
-        for _ in range(10):  # SQLite answers 503 when busy; the UI and Prefect's client retry too
-            r = self.api.post(f"/deployments/{dep}/create_flow_run", json={"parameters": parameters})
-            if r.status_code != 503:
-                break
-            time.sleep(0.5)
-        return r
+        return self.api.post(f"/deployments/{dep}/create_flow_run", json={"parameters": parameters})
 
     def wait(self, run_id: str, timeout: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -21,7 +21,16 @@ import httpx
 import pytest
 
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
-from tests.ops.stack import APP, ROOT, Operator, ops_environment, run_app, start_prefect_server, stop
+from tests.ops.stack import (
+    APP,
+    ROOT,
+    Operator,
+    RetryBusy,
+    ops_environment,
+    run_app,
+    start_prefect_server,
+    stop,
+)
 
 pytestmark = [pytest.mark.slow]
 PAPER_FILES = {  # the working area of a paper: what its stages store
@@ -221,7 +230,7 @@ def test_deploy_registers_every_deployment_on_its_pool(ops_env: dict[str, str]) 
         [sys.executable, "-c", APP, "deploy"], env=env, cwd=ROOT, capture_output=True, timeout=180
     )
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()[-1500:]
-    api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30)
+    api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30, transport=RetryBusy())
     pools = {}
     for name in ("award-digest-form/award-digest", "watch-awards/watch-awards", "backfill/backfill"):
         pools[name] = api.get(f"/deployments/name/{name}").json()["work_pool_name"]
@@ -336,7 +345,6 @@ def test_the_scheduled_watch_publishes_an_announced_digest(
         finally:
             operator.stop()
             llm.stop()
-            shutil.copyfile(operator.log, "/tmp/e2e-serve.log")
     import json
 
     assert inbox.subjects()[1] == "EMNLP 2023: digest published"
