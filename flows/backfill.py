@@ -96,8 +96,15 @@ def backfill(
 ) -> BackfillReport:
     """Digest every conference named (slugs or ranges like neurips:2023-2025); store a report.
 
-    concurrency: conferences at once (default ops.backfill_concurrency). With ops.backfill_deployment
-    each conference is a flow run of that deployment on its work pool, else a subflow here.
+    With ops.backfill_deployment each conference is a flow run of that deployment on its work
+    pool, else a subflow here.
+
+    Args:
+        conferences: Slugs or ranges, e.g. "neurips:2023-2025, icml-2024".
+        force: Recompute every stage of every conference, ignoring caches.
+        all_known: Every conference with a manifest, whatever `conferences` names.
+        concurrency: Conferences digested at once; empty: ops.backfill_concurrency.
+        settings: Leave empty in the UI: the worker's settings (code passes its own).
     """
     started = utc_now()
     settings = settings or get_settings()

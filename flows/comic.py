@@ -27,7 +27,13 @@ OPTIONAL_FILES = ("comic-mobile.webp",)
     task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
 )
 def draw_comics(conference: str, papers: list[str] | None = None, force: bool = False) -> dict[str, str]:
-    """Draw the comics of the given papers (all of the conference by default) from their stored summaries."""
+    """Draw the comics of the given papers (all of the conference by default) from their stored summaries.
+
+    Args:
+        conference: The conference-year slug whose summaries are stored.
+        papers: Only these papers (arxiv:ID or the manifest's paper id); empty: every paper.
+        force: Draw again even where a comic is stored.
+    """
     from tasks.comic.warm import pages_in_flight
 
     settings = get_settings()

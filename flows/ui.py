@@ -26,16 +26,26 @@ Renderer = Literal["auto", "diffusion", "sketch"]
 @flow(name="award-digest-form", flow_run_name="{conference} digest (form)")
 def award_digest_form(
     conference: ConferenceSlug,
-    papers: Annotated[list[str] | None, Field(description="Only these ids (arxiv:ID, paper id)")] = None,
-    renderer: Annotated[Renderer | None, Field(description="Comic renderer; empty = settings")] = None,
-    model: Annotated[str | None, Field(description="LLM as provider:model; empty = settings")] = None,
-    language: Annotated[str | None, Field(description="Language of summaries and comics")] = None,
-    force: Annotated[bool, Field(description="Recompute every stage, ignoring caches")] = False,
-    concurrency: Annotated[
-        int | None, Field(ge=1, description="Papers processed at once; empty = settings")
-    ] = None,
+    papers: list[str] | None = None,
+    renderer: Renderer | None = None,
+    model: str | None = None,
+    language: str | None = None,
+    force: bool = False,
+    concurrency: Annotated[int | None, Field(ge=1)] = None,
 ) -> Digest:
-    """Digest one known conference with per-run overrides of renderer, LLM model and language."""
+    """Digest one known conference with per-run overrides of renderer, LLM model and language.
+
+    The UI form shows each argument's line below as its help text (Prefect reads this section).
+
+    Args:
+        conference: The conference-year to digest (one of the manifests in config/conferences).
+        papers: Only these papers (arxiv:ID or the manifest's paper id); empty: every award paper.
+        renderer: Comic renderer (diffusion: a GPU worker; sketch: drawn with Pillow); empty: the settings.
+        model: LLM as provider:model (e.g. openai:gpt-4o-mini); empty: the settings, none means extractive.
+        language: Language of the summaries and comics (e.g. en, de); empty: the settings.
+        force: Recompute every stage, ignoring caches and the up-to-date check.
+        concurrency: Papers processed at once; empty: the settings.
+    """
     # This run's settings are a value handed to the flow: the environment is never rewritten, so
     # two form runs served by one process cannot see each other's choices.
     settings = get_settings().with_values(

@@ -374,10 +374,12 @@ def watch_awards(
 ) -> dict[str, str]:
     """Start digests for new award lists: curated ones, and announcements found on their sources.
 
-    `as_of` picks the editions as if it were that day (a past window: an announcement the watch
-    missed); polls and records keep the real time. `here` runs the digests in this flow run
-    instead of as deployment runs (no server needed); a harvest with uncertain papers is then
-    left for review instead of started.
+    Args:
+        deployment: The deployment that digests a new award list (flow/deployment name).
+        as_of: Pick the editions as if it were this day (a past window: an announcement the watch
+            missed); polls and records keep the real time.
+        here: Run the digests in this flow run instead of as deployment runs (no server needed); a
+            harvest with uncertain papers is then left for review instead of started.
     """
     logger = get_run_logger()
     settings = get_settings()
@@ -451,6 +453,10 @@ def watched_digest(conference: str, force: bool = False) -> Any:
     A curated manifest (config/conferences) is digested as it is. A harvested one with uncertain
     entries pauses here for a person (typed form: approve / fix ids / exclude) and is digested on
     approval; a rejected or unanswered review publishes nothing.
+
+    Args:
+        conference: The conference-year slug of the award list (curated or harvested).
+        force: Recompute every stage, ignoring caches and the up-to-date check.
     """
     from flows.digest import award_digest
 

@@ -108,3 +108,16 @@ def test_bootstrap_is_idempotent(
     bucket: Any = S3Bucket.load("pp-results")
     bucket.write_path("probe.txt", b"ok")
     assert bucket.read_path("probe.txt") == b"ok"
+
+
+def test_every_form_field_of_every_deployment_has_help_text() -> None:
+    """The Prefect UI's run form shows each parameter's description (from the flow's Args section)."""
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.deployments import deployment_specs, load_flow
+
+    for spec in deployment_specs(Settings()):
+        fn = load_flow(spec.entrypoint).fn
+        properties = parameter_schema(fn).model_dump_for_openapi()["properties"]
+        bare = [name for name, field in properties.items() if not field.get("description")]
+        assert properties and not bare, f"{spec.name}: no help text in the UI form for {bare}"
