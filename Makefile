@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.paperpanels-installed
 PYTEST_ARGS ?=
 # Two pytest-xdist workers, each test module on one worker (its servers are module fixtures): the
-# end-to-end tests mostly wait on servers and subprocesses, so two workers fit two cores (measured:
-# 780 s serial, ~560 s on two). TEST_WORKERS=0 runs everything in this process.
+# end-to-end tests mostly wait on servers and subprocesses, so two workers fit two cores (measured
+# with CI=1: 780 s serial, 493-627 s on two). xdist's default order (modules with the most tests
+# first) mixes the slow end-to-end modules with quick ones; running the slow ones first made both
+# workers fight over the cores (667 s). TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 2
 
 .PHONY: install demo test lint typecheck bench clean

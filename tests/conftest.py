@@ -30,31 +30,6 @@ FIXTURE_PDFS = {
 }
 
 
-# The slowest modules first (real servers, subprocess CLIs; ~45 % of the suite's time), longest
-# first. `make test` hands whole modules to two pytest-xdist workers in collection order, so the
-# long ones start at once and the many short ones fill the gaps, instead of one long module
-# starting last and leaving the other worker idle. Run alone, the order changes nothing.
-SLOW_MODULES_FIRST = (
-    "tests/ops/test_server_e2e.py",
-    "tests/faults/test_recovery.py",
-    "tests/ops/test_watch.py",
-    "tests/browser/test_prefect_ui.py",
-    "tests/flows/test_console.py",
-    "tests/browser/test_pages.py",
-    "tests/infra/test_k8s_templates.py",
-    "tests/flows/test_digest_flow.py",
-    "tests/flows/test_runners.py",
-    "tests/infra/test_postgres_e2e.py",
-    "tests/flows/test_up_to_date.py",
-    "tests/flows/test_backends.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {module: i for i, module in enumerate(SLOW_MODULES_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable
-
-
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """`../shared/fixtures`: real third-party data; tests that need it skip where it is absent."""

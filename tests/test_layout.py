@@ -98,10 +98,3 @@ def test_heavy_libraries_are_imported_lazily() -> None:
         if m.split(".")[0] in heavy
     ]
     assert not bad
-
-
-def test_the_slow_first_order_names_modules_that_exist() -> None:
-    from tests.conftest import SLOW_MODULES_FIRST
-
-    missing = [module for module in SLOW_MODULES_FIRST if not (ROOT / module).is_file()]
-    assert not missing, f"tests/conftest.py SLOW_MODULES_FIRST names modules that are gone: {missing}"
