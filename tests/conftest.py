@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,23 @@ FIXTURE_PDFS = {
     "papermage": "papermage_emnlp2023_demo.pdf",
     "futoma2017": "futoma2017_mgp_rnn_1708.05894v1.pdf",
 }
+
+
+# Under pytest-xdist the controller loads only this conftest: it prints the folders that the
+# workers' browser tests wrote their screenshots to (tests/browser/conftest.py hands them over).
+WORKER_SHOTS = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    folder = getattr(node, "workeroutput", {}).get("screenshots")
+    if folder:
+        node.config.stash.setdefault(WORKER_SHOTS, []).append(folder)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for folder in config.stash.get(WORKER_SHOTS, []):
+        terminalreporter.write_line(f"browser screenshots: {folder}")
 
 
 @pytest.fixture(scope="session")

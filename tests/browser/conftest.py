@@ -24,7 +24,6 @@ AXE_VERSION = "4.14.1"  # axe-core from the npm registry, installed into a cache
 NPM_TIMEOUT_S = 180
 UNAVAILABLE = "1708.05894"  # the fixture paper whose PDF the published digest lacks
 SHOTS = pytest.StashKey[Path]()
-WORKER_SHOTS = pytest.StashKey[list[Path]]()  # the controller's list, under pytest-xdist
 
 
 @pytest.fixture(scope="session")
@@ -47,25 +46,18 @@ def shots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker: hand the screenshot folder to the controller, which prints it."""
+    """On a pytest-xdist worker: hand the screenshot folder to the controller (tests/conftest.py)."""
     folder = session.config.stash.get(SHOTS, None)
     output = getattr(session.config, "workeroutput", None)
     if folder is not None and output is not None:
         output["screenshots"] = str(folder)
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    folder = getattr(node, "workeroutput", {}).get("screenshots")
-    if folder:
-        node.config.stash.setdefault(WORKER_SHOTS, []).append(Path(folder))
-
-
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    own = config.stash.get(SHOTS, None)
-    for folder in [*([own] if own else []), *config.stash.get(WORKER_SHOTS, [])]:
-        if folder.is_dir() and any(folder.iterdir()):
-            terminalreporter.write_line(f"browser screenshots: {folder}")
+    """In one process; under pytest-xdist the controller prints the workers' (tests/conftest.py)."""
+    folder = config.stash.get(SHOTS, None)
+    if folder is not None and any(folder.iterdir()):
+        terminalreporter.write_line(f"browser screenshots: {folder}")
 
 
 def _cache_dir() -> Path:
