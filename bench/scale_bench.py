@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from flows.runners import cores  # noqa: E402
 from tests.fixture_conference import PDF_BY_TITLE_START  # noqa: E402
+from tests.ops.stack import start_prefect_server, stop  # noqa: E402
 
 SLUG = "scale-2025"
 
@@ -162,34 +163,6 @@ def build_conference(fixtures: Path, work: Path, papers: int) -> None:
     (work / "conferences" / f"{SLUG}.yaml").write_text(yaml.safe_dump(body))
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    import httpx
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the Prefect server did not start in 120 s")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,7 +182,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="pp-scale-") as tmp:
         work = Path(tmp)
-        server, api = start_server(work / "server")
+        (work / "server").mkdir()
+        server, api = start_prefect_server(work / "server")
         try:
             for size in sizes:
                 conf = work / f"size-{size}"
@@ -246,8 +220,7 @@ def main() -> int:
                 if size == 16 and not args.no_warm:
                     warm_noop(conf, base_env)
         finally:
-            server.terminate()
-            server.wait(30)
+            stop(server)
     return 0
 
 

@@ -29,6 +29,17 @@ class BackfillOutcome(BaseModel):
     unavailable: int = 0
     failed: int = 0
 
+    @classmethod
+    def published(cls, slug: str, statuses: list[PaperStatus]) -> BackfillOutcome:
+        return cls(
+            conference=slug,
+            outcome="published",
+            papers=len(statuses),
+            done=statuses.count(PaperStatus.DONE),
+            unavailable=statuses.count(PaperStatus.UNAVAILABLE),
+            failed=statuses.count(PaperStatus.FAILED),
+        )
+
 
 class BackfillReport(BaseModel):
     """`backfills/<started>.json`: what one backfill run did per conference."""
@@ -45,14 +56,7 @@ def digest_conference(slug: str, force: bool, settings: Settings) -> BackfillOut
     if not force and is_published(store_for(settings.store), slug):
         return BackfillOutcome(conference=slug, outcome="skipped: already published")
     digest = award_digest(conference=slug, force=force, settings=settings)
-    return BackfillOutcome(
-        conference=slug,
-        outcome="published",
-        papers=len(digest.results),
-        done=digest.count(PaperStatus.DONE),
-        unavailable=digest.count(PaperStatus.UNAVAILABLE),
-        failed=digest.count(PaperStatus.FAILED),
-    )
+    return BackfillOutcome.published(slug, [r.status for r in digest.results])
 
 
 @task(name="digest-conference-on-pool", task_run_name="digest {slug} on {deployment}")
@@ -75,15 +79,7 @@ def digest_conference_elsewhere(
     current = read_current(store_for(settings.store), slug)
     if current is None:
         raise RuntimeError(f"flow run {run.name} completed but {slug} has no current release")
-    statuses = list(current.manifest.papers.values())
-    return BackfillOutcome(
-        conference=slug,
-        outcome="published",
-        papers=len(statuses),
-        done=statuses.count(PaperStatus.DONE),
-        unavailable=statuses.count(PaperStatus.UNAVAILABLE),
-        failed=statuses.count(PaperStatus.FAILED),
-    )
+    return BackfillOutcome.published(slug, list(current.manifest.papers.values()))
 
 
 @flow(name="backfill", flow_run_name="backfill {conferences}")

@@ -48,7 +48,7 @@ def award_digest(
     # Like make: a release built from these very inputs, complete in the store, is not rebuilt.
     inputs: str | None = run_inputs(entries, settings)
     if not force:
-        verdict = check_current(entries, settings, store, conf.slug)
+        verdict = check_current(entries, settings, store, conf.slug, inputs)
         if verdict.current:
             return up_to_date(conf, verdict, store)
         logger.info("%s: running: %s", conf.slug, verdict.reason)

@@ -103,8 +103,13 @@ class Verdict:
         return self.published.pointer.release if self.published else None
 
 
-def check_current(entries: list[AwardEntry], settings: Settings, store: ArtifactStore, slug: str) -> Verdict:
-    """Up to date: same inputs as the current release, its objects present, nothing left to retry."""
+def check_current(
+    entries: list[AwardEntry], settings: Settings, store: ArtifactStore, slug: str, inputs: str | None = None
+) -> Verdict:
+    """Up to date: same inputs as the current release, its objects present, nothing left to retry.
+
+    `inputs`: run_inputs(entries, settings) when the caller has it already (it hashes local PDFs).
+    """
     from tasks.publish.release import read_current
 
     current = read_current(store, slug)
@@ -113,7 +118,7 @@ def check_current(entries: list[AwardEntry], settings: Settings, store: Artifact
     manifest = current.manifest
     if manifest.inputs is None:
         return Verdict(False, "the current release does not record its inputs", current)
-    if manifest.inputs != run_inputs(entries, settings):
+    if manifest.inputs != (inputs or run_inputs(entries, settings)):
         return Verdict(False, "an input changed (award list, settings, code or a paper's PDF)", current)
     failed = [pid for pid, status in manifest.papers.items() if status is PaperStatus.FAILED]
     if failed:

@@ -362,3 +362,40 @@ def test_the_scheduled_watch_publishes_an_announced_digest(
     harvested = yaml.safe_load(objects["conferences/harvested/emnlp-2023.yaml"][0])
     assert harvested["slug"] == "emnlp-2023" and PAPERMAGE in {e["title"] for e in harvested["entries"]}
     assert any(r.schema_name() == "AnnouncedAwards" for r in llm.requests)
+
+
+def test_a_backfill_runs_each_conference_as_a_flow_run_of_the_digest_deployment(
+    ops_env: dict[str, str], tmp_path: Path
+) -> None:
+    """ops.backfill_deployment: the backfill (itself a deployment run) starts the conference as a
+    flow run of award-digest on its work pool, waits for it, and reports from the published release."""
+    import json
+
+    env = {**ops_env, "PAPERPANELS_OPS__BACKFILL_DEPLOYMENT": "award-digest-form/award-digest"}
+    operator = Operator(env, tmp_path / "serve.log")
+    operator.serve()
+    try:
+        digests = "award-digest-form/award-digest"
+        seen = {r["id"] for r in operator.runs_of(digests)}  # the server is shared with other tests
+        created = operator.create_run("backfill/backfill", {"conferences": SLUG})
+        assert created.status_code == 201, created.text
+        run = operator.wait(created.json()["id"], timeout=240)
+        assert run["state"]["type"] == "COMPLETED", operator.log.read_text()[-3000:]
+        (child,) = [r for r in operator.runs_of(digests) if r["id"] not in seen]
+        assert child["state_type"] == "COMPLETED" and child["parameters"]["conference"] == SLUG
+    finally:
+        operator.stop()
+    objects = _bucket(env)
+    digest = _check_published(env)
+    (report_key,) = [k for k in objects if k.startswith("backfills/")]
+    (outcome,) = json.loads(objects[report_key][0])["outcomes"]
+    statuses = [r["status"] for r in digest["results"]]
+    assert outcome == {
+        "conference": SLUG,
+        "outcome": "published",
+        "papers": len(statuses),
+        "done": statuses.count("done"),
+        "unavailable": statuses.count("unavailable"),
+        "failed": statuses.count("failed"),
+    }
+    assert outcome["done"] > 0
