@@ -3,7 +3,7 @@
 #   docker build -t paperpanels:cpu .                   # CPU image (default)
 #   docker build --target gpu -t paperpanels:gpu .      # CUDA image for the comic (diffusers) stage
 # The install step is infra/install.sh, the same script `make test` / CI run; TORCH_SPEC selects the
-# torch build and constraints.txt pins everything else. No secrets are baked in: settings come from
+# torch build and requirements.lock pins everything else. No secrets are baked in: settings come from
 # the environment at run time (see infra/.env.example). Neither image has an ENTRYPOINT, so any
 # command runs as given: `paperpanels digest SLUG`, `prefect worker start --pool P`, and the
 # `prefect flow-run execute` that Kubernetes / process workers start.
@@ -12,7 +12,7 @@ ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 # ---- sources only: shared by both targets --------------------------------------------------------
 FROM scratch AS source
-COPY pyproject.toml constraints.txt README.md /app/
+COPY pyproject.toml requirements.lock README.md /app/
 COPY infra/install.sh /app/infra/install.sh
 COPY flows /app/flows
 COPY tasks /app/tasks
@@ -43,7 +43,7 @@ WORKDIR /app
 COPY --from=source /app /app
 # The same torch pin as infra/install.sh (torch==2.13.0), from the CUDA wheel index.
 ARG TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
-# The `gpu` extra: torchao for the comic renderer's FP8 option (constraints.txt pins it).
+# The `gpu` extra: torchao for the comic renderer's FP8 option (requirements.lock pins it).
 RUN TORCH_SPEC="$TORCH_SPEC" PYTHON=python3 infra/install.sh /opt/venv gpu
 USER paperpanels
 VOLUME ["/data"]

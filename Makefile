@@ -13,7 +13,7 @@ TEST_WORKERS ?= 2
 
 .PHONY: install demo test lint typecheck bench clean
 
-$(STAMP): pyproject.toml constraints.txt infra/install.sh
+$(STAMP): pyproject.toml requirements.lock infra/install.sh
 	PYTHON=$(PYTHON) infra/install.sh $(VENV) dev
 	@touch $(STAMP)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wheels the H200 device machine lacks, for bench/gpu_check.sh (run this HERE, where pip reaches PyPI).
 # The device image has torch, transformers, numpy, Pillow, PyYAML, safetensors, huggingface-hub:
-# this fetches what tasks/comic and bench/comic_gpu.py import beyond those, at the constraints.txt pins,
+# this fetches what tasks/comic and bench/comic_gpu.py import beyond those, at the requirements.lock pins,
 # for the device's Python 3.12 on x86-64, into .whl/ (git-ignored through .git/info/exclude).
 #   bench/fetch_gpu_wheels.sh            # then: device run, carry [".whl"], `bash bench/gpu_check.sh`
 set -euo pipefail
@@ -12,8 +12,8 @@ names=(diffusers torchao pydantic pydantic_core pydantic-settings annotated-type
        python-dotenv importlib_metadata pypdfium2)
 specs=()
 for name in "${names[@]}"; do
-  pin=$(grep -i -E "^${name//[-_]/[-_]}==" constraints.txt | head -1)
-  [ -n "$pin" ] || { echo "no pin for $name in constraints.txt" >&2; exit 1; }
+  pin=$(grep -i -E "^${name//[-_]/[-_]}==" requirements.lock | head -1)
+  [ -n "$pin" ] || { echo "no pin for $name in requirements.lock" >&2; exit 1; }
   specs+=("$pin")
 done
 python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \

@@ -53,7 +53,7 @@ def test_makefile_and_install_script_are_what_the_image_runs() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^\t.*infra/install\.sh \$\(VENV\)", makefile, re.MULTILINE)
     script = (ROOT / INSTALL).read_text()
-    assert "TORCH_SPEC" in script and "constraints.txt" in script  # what the image's ARG feeds
+    assert "TORCH_SPEC" in script and "requirements.lock" in script  # what the image's ARG feeds
     assert (ROOT / ".ci" / "run").read_text().count("make test") >= 1
 
 
