@@ -22,6 +22,23 @@ CORPUS2 = FIXTURES / "corpus2"
 # The issue's computer-science templates (ACM, IEEE, USENIX, VLDB, PMLR, AMS, arXiv), recognised in a
 # truth entry's layout description: their bar is higher (titles 100 %, author F1 >= 0.98).
 _CS_LAYOUT_RE = re.compile(r"\b(?:ACM|IEEE|USENIX|P?VLDB|PMLR|AMS|amsart|arXiv)", re.I)
+# Papers set with one document class share a template family; every other paper is its own.
+TEMPLATE_FAMILIES = {
+    "specter": "acl",
+    "literature_graph": "acl",
+    "papermage": "acl",
+    "numeracy_literacy": "acl",
+    "futoma2017": "jmlr",
+    "dropout_jmlr2014": "jmlr",
+    "pmlr_acml22_aiirmix": "jmlr",
+    "transcoder_neurips2020_preprint": "neurips",
+    "wann_neurips2019": "neurips",
+    "neuripsws_pmlr187_lzn": "neurips",
+    "rethinking_generalization_iclr2017": "iclr",
+    "qwen_technical_report": "iclr",
+    "acmsmall_tochi_paperplain": "acmart",
+    "chi23_citesee": "acmart",
+}
 FIXTURE_FILES = {
     "specter": "specter_2020.acl-main.207.pdf",
     "literature_graph": "literature_graph_N18-3011.pdf",
@@ -145,6 +162,11 @@ class RealPaper:
     pages: int
     folder: str = ""  # "pdfs", "corpus" or "corpus2"
     layout: str = ""  # the truth's description of the template
+
+    @property
+    def template(self) -> str:
+        """The template family: papers set with one class are held out together (leave-one-template-out)."""
+        return TEMPLATE_FAMILIES.get(self.name, self.name)
 
     @property
     def cs_template(self) -> bool:

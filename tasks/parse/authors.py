@@ -16,8 +16,10 @@ from tasks.models import Author
 from tasks.parse.layout import Line, Span, join_spans
 from tasks.parse.names import (
     AFFILIATION_RE,
+    GRADE_RE,
     LABEL_RE,
     MARK_CHARS,
+    TEAM_RE,
     clean_name,
     fragment,
     looks_like_name,
@@ -143,7 +145,9 @@ def name_pieces(line: Line, reader: _Reader) -> tuple[list[_Piece], str] | None:
     """
     if "@" in line.text or LABEL_RE.match(line.text) or (reader.bold_names and not line.bold):
         return None
-    pieces = _pieces(line)
+    pieces = [p for p in _pieces(line) if not GRADE_RE.match(p.name)]
+    if not pieces:
+        return None
     caps_ok = _caps_evidence(line, pieces, reader.known)
     names: list[_Piece] = []
     tail = ""
@@ -231,7 +235,7 @@ def parse_authors(lines: list[Line], known_names: Sequence[str] = ()) -> list[Au
     prev_pieces: list[_Piece] | None = None
     for index, line in enumerate(lines):
         found = name_pieces(line, reader) if _same_style(line, reader) else None
-        if found is None:
+        if found is None or _unmarked_among_marked(found[0], prev_pieces, reader):
             prev_pieces = None
             _read_affiliations(line, reader, max(group, 0))
             continue
@@ -244,8 +248,31 @@ def parse_authors(lines: list[Line], known_names: Sequence[str] = ()) -> list[Au
             if tail and person.line == index:
                 person.printed_with.append(tail)
         prev_pieces = pieces
+    if not reader.people:
+        return _team(lines)
     people = _reading_order(reader.people, lines)
     return [Author(name=normal_case(p.name), affiliations=_affiliations_of(p, reader)) for p in people]
+
+
+def _unmarked_among_marked(pieces: list[_Piece], prev_pieces: list[_Piece] | None, reader: _Reader) -> bool:
+    """Capitalised words under affiliation lines ("Cell and Molecular Biology") where every author so far
+    carries an affiliation mark and these carry none: the affiliations go on, no new authors start."""
+    people = reader.people
+    return (
+        prev_pieces is None
+        and len(people) >= 2
+        and all(p.marks for p in people)
+        and not any(p.marks for p in pieces)
+    )
+
+
+def _team(lines: list[Line]) -> list[Author]:
+    """A team or collaboration that signs the paper, where no person's name is printed."""
+    for line in lines:
+        text = clean_name(line.text)
+        if TEAM_RE.match(text):
+            return [Author(name=text)]
+    return []
 
 
 def _add_people(

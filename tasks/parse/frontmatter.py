@@ -307,10 +307,16 @@ def _ends_front(line: Line, page: Page, layout: Layout, params: FrontMatterParam
         or is_named_heading(line, layout)
         or text.rstrip(" .:").casefold() in FRONT_HEADINGS
         or bool(ABSTRACT_RUNIN_RE.match(text))
-        or (len(text) > 100 and body_like)
+        # A long line of body text; a long line of names (25 authors) has next to no lower-case words.
+        or (len(text) > 100 and body_like and _lower_share(text) >= 0.3)
         # An abstract with no heading starts right after the affiliations, in any size or weight.
         or _prose_like(text, params)
     )
+
+
+def _lower_share(text: str) -> float:
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return sum(w[:1].islower() for w in words) / max(len(words), 1)
 
 
 def _prose_like(text: str, params: FrontMatterParams, *, columned: bool = False) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -19,7 +20,7 @@ from tasks.parse.errors import (
     TooManyPagesError,
     TruncatedPdfError,
 )
-from tasks.parse.frontmatter import read_front_matter
+from tasks.parse.frontmatter import FrontMatter, FrontMatterParams, read_front_matter
 from tasks.parse.layout import (
     FontCache,
     Line,
@@ -30,7 +31,14 @@ from tasks.parse.layout import (
     page_spans,
 )
 from tasks.parse.metadata import PdfMetadata, read_metadata
-from tasks.parse.structure import build_blocks, measure, sections_and_references, split_references
+from tasks.parse.references import split_references
+from tasks.parse.structure import (
+    Block,
+    Layout,
+    build_blocks,
+    measure,
+    sections_and_references,
+)
 from tasks.parse.text import Vocabulary, find_urls, join_lines
 from tasks.parse.visibility import SOFT_HYPHEN, HiddenReason, HiddenRun, TextRunWalker, hidden_runs
 from tasks.pdfium import PDFIUM_LOCK
@@ -65,32 +73,15 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
 
     # 1. Cheap checks on the bytes
     check_pdf_bytes(data, source)
-    # 2. Text runs -> lines, page by page
-    with _PDFIUM_LOCK:
-        pages, meta, hidden, links = _read_pages(data, source, max_pages)
-    notices: list[str] = []
-    if hidden:
-        notices.append(hidden_notice(hidden))
-    _check_text_layer(pages, source, notices)
-    # 3. Page layout: running headers, body size, columns, reading order
-    mark_running_lines(pages)
-    body_size = body_font_size(pages)
-    for page in pages:
-        order_page(page, body_size)
-    layout = measure(pages, body_size)
-    vocab = Vocabulary(line.text for page in pages for line in page.lines)
-    # 4. Front matter on page 1 (page 2 after a cover page)
-    front = read_front_matter(pages, layout, vocab, meta)
-    notices += front.notices
-    title, authors, lead = front.title, front.authors, pages[front.page]
-    # 5. Body: blocks, abstract, sections, captions, references
-    flow = lead.lines[front.flow_start :] + [line for page in pages[front.page + 1 :] for line in page.lines]
-    blocks, small = build_blocks(flow, layout)
-    abstract, body_start, notice, notes = split_abstract(blocks, layout, vocab)
-    small += notes
-    if notice:
-        notices.append(notice)
-    sections, captions, ref_lines = sections_and_references(blocks[body_start:], layout, vocab)
+    # 2-3. Text runs -> lines, page by page; page layout
+    doc = lay_out(data, source, max_pages)
+    pages, layout, vocab = doc.pages, doc.layout, doc.vocab
+    # 4. Front matter on page 1 (page 2 after a cover page), the abstract after it
+    head = read_head(doc)
+    notices = doc.notices + head.notices
+    front, blocks, small = head.front, head.blocks, head.small
+    # 5. Body: sections, captions, references
+    sections, captions, ref_lines = sections_and_references(blocks[head.body_start :], layout, vocab)
     references = split_references(ref_lines, vocab)
     if not sections:
         notices.append("no section headings found")
@@ -98,24 +89,79 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         notices.append("no reference list found")
     # 6. URLs from the front matter, prose, captions and footnotes (not from the reference list);
     # the PDF's link targets complete those its text shows cut short.
-    byline = [line.text for line in lead.lines[: front.flow_start] if not line.drop]
-    texts = [join_lines(byline, vocab), abstract, *(p for s in sections for p in s.paragraphs)]
+    byline = [line.text for line in pages[front.page].lines[: front.flow_start] if not line.drop]
+    texts = [join_lines(byline, vocab), head.abstract, *(p for s in sections for p in s.paragraphs)]
     texts += [c.text for c in captions] + _small_print(small, vocab)
     return ParsedPaper(
-        title=title,
-        authors=authors,
-        abstract=abstract,
+        title=front.title,
+        authors=front.authors,
+        abstract=head.abstract,
         sections=sections,
         captions=captions,
         references=references,
-        urls=find_urls(texts, links),
+        urls=find_urls(texts, doc.links),
         page_count=len(pages),
         parser=PARSER_NAME,
         parser_version=PARSER_VERSION,
         pdf_sha256=sha256_bytes(data),
         notices=notices,
-        hidden_text=join_hidden(hidden),
+        hidden_text=join_hidden(doc.hidden),
     )
+
+
+@dataclass
+class LaidOut:
+    """A PDF read and laid out: lines in reading order, document measures, what it says about itself."""
+
+    pages: list[Page]
+    layout: Layout
+    vocab: Vocabulary
+    meta: PdfMetadata
+    hidden: list[HiddenRun]
+    links: list[str]
+    notices: list[str]
+
+
+def lay_out(data: bytes, source: str, max_pages: int = 200) -> LaidOut:
+    """Steps 2-3 of the parse: every page's lines, running heads dropped, columns and reading order."""
+    with _PDFIUM_LOCK:
+        pages, meta, hidden, links = _read_pages(data, source, max_pages)
+    notices: list[str] = []
+    if hidden:
+        notices.append(hidden_notice(hidden))
+    _check_text_layer(pages, source, notices)
+    mark_running_lines(pages)
+    body_size = body_font_size(pages)
+    for page in pages:
+        order_page(page, body_size)
+    layout = measure(pages, body_size)
+    vocab = Vocabulary(line.text for page in pages for line in page.lines)
+    return LaidOut(pages, layout, vocab, meta, hidden, links, notices)
+
+
+@dataclass
+class Head:
+    """The front matter, the abstract, and the blocks of the text after the byline."""
+
+    front: FrontMatter
+    abstract: str
+    blocks: list[Block]
+    small: list[Line]
+    body_start: int  # index in blocks of the first block after the abstract
+    notices: list[str]
+
+
+def read_head(doc: LaidOut, params: FrontMatterParams | None = None) -> Head:
+    """Title, authors and abstract of a laid-out PDF (params: the front matter thresholds, for the bench)."""
+    front = read_front_matter(doc.pages, doc.layout, doc.vocab, doc.meta, params)
+    notices = list(front.notices)
+    lead = doc.pages[front.page].lines[front.flow_start :]
+    flow = lead + [line for page in doc.pages[front.page + 1 :] for line in page.lines]
+    blocks, small = build_blocks(flow, doc.layout)
+    abstract, body_start, notice, notes = split_abstract(blocks, doc.layout, doc.vocab)
+    if notice:
+        notices.append(notice)
+    return Head(front, abstract, blocks, small + notes, body_start, notices)
 
 
 def _open(data: bytes, source: str) -> pdfium.PdfDocument:

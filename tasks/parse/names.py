@@ -25,6 +25,21 @@ AFFILIATION_RE = re.compile(
     r"google|microsoft|amazon|deepmind|openai|ibm|nvidia|adobe|baidu|alibaba|tencent|huawei)\b",
     re.I,
 )
+# The same for names in Chinese, Japanese and Korean script, where word boundaries do not apply.
+_CJK_AFFILIATION_RE = re.compile(
+    r"大学|大學|学院|學院|研究|实验室|實驗室|中心|公司|医院|醫院|大学院|대학|연구|센터|병원"
+)
+_CJK_RE = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff·・ ]+$")
+# Society grades printed after names in IEEE Transactions ("Jane Roe, Senior Member, IEEE"): no names.
+GRADE_RE = re.compile(
+    r"^(?:(?:senior|life|student|graduate|associate|honorary)\s+)?(?:member|fellow)$|"
+    r"^(?:ieee|acm|siam|aaai|osa|spie|aps|asme|iet|ifac)$",
+    re.I,
+)
+# A team or collaboration signing as the author ("The ATLAS Collaboration", "Gemini Team").
+TEAM_RE = re.compile(
+    r"^(?:the\s+)?(?:[A-Z][\w\-]*\s+){1,4}(?:team|collaboration|consortium|group|project|initiative)$", re.I
+)
 # "Editor: Yoshua Bengio", "Keywords: ...", "Received: ...": a label, not an author.
 LABEL_RE = re.compile(r"^\s*[A-Z][\w ]{1,24}:\s")
 # Words of title pages and front matter that are never part of a person's name.
@@ -72,6 +87,9 @@ def looks_like_name(name: str, *, caps_ok: bool = False) -> bool:
     unless caps_ok says the line has other evidence of names (separators between several names, marks
     glued to them, an affiliation after them, the PDF's own metadata).
     """
+    if _CJK_RE.match(name):
+        # Han, kana and Hangul names: two to six characters, spaced or not.
+        return 2 <= len(name.replace(" ", "")) <= 6 and not _CJK_AFFILIATION_RE.search(name)
     words = name.split()
     if not 2 <= len(words) <= 6 or len(name) > 60 or AFFILIATION_RE.search(name):
         return False
