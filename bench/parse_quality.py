@@ -227,6 +227,13 @@ def leave_one_template_out(papers: dict[str, RealPaper]) -> None:
         plain = [scores[n][0] for n in names]
         out = [held[n] for n in names]
         print(f"{label + f' ({len(names)})':<44} plain {_totals(plain)}   held-out {_totals(out)}")
+    totals = [sum(sum(scores[n][i]) for n in docs) for i in range(len(combos))]
+    best = max(totals)
+    print(
+        f"over the grid, all documents (title + F1 + abstract, at most {3 * len(docs)}): shipped "
+        f"{totals[0]:.2f}, best {best:.2f} ({sum(t == best for t in totals)} of {len(combos)} settings), "
+        f"worst {min(totals):.2f} ({_describe(combos[totals.index(min(totals))], default)})"
+    )
     print("thresholds chosen without the held-out template (count of templates):")
     for text, count in chosen.most_common():
         print(f"  {count:>3}  {text}")

@@ -40,9 +40,10 @@ _STRUCTURED_RE = re.compile(
 _BULLET_RE = re.compile(r"^[■□▪▫●○◆◇►▶•‣⁃–—]\s+")
 # Paragraphs of front matter that are no abstract, whatever their length.
 _BOILERPLATE_RE = re.compile(
-    r"^(received|accepted|published|revised|academic editor|editor|handling editor|copyright|©|\(c\)|"
-    r"correspondence|corresponding author|this is an open access|open access|citation|cite this|"
-    r"funding|competing interests?|data availability|how to cite|licensee|keywords|doi)\b",
+    r"^(?:(?:received|accepted|published|revised)\b[^.]{0,40}\b(?:1[89]|20)\d\d|"
+    r"(?:academic|handling|guest)? ?editors?:|academic editor|copyright\b|©|\(c\) ?\d{4}|"
+    r"correspondence\b|corresponding author|this is an open[ -]access|citation:|cite this|funding:|"
+    r"competing interests?|data availability|how to cite|licensee\b|keywords?\b|doi:)",
     re.I,
 )
 

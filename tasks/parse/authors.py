@@ -124,7 +124,7 @@ def _pieces(line: Line) -> list[_Piece]:
     return pieces
 
 
-def _caps_evidence(line: Line, pieces: list[_Piece], known: set[str]) -> bool:
+def _caps_evidence(pieces: list[_Piece], known: set[str]) -> bool:
     """Names set in capitals need evidence that they are names: several of them separated as a list,
     a mark glued to one, an affiliation after the first, or the PDF's metadata naming one."""
     shaped = [p for p in pieces if looks_like_name(p.name, caps_ok=True)]
@@ -148,7 +148,7 @@ def name_pieces(line: Line, reader: _Reader) -> tuple[list[_Piece], str] | None:
     pieces = [p for p in _pieces(line) if not GRADE_RE.match(p.name)]
     if not pieces:
         return None
-    caps_ok = _caps_evidence(line, pieces, reader.known)
+    caps_ok = _caps_evidence(pieces, reader.known)
     names: list[_Piece] = []
     tail = ""
     for i, piece in enumerate(pieces):

@@ -29,63 +29,19 @@ from tasks.parse.text import Vocabulary, join_lines
 # Journal headers, stamps and running heads above a title: never the title.
 _STAMP_RE = re.compile(
     r"^(arxiv:|preprint|proceedings of|published (as|in|online)|accepted (at|to|for)|under review|"
-    r"journal of|workshop|copyright|©|\(c\)|\d{4} association|doi\b|https?://|www\.|cite this|"
-    r"received\b|accepted\b|available online|volume \d|vol\. ?\d|issn\b|check for updates|"
-    r"view (article|journal)|open access\b|citation:)",
+    r"journal of|workshop|copyright|©|\(c\)|\d{4} association|doi:|doi\.org|https?://|www\.|cite this|"
+    r"(received|accepted|revised)(:|\s+\d)|available online|volume \d|vol\. ?\d|issn\b|"
+    r"check for updates|view (article|journal)|citation:)",
     re.I,
 )
 # Genre labels printed above a title ("Article", "RESEARCH ARTICLE", "R E S EAR CH A R TIC L E Open
 # Access", "EDGE ARTICLE", "Original Paper"): words about the kind of paper, never its title.
 _GENRE_WORDS = sorted(
-    [
-        "research",
-        "article",
-        "articles",
-        "letter",
-        "letters",
-        "edge",
-        "original",
-        "paper",
-        "papers",
-        "review",
-        "reviews",
-        "brief",
-        "short",
-        "communication",
-        "communications",
-        "perspective",
-        "perspectives",
-        "commentary",
-        "open",
-        "access",
-        "editorial",
-        "report",
-        "reports",
-        "technical",
-        "note",
-        "notes",
-        "case",
-        "methods",
-        "method",
-        "resource",
-        "analysis",
-        "full",
-        "regular",
-        "invited",
-        "survey",
-        "tutorial",
-        "position",
-        "focus",
-        "feature",
-        "highlight",
-        "highlights",
-        "news",
-        "views",
-        "rapid",
-        "accelerated",
-        "minireview",
-        "mini",
-    ],
+    """research article articles letter letters edge original paper papers review reviews brief short
+    communication communications perspective perspectives commentary open access editorial report
+    reports technical note notes case methods method resource analysis full regular invited survey
+    tutorial position focus feature highlight highlights news views rapid accelerated minireview
+    mini""".split(),  # noqa: SIM905 (a paragraph of words reads better than a column of strings)
     key=len,
     reverse=True,
 )
@@ -125,6 +81,7 @@ class FrontMatter:
     page: int  # index in pages of the page holding the byline (1 after a cover page)
     flow_start: int  # index on that page of the first line after the front matter
     notices: list[str] = field(default_factory=list)
+    title_size: float = 0.0
 
 
 def read_front_matter(
@@ -138,9 +95,9 @@ def read_front_matter(
     params = params or FrontMatterParams()
     front = _read_page(0, pages, layout, vocab, meta, params)
     if not front.authors and len(pages) > 1:
-        # A cover or summary page: the full byline is on the next page.
+        # A cover or summary page: the full byline is on the next page, under a title-sized title.
         second = _read_page(1, pages, layout, vocab, meta, params)
-        if second.authors and second.title:
+        if second.authors and second.title_size >= layout.body_size + 2:
             front = second
     if not front.title:
         title = clean_text(meta.titles[0]).strip() if meta.titles else ""
@@ -169,7 +126,8 @@ def _read_page(
     # A footnote mark after the title ("... packing†") is no part of it.
     title = _tidy(join_lines([line.text for line in title_lines], vocab)).rstrip(" " + MARK_CHARS)
     region, end = author_region(page, title_lines, layout, params)
-    return FrontMatter(title, parse_authors(region, meta.authors), index, end, notices)
+    size = max((line.size for line in title_lines), default=0.0)
+    return FrontMatter(title, parse_authors(region, meta.authors), index, end, notices, size)
 
 
 def _tidy(text: str) -> str:
