@@ -1,6 +1,7 @@
 """Ground truth of the real PDFs: the four fixture papers (read from their first pages, see
-../shared/fixtures/README.md) and the corpus (../shared/fixtures/corpus/truth.json), with the scoring
-that tests and bench/parse_quality.py share."""
+../shared/fixtures/README.md), the corpus (../shared/fixtures/corpus/truth.json) and corpus2 (31 journal
+and proceedings templates, ../shared/fixtures/corpus2/truth.json), with the scoring that tests and
+bench/parse_quality.py share."""
 
 from __future__ import annotations
 
@@ -17,6 +18,27 @@ if TYPE_CHECKING:
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 CORPUS = FIXTURES / "corpus"
+CORPUS2 = FIXTURES / "corpus2"
+# The issue's computer-science templates (ACM, IEEE, USENIX, VLDB, PMLR, AMS, arXiv), recognised in a
+# truth entry's layout description: their bar is higher (titles 100 %, author F1 >= 0.98).
+_CS_LAYOUT_RE = re.compile(r"\b(?:ACM|IEEE|USENIX|P?VLDB|PMLR|AMS|amsart|arXiv)", re.I)
+# Papers set with one document class share a template family; every other paper is its own.
+TEMPLATE_FAMILIES = {
+    "specter": "acl",
+    "literature_graph": "acl",
+    "papermage": "acl",
+    "numeracy_literacy": "acl",
+    "futoma2017": "jmlr",
+    "dropout_jmlr2014": "jmlr",
+    "pmlr_acml22_aiirmix": "jmlr",
+    "transcoder_neurips2020_preprint": "neurips",
+    "wann_neurips2019": "neurips",
+    "neuripsws_pmlr187_lzn": "neurips",
+    "rethinking_generalization_iclr2017": "iclr",
+    "qwen_technical_report": "iclr",
+    "acmsmall_tochi_paperplain": "acmart",
+    "chi23_citesee": "acmart",
+}
 FIXTURE_FILES = {
     "specter": "specter_2020.acl-main.207.pdf",
     "literature_graph": "literature_graph_N18-3011.pdf",
@@ -33,6 +55,7 @@ TRUTH: dict[str, dict[str, Any]] = {
         ),
         "pages": 13,
         "url": "https://github.com/allenai/specter",
+        "layout": "two column; ACL 2020 camera-ready (ACL Anthology)",
     },
     "literature_graph": {
         "title": "Construction of the Literature Graph in Semantic Scholar",
@@ -67,6 +90,7 @@ TRUTH: dict[str, dict[str, Any]] = {
         ),
         "pages": 8,
         "url": "https://github.com/allenai/science-parse",
+        "layout": "two column; NAACL-HLT 2018 industry track (ACL Anthology)",
     },
     "papermage": {
         "title": (
@@ -98,6 +122,7 @@ TRUTH: dict[str, dict[str, Any]] = {
         ),
         "pages": 13,
         "url": "https://github.com/allenai/papermage",
+        "layout": "two column; EMNLP 2023 system demonstrations (ACL style)",
     },
     "futoma2017": {
         "title": (
@@ -120,6 +145,7 @@ TRUTH: dict[str, dict[str, Any]] = {
         ),
         "pages": 12,
         "url": "https://github.com/jfutoma/MGP-RNN",
+        "layout": "one column; JMLR style (MLHC 2017), arXiv:1708.05894v1 with the side stamp",
     },
 }
 
@@ -134,11 +160,23 @@ class RealPaper:
     authors: list[str]
     abstract_start: str
     pages: int
+    folder: str = ""  # "pdfs", "corpus" or "corpus2"
+    layout: str = ""  # the truth's description of the template
+
+    @property
+    def template(self) -> str:
+        """The template family: papers set with one class are held out together (leave-one-template-out)."""
+        return TEMPLATE_FAMILIES.get(self.name, self.name)
+
+    @property
+    def cs_template(self) -> bool:
+        """One of the issue's computer-science templates (ACM, IEEE, USENIX, VLDB, PMLR, AMS, arXiv)."""
+        return bool(_CS_LAYOUT_RE.search(self.layout))
 
 
-def corpus_truth() -> dict[str, dict[str, Any]]:
-    """corpus/truth.json, or {} where the shared fixtures are absent."""
-    path = CORPUS / "truth.json"
+def corpus_truth(folder: Path = CORPUS) -> dict[str, dict[str, Any]]:
+    """A corpus folder's truth.json (corpus/ by default), or {} where the shared fixtures are absent."""
+    path = folder / "truth.json"
     if not path.is_file():
         return {}
     data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
@@ -151,19 +189,43 @@ def real_papers() -> dict[str, RealPaper]:
         return {}
     out = {
         name: RealPaper(
-            name, FIXTURES / "pdfs" / FIXTURE_FILES[name], t["title"], t["authors"], t["abstract"], t["pages"]
+            name,
+            FIXTURES / "pdfs" / FIXTURE_FILES[name],
+            t["title"],
+            t["authors"],
+            t["abstract"],
+            t["pages"],
+            "pdfs",
+            t["layout"],
         )
         for name, t in TRUTH.items()
     }
-    for file, t in corpus_truth().items():
+    return out | _corpus_papers(CORPUS)
+
+
+def corpus2_papers() -> dict[str, RealPaper]:
+    """corpus2's 31 papers of 31 journal and proceedings templates, by name; {} without them."""
+    return _corpus_papers(CORPUS2)
+
+
+def every_real_paper() -> dict[str, RealPaper]:
+    """Every real PDF with truth in the shared fixtures: pdfs/, corpus/ and corpus2/."""
+    return real_papers() | corpus2_papers()
+
+
+def _corpus_papers(folder: Path) -> dict[str, RealPaper]:
+    out = {}
+    for file, t in corpus_truth(folder).items():
         name = file.removesuffix(".pdf")
         out[name] = RealPaper(
             name,
-            CORPUS / "pdfs" / file,
+            folder / "pdfs" / file,
             t["title"],
             t["authors"],
             t["abstract_first_sentence"],
             t["pages"],
+            folder.name,
+            t.get("layout", ""),
         )
     return out
 
@@ -173,7 +235,7 @@ def parse_real(name: str) -> ParsedPaper:
     """A real paper through the local parser, once per process (tests in several folders share it)."""
     from tasks.parse.local import parse_pdf_file
 
-    return parse_pdf_file(real_papers()[name].path)
+    return parse_pdf_file(every_real_paper()[name].path)
 
 
 def norm(text: str) -> str:

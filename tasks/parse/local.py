@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ctypes
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from tasks.models import HiddenText, ParsedPaper, sha256_bytes
+from tasks.parse.abstract import split_abstract
+from tasks.parse.columns import order_page
 from tasks.parse.errors import (
     EncryptedPdfError,
     NoTextLayerError,
@@ -17,27 +20,24 @@ from tasks.parse.errors import (
     TooManyPagesError,
     TruncatedPdfError,
 )
-from tasks.parse.frontmatter import find_title, parse_authors
+from tasks.parse.frontmatter import FrontMatter, FrontMatterParams, read_front_matter
 from tasks.parse.layout import (
     FontCache,
     Line,
     Page,
     body_font_size,
-    clean_text,
     group_lines,
     mark_running_lines,
-    order_page,
     page_spans,
 )
+from tasks.parse.metadata import PdfMetadata, read_metadata
+from tasks.parse.references import split_references
 from tasks.parse.structure import (
-    ABSTRACT_RUNIN_RE,
+    Block,
     Layout,
     build_blocks,
-    is_named_heading,
     measure,
     sections_and_references,
-    split_abstract,
-    split_references,
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
 from tasks.parse.visibility import SOFT_HYPHEN, HiddenReason, HiddenRun, TextRunWalker, hidden_runs
@@ -47,7 +47,9 @@ PARSER_NAME = "local"
 # 1.1: hidden text kept out of every field, listed in hidden_text
 # 1.2: real layouts: accents drawn apart, namesakes, names over lines and side by side, abstracts
 # without a heading, sidebars and margins, tables of contents; URLs whole (link targets)
-PARSER_VERSION = "1.2.0"
+# 1.3: journal front matter: genre labels, author blocks read block by block, names in capitals,
+# structured and run-in abstracts, the PDF's metadata as evidence, columns of unequal width
+PARSER_VERSION = "1.3.0"
 
 # pdfium is not thread-safe and Prefect may run parse tasks in threads: one document at a time.
 _PDFIUM_LOCK = PDFIUM_LOCK  # shared with the comic stage's figure extraction
@@ -71,42 +73,15 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
 
     # 1. Cheap checks on the bytes
     check_pdf_bytes(data, source)
-    # 2. Text runs -> lines, page by page
-    with _PDFIUM_LOCK:
-        pages, meta_title, hidden, links = _read_pages(data, source, max_pages)
-    notices: list[str] = []
-    if hidden:
-        notices.append(hidden_notice(hidden))
-    _check_text_layer(pages, source, notices)
-    # 3. Page layout: running headers, body size, columns, reading order
-    mark_running_lines(pages)
-    body_size = body_font_size(pages)
-    for page in pages:
-        order_page(page, body_size)
-    layout = measure(pages, body_size)
-    vocab = Vocabulary(line.text for page in pages for line in page.lines)
-    # 4. Front matter on page 1
-    title_lines = find_title(pages[0])
-    if title_lines and all(line.size < body_size + 0.5 and not line.bold for line in title_lines):
-        # Nothing on page 1 stands out from the body text: a title guess would be a random line.
-        title_lines = title_lines[:1]
-        notices.append("no title-sized text on page 1: took its first line as the title")
-    title = join_lines([line.text for line in title_lines], vocab)
-    if not title:
-        title = clean_text(meta_title).strip()
-        notices.append("no title found on page 1" + (": used the PDF metadata title" if title else ""))
-    author_lines, flow_start = _author_region(pages[0], title_lines, layout)
-    authors = parse_authors(author_lines)
-    if not authors:
-        notices.append("no authors found on page 1")
-    # 5. Body: blocks, abstract, sections, captions, references
-    flow = pages[0].lines[flow_start:] + [line for page in pages[1:] for line in page.lines]
-    blocks, small = build_blocks(flow, layout)
-    abstract, body_start, notice, notes = split_abstract(blocks, layout, vocab)
-    small += notes
-    if notice:
-        notices.append(notice)
-    sections, captions, ref_lines = sections_and_references(blocks[body_start:], layout, vocab)
+    # 2-3. Text runs -> lines, page by page; page layout
+    doc = lay_out(data, source, max_pages)
+    pages, layout, vocab = doc.pages, doc.layout, doc.vocab
+    # 4. Front matter on page 1 (page 2 after a cover page), the abstract after it
+    head = read_head(doc)
+    notices = doc.notices + head.notices
+    front, blocks, small = head.front, head.blocks, head.small
+    # 5. Body: sections, captions, references
+    sections, captions, ref_lines = sections_and_references(blocks[head.body_start :], layout, vocab)
     references = split_references(ref_lines, vocab)
     if not sections:
         notices.append("no section headings found")
@@ -114,24 +89,79 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         notices.append("no reference list found")
     # 6. URLs from the front matter, prose, captions and footnotes (not from the reference list);
     # the PDF's link targets complete those its text shows cut short.
-    front = [line.text for line in pages[0].lines[:flow_start] if not line.drop]
-    texts = [join_lines(front, vocab), abstract, *(p for s in sections for p in s.paragraphs)]
+    byline = [line.text for line in pages[front.page].lines[: front.flow_start] if not line.drop]
+    texts = [join_lines(byline, vocab), head.abstract, *(p for s in sections for p in s.paragraphs)]
     texts += [c.text for c in captions] + _small_print(small, vocab)
     return ParsedPaper(
-        title=title,
-        authors=authors,
-        abstract=abstract,
+        title=front.title,
+        authors=front.authors,
+        abstract=head.abstract,
         sections=sections,
         captions=captions,
         references=references,
-        urls=find_urls(texts, links),
+        urls=find_urls(texts, doc.links),
         page_count=len(pages),
         parser=PARSER_NAME,
         parser_version=PARSER_VERSION,
         pdf_sha256=sha256_bytes(data),
         notices=notices,
-        hidden_text=join_hidden(hidden),
+        hidden_text=join_hidden(doc.hidden),
     )
+
+
+@dataclass
+class LaidOut:
+    """A PDF read and laid out: lines in reading order, document measures, what it says about itself."""
+
+    pages: list[Page]
+    layout: Layout
+    vocab: Vocabulary
+    meta: PdfMetadata
+    hidden: list[HiddenRun]
+    links: list[str]
+    notices: list[str]
+
+
+def lay_out(data: bytes, source: str, max_pages: int = 200) -> LaidOut:
+    """Steps 2-3 of the parse: every page's lines, running heads dropped, columns and reading order."""
+    with _PDFIUM_LOCK:
+        pages, meta, hidden, links = _read_pages(data, source, max_pages)
+    notices: list[str] = []
+    if hidden:
+        notices.append(hidden_notice(hidden))
+    _check_text_layer(pages, source, notices)
+    mark_running_lines(pages)
+    body_size = body_font_size(pages)
+    for page in pages:
+        order_page(page, body_size)
+    layout = measure(pages, body_size)
+    vocab = Vocabulary(line.text for page in pages for line in page.lines)
+    return LaidOut(pages, layout, vocab, meta, hidden, links, notices)
+
+
+@dataclass
+class Head:
+    """The front matter, the abstract, and the blocks of the text after the byline."""
+
+    front: FrontMatter
+    abstract: str
+    blocks: list[Block]
+    small: list[Line]
+    body_start: int  # index in blocks of the first block after the abstract
+    notices: list[str]
+
+
+def read_head(doc: LaidOut, params: FrontMatterParams | None = None) -> Head:
+    """Title, authors and abstract of a laid-out PDF (params: the front matter thresholds, for the bench)."""
+    front = read_front_matter(doc.pages, doc.layout, doc.vocab, doc.meta, params)
+    notices = list(front.notices)
+    lead = doc.pages[front.page].lines[front.flow_start :]
+    flow = lead + [line for page in doc.pages[front.page + 1 :] for line in page.lines]
+    blocks, small = build_blocks(flow, doc.layout)
+    abstract, body_start, notice, notes = split_abstract(blocks, doc.layout, doc.vocab)
+    if notice:
+        notices.append(notice)
+    return Head(front, abstract, blocks, small + notes, body_start, notices)
 
 
 def _open(data: bytes, source: str) -> pdfium.PdfDocument:
@@ -149,8 +179,8 @@ def _open(data: bytes, source: str) -> pdfium.PdfDocument:
 
 def _read_pages(
     data: bytes, source: str, max_pages: int
-) -> tuple[list[Page], str, list[HiddenRun], list[str]]:
-    """Every page's lines of visible text, the metadata title, the hidden runs and the link targets."""
+) -> tuple[list[Page], PdfMetadata, list[HiddenRun], list[str]]:
+    """Every page's lines of visible text, the PDF's metadata, the hidden runs and the link targets."""
     doc = _open(data, source)
     try:
         count = len(doc)
@@ -177,7 +207,7 @@ def _read_pages(
             finally:
                 text_page.close()
                 page.close()
-        return pages, doc.get_metadata_value("Title") or "", hidden, links
+        return pages, read_metadata(doc, data), hidden, links
     except pdfium.PdfiumError as exc:
         raise ParseError(source, f"pdfium failed while reading the pages: {exc}") from exc
     finally:
@@ -230,44 +260,6 @@ def _check_text_layer(pages: list[Page], source: str, notices: list[str]) -> Non
         )
     if empty:
         notices.append(f"{empty} of {len(pages)} pages have no text layer (images only?)")
-
-
-def _author_region(page: Page, title_lines: list[Line], layout: Layout) -> tuple[list[Line], int]:
-    """Lines between the title and the abstract, and the index on page 1 where the body flow starts."""
-    lines = page.lines
-    if not title_lines:
-        return [], 0
-    start = max(lines.index(line) for line in title_lines) + 1
-    region: list[Line] = []
-    end = start
-    for end in range(start, len(lines) + 1):
-        if end == len(lines):
-            break
-        line = lines[end]
-        if line.drop:
-            continue
-        if (
-            # Side-by-side author blocks fall into columns too: body text is what ends the region.
-            (page.two_column and line.column != 0 and _body_like(line, layout) and len(line.text) > 50)
-            or is_named_heading(line, layout)
-            or ABSTRACT_RUNIN_RE.match(line.text)
-            or (len(line.text) > 100 and _body_like(line, layout))
-            # An abstract with no heading (arXiv single-column) starts right after the affiliations.
-            or (_body_like(line, layout) and _prose_like(line.text))
-        ):
-            break
-        region.append(line)
-    return region, end
-
-
-def _body_like(line: Line, layout: Layout) -> bool:
-    return not line.bold and line.size <= layout.body_size + 0.5
-
-
-def _prose_like(text: str) -> bool:
-    """A line of running text: eight words or more, most of them lower case (names and places are not)."""
-    words = [w for w in text.split() if w[:1].isalpha()]
-    return len(words) >= 8 and sum(w[:1].islower() for w in words) >= 0.6 * len(words)
 
 
 def _small_print(lines: list[Line], vocab: Vocabulary) -> list[str]:

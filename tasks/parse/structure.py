@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Literal
 
-from tasks.models import Caption, Reference, Section
-from tasks.parse.layout import SOFT_HYPHEN, Line, Page
+from tasks.models import Caption, Section
+from tasks.parse.layout import Line, Page
 from tasks.parse.text import Vocabulary, join_lines
 
 _NUMBERED_RE = re.compile(r"^(?P<num>(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.{0,100})$")
@@ -44,7 +44,7 @@ _KNOWN_HEADINGS = {
 }
 # Headings that stand in for "Abstract" when they are the first heading of the paper (JOSS papers
 # have a "Summary", some theses a "Preface").
-_ABSTRACT_STANDINS = {"summary", "preface", "executive summary", "synopsis"}
+ABSTRACT_STANDINS = {"summary", "preface", "executive summary", "synopsis"}
 _CHAPTER_RE = re.compile(r"^chapter\s+(\d{1,2}|[IVX]{1,5})$", re.I)
 _CONTENTS_HEADINGS = {"contents", "table of contents", "list of figures", "list of tables"}
 _LEADER_RE = re.compile(r"(?:\.\s?){5,}\s*[\divxlc]+$")
@@ -53,11 +53,9 @@ _CAPTION_RE = re.compile(
     r"^(?P<kind>figure|fig\.|table|tab\.)\s*(?P<num>[A-Z]?\d+(?:\.\d+)?|[IVX]+)\s*(?P<sep>[:.|—–-])\s*",
     re.I,
 )
-ABSTRACT_RUNIN_RE = re.compile(r"^abstract\s*[.:—–-]\s*", re.I)
-_KEYWORDS_RE = re.compile(r"^(keywords|key words|index terms|ccs concepts)\b", re.I)
-# A year not part of a number, an arXiv id or a page range ("pages 1877–1901").
-_YEAR_RE = re.compile(r"(?<![\d./\-–])(1[89]\d\d|20[0-4]\d)[a-z]?(?![\d/\-–])")
-_ACL_TITLE_RE = re.compile(r"^.+?\.\s+(?:1[89]|20)\d\d[a-z]?\.\s+(?P<title>[^.?!]{8,}[.?!])")
+ABSTRACT_WORDS = r"abstract|résumé|resume|summary|zusammenfassung|resumen|resumo|sommario"
+# "Abstract." / "ABSTRACT:" / "Résumé." run into the abstract's first line.
+ABSTRACT_RUNIN_RE = re.compile(rf"^(?:{ABSTRACT_WORDS})\s*[.:—–-]\s*", re.I)
 _C1_RE = re.compile(r"[\x80-\x9f]")
 _SENTENCE_END = ".!?:"
 _ABBREVIATION_END_RE = re.compile(r"\b(al|e\.g|i\.e|cf|vs|etc|Fig|Figs|Eq|Eqs|Sec|Tab|resp|approx)\.$")
@@ -148,7 +146,7 @@ def is_named_heading(line: Line, layout: Layout) -> bool:
     number, heading = parts
     if number is not None:
         return not number[:1].isalpha()
-    return heading.lower() in _KNOWN_HEADINGS or heading.lower() in _ABSTRACT_STANDINS
+    return heading.lower() in _KNOWN_HEADINGS or heading.lower() in ABSTRACT_STANDINS
 
 
 def _continues(prev: Line, line: Line, layout: Layout) -> bool:
@@ -170,50 +168,100 @@ def _continues(prev: Line, line: Line, layout: Layout) -> bool:
 
 def build_blocks(lines: list[Line], layout: Layout) -> tuple[list[Block], list[Line]]:
     """Headings, paragraphs and captions in reading order, plus the small print (footnotes, notes)."""
-    blocks: list[Block] = []
-    small: list[Line] = []
-    para: Block | None = None
-    caption: Block | None = None
+    builder = _Builder(layout)
     for line in lines:
-        if line.drop:
-            continue
+        if not line.drop:
+            builder.add(line)
+    return builder.blocks, builder.small
+
+
+@dataclass
+class _Builder:
+    """Blocks as lines arrive: the open caption, the open paragraph and one held behind a sidebar line."""
+
+    layout: Layout
+    blocks: list[Block] = field(default_factory=list)
+    small: list[Line] = field(default_factory=list)
+    para: Block | None = None
+    held: Block | None = None  # a paragraph a line beside it interrupted (a sidebar, a margin note)
+    caption: Block | None = None
+    headed: bool = False  # a heading came: what follows is no abstract
+
+    def add(self, line: Line) -> None:
+        layout = self.layout
         if _is_caption_start(line, layout):
-            caption = Block("caption", [line])
-            blocks.append(caption)
-            continue
-        if caption is not None:
-            last, first = caption.lines[-1], caption.lines[0]
-            beside = line.x0 > max(c.x1 for c in caption.lines) or line.x1 < first.x0
-            if (
-                not beside
-                and line.page == last.page
-                and line.column == last.column
-                and abs(line.size - last.size) < 0.6
-                and 0 < line.base - last.base <= 1.5 * layout.leading
-            ):
-                caption.lines.append(line)
-                continue
-            # Text beside a caption (a wrapped figure) leaves the caption open for its next line.
-            if not beside:
-                caption = None
+            self.caption = Block("caption", [line])
+            self.blocks.append(self.caption)
+            return
+        if self.caption is not None and self._caption_goes_on(line):
+            return
         if line.max_size < 0.85 * layout.body_size:
-            small.append(line)
-            continue
+            self._small(line)
+            return
         parts = heading_parts(line, layout)
         if parts is not None:
-            blocks.append(Block("heading", [line], number=parts[0], heading=parts[1]))
-            para = None
-            continue
+            self.blocks.append(Block("heading", [line], number=parts[0], heading=parts[1]))
+            self.para = self.held = None
+            self.headed = True
+            return
+        blocks = self.blocks
         if blocks and blocks[-1].kind == "heading" and _heading_continues(blocks[-1], line, layout):
             blocks[-1].lines.append(line)
             blocks[-1].heading += " " + line.text.strip().rstrip(".: ")
-            continue
+            return
+        self._paragraph(line)
+
+    def _caption_goes_on(self, line: Line) -> bool:
+        assert self.caption is not None
+        last, first = self.caption.lines[-1], self.caption.lines[0]
+        beside = line.x0 > max(c.x1 for c in self.caption.lines) or line.x1 < first.x0
+        if (
+            not beside
+            and line.page == last.page
+            and line.column == last.column
+            and abs(line.size - last.size) < 0.6
+            and 0 < line.base - last.base <= 1.5 * self.layout.leading
+        ):
+            self.caption.lines.append(line)
+            return True
+        # Text beside a caption (a wrapped figure) leaves the caption open for its next line.
+        if not beside:
+            self.caption = None
+        return False
+
+    def _small(self, line: Line) -> None:
+        """Small print, unless it is an abstract set small under its run-in label ("ABSTRACT: ...")."""
+        para, layout = self.para, self.layout
+        if ABSTRACT_RUNIN_RE.match(line.text) and not self.headed:
+            self.para = Block("paragraph", [line])
+            self.blocks.append(self.para)
+        elif (
+            para is not None
+            and para.lines[0].max_size < 0.85 * layout.body_size
+            and _continues(para.lines[-1], line, layout)
+        ):
+            para.lines.append(line)
+        else:
+            self.small.append(line)
+
+    def _paragraph(self, line: Line) -> None:
+        para, held, layout = self.para, self.held, self.layout
         if para is not None and _continues(para.lines[-1], line, layout):
             para.lines.append(line)
-            continue
-        para = Block("paragraph", [line])
-        blocks.append(para)
-    return blocks, small
+            return
+        if held is not None and _overlaps(held.lines[-1], line) and _continues(held.lines[-1], line, layout):
+            # The paragraph a sidebar line interrupted goes on under it.
+            held.lines.append(line)
+            self.para, self.held = held, None
+            return
+        beside = para is not None and para.lines[-1].page == line.page and not _overlaps(para.lines[-1], line)
+        self.held = para if beside else None
+        self.para = Block("paragraph", [line])
+        self.blocks.append(self.para)
+
+
+def _overlaps(a: Line, b: Line) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1
 
 
 def _is_caption_start(line: Line, layout: Layout) -> bool:
@@ -243,64 +291,6 @@ def _heading_continues(heading: Block, line: Line, layout: Layout) -> bool:
 
 def block_text(block: Block, vocab: Vocabulary) -> str:
     return _C1_RE.sub("", join_lines([line.text for line in block.lines], vocab))
-
-
-def split_abstract(
-    blocks: list[Block], layout: Layout, vocab: Vocabulary
-) -> tuple[str, int, str | None, list[Line]]:
-    """(abstract, index of the first block after it, notice, footnote lines) from the blocks after
-    the author list.
-
-    The abstract is the text under an "Abstract" heading (or a first "Summary" / "Preface"), a run-in
-    "Abstract." paragraph, or else the prose before the first heading. Paragraphs far below it on
-    its page are the page's footnotes ("Correspondence to: ..."), not more abstract: they come back
-    as footnote lines.
-    """
-    first_heading = True
-    for i, block in enumerate(blocks[:8]):
-        text = block_text(block, vocab)
-        name = block.heading.lower() if block.kind == "heading" else ""
-        heading = name == "abstract" or (first_heading and name in _ABSTRACT_STANDINS)
-        runin = block.kind == "paragraph" and ABSTRACT_RUNIN_RE.match(text)
-        first_heading = first_heading and not name
-        if not (heading or runin):
-            continue
-        parts = [] if heading else [ABSTRACT_RUNIN_RE.sub("", text)]
-        notes: list[Line] = []
-        last = block.lines[-1]
-        j = i + 1
-        while j < len(blocks) and blocks[j].kind != "heading":
-            if blocks[j].kind == "paragraph":
-                more = block_text(blocks[j], vocab)
-                if _KEYWORDS_RE.match(more):
-                    j += 1
-                    break
-                if notes or _far_below(last, blocks[j].lines[0], layout):
-                    notes += blocks[j].lines
-                else:
-                    parts.append(more)
-                    last = blocks[j].lines[-1]
-            j += 1
-        return "\n\n".join(parts), j, None, notes
-    # No "Abstract" label: take the prose before the first heading.
-    parts = []
-    j = 0
-    while j < len(blocks) and blocks[j].kind != "heading":
-        if blocks[j].kind == "paragraph":
-            text = block_text(blocks[j], vocab)
-            if len(text) > 200 and not _KEYWORDS_RE.match(text):
-                parts.append(text)
-        j += 1
-    if parts:
-        return "\n\n".join(parts), j, "no 'Abstract' heading: took the text before the first section", []
-    return "", 0, "no abstract found", []
-
-
-def _far_below(last: Line, line: Line, layout: Layout) -> bool:
-    """line starts a page's footnote area: same page and column as last, several blank lines below it."""
-    return (
-        line.page == last.page and line.column == last.column and line.top - last.bottom > 4 * layout.leading
-    )
 
 
 def sections_and_references(
@@ -386,63 +376,3 @@ def _caption(block: Block, vocab: Vocabulary) -> Caption:
         text=text[m.end() :].strip(),
         page=block.lines[0].page,
     )
-
-
-def split_references(lines: list[Line], vocab: Vocabulary) -> list[Reference]:
-    """Reference entries: by hanging indent, by [n]/n. labels, or by line spacing."""
-    if not lines:
-        return []
-    groups: dict[tuple[int, int], list[Line]] = {}
-    for line in lines:
-        groups.setdefault((line.page, line.column), []).append(line)
-    entries: list[list[Line]] = []
-    for group in groups.values():
-        left = min(line.x0 for line in group)
-        size = median(line.size for line in group)
-        indented = sum(1 for line in group if line.x0 - left > 0.8 * size)
-        labelled = sum(1 for line in group if re.match(r"^\[\d+\]|^\d{1,3}\.\s", line.text))
-        for i, line in enumerate(group):
-            if labelled >= max(2, 0.2 * len(group)):
-                starts = bool(re.match(r"^\[\d+\]|^\d{1,3}\.\s", line.text))
-            elif indented >= 0.15 * len(group):
-                starts = line.x0 - left <= 0.8 * size
-            elif i == 0:
-                # An entry cut by a column break continues at the top of the next column.
-                starts = not entries or not _looks_continued(entries[-1][-1], line)
-            else:
-                prev = group[i - 1]
-                starts = line.base - prev.base > 1.3 * size or prev.text.endswith(".")
-            if starts or not entries:
-                entries.append([line])
-            else:
-                entries[-1].append(line)
-    refs: list[Reference] = []
-    for entry in entries:
-        raw = _C1_RE.sub("", join_lines([line.text for line in entry], vocab))
-        if len(raw) < 15:
-            continue
-        title = _ACL_TITLE_RE.match(raw)
-        refs.append(
-            Reference(
-                raw=raw,
-                year=_year(raw),
-                title=title.group("title").rstrip(".") if title else None,
-            )
-        )
-    return refs
-
-
-def _year(raw: str) -> int | None:
-    """The publication year: "Name. 2019." or "(2019)" first, else the last year-like number."""
-    matches = list(_YEAR_RE.finditer(raw))
-    for m in matches:
-        before, after = raw[max(0, m.start() - 2) : m.start()], raw[m.end() : m.end() + 1]
-        if before in (". ", "(", " (", ", ") and after in (".", ")", ",", ":"):
-            return int(m.group(1))
-    return int(matches[-1].group(1)) if matches else None
-
-
-def _looks_continued(prev: Line, line: Line) -> bool:
-    """The first line of a column continues the last entry of the previous column."""
-    end = prev.text.rstrip()
-    return end.endswith((SOFT_HYPHEN, "-", ",", "and", "/")) or line.text[:1].islower()

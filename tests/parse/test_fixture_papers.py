@@ -10,9 +10,13 @@ import pytest
 
 from tasks.models import ParsedPaper, sha256_bytes
 from tasks.parse.local import PARSER_NAME, PARSER_VERSION
-from tests.fixture_truth import TRUTH
+from tests.fixture_truth import TRUTH, corpus2_papers, parse_real
 
 PAPERS = sorted(TRUTH)
+# corpus2's 31 templates: collected when the shared fixtures are there; one skipped case says why when not.
+CORPUS2 = sorted(corpus2_papers()) or [
+    pytest.param("-", marks=pytest.mark.skip(reason="../shared/fixtures/corpus2/truth.json not found"))
+]
 
 
 def norm(text: str) -> str:
@@ -136,3 +140,16 @@ def test_acl_reference_titles(parsed_papers: dict[str, ParsedPaper]) -> None:
     scibert = next(r for r in refs if r.raw.startswith("Iz Beltagy, Kyle Lo, and Arman Cohan"))
     assert scibert.year == 2019
     assert scibert.title == "SciBERT: A Pretrained Language Model for Scientific Text"
+
+
+@pytest.mark.parametrize("name", CORPUS2)
+def test_corpus2_pages_identity_and_front_matter_notices(name: str) -> None:
+    """Every corpus2 template parses whole: all pages, this parser, a title and authors found on the page."""
+    truth = corpus2_papers()[name]
+    paper = parse_real(name)
+    assert paper.page_count == truth.pages
+    assert (paper.parser, paper.parser_version) == (PARSER_NAME, PARSER_VERSION)
+    assert paper.pdf_sha256 == sha256_bytes(truth.path.read_bytes())
+    assert not [n for n in paper.notices if n.startswith(("no title", "no authors", "no abstract"))], (
+        paper.notices
+    )
