@@ -4,14 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.paperpanels-installed
 PYTEST_ARGS ?=
-# Two pytest-xdist workers, each test module on one worker (its servers are module fixtures): the
-# end-to-end tests mostly wait on servers and subprocesses, so two workers fit two cores (measured
-# with CI=1: 780 s serial, 493-627 s on two). xdist's default order (modules with the most tests
-# first) mixes the slow end-to-end modules with quick ones; running the slow ones first made both
-# workers fight over the cores (667 s). TEST_WORKERS=0 runs everything in this process.
+# Two pytest-xdist workers (one per core), tests handed out one by one as workers free up (a module
+# with module-scoped fixtures goes to one worker as a group: tests/conftest.py marks it). Each worker
+# starts one Prefect server for its whole session. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 2
+# Every test's duration counts: the run prints the slowest and fails when one takes more than this.
+MAX_TEST_SECONDS ?= 60
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test test-quick lint typecheck bench clean
 
 $(STAMP): pyproject.toml requirements.lock infra/install.sh
 	PYTHON=$(PYTHON) infra/install.sh $(VENV) dev
@@ -24,7 +24,14 @@ demo: install
 
 # pytest's exit code 5 means no test ran: that is a failure here.
 test: install
-	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --max-test-seconds $(MAX_TEST_SECONDS) \
+	  $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+# The quick loop while you work: every test that needs no server process (Prefect, S3, Redis,
+# Postgres), no browser and no CLI end to end. `make test` before you push: it runs everything.
+test-quick: install
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not server" -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 lint: install

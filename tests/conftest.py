@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests import timing
+from tests.sharing import made_once
+
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
 os.environ.setdefault("PREFECT_HOME", str(_SESSION_TMP / "prefect-home"))
@@ -19,6 +22,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One math thread per test process: tests run on as many processes as there are cores, and torch's
+# OpenMP threads spin-waiting beside each other made the tiny diffusion tests 5-7x slower (measured).
+for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -46,6 +53,61 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     for folder in config.stash.get(WORKER_SHOTS, []):
         terminalreporter.write_line(f"browser screenshots: {folder}")
+    timing.summary(terminalreporter, config)
+
+
+# The suite tells on itself (tests/timing.py): the slowest tests, the total, a limit per test.
+def pytest_addoption(parser: pytest.Parser) -> None:
+    timing.addoption(parser)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    timing.sessionstart(session)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    timing.logreport(report)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    timing.sessionfinish(session)
+
+
+# A test that uses one of these needs a server process (or runs the whole CLI in one): `make test-quick`
+# leaves it out. Marked from each test's fixtures, so a new test is classified without anyone's help.
+PREFECT_FIXTURES = {"prefect_api", "prefect_harness"}
+SERVER_FIXTURES = PREFECT_FIXTURES | {
+    "moto_endpoint",
+    "redis_url",
+    "postgres_url",
+    "cli",
+    "s3_cli",
+    "browser",
+}
+
+
+def _shares_module_state(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope in ("module", "class", "package") for group in defs for d in group)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # `--dist loadgroup`: tests hand out one by one, except a module whose tests share a module-
+        # scoped fixture (a digest run, a served stack), which goes to one worker as a group.
+        if _shares_module_state(item) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        used = set(getattr(item, "fixturenames", ()))
+        if used & PREFECT_FIXTURES:
+            item.add_marker(pytest.mark.prefect)
+        if (
+            used & SERVER_FIXTURES
+            or item.get_closest_marker("browser")
+            or item.get_closest_marker("postgres")
+        ):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")
@@ -109,14 +171,57 @@ def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     yield bucket
 
 
+def _migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Prefect database with every migration applied: a server on a fresh SQLite file spends ~6 of
+    its ~10 s start-up migrating; on a copy of this one it is healthy in ~4 s."""
+    from tests.ops.stack import migrate_prefect_db
+
+    return made_once(tmp_path_factory, "prefect-db", migrate_prefect_db) / "prefect.db"
+
+
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One Prefect test harness (ephemeral server, isolated database) for the whole session."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real `prefect server start` per test worker, shared by every test that needs Prefect.
+
+    In-process flows (prefect_harness), CLI subprocesses, `paperpanels serve`, the UI in Chromium and
+    the `prefect` CLI all talk to it. Tests tell their runs apart by their own ids, names and stores.
+    """
+    import shutil
+
+    from tests.ops.stack import SERVER_SETTINGS, start_prefect_server, stop
+
+    home = tmp_path_factory.mktemp("prefect-server")
+    shutil.copyfile(_migrated_prefect_db(tmp_path_factory), home / "prefect.db")
+    try:
+        proc, api = start_prefect_server(home, **SERVER_SETTINGS)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield api
+    stop(proc)
+
+
+@pytest.fixture(autouse=True)
+def _prefect_state_stays_with_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the worker's Prefect server: no schedule or unfinished run of it is
+    left to act in a later test (autouse: torn down after the test's own fixtures, serve included)."""
+    yield
+    if "prefect_api" in request.fixturenames:
+        from tests.ops.stack import clear_prefect_state
+
+        clear_prefect_state(request.getfixturevalue("prefect_api"))
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_api: str) -> Iterator[None]:
+    """Flows run in this process against the worker's Prefect server (prefect_api)."""
+    from prefect.context import _temporary_global_settings_context, get_settings_context
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     with (
-        prefect_test_harness(server_startup_timeout=120),
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        temporary_settings(updates={PREFECT_API_URL: prefect_api, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        _temporary_global_settings_context(get_settings_context()),
     ):
         yield
+        from prefect._internal.concurrency.services import QueueService
+
+        QueueService.drain_all(timeout=5)  # logs and events still queued, while the server is up

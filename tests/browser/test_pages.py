@@ -18,7 +18,7 @@ from tasks.comic.checks import ALT_CHARS
 from tasks.comic.mobile import MIN_TEXT_PX
 from tests.browser.chrome import WIDTHS, open_at, save_full_page, set_width
 
-pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 MIN_LETTERING_CSS_PX = 14  # on a phone
 PHONE = 390

@@ -18,9 +18,9 @@ import pytest
 
 from tests.browser.chrome import missing, set_width
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
-from tests.ops.stack import ROOT, Operator, ops_environment, start_prefect_server, stop
+from tests.ops.stack import ROOT, Operator, ops_environment
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 PAPER = "10-18653-v1-n18-3011"  # the shortest fixture paper
 TITLE = "Construction of the Literature Graph in Semantic Scholar"
@@ -29,22 +29,19 @@ S3_ONLY = ("ENDPOINT_URL", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
 
 
 @pytest.fixture(scope="module")
-def served(fixtures_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
-    """A Prefect server with its UI, and `paperpanels serve` running the deployments on it."""
+def served(
+    prefect_api: str, fixtures_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Operator]:
+    """The worker's Prefect server with its UI, and `paperpanels serve` running the deployments on it."""
     if (why := missing()) is not None:
         pytest.skip(why)
     work = tmp_path_factory.mktemp("prefect-ui")
-    (work / "server").mkdir()
-    try:
-        proc, api = start_prefect_server(work / "server")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
     # Every known conference in the dropdown, and the fixture conference among them.
     conferences = work / "conferences"
     shutil.copytree(ROOT / "config" / "conferences", conferences)
     shutil.copy(CONFERENCES / f"{SLUG}.yaml", conferences)
     stage_papers(fixtures_dir, work / "papers", only={PAPER})
-    env = ops_environment(api, "http://127.0.0.1:9", "unused", work, conferences, work / "papers")
+    env = ops_environment(prefect_api, "http://127.0.0.1:9", "unused", work, conferences, work / "papers")
     for name in S3_ONLY:  # a local store: no bucket, no result block
         env.pop(f"PAPERPANELS_STORE__{name}", None)
     env.pop("PAPERPANELS_OPS__RESULT_BLOCK", None)
@@ -58,7 +55,6 @@ def served(fixtures_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield operator
     finally:
         operator.stop()
-        stop(proc)
 
 
 def _until(what: str, check: Callable[[], Any], operator: Operator, timeout: float = 60) -> Any:
@@ -148,10 +144,12 @@ def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operat
     browser.save_screenshot(str(shots / "prefect-ui-1-form.png"))
     _clickable(browser, "Submit").click()
 
-    # 3. The run: followed from the notice to Completed.
-    _press(browser, "View run", served)
-    _until("the run page", lambda: "/runs/flow-run/" in browser.current_url, served)
-    run_id = browser.current_url.split("/runs/flow-run/", 1)[1].split("?")[0].strip("/")
+    # 3. The run the form created (the server's record, not the notice that slides in), to Completed.
+    (created,) = _until(
+        "the run the form created", lambda: served.runs_of(FORM, since=served.started), served
+    )
+    run_id = created["id"]
+    browser.get(f"{ui}/runs/flow-run/{run_id}")
     run = served.wait(run_id, timeout=180)
     assert run["state"]["type"] == "COMPLETED", run["state"]
     chosen = {k: run["parameters"].get(k) for k in ("conference", "papers", "renderer")}

@@ -51,5 +51,8 @@ def large_summary() -> PaperSummary:
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A tiny random-weight StableDiffusionPipeline saved to disk, loaded like any local model."""
     from tests.comic.tiny_pipeline import build_tiny_sd
+    from tests.sharing import made_once
 
-    return str(build_tiny_sd(tmp_path_factory.mktemp("models") / "tiny-sd"))
+    return str(
+        made_once(tmp_path_factory, "tiny-sd", lambda folder: build_tiny_sd(folder / "tiny-sd")) / "tiny-sd"
+    )

@@ -134,16 +134,6 @@ def statuses(digest: dict[str, Any]) -> dict[str, str]:
     return {r["paper_id"]: r["status"] for r in digest["results"]}
 
 
-@pytest.fixture(scope="session")
-def harness_api_url(prefect_harness: None) -> str:
-    """The session's Prefect server: CLI subprocesses use it instead of starting their own (~8 s)."""
-    from prefect.settings import PREFECT_API_URL
-
-    url = PREFECT_API_URL.value()
-    assert url, "the test harness did not set PREFECT_API_URL"
-    return str(url)
-
-
 def base_env(tmp: Path, fixtures_dir: Path) -> dict[str, str]:
     conferences = tmp / "conferences"
     if not conferences.exists():
@@ -168,12 +158,12 @@ def base_env(tmp: Path, fixtures_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli(harness_api_url: str, fixtures_dir: Path, tmp_path: Path) -> Iterator[Cli]:
+def cli(prefect_harness: None, prefect_api: str, fixtures_dir: Path, tmp_path: Path) -> Iterator[Cli]:
     """The CLI on a local store, with the papers folder, against the session's Prefect server."""
     env = base_env(tmp_path, fixtures_dir)
     env.update(
         {
-            "PREFECT_API_URL": harness_api_url,
+            "PREFECT_API_URL": prefect_api,
             "PAPERPANELS_STORE__URI": str(tmp_path / "store"),
             "PAPERPANELS_PAPERS_DIR": str(tmp_path / "papers"),
         }
@@ -182,12 +172,19 @@ def cli(harness_api_url: str, fixtures_dir: Path, tmp_path: Path) -> Iterator[Cl
 
 
 @pytest.fixture
-def s3_cli(harness_api_url: str, fixtures_dir: Path, tmp_path: Path, moto_endpoint: str, s3_env: str) -> Cli:
+def s3_cli(
+    prefect_harness: None,
+    prefect_api: str,
+    fixtures_dir: Path,
+    tmp_path: Path,
+    moto_endpoint: str,
+    s3_env: str,
+) -> Cli:
     """The CLI on an S3 store (a bucket of the moto server), with the papers folder."""
     env = base_env(tmp_path, fixtures_dir)
     env.update(
         {
-            "PREFECT_API_URL": harness_api_url,
+            "PREFECT_API_URL": prefect_api,
             "PAPERPANELS_STORE__URI": f"s3://{s3_env}/pp",
             "PAPERPANELS_STORE__ENDPOINT_URL": moto_endpoint,
             "PAPERPANELS_PAPERS_DIR": str(tmp_path / "papers"),

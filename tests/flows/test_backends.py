@@ -123,7 +123,7 @@ def test_editing_the_award_entry_costs_no_llm_request(
 
 
 def test_an_extractive_sketch_run_imports_no_langchain_torch_or_diffusers(
-    harness_api_url: str, fixtures_dir: Path, tmp_path: Path
+    prefect_api: str, fixtures_dir: Path, tmp_path: Path
 ) -> None:
     stage_papers(fixtures_dir, tmp_path / "papers", only={PAPER})
     code = (
@@ -139,7 +139,7 @@ def test_an_extractive_sketch_run_imports_no_langchain_torch_or_diffusers(
     )
     env = {
         "PATH": "/usr/bin:/bin",
-        "PREFECT_API_URL": harness_api_url,
+        "PREFECT_API_URL": prefect_api,
         "PREFECT_HOME": str(tmp_path / "home"),
         "PREFECT_LOGGING_LEVEL": "ERROR",
     }
@@ -155,10 +155,3 @@ def test_an_extractive_sketch_run_imports_no_langchain_torch_or_diffusers(
         "diffusers",
         "transformers",
     }
-
-
-@pytest.fixture(scope="module")
-def harness_api_url(prefect_harness: None) -> str:
-    from prefect.settings import PREFECT_API_URL
-
-    return str(PREFECT_API_URL.value())

@@ -36,6 +36,7 @@ OFFLINE = {
 
 
 @pytest.mark.slow
+@pytest.mark.server  # the CLI starts a Prefect server of its own, as `make demo` does
 def test_offline_demo_prints_one_warning_per_paper_and_no_error(tmp_path: Path) -> None:
     """`make demo` on a machine without network: what the user sees, in CI's plain mode."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "infra" / "k8s"
 PREFECT = [sys.executable, "-m", "prefect"]
-
-pytestmark = pytest.mark.slow
 
 
 def _template(kind: str) -> dict[str, Any]:
@@ -82,45 +78,11 @@ def test_gpu_pool_asks_for_a_gpu_and_tolerates_gpu_nodes() -> None:
     assert cpu["tolerations"] == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A throw-away `prefect server start` (SQLite in its own PREFECT_HOME) for the CLI to talk to."""
-    tmp = tmp_path_factory.mktemp("k8s-server")
-    port = _free_port()
+@pytest.fixture
+def server_env(prefect_api: str) -> dict[str, str]:
+    """The `prefect` CLI's environment: the worker's Prefect server (tests/conftest.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_HOME": str(tmp / "home"), "DO_NOT_TRACK": "1"}
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 150
-        while True:
-            assert proc.poll() is None, (tmp / "server.log").read_text()[-3000:]
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "prefect server not healthy in 150 s"
-            time.sleep(0.5)
-        yield env | {"PREFECT_API_URL": api}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    return env | {"DO_NOT_TRACK": "1", "PREFECT_API_URL": prefect_api}
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -130,7 +92,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("kind", ["cpu", "gpu"])
 def test_work_pool_create_accepts_the_template(server_env: dict[str, str], kind: str) -> None:
     """The runbook's command: `prefect work-pool create NAME --type kubernetes --base-job-template FILE`."""
-    name = f"paperpanels-{kind}"
+    name = f"k8s-{kind}-{uuid.uuid4().hex[:8]}"  # the server is shared: a pool of this test's own
     template = K8S / f"{kind}-pool.json"
     done = _cli(server_env, "work-pool", "create", name, "--type", "kubernetes",
                 "--base-job-template", str(template), "--overwrite")  # fmt: skip
@@ -146,7 +108,7 @@ def test_work_pool_create_rejects_a_broken_template(server_env: dict[str, str], 
     del broken["variables"]["properties"]["gpu_count"]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
-    done = _cli(server_env, "work-pool", "create", "broken-gpu", "--type", "kubernetes",
+    done = _cli(server_env, "work-pool", "create", f"broken-{uuid.uuid4().hex[:8]}", "--type", "kubernetes",
                 "--base-job-template", str(path))  # fmt: skip
     assert done.returncode != 0
     assert "gpu_count" in done.stdout + done.stderr

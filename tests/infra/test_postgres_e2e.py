@@ -12,10 +12,8 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,12 +86,6 @@ def postgres_url() -> Iterator[str]:
         query(MACHINE_POSTGRES, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _base_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
     env.update(
@@ -110,41 +102,18 @@ def _base_env(tmp: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def postgres_server(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`prefect server start` on a free port, its database in Postgres; yields the API URL."""
+    """`prefect server start` on a port the OS chooses, its database in Postgres; yields the API URL."""
+    from tests.ops.stack import start_prefect_server, stop
+
     tmp = tmp_path_factory.mktemp("pg-server")
-    port = _free_port()
-    env = _base_env(tmp) | {"PREFECT_API_DATABASE_CONNECTION_URL": postgres_url}
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port), "--analytics-off"],
-        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    api = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 150
-        while True:
-            if proc.poll() is not None:
-                tail = (tmp / "server.log").read_text()[-4000:]
-                pytest.fail(f"prefect server exited {proc.returncode}:\n{tail}")
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                tail = (tmp / "server.log").read_text()[-4000:]
-                pytest.fail(f"prefect server not healthy in 150 s:\n{tail}")
-            time.sleep(0.5)
+        proc, api = start_prefect_server(tmp, PREFECT_API_DATABASE_CONNECTION_URL=postgres_url)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield api
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop(proc)
 
 
 def test_digest_flow_runs_are_stored_in_postgres(

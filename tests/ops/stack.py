@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,6 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 APP = "import typer; from flows.cli.ops import register; app = typer.Typer(); register(app); app()"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -37,30 +31,108 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
             proc.wait()
 
 
-def start_prefect_server(home: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """`prefect server start` on a free port with PREFECT_HOME=home; returns the process and API URL."""
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
+# The test server's services: the scheduler visits recently changed deployments every second (an
+# interval watch is scheduled at once), and late runs are marked within seconds.
+SERVER_SETTINGS = {
+    "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
+}
+
+
+def _server_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
-    # The UI asks the API at PREFECT_UI_API_URL, which otherwise names the default port 4200.
-    env.update(PREFECT_HOME=str(home), PREFECT_UI_API_URL=api, DO_NOT_TRACK="1")
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", **env_extra)
+    env.update(PREFECT_HOME=str(home), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
+    return env
+
+
+def migrate_prefect_db(home: Path) -> Path:
+    """`prefect server database upgrade`: a SQLite database in `home` with every migration applied."""
+    home.mkdir(parents=True, exist_ok=True)
+    command = [str(Path(sys.executable).parent / "prefect"), "server", "database", "upgrade", "-y"]
+    done = subprocess.run(command, env=_server_env(home), capture_output=True, timeout=180)
+    if done.returncode != 0:
+        raise RuntimeError(f"prefect server database upgrade failed: {done.stderr.decode()[-2000:]}")
+    return home / "prefect.db"
+
+
+def listening_port(pid: int) -> int | None:
+    """The TCP port a process listens on (the OS chose it: the process bound port 0), once it does."""
+    import psutil
+
+    try:
+        found = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return None
+    ports = [c.laddr.port for c in found if c.status == psutil.CONN_LISTEN]
+    return ports[0] if ports else None
+
+
+def start_prefect_server(home: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`prefect server start` on a port the OS chooses, PREFECT_HOME=home; returns the process and API URL.
+
+    The server binds port 0 itself (no port picked here that another process could take first) and
+    the port is read off its listening socket. The UI asks for the API at a path on its own origin.
+    """
+    env = _server_env(home, PREFECT_UI_API_URL="/api", **env_extra)
     log = (home / "server.log").open("wb")
     command = [str(Path(sys.executable).parent / "prefect"), "server", "start", "--analytics-off"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--port", "0"]
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 90
+    api = None
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                return proc, api
-        except httpx.HTTPError:
-            pass
         if proc.poll() is not None:
             raise RuntimeError(f"prefect server exited: {(home / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
+        port = listening_port(proc.pid) if api is None else None
+        if port is not None:
+            api = f"http://127.0.0.1:{port}/api"
+        if api is not None:
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    return proc, api
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.2)
     stop(proc)
     raise RuntimeError("prefect server did not become healthy in 90 s")
+
+
+def review_form_saved(api: httpx.Client, run_id: str) -> bool:
+    """True once a paused run's input form (its schema) is on the server: a resume is accepted only
+    then, and it is saved just after the Paused state. The state names the key it is saved under."""
+    run = api.get(f"/flow_runs/{run_id}").json()
+    state = run.get("state") or {}
+    keyset = (state.get("state_details") or {}).get("run_input_keyset") or {}
+    if state.get("type") != "PAUSED" or "schema" not in keyset:
+        return False
+    return bool(api.get(f"/flow_runs/{run_id}/input/{keyset['schema']}").status_code == 200)
+
+
+def wait_review_form(api_url: str, run_id: str, timeout: float = 60) -> None:
+    """Block until review_form_saved (the state that matters, not a fixed pause)."""
+    with httpx.Client(base_url=api_url, timeout=30, transport=RetryBusy()) as api:
+        deadline = time.monotonic() + timeout
+        while not review_form_saved(api, run_id):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"run {run_id}: its review form was not saved within {timeout} s")
+            time.sleep(0.1)
+
+
+UNFINISHED = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
+
+
+def clear_prefect_state(api: str) -> None:
+    """What one test leaves on a shared Prefect server that could act in the next one: deployment
+    schedules (they keep making runs) and flow runs not yet final (a later `serve` of the same
+    deployment would execute them). Schedules go, such runs are cancelled; history stays."""
+    with httpx.Client(base_url=api, timeout=30, transport=RetryBusy()) as client:
+        deployments = client.post("/deployments/filter", json={"limit": 200}).json()
+        for deployment in deployments:
+            for schedule in deployment.get("schedules") or []:
+                client.delete(f"/deployments/{deployment['id']}/schedules/{schedule['id']}")
+        body = {"flow_runs": {"state": {"type": {"any_": UNFINISHED}}}, "limit": 200}
+        for run in client.post("/flow_runs/filter", json=body).json():
+            state = {"type": "CANCELLED", "name": "Cancelled", "message": "left by a finished test"}
+            client.post(f"/flow_runs/{run['id']}/set_state", json={"state": state, "force": True})
 
 
 def ops_environment(
@@ -74,7 +146,7 @@ def ops_environment(
         PREFECT_HOME=str(work / "prefect-home"),
         PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(work / "local-results"),
         PREFECT_LOGGING_LEVEL="INFO",
-        PREFECT_RUNNER_POLL_FREQUENCY="2",
+        PREFECT_RUNNER_POLL_FREQUENCY="1",
         DO_NOT_TRACK="1",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
@@ -127,6 +199,7 @@ class Operator:
         self.api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30, transport=RetryBusy())
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started = datetime.now(UTC).isoformat()  # runs expected after this are this test's
 
     def serve(self) -> None:
         out = self.log.open("ab")
@@ -167,9 +240,13 @@ class Operator:
             time.sleep(0.5)
         raise AssertionError(f"run {run_id} not finished in {timeout} s: {self.log.read_text()[-3000:]}")
 
-    def runs_of(self, deployment: str) -> list[dict[str, Any]]:
+    def runs_of(self, deployment: str, since: str | None = None) -> list[dict[str, Any]]:
+        """Runs of a deployment; since (an ISO time, e.g. self.started): only those expected after it
+        (the server is shared: earlier tests' runs of the same deployment name are not this test's)."""
         dep = self.deployment_id(deployment)
-        body = {"flow_runs": {"deployment_id": {"any_": [dep]}}}
+        body: dict[str, Any] = {"flow_runs": {"deployment_id": {"any_": [dep]}}}
+        if since is not None:
+            body["flow_runs"]["expected_start_time"] = {"after_": since}
         runs: list[dict[str, Any]] = self.api.post("/flow_runs/filter", json=body).json()
         return runs
 

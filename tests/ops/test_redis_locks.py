@@ -67,7 +67,7 @@ def redis_answers() -> bool:
 
 
 def test_two_processes_racing_for_a_stage_compute_it_once(
-    harness_api_url: str, fixtures_dir: Path, tmp_path: Path
+    prefect_api: str, fixtures_dir: Path, tmp_path: Path
 ) -> None:
     if not redis_answers():
         pytest.skip("no Redis answers on 127.0.0.1:6379 (the compose stack and CI provide one)")
@@ -77,7 +77,7 @@ def test_two_processes_racing_for_a_stage_compute_it_once(
     barrier.mkdir()
     env = {
         "PATH": "/usr/bin:/bin",
-        "PREFECT_API_URL": harness_api_url,
+        "PREFECT_API_URL": prefect_api,
         # one result storage for both: the cache record the first writes is the one the second reads
         "PREFECT_HOME": str(tmp_path / "home"),
         "PREFECT_LOGGING_LEVEL": "ERROR",
@@ -112,10 +112,3 @@ def test_two_processes_racing_for_a_stage_compute_it_once(
         states = sorted(r[stage] for r in results)
         assert states == ["Cached", "Completed"], f"{stage}: {states}: both computed, or neither"
     assert results[0]["sha"] == results[1]["sha"]
-
-
-@pytest.fixture(scope="module")
-def harness_api_url(prefect_harness: None) -> str:
-    from prefect.settings import PREFECT_API_URL
-
-    return str(PREFECT_API_URL.value())

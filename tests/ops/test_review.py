@@ -27,6 +27,9 @@ def _approve_when_paused(answer: dict[str, object], done: list[str]) -> None:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.ops.stack import wait_review_form
 
     paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
     deadline = time.monotonic() + 60
@@ -34,7 +37,7 @@ def _approve_when_paused(answer: dict[str, object], done: list[str]) -> None:
         while time.monotonic() < deadline:
             runs = client.read_flow_runs(flow_run_filter=paused)
             if runs:
-                time.sleep(0.5)  # the run input form is saved just after the state change
+                wait_review_form(str(PREFECT_API_URL.value()), str(runs[0].id))
                 resume_flow_run(runs[0].id, run_input=answer)
                 done.append(str(runs[0].id))
                 return

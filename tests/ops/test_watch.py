@@ -256,6 +256,9 @@ def _answer_review(answer: dict[str, object], seen: list[str], edition: str = ED
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.ops.stack import wait_review_form
 
     paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
     deadline = time.monotonic() + 60
@@ -263,7 +266,7 @@ def _answer_review(answer: dict[str, object], seen: list[str], edition: str = ED
         while time.monotonic() < deadline:
             runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if edition in r.name]
             if runs:
-                time.sleep(0.5)  # the run input form is saved just after the state change
+                wait_review_form(str(PREFECT_API_URL.value()), str(runs[0].id))
                 resume_flow_run(runs[0].id, run_input=answer)
                 seen.append(str(runs[0].id))
                 return
