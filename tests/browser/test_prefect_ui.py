@@ -8,6 +8,7 @@ digest run's Artifacts tab.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +58,10 @@ def served(
         operator.stop()
 
 
+# The page and the screenshot folder of the running test: a wait that times out shows what was on screen.
+_SCREEN: dict[str, Any] = {}
+
+
 def _until(what: str, check: Callable[[], Any], operator: Operator, timeout: float = 60) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -67,7 +72,22 @@ def _until(what: str, check: Callable[[], Any], operator: Operator, timeout: flo
         if found:
             return found
         time.sleep(0.25)
-    raise AssertionError(f"{what}: not within {timeout} s\n{operator.log.read_text()[-3000:]}")
+    raise AssertionError(
+        f"{what}: not within {timeout} s\n{_on_screen(what)}\n{operator.log.read_text()[-3000:]}"
+    )
+
+
+def _on_screen(what: str) -> str:
+    """The page as it was when a wait gave up: its address, its text, and a screenshot."""
+    from selenium.webdriver.common.by import By
+
+    browser, shots = _SCREEN.get("browser"), _SCREEN.get("shots")
+    if browser is None:
+        return ""
+    shot = shots / f"timed-out-{re.sub(r'[^a-z0-9]+', '-', what.lower())}.png"
+    browser.save_screenshot(str(shot))
+    text = browser.find_element(By.TAG_NAME, "body").text
+    return f"page {browser.current_url} ({shot}):\n{text[:1500]}"
 
 
 def _clickable(browser: Any, text: str, scope: Any = None) -> Any:
@@ -112,6 +132,7 @@ def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operat
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
+    _SCREEN.update(browser=browser, shots=shots)
     ui = served.env["PREFECT_API_URL"].removesuffix("/api")
     set_width(browser, 1280)
     browser.get(f"{ui}/deployments/deployment/{served.deployment_id(FORM)}")
