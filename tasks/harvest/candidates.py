@@ -282,13 +282,15 @@ def _has_title(fields: list[Field]) -> bool:
 
 
 def _next_names(content: list[list[Field]], i: int, kind: str) -> Field | None:
-    """The author line after line i of a record: the first names line before the next title."""
+    """The author line after line i of a record, before the next title: of several lines that read
+    as names (a track "Social Science and Cultural Analytics" can), the longest list of people."""
+    found: list[Field] = []
     for fields in content[i + 1 :]:
-        if len(fields) == 1 and _is_names(fields[0]):
-            return fields[0]
         if any(f.kind == kind and f.styled for f in fields):
-            return None
-    return None
+            break
+        if len(fields) == 1 and _is_names(fields[0]):
+            found.append(fields[0])
+    return max(found, key=lambda f: (round(f.names(), 1), len(split_names(f.text))), default=None)
 
 
 def _title_of(fields: list[Field]) -> tuple[Field, Field | None] | None:

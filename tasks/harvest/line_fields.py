@@ -23,6 +23,8 @@ PAPER_LINK_RE = re.compile(
     re.IGNORECASE,
 )
 _BY_RE = re.compile(r"^\s*(?:by\b|[—–]|-\s)\s*", re.IGNORECASE)
+# A full stop after a word (not an initial "J."), then the next sentence.
+_SENTENCE_END_RE = re.compile(r"(?<=[a-z]{2})[.;!?](?=\s+[A-Z]|\s*$)")
 _QUOTED_RE = re.compile(r"[“\"]([^“”\"]{6,300})[”\"]")
 _ID_RE = re.compile(r"^[\w#.]{1,8}\s*[-–—:.]?$")  # "A3 -", "#12.": a paper id before its title
 LIST_TAGS = frozenset({"li", "dd", "dt", "tr", "td", "th"})  # an item of a list may be a bare title
@@ -68,8 +70,14 @@ def _split_plain(f: Field) -> list[Field]:
     """A plain field with a quoted title inside, or starting with "by" / a dash, read as such."""
     if f.kind != "plain":
         return [f]
-    if _BY_RE.match(f.text) and names_likeness(_BY_RE.sub("", f.text)) >= MIN_NAMES:
-        return [Field(_BY_RE.sub("", f.text), "by", f.href, f.marks)]
+    if _BY_RE.match(f.text):
+        # "by A, B and C" - in prose, up to the sentence's end ("... and C. This year ...").
+        text = _BY_RE.sub("", f.text)
+        end = _SENTENCE_END_RE.search(text)
+        clause, rest = (text[: end.start()], text[end.end() :]) if end else (text, "")
+        if names_likeness(clause) >= MIN_NAMES:
+            tail = [Field(rest, "plain", marks=f.marks)] if rest.strip() else []
+            return [Field(clause, "by", f.href, f.marks), *tail]
     found = _QUOTED_RE.search(f.text)
     if found and len(found.group(1).split()) >= 2:
         before, after = f.text[: found.start()], f.text[found.end() :]

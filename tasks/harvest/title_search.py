@@ -28,12 +28,13 @@ def openreview_search(client: ServiceClient, api: str, title: str, limit: int = 
     data = client.get_json("openreview", url, {**params, "limit": str(limit)}, repr(title))
     records = []
     for note in (data or {}).get("notes") or []:
-        c = openreview.note_to_candidate(note)
-        if c.title:
+        # Read leniently: one odd note in a search answer is not worth failing the question.
+        content = note.get("content") or {}
+        title = " ".join(str(openreview._value(content, "title") or "").split())
+        authors = [str(a) for a in openreview._value(content, "authors") or []]
+        if title:
             records.append(
-                TitleRecord(
-                    "openreview", c.title, c.authors, f"{openreview.SITE}/forum?id={c.ids.openreview}"
-                )
+                TitleRecord("openreview", title, authors, f"{openreview.SITE}/forum?id={note.get('forum')}")
             )
     return records
 

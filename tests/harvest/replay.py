@@ -278,7 +278,7 @@ def _dblp(replay: Replay, query: dict[str, str]) -> Response:
 def _openreview_search(replay: Replay, query: dict[str, str]) -> Response:
     replay.queries["openreview"] += 1
     found = replay.word_search(query.get("term", ""), prefix=False)[: int(query.get("limit", "10"))]
-    notes = [openreview_note(f"note{n}", p.title, list(p.authors)) for n, p in enumerate(found)]
+    notes = [openreview_note(f"Known{n:06d}x", p.title, list(p.authors)) for n, p in enumerate(found)]
     return _json({"notes": notes, "count": len(notes)})
 
 
