@@ -27,7 +27,8 @@ the matched entries, separately. Only entries count as found; candidates left to
 
   python bench/announcements.py                 # the tables (about a minute on 2 cores)
   python bench/announcements.py --coverage 0.5  # services that know only half the titles
-  python bench/announcements.py --scale         # seconds to read 0.5 / 1 / 2 / 4 MB pages
+  python bench/announcements.py --scale [--before 3d1e5f6]  # seconds to read 0.5 / 1 / 2 / 4 MB pages
+  python bench/announcements.py --before 3d1e5f6  # the reader of that commit, scored the same way
 """
 
 from __future__ import annotations
@@ -197,14 +198,16 @@ def remaining(results: dict[str, dict[str, Score]]) -> None:
                 print(f"- {mode} | {name} | extra | {t}")
 
 
-def scale() -> None:
-    """Seconds to read pages of empty paragraphs: linear in the size (baseline: libxml2's parse)."""
+def scale(commit: str | None) -> None:
+    """Seconds to read pages of empty paragraphs: linear in the size. Baselines in the same run:
+    libxml2's parse alone, and with `--before COMMIT` that commit's reader (up to 1 MB: it is slow)."""
     import lxml.html
 
     from tasks.harvest.announcements import heuristic_awards
 
-    print("| page | MB | read s | MB/s | libxml2 parse alone s |")
-    print("|---|---|---|---|---|")
+    old = old_reader(commit) if commit else None
+    print(f"| page | MB | read s | MB/s | libxml2 parse alone s |{' before s |' if old else ''}")
+    print("|---|---|---|---|---|" + ("---|" if old else ""))
     for unit, label in (("<p><br></p>\n", "<p><br></p> x N"), ("<p>\n", "<p> unclosed x N")):
         for mb in (0.5, 1, 2, 4):
             body = unit * int(mb * 1e6 / len(unit))
@@ -217,7 +220,48 @@ def scale() -> None:
             lxml.html.document_fromstring(html.encode())
             parse = time.perf_counter() - t0
             assert [p.title for p in found.papers] == ["A Title Here"], found.papers
-            print(f"| {label} | {mb} | {read:.2f} | {mb / read:.2f} | {parse:.3f} |")
+            cell = ""
+            if old is not None:
+                t0 = time.perf_counter()
+                if mb <= 1 and unit.startswith("<p><br>"):
+                    old(html)
+                    cell = f" {time.perf_counter() - t0:.2f} |"
+                else:
+                    cell = " (not run) |"
+            print(f"| {label} | {mb} | {read:.2f} | {mb / read:.2f} | {parse:.3f} |{cell}")
+
+
+def old_reader(commit: str) -> Callable[[str], object]:
+    """heuristic_awards of an earlier commit's tasks/harvest/announcements.py, loaded apart."""
+    import importlib.util
+    import subprocess
+
+    source = subprocess.run(
+        ["git", "show", f"{commit}:tasks/harvest/announcements.py"], cwd=ROOT, capture_output=True, text=True
+    )
+    if source.returncode:
+        raise SystemExit(f"git show {commit}: {source.stderr.strip()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "announcements_before.py"
+        path.write_text(source.stdout, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("announcements_before", path)
+        assert spec is not None and spec.loader is not None
+        old = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = old  # dataclasses look their module up there
+        spec.loader.exec_module(old)
+    reader: Callable[[str], object] = old.heuristic_awards
+    return reader
+
+
+def before(commit: str) -> None:
+    """The reader of an earlier commit on the same pages, every candidate counted as an entry."""
+    read = old_reader(commit)
+    readings = {}
+    for name in pages(FIXTURES):
+        found = read(page_html(FIXTURES, name)).papers  # type: ignore[attr-defined]
+        readings[name] = [FoundPaper(title=p.title, award=p.award, award_text=p.award_text) for p in found]
+    results = {n: score(FIXTURES, n, r) for n, r in readings.items()}
+    table(f"The reader of {commit} (every candidate an entry)", {"before": results})
 
 
 def main() -> None:
@@ -225,9 +269,13 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="time 0.5 / 1 / 2 / 4 MB pages instead")
     parser.add_argument("--coverage", type=float, default=1.0, help="share of titles the services know")
     parser.add_argument("--no-llm", action="store_true", help="skip the two LLM readings")
+    parser.add_argument("--before", metavar="COMMIT", help="score the reader of an earlier commit instead")
     args = parser.parse_args()
     if args.scale:
-        scale()
+        scale(args.before)
+        return
+    if args.before:
+        before(args.before)
         return
     loaded = load(args.coverage, with_llm=not args.no_llm)
     modes = [m for m in MODES if not (args.no_llm and m.startswith("llm"))]

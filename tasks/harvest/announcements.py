@@ -75,13 +75,15 @@ class ReaderParams:
     w_repeated: float = 0.15  # one of several records of the same shape
     w_award: float = 0.15  # under an award that says which one
     entry: float = 0.5  # unconfirmed (offline, or no answer): an entry from this strength
-    refuted_entry: float = 1.01  # every resolver answered and none has the title: > 1 = never
+    # Every service answered and none has the title: still an entry from this strength (a strong
+    # record of a paper not indexed yet); > 1 would send every unconfirmed record to review.
+    refuted_entry: float = 0.6
 
 
 # The grid bench/announcements.py searches, leaving one venue out at a time.
 PARAM_GRID: dict[str, list[float]] = {
     "entry": [0.3, 0.4, 0.5, 0.6],
-    "refuted_entry": [0.7, 1.01],
+    "refuted_entry": [0.6, 0.7, 0.8, 1.01],
     "w_repeated": [0.1, 0.2],
     "w_authors": [0.25, 0.35, 0.45],
 }

@@ -144,8 +144,8 @@ class _Walker:
 
     # ------------------------------------------------------------------ text
     def text(self, value: str | None) -> None:
-        if not value:
-            return
+        if not value or (not self.lines[-1].runs and value.isspace()):
+            return  # leading whitespace of a line: nothing to keep (most of a page's text nodes)
         pieces = _HARD_BREAK_RE.split(value)
         for n, piece in enumerate(pieces):
             if n:

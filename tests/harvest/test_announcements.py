@@ -68,8 +68,8 @@ def test_confirmation_by_title_search_moves_candidates_both_ways(fixtures_dir: P
             checked = confirm_awards(read, confirmer)
             confirmed[name] = checked.papers
             assert "confirmed" in checked.confirmation
-            assert score(fixtures_dir, name, checked.papers).recall >= 0.95
-            assert score(fixtures_dir, name, checked.papers).precision >= 0.95
+            page = score(fixtures_dir, name, checked.papers)
+            assert page.recall >= 0.95 and page.precision >= 0.8, (page.misses, page.extras)
     total = _total(fixtures_dir, confirmed)
     assert total.recall >= 0.99 and total.precision >= 0.99
     assert replay.queries["dblp"] > 0 and replay.queries["acl_anthology"] == 1  # the export is read once
@@ -78,8 +78,9 @@ def test_confirmation_by_title_search_moves_candidates_both_ways(fixtures_dir: P
         for before, after in zip(offline[name], confirmed[name], strict=True):
             if normalise_title(before.title) in titles:  # a real award paper: confirmed, an entry
                 assert not after.needs_review and after.confirmed_by, after.title
-            else:  # no service has it (a musical work, a criteria list item): review, and why
-                assert after.needs_review and "no title-search service has this title" in after.evidence
+            else:  # no service has it (a musical work, a criteria list item): review unless strong
+                assert after.needs_review == (after.strength < ReaderParams().refuted_entry), after.title
+                assert "no title-search service has this title" in after.evidence
 
 
 def test_offline_structure_alone_decides_and_says_so(fixtures_dir: Path, tmp_path: Path) -> None:
