@@ -202,6 +202,10 @@ class HarvestSettings(BaseModel):
     arxiv_api: str = "https://export.arxiv.org/api/query"
     openreview_api: str = "https://api2.openreview.net"
     semantic_scholar_api: str = "https://api.semanticscholar.org/graph/v1"
+    dblp_api: str = Field("https://dblp.org/search/publ/api", description="DBLP publication search")
+    acl_anthology_bib: str = Field(
+        "https://aclanthology.org/anthology.bib.gz", description="The ACL Anthology's bibliography export"
+    )
     github_api: str = Field("https://api.github.com", description="Asked for code repositories' licences")
     check_licences: bool = Field(
         True, description="Ask the GitHub API for each code repository's licence (needs download too)"

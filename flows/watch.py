@@ -202,7 +202,7 @@ def harvest_announcement(edition: Edition, settings: Settings, now: datetime) ->
             found += posts
     for note in notes:
         logger.info("%s: %s", edition.slug, note)
-    papers = []
+    papers: list[watching.AnnouncedPaper] = []
     source_url = ""
     model = _chat_model(settings)
     for url, html in found:

@@ -1,34 +1,24 @@
-"""Award announcements as people write them: headings, lists, bold labels, <br>-separated lines.
+"""Award announcements as people write them, read from the page's structure and weighed.
 
-The heuristic reads the page as blocks in document order. Headings that name an award (and bold
-labels like "**Reproduction Award**:" or a track under "Area Chair Awards") set the award of what
-follows; a block under an award is an entry when it has a title line (plain, bold or linked text)
-and, usually, an author line (italic, or "Authors: ..."); a heading under an award heading is a
-title whose authors follow in the next paragraph. Prose (justifications, selection process,
-thanks) is never read as a title. Every entry keeps the text it was read from.
+tasks/harvest/candidates.py finds every candidate record (a title set apart, its author line, the
+award its heading, label, row or category line names); here each candidate gets a *strength* from
+its features, weighed by `ReaderParams`, and a decision: an entry, or a candidate to review. The
+weights and thresholds are data, not code: bench/announcements.py chooses them on a small grid
+(`PARAM_GRID`) leaving each venue out in turn. Confirmation by title search
+(tasks/harvest/confirm.py) then moves candidates between the two; offline, structure alone decides
+and the result says so. Every entry keeps the text it was read from and why it was taken.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
-from bs4 import BeautifulSoup, NavigableString, Tag
 from pydantic import Field
 
+from tasks.harvest.candidates import Features, PageCandidate, find_candidates
+from tasks.harvest.resolve import normalise_title
 from tasks.models import AwardKind, Model, NonEmptyStr
-
-AWARD_WORDS_RE = re.compile(
-    r"\b(awards?|best|outstanding|honou?rable mentions?|runners?[- ]?up|test of time|prizes?|"
-    r"distinguished|recognitions?)\b",
-    re.IGNORECASE,
-)
-# Headings about the selection, the committee or the talks: never an award, their text never entries.
-NOT_AN_AWARD_RE = re.compile(r"\b(selection|process|committee|criteria|nominat|schedule|session)\w*", re.I)
-PROSE_START_RE = re.compile(r"^(justification|note|congratulations|these papers)\b", re.IGNORECASE)
-AUTHORS_PREFIX_RE = re.compile(r"^\s*authors?\s*:\s*", re.IGNORECASE)
-_NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 
 
 class AnnouncedPaper(Model):
@@ -48,11 +38,88 @@ class AnnouncedAwards(Model):
     papers: list[AnnouncedPaper] = Field(default_factory=list, description="One item per awarded paper")
 
 
-class ReadAwards(AnnouncedAwards):
-    """An announcement as read: the award list, how it was read, and titles dropped as not in the text."""
+class FoundPaper(AnnouncedPaper):
+    """An announced paper as the reader decided on it: an entry, or a candidate for review."""
 
+    strength: float = 0.0  # 0..1, from the page's structure (ReaderParams)
+    evidence: list[str] = Field(default_factory=list)  # why it was read as a record
+    needs_review: bool = False  # weak: a person decides (never silently in or out)
+    confirmed_by: str | None = None  # "dblp: <title as the service has it>"
+
+
+class ReadAwards(AnnouncedAwards):
+    """An announcement as read: the award list, how it was read and confirmed, titles dropped."""
+
+    papers: list[FoundPaper] = Field(default_factory=list)  # type: ignore[assignment]
     reader: str = "heuristic"
-    dropped: list[str] = Field(default_factory=list)
+    dropped: list[str] = Field(default_factory=list)  # named by a model but not in the text
+    confirmation: str = "offline: structure alone decided"
+
+    @property
+    def entries(self) -> list[FoundPaper]:
+        return [p for p in self.papers if not p.needs_review]
+
+    @property
+    def to_review(self) -> list[FoundPaper]:
+        return [p for p in self.papers if p.needs_review]
+
+
+@dataclass(frozen=True)
+class ReaderParams:
+    """How candidate features weigh, and the strengths from which a candidate is an entry."""
+
+    w_authors: float = 0.35  # an author line next to the title
+    w_styled: float = 0.10  # the title set apart (emphasis, link, quotes, heading)
+    w_marked: float = 0.10  # a class or column says "title" / "paper"
+    w_link: float = 0.15  # a link to a paper host
+    w_repeated: float = 0.15  # one of several records of the same shape
+    w_award: float = 0.15  # under an award that says which one
+    entry: float = 0.5  # unconfirmed (offline, or no answer): an entry from this strength
+    # Every service answered and none has the title: still an entry from this strength (a strong
+    # record of a paper not indexed yet); > 1 would send every unconfirmed record to review.
+    refuted_entry: float = 0.6
+
+
+# The grid bench/announcements.py searches, leaving one venue out at a time.
+PARAM_GRID: dict[str, list[float]] = {
+    "entry": [0.3, 0.4, 0.5, 0.6],
+    "refuted_entry": [0.6, 0.7, 0.8, 1.01],
+    "w_repeated": [0.1, 0.2],
+    "w_authors": [0.25, 0.35, 0.45],
+}
+
+
+def param_grid() -> list[ReaderParams]:
+    """Every combination of PARAM_GRID over the default ReaderParams."""
+    combos: list[dict[str, float]] = [{}]
+    for name, values in PARAM_GRID.items():
+        combos = [{**c, name: v} for c in combos for v in values]
+    return [ReaderParams(**c) for c in combos]
+
+
+def strength(f: Features, params: ReaderParams) -> float:
+    """0..1: the title's likeness times the weighed share of the structure that backs it."""
+    weights = {
+        "authors": params.w_authors,
+        "styled": params.w_styled,
+        "marked": params.w_marked,
+        "paper_link": params.w_link,
+        "repeated": params.w_repeated,
+        "specific_award": params.w_award,
+    }
+    total = sum(weights.values()) or 1.0
+    backing = sum(w for name, w in weights.items() if getattr(f, name)) / total
+    return round(f.title * backing, 3)
+
+
+Verdict = Literal["confirmed", "refuted", "unknown"]
+
+
+def is_entry(value: float, verdict: Verdict, params: ReaderParams) -> bool:
+    """A confirmed candidate is an entry; an unconfirmed one by its strength (module doc)."""
+    if verdict == "confirmed":
+        return True
+    return value >= (params.refuted_entry if verdict == "refuted" else params.entry)
 
 
 def award_kind(text: str) -> AwardKind:
@@ -83,237 +150,37 @@ def award_kind(text: str) -> AwardKind:
     return AwardKind.OTHER
 
 
-def singular(heading: str) -> str:
-    """ "Best Paper Awards" -> "Best Paper Award": one entry's award, in the page's words."""
-    words = heading.split()
-    if words and words[-1].lower() in {"awards", "papers", "mentions", "posters", "prizes"}:
-        words[-1] = words[-1][:-1]
-    return " ".join(words)
-
-
-def _text(node: Tag | NavigableString) -> str:
-    return " ".join(node.get_text(" ").split()) if isinstance(node, Tag) else " ".join(str(node).split())
-
-
-@dataclass
-class Segment:
-    """One line of a block (the parts between <br>), with how it is set."""
-
-    text: str
-    bold: bool = False
-    italic: bool = False
-    link: bool = False
-    underline: bool = False
-    label: bool = False  # "**Something**:" - a label, not a title
-
-
-@dataclass
-class Block:
-    kind: str  # "heading" or "item"
-    level: int = 0
-    text: str = ""
-    segments: list[Segment] = field(default_factory=list)
-
-
-def _segment(nodes: list[NavigableString]) -> Segment | None:
-    text = " ".join(" ".join(str(n) for n in nodes).split())
-    if not text:
-        return None
-    parents = [{p.name for p in n.parents if isinstance(p, Tag)} for n in nodes]
-    real = [i for i, n in enumerate(nodes) if str(n).strip(" :*_-")]
-
-    def inside(names: set[str]) -> bool:
-        return bool(real) and all(parents[i] & names for i in real)
-
-    seg = Segment(
-        text=text.lstrip("- "),
-        bold=inside({"strong", "b"}),
-        italic=inside({"em", "i"}),
-        link=any(parents[i] & {"a"} for i in real),
-        underline=inside({"u"}),
+def found_paper(c: PageCandidate, params: ReaderParams) -> FoundPaper:
+    """A candidate as a FoundPaper, weighed; review when too weak to stand on structure alone."""
+    value = strength(c.features, params)
+    return FoundPaper(
+        title=c.title,
+        award=award_kind(c.award_text),
+        award_text=c.award_text,
+        section=c.section,
+        authors=c.authors or None,
+        source_text=c.source_text,
+        strength=value,
+        evidence=c.evidence,
+        needs_review=not is_entry(value, "unknown", params),
     )
-    seg.label = seg.bold and text.rstrip().endswith(":")
-    return seg
 
 
-_BY_RE = re.compile(r"^\s*(?:by\b|[—–-])\s*", re.IGNORECASE)
+def dedupe(papers: list[FoundPaper]) -> list[FoundPaper]:
+    """One entry per (title, award); a paper under two awards stays twice."""
+    seen: dict[tuple[str, str], FoundPaper] = {}
+    for p in papers:
+        key = (normalise_title(p.title), p.award_text.lower())
+        if key not in seen or p.strength > seen[key].strength:
+            seen[key] = p
+    return [p for p in papers if seen.get((normalise_title(p.title), p.award_text.lower())) is p]
 
 
-def _split_title_and_authors(nodes: list[NavigableString]) -> list[list[NavigableString]]:
-    """One line holding a title and its authors: "[Title](url) _Authors_", "**Title** by A et al."."""
-    in_link = [n for n in nodes if n.find_parent("a") is not None]
-    in_em = [n for n in nodes if n.find_parent(["em", "i"]) is not None and n.find_parent("a") is None]
-    if in_link and in_em and nodes.index(in_em[0]) > nodes.index(in_link[-1]):
-        return [in_link, in_em]
-    marked = [n for n in nodes if n.find_parent(["strong", "b", "a"]) is not None]
-    if marked and nodes[: len(marked)] == marked and len(marked) < len(nodes):
-        rest = " ".join(str(n) for n in nodes[len(marked) :])
-        if _BY_RE.match(rest):  # "**Title** by Zihan Qiu et al." / "**Title** — Zachary Chase et al."
-            return [marked, [NavigableString(_BY_RE.sub("", rest))]]
-    return [nodes]
+def heuristic_awards(html: str, params: ReaderParams | None = None) -> ReadAwards:
+    """Every (paper, award) an announcement page names, read from its structure (module doc).
 
-
-def _segments(block: Tag) -> list[Segment]:
-    """The lines of a block, split at <br> and after a leading "**Label**:", each with its formatting."""
-    lines: list[list[NavigableString]] = [[]]
-    for node in block.descendants:
-        if isinstance(node, Tag) and node.name == "br":
-            lines.append([])
-        elif isinstance(node, NavigableString) and node.strip():
-            current = lines[-1]
-            # "**Highest Rated**: - [Title](url) _Authors_" in one paragraph: the label ends the line.
-            if (
-                len(current) == 1
-                and current[0].find_parent(["strong", "b"]) is not None
-                and node.find_parent(["strong", "b"]) is None
-                and str(node).lstrip().startswith(":")
-            ):
-                current.append(NavigableString(":"))
-                rest = str(node).lstrip()[1:]
-                lines.append([NavigableString(rest)] if rest.strip(" -") else [])
-                continue
-            current.append(node)
-    out = []
-    for nodes in lines:
-        for part in _split_title_and_authors(nodes):
-            if (seg := _segment(part)) is not None:
-                out.append(seg)
-    return out
-
-
-def blocks(html: str) -> Iterator[Block]:
-    """Headings and items (paragraphs, list items) in document order; nested blocks read once."""
-    soup = BeautifulSoup(html, "html.parser")
-    for node in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li"]):
-        if node.name in {"p", "li"} and node.find_parent("li") is not None:
-            continue  # a paragraph inside a list item is read with its item
-        if node.name.startswith("h"):
-            yield Block("heading", level=int(node.name[1]), text=_text(node))
-            continue
-        yield Block("item", text=_text(node), segments=_segments(node))
-
-
-def _names(text: str) -> list[str]:
-    names = [n.strip(" _*.") for n in _NAME_SPLIT_RE.split(AUTHORS_PREFIX_RE.sub("", text))]
-    return [n for n in names if n]
-
-
-def _looks_like_names(text: str) -> bool:
-    names = _names(text)
-    return len(names) >= 2 and all(1 <= len(n.split()) <= 5 and n[:1].isupper() for n in names)
-
-
-def _is_title(segment: Segment) -> bool:
-    words = segment.text.split()
-    if not 2 <= len(words) <= 40 or segment.label or segment.italic:
-        return False
-    if AUTHORS_PREFIX_RE.match(segment.text) or PROSE_START_RE.match(segment.text):
-        return False
-    # A sentence of prose ends with a full stop and runs long; titles rarely do both.
-    return not (segment.text.endswith(".") and len(words) > 25)
-
-
-@dataclass
-class _Context:
-    headings: dict[int, str] = field(default_factory=dict)  # level -> heading text
-    award_level: int | None = None  # level of the heading naming the current award
-    label: str | None = None  # a bold label under the heading ("Reproduction Award", a track)
-    pending_title: tuple[str, str] | None = None  # a heading read as a title, waiting for its authors
-
-    def section(self) -> str:
-        return " / ".join(self.headings[level] for level in sorted(self.headings))
-
-    def award(self, item_label: str | None = None, track: str | None = None) -> str | None:
-        if self.award_level is None:
-            return None
-        base = singular(self.headings[self.award_level])
-        if track:
-            return f"{base}: {track}"
-        if item_label:  # "- **Outstanding demo paper**: Title": the entry's own award
-            return item_label if AWARD_WORDS_RE.search(item_label) else f"{base}: {item_label}"
-        if self.label:
-            # "**Reproduction Award**:" names the award; "**Linguistic Diversity**:" a kind of it.
-            named = re.search(r"\b(award|prize|mention)s?\b", self.label, re.IGNORECASE)
-            return self.label if named else f"{base}: {self.label}"
-        return base
-
-
-def heuristic_awards(html: str) -> AnnouncedAwards:
-    """Every (paper, award) an announcement page names, read from its structure (module doc)."""
-    ctx = _Context()
-    papers: list[AnnouncedPaper] = []
-
-    def add(title: str, award: str, authors: list[str] | None, source: str) -> None:
-        title = title.strip(" *_:")
-        if title:
-            papers.append(
-                AnnouncedPaper(
-                    title=title,
-                    award=award_kind(award),
-                    award_text=award,
-                    section=ctx.section(),
-                    authors=authors or None,
-                    source_text=source,
-                )
-            )
-
-    for block in blocks(html):
-        if block.kind == "heading":
-            if ctx.pending_title is not None:  # a title heading with no author paragraph
-                add(ctx.pending_title[0], ctx.pending_title[1], None, ctx.pending_title[0])
-                ctx.pending_title = None
-            names_award = bool(AWARD_WORDS_RE.search(block.text)) and not NOT_AN_AWARD_RE.search(block.text)
-            if names_award or ctx.award_level is None or block.level <= ctx.award_level:
-                for level in [lv for lv in ctx.headings if lv >= block.level]:
-                    del ctx.headings[level]
-                ctx.headings[block.level] = block.text
-                ctx.label = None
-                ctx.award_level = block.level if names_award else None
-                if not names_award and ctx.award_level is None:
-                    # A section heading ("Full Papers"): awards under it come from deeper headings.
-                    pass
-                continue
-            # A heading below the award heading that names no award: a paper title (NAACL style).
-            award = ctx.award()
-            if award is not None and 2 <= len(block.text.split()) <= 40:
-                ctx.pending_title = (block.text, award)
-            continue
-
-        segments = block.segments
-        if ctx.pending_title is not None:
-            title, award = ctx.pending_title
-            ctx.pending_title = None
-            add(title, award, _names(block.text), f"{title} {block.text}")
-            continue
-        if ctx.award_level is None or not segments:
-            continue
-        # "**Label**:" alone: the award (or track) of the entries that follow.
-        if len(segments) == 1 and segments[0].label:
-            ctx.label = segments[0].text.strip(" *:")
-            continue
-        item_label = None
-        if segments[0].label:
-            item_label = segments[0].text.strip(" *:")
-            segments = segments[1:]
-        titles = [s for s in segments if _is_title(s) and not s.underline]
-        if not titles:
-            continue
-        track = next((s.text for s in segments if s.underline), None)
-        first = titles[0]
-        authors_seg = next((s for s in segments if s.italic or AUTHORS_PREFIX_RE.match(s.text)), None)
-        if authors_seg is None:
-            # "_Names_" that Markdown did not render as italics: a name list on the line after the title.
-            after = segments[segments.index(first) + 1 :]
-            authors_seg = next((s for s in after if _looks_like_names(s.text)), None)
-        # A plain one-line paragraph under an award is a title only if it reads like one.
-        plain = len(segments) == 1 and not first.bold and not first.link and not authors_seg
-        if plain and (first.text.endswith((".", "!")) or len(first.text.split()) > 25):
-            continue
-        award = ctx.award(item_label, track)
-        if award is None:
-            continue
-        authors = _names(authors_seg.text) if authors_seg else None
-        add(first.text, award, authors, block.text)
-    if ctx.pending_title is not None:
-        add(ctx.pending_title[0], ctx.pending_title[1], None, ctx.pending_title[0])
-    return AnnouncedAwards(papers=papers)
+    Weak candidates are in `papers` too, with `needs_review`; nothing is confirmed here.
+    """
+    params = params or ReaderParams()
+    papers = dedupe([found_paper(c, params) for c in find_candidates(html)])
+    return ReadAwards(papers=papers, reader="heuristic")

@@ -131,6 +131,16 @@ class ServiceClient:
             headers["If-Modified-Since"] = last_modified
         return self._fetch(url, None, headers)
 
+    def get_bytes(self, url: str) -> tuple[int, bytes]:
+        """GET a binary file (a compressed bulk export) once: (status, body); not cached on disk."""
+        with _COUNT_LOCK:
+            REQUESTS[self.service] += 1
+        try:
+            response = self._client.get(url)
+        except httpx.HTTPError as exc:
+            raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from exc
+        return response.status_code, response.content
+
     def _fetch(self, url: str, params: dict[str, str] | None, headers: dict[str, str] | None = None) -> Reply:
         host = httpx.URL(url).host
         for attempt in range(self.retries + 1):

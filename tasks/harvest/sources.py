@@ -8,15 +8,9 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 
 from config.settings import HarvestSettings
+from tasks.harvest.confirm import Confirmer
 from tasks.harvest.errors import HarvestError, UnknownConferenceError
-from tasks.harvest.feeds import (
-    AnnouncedAwards,
-    FeedError,
-    NoAwardsFound,
-    award_posts,
-    heuristic_awards,
-    llm_awards,
-)
+from tasks.harvest.feeds import FeedError, NoAwardsFound, award_posts, read_announcement
 from tasks.harvest.http import ServiceClient
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.models import HarvestedAward
@@ -54,11 +48,20 @@ class ManifestSource:
 
 
 class FeedSource:
+    """Award posts of the configured feeds / pages, read, then confirmed by title search.
+
+    Confirmed and structurally strong records are entries; weak ones are entries with
+    `needs_review` and the reason in `note`. With `confirm=False` (offline) structure alone decides.
+    """
+
     name = "feed"
 
-    def __init__(self, settings: HarvestSettings, model: BaseChatModel | None = None) -> None:
+    def __init__(
+        self, settings: HarvestSettings, model: BaseChatModel | None = None, *, confirm: bool = True
+    ) -> None:
         self.settings = settings
-        self.model = model  # a chat model: titles by LLM instead of the HTML heuristic
+        self.model = model  # a chat model: titles by LLM instead of the page's structure
+        self.confirm = confirm
 
     def harvest(self, slug: str) -> list[HarvestedAward]:
         urls = self.settings.feeds.get(slug)
@@ -66,17 +69,22 @@ class FeedSource:
             raise HarvestError(f"{slug}: no announcement feeds configured (PAPERPANELS_HARVEST__FEEDS)")
         found: list[HarvestedAward] = []
         problems: list[str] = []
-        with ServiceClient("feeds", self.settings) as client:
-            for url in urls:
-                try:
-                    found += self._from_url(client, url)
-                except HarvestError as exc:
-                    problems.append(str(exc))
+        confirmer = Confirmer(self.settings) if self.confirm else None
+        try:
+            with ServiceClient("feeds", self.settings) as client:
+                for url in urls:
+                    try:
+                        found += self._from_url(client, url, confirmer)
+                    except HarvestError as exc:
+                        problems.append(str(exc))
+        finally:
+            if confirmer is not None:
+                confirmer.close()
         if not found:
             raise NoAwardsFound(f"{slug}: no award entries in {', '.join(urls)}; " + "; ".join(problems))
         return dedupe(found)
 
-    def _from_url(self, client: ServiceClient, url: str) -> list[HarvestedAward]:
+    def _from_url(self, client: ServiceClient, url: str, confirmer: Confirmer | None) -> list[HarvestedAward]:
         reply = client.get(url)
         if reply.status != 200:
             raise FeedError(f"{url}: HTTP {reply.status}")
@@ -85,20 +93,24 @@ class FeedSource:
             raise NoAwardsFound(f"{url}: no post titled best paper / outstanding paper / test of time")
         found: list[HarvestedAward] = []
         for link, html in posts:
-            awards: AnnouncedAwards = llm_awards(html, self.model) if self.model else heuristic_awards(html)
+            read = read_announcement(html, self.model, confirmer)
             found += [
                 HarvestedAward(
                     entry=AwardEntry(
                         title=p.title,
                         award=p.award,
+                        track=p.award_text or None,
                         authors=p.authors or None,
-                        needs_review=True,
+                        needs_review=p.needs_review,
+                        note=f"to review: weak record ({p.strength:.2f}): {'; '.join(p.evidence)}"
+                        if p.needs_review
+                        else None,
                         sources=[link],
                     ),
                     source=link,
                     source_text=p.source_text,
                 )
-                for p in awards.papers
+                for p in read.papers
             ]
         if not found:
             raise NoAwardsFound(f"{url}: award posts found but no paper titles in them")
@@ -148,6 +160,7 @@ def harvest_awards(
     source: str | None = None,
     papers: list[str] | None = None,
     model: BaseChatModel | None = None,
+    confirm: bool = True,
 ) -> tuple[str, list[HarvestedAward], list[str]]:
     """(source used, entries, why earlier sources were skipped): the first source that has awards."""
     if source is not None and source not in SOURCES:
@@ -156,7 +169,7 @@ def harvest_awards(
     if source in (None, "manifest"):
         chain.append(ManifestSource(conferences_dir, papers))
     if source in (None, "feed"):
-        chain.append(FeedSource(settings, model))
+        chain.append(FeedSource(settings, model, confirm=confirm))
     if papers and source in (None, "ids"):
         chain.append(IdsSource(papers))
     if not chain:

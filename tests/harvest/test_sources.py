@@ -21,7 +21,7 @@ from tasks.harvest.feeds import (
 from tasks.harvest.manifest import load_manifest
 from tasks.harvest.sources import FeedSource, entry_from_id, harvest_awards, write_manifest
 from tasks.models import AwardKind
-from tests.harvest.replay import Replay
+from tests.harvest.replay import KnownPaper, Replay
 
 # Written for the tests in the shape of the NeurIPS blog's announcement posts.
 POST = """
@@ -63,12 +63,21 @@ def test_the_heuristic_reads_titles_under_award_headings() -> None:
 
 def test_a_feed_gives_deduplicated_entries_with_their_text(replay: Replay, tmp_path: Path) -> None:
     replay.routes["/feeds/neurips.xml"] = [(200, {"Content-Type": "application/rss+xml"}, RSS.encode())]
+    # The title-search services know one of the three papers (built here, not recorded).
+    replay.known = [KnownPaper("Superposition Yields Robust Neural Scaling", ("Yizhou Liu",))]
     settings = replay.settings(tmp_path, feeds={"neurips-2025": [f"{replay.url}/feeds/neurips.xml"]})
     used, found, skipped = harvest_awards("neurips-2025", settings, tmp_path, papers=None)
     assert used == "feed" and "unknown conference" in skipped[0]  # no manifest in tmp_path
     assert len(found) == 3  # the non-award post is ignored
-    assert all(f.entry.needs_review and f.source.endswith("/best-papers/") for f in found)
+    assert all(f.source.endswith("/best-papers/") for f in found)
     assert found[2].entry.award == AwardKind.RUNNER_UP and "Zachary Chase" in found[2].source_text
+    # Offline, structure alone decides: the record without an author line waits for review, and
+    # says why; confirmed by title search, it is an entry. The two strong records stay entries
+    # though no service knows them (papers not indexed yet).
+    _, offline, _ = harvest_awards("neurips-2025", settings, tmp_path, confirm=False)
+    assert [f.entry.needs_review for f in offline] == [False, True, False]
+    assert "weak record" in (offline[1].entry.note or "")
+    assert [f.entry.needs_review for f in found] == [False, False, False]
 
 
 @pytest.mark.parametrize(
