@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests import timing
-from tests.sharing import made_once
+from tests.sharing import migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
@@ -171,14 +171,6 @@ def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     yield bucket
 
 
-def _migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Prefect database with every migration applied: a server on a fresh SQLite file spends ~6 of
-    its ~10 s start-up migrating; on a copy of this one it is healthy in ~4 s."""
-    from tests.ops.stack import migrate_prefect_db
-
-    return made_once(tmp_path_factory, "prefect-db", migrate_prefect_db) / "prefect.db"
-
-
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real `prefect server start` per test worker, shared by every test that needs Prefect.
@@ -191,7 +183,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tests.ops.stack import SERVER_SETTINGS, start_prefect_server, stop
 
     home = tmp_path_factory.mktemp("prefect-server")
-    shutil.copyfile(_migrated_prefect_db(tmp_path_factory), home / "prefect.db")
+    shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
     try:
         proc, api = start_prefect_server(home, **SERVER_SETTINGS)
     except RuntimeError as exc:

@@ -23,3 +23,11 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callabl
             make(folder)
             (folder / ".done").touch()
     return folder
+
+
+def migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Prefect database with every migration applied: a server on a fresh SQLite file spends ~6 of
+    its ~10 s start-up migrating; on a copy of this one it is healthy in ~4 s."""
+    from tests.ops.stack import migrate_prefect_db
+
+    return made_once(tmp_path_factory, "prefect-db", migrate_prefect_db) / "prefect.db"

@@ -17,6 +17,7 @@ import pytest
 
 from tests.faults.conftest import Cli, published, statuses, wait_for_fault
 from tests.fixture_conference import SLUG
+from tests.sharing import migrated_prefect_db
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -60,8 +61,13 @@ def test_kill_9_anywhere_then_a_rerun_finishes_normally(cli: Cli, point: str) ->
     assert "Traceback" not in rerun.stderr
 
 
-def test_a_killed_cli_takes_its_prefect_server_and_its_locks_with_it(cli: Cli) -> None:
+def test_a_killed_cli_takes_its_prefect_server_and_its_locks_with_it(
+    cli: Cli, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     env = {k: v for k, v in cli.env.items() if k != "PREFECT_API_URL"}  # the CLI starts its own server
+    # ... on a database of this machine's earlier runs (PREFECT_HOME's), as a second run finds it.
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_prefect_db(tmp_path_factory), Path(env["PREFECT_HOME"]) / "prefect.db")
     own = Cli(env=env, tmp=cli.tmp, store=cli.store)
     killed = own.digest(*ONE, fault=("parse", "kill"))
     assert killed.returncode == -signal.SIGKILL

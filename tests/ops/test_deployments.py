@@ -109,6 +109,23 @@ def test_bootstrap_is_idempotent(
     bucket.write_path("probe.txt", b"ok")
     assert bucket.read_path("probe.txt") == b"ok"
 
+    # The command an operator types says the same, from the environment.
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    env = {
+        "PAPERPANELS_STORE__URI": f"s3://{s3_env}/pp",
+        "PAPERPANELS_STORE__ENDPOINT_URL": moto_endpoint,
+        "PAPERPANELS_OPS__RESULT_BLOCK": "pp-results",
+    }
+    get_settings.cache_clear()
+    said = CliRunner().invoke(app, ["bootstrap"], env=env, catch_exceptions=False)
+    get_settings.cache_clear()
+    assert said.exit_code == 0, said.output
+    assert "work pool paperpanels-gpu: exists" in said.stdout
+    assert "result storage: s3-bucket/pp-results" in said.stdout
+
 
 def test_every_form_field_of_every_deployment_has_help_text() -> None:
     """The Prefect UI's run form shows each parameter's description (from the flow's Args section)."""

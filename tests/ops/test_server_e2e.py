@@ -28,7 +28,6 @@ from tests.ops.stack import (
     RetryBusy,
     ops_environment,
     review_form_saved,
-    run_app,
 )
 
 pytestmark = [pytest.mark.slow]
@@ -47,16 +46,31 @@ FIGURE_RE = re.compile(r"^figures/fig-\d+\.png$")  # the paper's own figures, cu
 
 @pytest.fixture
 def ops_env(
-    prefect_api: str, moto_endpoint: str, s3_env: str, fixtures_dir: Path, tmp_path: Path
+    prefect_harness: None,
+    prefect_api: str,
+    moto_endpoint: str,
+    s3_env: str,
+    fixtures_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, str]:
-    """Environment of the operator's processes: this server, a fresh S3 bucket, the fixture conference."""
+    """Environment of the operator's processes: this server, a fresh S3 bucket, the fixture conference,
+    bootstrapped (pools, limits, the bucket's result block) as `paperpanels bootstrap` does, in this
+    process: the command itself is tests/ops/test_deployments.py's."""
+    from config.settings import get_settings
+    from flows.infrastructure import ensure_infrastructure
+
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)
     stage_papers(fixtures_dir, tmp_path / "papers")
     env = ops_environment(prefect_api, moto_endpoint, s3_env, tmp_path, conferences, tmp_path / "papers")
-    done = run_app(env, "bootstrap")
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-    assert b"result storage: s3-bucket/results-" in done.stdout
+    for name, value in env.items():
+        if name.startswith("PAPERPANELS_"):
+            monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    done = ensure_infrastructure(get_settings())
+    get_settings.cache_clear()
+    assert any(line.startswith("result storage: s3-bucket/results-") for line in done), done
     return env
 
 
