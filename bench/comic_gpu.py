@@ -44,27 +44,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from config.settings import ComicSettings, ComicSpeedSettings  # noqa: E402
-from tasks.comic.diffusion import (  # noqa: E402
-    DEFAULT_MODEL,
+from tasks.comic.page.layout import panel_size  # noqa: E402
+from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL, preset_for  # noqa: E402
+from tasks.comic.panels.diffusion.pipeline import (  # noqa: E402
     adopt_pipeline,
     generate_images,
     generation_size,
     panel_seed,
-    preset_for,
     prompt_budget,
 )
-from tasks.comic.layout import panel_size  # noqa: E402
-from tasks.comic.presets import load_character, load_style, panel_prompt  # noqa: E402
-from tasks.comic.quality import QualityBound, compare  # noqa: E402
-from tasks.comic.speed import (  # noqa: E402
+from tasks.comic.panels.diffusion.presets import load_character, load_style, panel_prompt  # noqa: E402
+from tasks.comic.panels.diffusion.quality import QualityBound, compare  # noqa: E402
+from tasks.comic.panels.diffusion.speed import (  # noqa: E402
     SpeedOptionError,
     SpeedPlan,
     apply_option,
     detect_hardware,
     plan_speed,
 )
-from tasks.comic.textenc import encode_prompts  # noqa: E402
-from tasks.comic.warm import PROBE_CLAIMS, probe_script  # noqa: E402
+from tasks.comic.panels.diffusion.textenc import encode_prompts  # noqa: E402
+from tasks.comic.warm_up import PROBE_CLAIMS, probe_script  # noqa: E402
 
 # FLUX.1-schnell's published component configs; "tiny" keeps the classes, shrinks every width.
 FULL: dict[str, Any] = {
@@ -280,9 +279,12 @@ def conference(settings: ComicSettings, papers: int, workers: int) -> dict[str, 
     Two at a time is what the draw-comics flow does: one paper's script, text encoding, page
     layout and PNG run while the other's panels denoise (the denoising lock keeps one on the GPU).
     """
-    from tasks.comic.backends import choose_panel_renderer
-    from tasks.comic.render import draw_comic_with
+    from tasks.comic.draw import ComicPaper, PageOptions, draw
+    from tasks.comic.panels.choice import choose_panel_renderer
+    from tasks.comic.script.writers import StoryWriter
     from tasks.models import Claim, Evidence, PaperSummary
+
+    renderer = choose_panel_renderer(settings).renderer
 
     def one(i: int) -> list[str]:
         texts = [f"{t} (paper {i})" for t in PROBE_CLAIMS]
@@ -290,10 +292,9 @@ def conference(settings: ComicSettings, papers: int, workers: int) -> dict[str, 
         summary = PaperSummary(
             what_was_done=claims[:3], why_it_matters=claims[3:], tldr="", generator="bench"
         )
-        out = draw_comic_with(
-            choose_panel_renderer(settings), summary, paper_title=f"Paper {i}", paper_id=f"bench-{i}",
-            width=settings.width, panels=4,
-        )  # fmt: skip
+        paper = ComicPaper(summary=summary, title=f"Paper {i}", paper_id=f"bench-{i}")
+        page = PageOptions(width=settings.width, panels=4)
+        out = draw(paper, writer=StoryWriter(), renderer=renderer, page=page)
         return out.meta.notices
 
     notices = one(-1)  # the worker's warm-up page: load, options, compile
@@ -329,7 +330,7 @@ def cold_worker(model_dir: Path, cache_dir: Path, device: str, compile: str) -> 
 
 def first_page(model_dir: str, cache_dir: str, device: str, compile: str, spawned_at: float) -> None:
     """The child of cold_worker: what a new GPU worker pays before and for its first pages."""
-    from tasks.comic.warm import warm_up
+    from tasks.comic.warm_up import warm_up
 
     speed = ComicSpeedSettings(cache_dir=Path(cache_dir))
     settings = ComicSettings(
@@ -345,7 +346,8 @@ def first_page(model_dir: str, cache_dir: str, device: str, compile: str, spawne
     warm = warm_up(settings)
     assert warm is not None
     first = time.monotonic() - spawned_at  # since the parent started this process: imports included
-    from tasks.comic.diffusion import RenderReport, render_panels
+    from tasks.comic.panels.diffusion.pipeline import RenderReport
+    from tasks.comic.panels.diffusion.renderer import render_panels
 
     started = time.perf_counter()
     render_panels(
@@ -506,7 +508,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
             pipe.save_pretrained(folder, safe_serialization=True)
             print(f"saved the pipeline as safetensors in {time.perf_counter() - started:.1f}s", flush=True)
             del pipe, bench
-            from tasks.comic.diffusion import drop_pipelines
+            from tasks.comic.panels.diffusion.pipeline import drop_pipelines
 
             drop_pipelines()
             compile = "on" if backend == "inductor" else "off"

@@ -6,7 +6,7 @@
 
 Per paper: panels, the scene of each panel (role:motif), figure panels, captions that end at a
 sentence or clause boundary, alt-text length, and dialogue/award consistency (the rules of
-tasks/comic/checks.py). Per set: how many distinct scene sequences its papers got. Papers are
+tasks/comic/script/checks.py). Per set: how many distinct scene sequences its papers got. Papers are
 parsed by the local parser and summarized by the extractive summarizer, as a run without GROBID
 or an LLM does; the script is the content-aware story writer's.
 """
@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.comic.brief import brief_for
-from tasks.comic.captions import ends_at_boundary
-from tasks.comic.checks import dialogue_problems, script_problems
-from tasks.comic.figures import extract_figures
-from tasks.comic.script import write_story
+from tasks.comic.page.figures import extract_figures
+from tasks.comic.script.brief import brief_for
+from tasks.comic.script.captions import ends_at_boundary
+from tasks.comic.script.checks import dialogue_problems, script_problems
+from tasks.comic.script.story import write_story
 from tasks.models import AwardKind
 from tasks.parse.local import parse_pdf_bytes
 from tasks.summarize.extractive import summarize_extractive
@@ -99,7 +99,7 @@ def measure(papers: list[tuple[str, str, AwardKind, Path]], out: Path | None) ->
 def _draw(
     out: Path, pid: str, summary: object, title: str, award: AwardKind, figures: object, parsed: object
 ) -> None:
-    from tasks.comic.render import draw_comic
+    from tasks.comic.draw import draw_comic
 
     out.mkdir(parents=True, exist_ok=True)
     comic = draw_comic(

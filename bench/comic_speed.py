@@ -21,7 +21,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.comic.render import draw_comic
+from tasks.comic.draw import draw_comic
 from tasks.models import Claim, Evidence, PaperSummary
 
 

@@ -60,7 +60,11 @@ def wrap(original):
 POINTS = {  # each point: where it lives in this tree, then in older ones
     "acquire": [("tasks.harvest.pdf", "acquire_pdf_bytes")],
     "parse": [("tasks.parse.backends", "parse_with"), ("tasks.parse.select", "parse_pdf")],
-    "comic": [("tasks.comic.render", "draw_comic_with"), ("tasks.comic.render", "draw_comic_from_settings")],
+    "comic": [
+        ("tasks.comic.draw", "draw"),
+        ("tasks.comic.render", "draw_comic_with"),
+        ("tasks.comic.render", "draw_comic_from_settings"),
+    ],
 }
 if point in POINTS:
     import tasks.stages

@@ -11,6 +11,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import Settings, get_settings
 from flows.paper import fresh
+from tasks.comic.panels.choice import choose_panel_renderer
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.models import StageName, StageOutcome, StageState, StageStatus, StoredObject
 from tasks.stages import draw_comic
@@ -34,14 +35,12 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
         papers: Only these papers (arxiv:ID or the manifest's paper id); empty: every paper.
         force: Draw again even where a comic is stored.
     """
-    from tasks.comic.warm import pages_in_flight
-
     settings = get_settings()
     conf = load_conference(conference, settings.conferences_dir)
     store = store_for(settings.store)
     # Two papers in flight on a GPU (pages back to back: one's CPU work overlaps the other's
     # denoising): the run holds the `gpu` slot itself, so its tasks do not queue on the tag limit.
-    window = pages_in_flight(settings.comic)
+    window = choose_panel_renderer(settings.comic).renderer.pages_in_flight
     task = fresh(draw_comic, force, settings.ops, tags=["gpu"] if window == 1 else [])
     gpu_slot = concurrency("gpu", occupy=1) if window > 1 else nullcontext()
     with gpu_slot:

@@ -49,7 +49,7 @@ def uses_pool(settings: Settings) -> bool:
 
 def _warm() -> None:
     """Run once in each worker: import what the work needs, so the first paper pays no import."""
-    import tasks.comic.render
+    import tasks.comic.draw
     import tasks.parse.local  # noqa: F401
 
 
@@ -68,6 +68,11 @@ def shutdown() -> None:
         for executor in _POOLS.values():
             executor.shutdown(wait=False, cancel_futures=True)
         _POOLS.clear()
+
+
+def run_here(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """fn(*args, **kwargs) in this thread: work that waits on a device or a service, not a core."""
+    return fn(*args, **kwargs)
 
 
 def run_cpu(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -23,9 +23,14 @@ from prefect.transactions import get_transaction
 
 from config.settings import Settings
 from tasks import compute
+from tasks.comic.draw import ComicPaper, PageOptions, comic_identity, draw, requested
+from tasks.comic.panels.base import PanelRenderer
+from tasks.comic.panels.choice import choose_panel_renderer
+from tasks.comic.script.choice import choose_script_writer
+from tasks.comic.script.writers import ScriptWriter
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.harvest.pdf import acquire_pdf_bytes, find_local_pdf, local_pdf_fingerprint, pdf_in_store
-from tasks.models import AwardEntry, ParsedPaper, StageResult, StoredObject
+from tasks.models import AwardEntry, AwardKind, PaperSummary, ParsedPaper, StageResult, StoredObject
 from tasks.stage_cache import StageKey, StoreCheckedCache, identity_id
 from tasks.store import ArtifactStore, paper_key, store_for
 
@@ -277,9 +282,20 @@ def summarize_paper(conference: str, paper_id: str, parsed: StoredObject, settin
 # --------------------------------------------------------------------------- comic
 
 
-def _comic_key(params: dict[str, Any]) -> StageKey:
-    from tasks.comic.render import comic_identity
+def _comic_backends(settings: Settings) -> tuple[PanelRenderer, ScriptWriter, PageOptions, tuple[str, ...]]:
+    """The renderer, the script writer and the page this run draws with, and the notices choosing them."""
+    renderer = choose_panel_renderer(settings.comic)
+    writer = choose_script_writer(settings.llm)
+    page = PageOptions.of(settings.comic, settings.llm.language)
+    return renderer.renderer, writer.writer, page, (*renderer.notices, *writer.notices)
 
+
+def _comic_identity(settings: Settings, writer: tuple[str, ...] | None = None) -> tuple[object, ...]:
+    renderer, chosen, page, _ = _comic_backends(settings)
+    return comic_identity(renderer, writer or chosen.identity, page, requested(settings.comic))
+
+
+def _comic_key(params: dict[str, Any]) -> StageKey:
     settings: Settings = params["settings"]
     summary: StoredObject = params["summary"]
     pdf: StoredObject | None = params.get("pdf")
@@ -290,7 +306,7 @@ def _comic_key(params: dict[str, Any]) -> StageKey:
     return _key(
         "comic",
         params,
-        comic_identity(settings),
+        _comic_identity(settings),
         params["conference"],
         params["paper_id"],
         params["title"],
@@ -325,30 +341,23 @@ def draw_comic(
     With the PDF, the paper's figures are cut from it (figures/fig-N.png, figures.json) and the key
     one is drawn into a panel; with the parsed paper, numbers the paper never prints are refused.
     """
-    from tasks.comic import render
-    from tasks.comic.backends import SketchRenderer, choose_panel_renderer
-    from tasks.comic.writers import choose_script_writer
-
     store = store_for(settings.store)
     logger = get_run_logger()
-    writer = choose_script_writer(settings.llm)
-    if writer.writer.name == "llm":
+    renderer, writer, page, notices = _comic_backends(settings)
+    if writer.name == "llm":
         rate_limit("llm", strict=False)  # the comic script is one more LLM call for this paper
-    work = render.ComicWork(
-        summary=store.get(summary.key),
-        parsed=store.get(parsed.key) if parsed is not None else None,
-        pdf=store.get(pdf.key) if pdf is not None else None,
+    paper = ComicPaper(
+        summary=PaperSummary.model_validate_json(store.get(summary.key)),
         title=title,
         paper_id=paper_id,
-        award=award,
-        settings=settings,
+        award=AwardKind(award) if award else None,
+        parsed=ParsedPaper.model_validate_json(store.get(parsed.key)) if parsed is not None else None,
+        pdf=store.get(pdf.key) if pdf is not None else None,
     )
-    if isinstance(choose_panel_renderer(settings.comic).renderer, SketchRenderer):
-        # Pillow drawing and PDF rendering on a core: on the process pool.
-        out, figures = compute.run_cpu(settings, render.draw_comic_work, work)
-    else:  # the GPU does the work; one model per process, loaded here
-        out, figures = render.draw_comic_work(work)
-    for notice in figures.notices:
+    # Python on a core (a sketch) goes to the process pool; a GPU's work waits here, on this thread.
+    run = compute.run_cpu if renderer.runs_on == "cpu" else compute.run_here
+    out = run(settings, draw, paper, writer=writer, renderer=renderer, page=page, notices=notices)
+    for notice in out.figures.notices:
         logger.info("%s: %s", paper_id, notice)
     meta = out.meta
     if meta.fallback or meta.notices:
@@ -363,12 +372,10 @@ def draw_comic(
         )
     }
     if pdf is not None:
-        for figure in figures.figures:
+        for figure in out.figures.figures:
             outputs[figure.ref.file] = store.put(paper_key(conference, paper_id, figure.ref.file), figure.png)
-        index = figures.index().model_dump_json(indent=2).encode()
+        index = out.figures.index().model_dump_json(indent=2).encode()
         outputs["figures.json"] = store.put(paper_key(conference, paper_id, "figures.json"), index)
     # What actually ran: after a rejected LLM script, the story writer's identity.
-    ran = identity_id(render.comic_identity(settings, out.script_identity))
-    return StageResult(
-        outputs=outputs, identity=ran, stand_in=ran != identity_id(render.comic_identity(settings))
-    )
+    ran = identity_id(_comic_identity(settings, out.script_identity))
+    return StageResult(outputs=outputs, identity=ran, stand_in=ran != identity_id(_comic_identity(settings)))

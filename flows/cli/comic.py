@@ -17,7 +17,7 @@ from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, say, warn
 from flows.cli.runtime import load_settings
 
 if TYPE_CHECKING:
-    from tasks.comic.figures import FigureSet
+    from tasks.comic.page.figures import FigureSet
     from tasks.models import PaperSummary, ParsedPaper
 
 
@@ -65,52 +65,47 @@ def comic(
     summary, parsed, pdf = _inputs(source, settings, ran)
     paper_title = title or (parsed.title if parsed and parsed.title else source.stem)
 
-    # 3. Figures, writer and renderer, chosen as a run chooses them
-    from tasks.comic.backends import choose_panel_renderer
+    # 3. Writer and renderer, chosen as a run chooses them
+    from tasks.comic.draw import ComicPaper, PageOptions, draw
     from tasks.comic.errors import ComicError
-    from tasks.comic.figures import FigureSet, extract_figures
-    from tasks.comic.render import draw_comic_with
-    from tasks.comic.writers import choose_script_writer
+    from tasks.comic.panels.choice import choose_panel_renderer
+    from tasks.comic.script.choice import choose_script_writer
 
-    figures = FigureSet(figures=[], notices=[])
     try:
-        if pdf is not None:
-            figures = extract_figures(
-                pdf.read_bytes(), source=str(pdf), captions=parsed.captions if parsed else ()
-            )
         writer = choose_script_writer(settings.llm)
         choice = choose_panel_renderer(settings.comic)
     except ComicError as exc:
         raise fail(exc) from None
-    ran.append(f"figures: {_figures_line(figures, pdf)}")
     ran.append(f"script writer: {writer.writer.name} ({', '.join(writer.writer.identity[1:3])})")
     ran.append(
         f"renderer: {choice.renderer.name} ({', '.join(str(x) for x in choice.renderer.identity[1:3])})"
     )
     for line in ran:
         err.print(line, highlight=False, markup=False, soft_wrap=True)
-    for notice in [*figures.notices, *choice.notices, *writer.notices]:
-        warn("notice:", notice)
 
-    # 4. Draw and write
+    # 4. Draw (figures cut from the PDF, script, panels, pages) and write
+    paper = ComicPaper(
+        summary=summary,
+        title=paper_title,
+        paper_id=_paper_id(source),
+        award=kind,
+        parsed=parsed,
+        pdf=pdf.read_bytes() if pdf is not None else None,
+    )
     try:
         with err.status(f"drawing the comic of {source.name}"):
-            out = draw_comic_with(
-                choice,
-                summary,
-                paper_title=paper_title,
-                paper_id=_paper_id(source),
-                width=settings.comic.width,
-                base_seed=settings.comic.seed,
-                writer=writer,
-                award=kind,
-                figures=figures,
-                parsed=parsed,
-                panels=settings.comic.panels,
-                language=settings.llm.language,
+            out = draw(
+                paper,
+                writer=writer.writer,
+                renderer=choice.renderer,
+                page=PageOptions.of(settings.comic, settings.llm.language),
+                notices=(*choice.notices, *writer.notices),
             )
     except ComicError as exc:
         raise fail(f"{source}: {exc}", EXIT_ERROR) from None
+    err.print(f"figures: {_figures_line(out.figures, pdf)}", highlight=False, markup=False, soft_wrap=True)
+    for notice in out.figures.notices:
+        warn("notice:", notice)
     for notice in out.meta.notices:
         warn("notice:", notice)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -215,7 +210,7 @@ def comic_warm_up(
     from dataclasses import asdict
 
     settings = load_settings()
-    from tasks.comic.warm import warm_up
+    from tasks.comic.warm_up import warm_up
 
     report = warm_up(settings.comic, panels=panels)
     if report is None:

@@ -2,7 +2,7 @@
 
 The digest's social-card image (1200 x 630, the size link previews show) and the picture at the top
 of its overview. Each paper gives the panel that carries its idea (else its result, else what
-matters), cut from its comic.png where the page layout put it (tasks/comic/layout.py), with the
+matters), cut from its comic.png where the page layout put it (tasks/comic/page/layout.py), with the
 paper's short name under it. Papers without a comic give nothing; a digest without any comic still
 gets a cover with its title. Deterministic: the same comics give the same bytes.
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from tasks.comic.fonts import draw_fitted, fit_text
-from tasks.comic.layout import BANNER_BG, BANNER_INK, INK, PAGE_BG, panel_cells
+from tasks.comic.page.fonts import draw_fitted, fit_text
+from tasks.comic.page.layout import BANNER_BG, BANNER_INK, INK, PAGE_BG, panel_cells
 from tasks.models import ComicMeta
 
 COVER_SIZE = (1200, 630)

@@ -14,8 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tasks.comic.checks import ALT_CHARS
-from tasks.comic.mobile import MIN_TEXT_PX
+from tasks.comic.page.mobile import MIN_TEXT_PX
+from tasks.comic.script.checks import ALT_CHARS
 from tests.browser.chrome import WIDTHS, open_at, save_full_page, set_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.slow, pytest.mark.xdist_group("browser")]

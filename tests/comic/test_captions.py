@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.comic.captions import (
+from tasks.comic.script.captions import (
     CAPTION_CHARS,
     ELLIPSIS,
     balanced,

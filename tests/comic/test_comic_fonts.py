@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFont
 
-from tasks.comic import fonts
-from tasks.comic.layout import compose_page
+from tasks.comic.page import fonts
+from tasks.comic.page.layout import compose_page
 from tasks.models import ComicPanel, ComicScript, DialogueLine
 
 

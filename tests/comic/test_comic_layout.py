@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from tasks.comic.fonts import ELLIPSIS, fit_text
-from tasks.comic.layout import LayoutReport, compose_page, panel_size
+from tasks.comic.page.fonts import ELLIPSIS, fit_text
+from tasks.comic.page.layout import LayoutReport, compose_page, panel_size
 from tasks.models import ComicPanel, ComicScript, DialogueLine
 
 WIDTH = 1024  # half size keeps the suite fast; geometry scales with the width

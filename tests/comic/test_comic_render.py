@@ -8,7 +8,8 @@ import logging
 import pytest
 from PIL import Image
 
-from tasks.comic.render import SKETCH_VERSION, ComicError, draw_comic, seed_for
+from tasks.comic.draw import ComicError, draw_comic, seed_for
+from tasks.comic.panels.sketch import SKETCH_VERSION
 from tasks.models import ComicMeta, PaperSummary
 
 TITLE = "Gated Attention for Large Language Models"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from tasks.comic.brief import brief_for
-from tasks.comic.captions import CAPTION_CHARS, ends_at_boundary
-from tasks.comic.checks import ALT_CHARS, dialogue_problems, script_problems
-from tasks.comic.script import MASCOT, script_from_summary, write_story
+from tasks.comic.script.brief import brief_for
+from tasks.comic.script.captions import CAPTION_CHARS, ends_at_boundary
+from tasks.comic.script.checks import ALT_CHARS, dialogue_problems, script_problems
+from tasks.comic.script.story import MASCOT, script_from_summary, write_story
 from tasks.models import AwardKind, ComicPanel, ComicScript, DialogueLine, FigureRef, PaperSummary
 from tests.comic.conftest import make_summary
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.comic.script import script_from_summary
-from tasks.comic.sketch import render_sketch_panels
-from tasks.comic.tables import motif_table
+from tasks.comic.panels.sketch import render_sketch_panels
+from tasks.comic.script.story import script_from_summary
+from tasks.comic.script.tables import motif_table
 from tasks.models import ComicPanel, ComicScript, PaperSummary
 
 SIZE = (240, 180)

@@ -14,10 +14,11 @@ import pytest
 import torch
 from PIL import Image
 
-from tasks.comic.diffusion import RenderReport, load_pipeline, render_panels
+from tasks.comic.draw import draw_comic
 from tasks.comic.errors import ComicError
-from tasks.comic.render import draw_comic
-from tasks.comic.script import script_from_summary
+from tasks.comic.panels.diffusion.pipeline import RenderReport, load_pipeline
+from tasks.comic.panels.diffusion.renderer import render_panels
+from tasks.comic.script.story import script_from_summary
 from tasks.models import ComicMeta, ComicScript, PaperSummary
 
 TITLE = "Gated Attention for Large Language Models"
@@ -78,7 +79,7 @@ def test_pipeline_is_loaded_once(tiny_model: str, script: ComicScript) -> None:
 def test_concurrent_loads_share_one_pipeline(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from tasks.comic import diffusion
+    from tasks.comic.panels.diffusion import pipeline as diffusion
 
     monkeypatch.setattr(diffusion, "_PIPELINES", {})
     with ThreadPoolExecutor(4) as pool:
@@ -250,13 +251,13 @@ def test_prompts_fit_the_text_encoder_and_start_with_the_scene(
     tiny_model: str, script: ComicScript, pipe_class: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The tiny pipeline's CLIP tokenizer reads 77 tokens: each prompt is trimmed to it, scene first."""
-    from tasks.comic.presets import NO_TEXT
-    from tasks.comic.script import MASCOT_LOOK
+    from tasks.comic.panels.diffusion.presets import NO_TEXT
+    from tasks.comic.script.story import MASCOT_LOOK
 
     seen: list[str] = []
     original = pipe_class.encode_prompt
 
-    # The prompts are encoded before the denoising call (tasks/comic/textenc.py): read them there.
+    # The prompts are encoded before the denoising call (tasks/comic/panels/diffusion/textenc.py): read them there.
     @functools.wraps(original)
     def encode(self: Any, prompt: list[str] | None, *args: Any, **kwargs: Any) -> Any:
         seen.extend(prompt or [])  # the pipeline's own call passes None with the embeddings

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.comic.figures import extract_figures
-from tasks.comic.regions import Box, grobid_box
+from tasks.comic.page.figures import extract_figures
+from tasks.comic.page.regions import Box, grobid_box
 from tasks.models import Caption
 from tasks.store import paper_key
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tasks.comic.brief import ComicBrief, brief_for
-from tasks.comic.checks import script_problems
 from tasks.comic.errors import ComicError
-from tasks.comic.writers import LLMScriptWriter, StoryWriter, choose_script_writer
+from tasks.comic.script.brief import ComicBrief, brief_for
+from tasks.comic.script.checks import script_problems
+from tasks.comic.script.choice import choose_script_writer
+from tasks.comic.script.llm import LLMScriptWriter
+from tasks.comic.script.writers import StoryWriter
 from tasks.models import AwardKind, FigureRef
 from tests.comic.conftest import make_summary
 from tests.summarize.openai_server import INVENTED_NUMBER, ReplayServer

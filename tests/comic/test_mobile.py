@@ -8,8 +8,8 @@ import re
 
 from PIL import Image
 
-from tasks.comic.mobile import CSS_WIDTH, MOBILE_WIDTH, compose_mobile
-from tasks.comic.render import draw_comic
+from tasks.comic.draw import draw_comic
+from tasks.comic.page.mobile import CSS_WIDTH, MOBILE_WIDTH, compose_mobile
 from tasks.models import (
     AwardEntry,
     AwardKind,

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from config.settings import ComicSettings
-from tasks.comic import sketch
-from tasks.comic.diffusion import (
+from tasks.comic.draw import renderer_identity
+from tasks.comic.panels import sketch
+from tasks.comic.panels.diffusion.catalogue import (
     DEFAULT_MODEL,
     GENERIC_PRESET,
-    generation_size,
     local_path,
     model_catalogue,
-    panel_seed,
     preset_for,
 )
-from tasks.comic.presets import (
+from tasks.comic.panels.diffusion.pipeline import generation_size, panel_seed
+from tasks.comic.panels.diffusion.presets import (
     NO_TEXT,
     PRESETS_DIR,
     PresetError,
@@ -26,8 +26,7 @@ from tasks.comic.presets import (
     negative_prompt,
     panel_prompt,
 )
-from tasks.comic.render import renderer_identity
-from tasks.comic.script import MASCOT_LOOK
+from tasks.comic.script.story import MASCOT_LOOK
 from tasks.models import ComicPanel
 
 

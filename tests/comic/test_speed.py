@@ -20,12 +20,14 @@ import pytest
 import torch
 
 from config.settings import ComicSettings, ComicSpeedSettings
-from tasks.comic import diffusion, warm
-from tasks.comic.diffusion import RenderReport, generate_images, load_pipeline, panel_seed, render_panels
-from tasks.comic.quality import GUARD_FILE, QualityBound, compare, guard_options
-from tasks.comic.speed import Hardware, SpeedPlan, apply_option, denoiser_of, plan_speed
-from tasks.comic.textenc import encode_prompts
-from tasks.comic.warm import probe_script, warm_up
+from tasks.comic.panels.diffusion import pipeline as diffusion
+from tasks.comic.panels.diffusion import warm
+from tasks.comic.panels.diffusion.pipeline import RenderReport, generate_images, load_pipeline, panel_seed
+from tasks.comic.panels.diffusion.quality import GUARD_FILE, QualityBound, compare, guard_options
+from tasks.comic.panels.diffusion.renderer import render_panels
+from tasks.comic.panels.diffusion.speed import Hardware, SpeedPlan, apply_option, denoiser_of, plan_speed
+from tasks.comic.panels.diffusion.textenc import encode_prompts
+from tasks.comic.warm_up import probe_script, warm_up
 
 H200 = Hardware("cuda", "NVIDIA H200", (9, 0))
 A100 = Hardware("cuda", "NVIDIA A100-SXM4-80GB", (8, 0))
@@ -195,7 +197,7 @@ def test_compiled_graphs_are_read_back_from_the_cache_folder(tmp_path: Path) -> 
         import json, sys, torch
         sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
         from pathlib import Path
-        from tasks.comic.speed import use_compile_cache
+        from tasks.comic.panels.diffusion.speed import use_compile_cache
         use_compile_cache(Path({str(tmp_path)!r}))
         from torch._dynamo.utils import counters
         layer, x = torch.nn.Linear(16, 16), torch.randn(4, 16)

@@ -22,7 +22,7 @@ POINTS: dict[str, tuple[str, str]] = {
     "acquire": ("tasks.harvest.pdf", "read_local_pdf"),
     "parse": ("tasks.parse.backends", "parse_with"),
     "summarize": ("tasks.summarize.extractive", "summarize_extractive"),
-    "comic": ("tasks.comic.render", "draw_comic_with"),
+    "comic": ("tasks.comic.draw", "draw"),
     "publish": ("tasks.publish.release", "publish_release"),  # see install(): before the pointer
 }
 _fired = threading.Event()
@@ -74,11 +74,14 @@ def install(point: str, action: str) -> None:
         for store_class in (LocalStore, S3Store):
             store_class.swap = _before_pointer(point, action, store_class.swap)  # type: ignore[method-assign]
         return
-    # Every call site looks the function up on its module at call time (stages import inside the
-    # task body), so replacing the module attribute reaches them all.
+    # The module attribute, and every module that already imported the function by name; those
+    # imported later bind the wrapped one.
     module_name, name = POINTS[point]
-    module = importlib.import_module(module_name)
-    setattr(module, name, _wrap(point, action, getattr(module, name)))
+    original = getattr(importlib.import_module(module_name), name)
+    wrapped = _wrap(point, action, original)
+    for module in list(sys.modules.values()):
+        if module is not None and getattr(module, name, None) is original:
+            setattr(module, name, wrapped)
 
 
 def main(argv: list[str]) -> None:

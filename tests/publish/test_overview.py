@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from config.settings import get_settings
-from tasks.comic.layout import compose_page, panel_cells
+from tasks.comic.page.layout import compose_page, panel_cells
 from tasks.harvest.manifest import load_conference
 from tasks.models import (
     AwardEntry,

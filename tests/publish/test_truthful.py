@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.comic.script import script_from_summary
+from tasks.comic.script.story import script_from_summary
 from tasks.models import (
     AwardEntry,
     AwardKind,

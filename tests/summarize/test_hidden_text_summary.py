@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.comic.script import script_from_summary
+from tasks.comic.script.story import script_from_summary
 from tasks.models import PaperSummary, ParsedPaper
 from tasks.parse.local import parse_pdf_bytes
 from tasks.summarize.extractive import EXTRACTIVE_NOTICE, summarize_extractive

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from tasks.comic.fonts import FittedText, Rect, fit_text
+from tasks.comic.page.fonts import FittedText, Rect, fit_text
 
 INK = "#1b1b1b"
 BOARD_BG = "#ffffff"

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.comic.speed import SpeedOptionError, SpeedPlan, apply_option
+from tasks.comic.panels.diffusion.speed import SpeedOptionError, SpeedPlan, apply_option
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from tasks.comic.brief import ComicBrief, award_phrase
-from tasks.comic.captions import CAPTION_CHARS, ends_at_boundary, numbers_in
-from tasks.comic.tables import TEXT_IN_SCENE
+from tasks.comic.script.brief import ComicBrief, award_phrase
+from tasks.comic.script.captions import CAPTION_CHARS, ends_at_boundary, numbers_in
+from tasks.comic.script.tables import TEXT_IN_SCENE
 from tasks.models import ComicPanel, ComicScript
 
 DIALOGUE_CHARS = 70

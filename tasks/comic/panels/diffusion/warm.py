@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tasks.comic.quality import GuardReport, QualityBound, VerdictCache, guard_options
-from tasks.comic.speed import (
+from tasks.comic.panels.diffusion import pipeline as diffusion
+from tasks.comic.panels.diffusion.pipeline import generate_images
+from tasks.comic.panels.diffusion.quality import GuardReport, QualityBound, VerdictCache, guard_options
+from tasks.comic.panels.diffusion.speed import (
     SpeedDecision,
     SpeedPlan,
     apply_plan,
@@ -31,8 +33,7 @@ from tasks.comic.speed import (
 )
 
 if TYPE_CHECKING:
-    from config.settings import ComicSettings, ComicSpeedSettings
-    from tasks.models import ComicScript
+    from config.settings import ComicSpeedSettings
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,6 @@ def prepare_pipeline(
     `speed` None runs eager (every option off). `probe(pipe)` gives the page the guard draws.
     """
     from config.settings import ComicSpeedSettings
-    from tasks.comic import diffusion
 
     if speed is None:
         speed = ComicSpeedSettings(fused_qkv="off", fp8="off", channels_last_vae="off", attention="native")
@@ -158,7 +158,6 @@ def _guarded(
         logger.info("comic: quality guard: earlier verdict for %s: %s", key, plan.label)
         apply_plan(pipe, plan)
         return plan, report
-    from tasks.comic.diffusion import generate_images
 
     def draw(p: Any) -> list[np.ndarray]:
         prompts, seeds, options = probe(p)
@@ -168,99 +167,3 @@ def _guarded(
     logger.info("comic: quality guard vs eager (%s):\n%s", bound, report.table())
     verdicts.put(key, kept_plan, report)
     return kept_plan, report
-
-
-PROBE_CLAIMS = (
-    "We propose a sigmoid gate after attention for large language models.",
-    "We train thirty dense and mixture-of-experts models with the gate.",
-    "The gate outperforms the baseline and removes the attention sink.",
-    "Long-context models waste attention on the first token, a problem for extrapolation.",
-    "Practitioners can adopt the gate with one line of code.",
-)
-
-
-def probe_script(panels: int = 4) -> ComicScript:
-    """A fixed `panels`-panel script (the production script writer over fixed verified claims)."""
-    from tasks.comic.script import script_from_summary
-    from tasks.models import Claim, Evidence, PaperSummary
-
-    claims = [Claim(text=t, evidence=[Evidence(quote=t, verified=True)]) for t in PROBE_CLAIMS]
-    summary = PaperSummary(what_was_done=claims[:3], why_it_matters=claims[3:], tldr="", generator="probe")
-    return script_from_summary(summary, "Gated Attention for Large Language Models", panels=panels)
-
-
-@dataclass
-class WarmReport:
-    """What warming up cost, the options that run, and the guard's figures."""
-
-    model: str
-    plan: str
-    timings: dict[str, float]
-    notices: list[str]
-    guard: list[dict[str, Any]]
-
-
-def warm_up(settings: ComicSettings, *, panels: int = 4) -> WarmReport | None:
-    """Load, speed up, guard and draw one `panels`-panel page at the production size (None: sketch).
-
-    The hook for a GPU worker's start (`paperpanels comic-warm-up`), or any process before it draws.
-    """
-    from dataclasses import asdict
-
-    from tasks.comic.backends import DiffusionRenderer, choose_panel_renderer
-    from tasks.comic.diffusion import RenderReport, render_panels
-    from tasks.comic.layout import panel_size
-
-    choice = choose_panel_renderer(settings)
-    if not isinstance(choice.renderer, DiffusionRenderer):
-        logger.info("comic: nothing to warm up: the %s renderer draws the panels", choice.renderer.name)
-        return None
-    renderer = choice.renderer
-    started = perf_counter()
-    report = RenderReport()
-    render_panels(
-        probe_script(panels),
-        model=renderer.model,
-        seed=0,
-        size=panel_size(panels, settings.width),
-        steps=settings.steps,
-        guidance=settings.guidance,
-        dtype=settings.dtype,
-        device=settings.device,
-        character=settings.character,
-        style=settings.style,
-        compile=settings.compile,
-        speed=renderer.speed,
-        cpu_offload=settings.cpu_offload,
-        report=report,
-    )
-    prepared = report.prepared
-    assert prepared is not None
-    timings = {**prepared.timings, **report.timings, "warm_up_s": round(perf_counter() - started, 3)}
-    result = WarmReport(
-        model=renderer.model,
-        plan=prepared.plan.label,
-        timings=timings,
-        notices=list(report.notices),
-        guard=[asdict(r) for r in (prepared.guard.rows if prepared.guard else [])],
-    )
-    logger.info(
-        "comic: warm: %s (%s) in %.1f s: %s", result.model, result.plan, timings["warm_up_s"], timings
-    )
-    return result
-
-
-def pages_in_flight(settings: ComicSettings) -> int:
-    """Papers the draw-comics flow draws at once: 2 where a diffusion renderer draws on a CUDA GPU.
-
-    Two in flight: one paper's script, figures, text encoding, page layout and upload run while the
-    other's panels denoise (the denoising lock keeps one batch on the GPU). On a CPU the same work
-    competes for the same cores and the overlap does not pay (bench/comic_gpu.py --tiny measures it).
-    """
-    from tasks.comic.backends import DiffusionRenderer, choose_panel_renderer
-    from tasks.comic.diffusion import resolve_device
-
-    renderer = choose_panel_renderer(settings).renderer
-    if isinstance(renderer, DiffusionRenderer) and resolve_device(settings.device).startswith("cuda"):
-        return 2
-    return 1

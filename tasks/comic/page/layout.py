@@ -4,7 +4,7 @@ The layout only sees finished panel images, so it serves any panel renderer (ske
 Every piece of text is fitted to its box (wrap, shrink, then truncate with an ellipsis), and the
 `LayoutReport` records each box with the measured bounding box of the text actually drawn. It
 also draws what no renderer can: the paper's own figure on a board and a number callout
-(tasks/comic/inset.py). The phone page (one column, larger lettering) is tasks/comic/mobile.py.
+(tasks/comic/page/inset.py). The phone page (one column, larger lettering) is tasks/comic/page/mobile.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
 
-from tasks.comic.fonts import FittedText, Rect, draw_fitted, fit_text
-from tasks.comic.inset import (
+from tasks.comic.page.fonts import FittedText, Rect, draw_fitted, fit_text
+from tasks.comic.page.inset import (
     BALLOON_SHARE,
     TAG_BG,
     TAG_INK,

@@ -10,13 +10,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tasks.comic.sketch import Pen
+from tasks.comic.panels.pen import INK, Color, Pen
 
-Color = tuple[int, int, int]
-INK = (34, 34, 40)
 WOOD = (176, 120, 70)
 PAPER = (255, 255, 255)
 RED = (214, 64, 56)

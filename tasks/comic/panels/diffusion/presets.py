@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.settings import CONFIG_DIR
-from tasks.comic.script import MASCOT, MASCOT_LOOK
+from tasks.comic.script.story import MASCOT, MASCOT_LOOK
 from tasks.models import ComicPanel
 
 PRESETS_DIR = CONFIG_DIR / "comic"

@@ -5,7 +5,7 @@ region is grown from the caption over the image, vector-path and form objects of
 column, stopping at a gap or at a line of body text; figures are usually above their caption,
 else below it. Where GROBID gave the figure's coordinates (teiCoordinates), they are used instead.
 Each region is rendered with pypdfium2 at a resolution that makes it about TARGET_PX wide. The page
-geometry is in tasks/comic/regions.py.
+geometry is in tasks/comic/page/regions.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from tasks.comic.errors import ComicError
-from tasks.comic.regions import (
+from tasks.comic.page.regions import (
     PAD_PT,
     Box,
     column_of,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tasks.comic.captions import numbers_in, shorten_title
+from tasks.comic.script.captions import numbers_in, shorten_title
 from tasks.models import AwardKind, FigureRef, PaperSummary, ParsedPaper
 
 MASCOT = "Pip"

@@ -1,7 +1,7 @@
 """The LLM comic script: structured output into ComicScriptDraft, checked, repaired once, or replaced.
 
 The model sees only the brief (verified claims with ids, figure captions, title, award). Its
-script must pass tasks/comic/checks.py: a caption that cites no verified claim, a number that the
+script must pass tasks/comic/script/checks.py: a caption that cites no verified claim, a number that the
 cited claims do not state, an award the paper did not win or text in a scene is sent back once
 with the list of problems. A second rejection or a refusal falls back to the content-aware story
 writer, said in a notice; a provider error (auth, unreachable, rate limit) is a ComicError.
@@ -13,23 +13,23 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from config.settings import CONFIG_DIR, LLMSettings
-from tasks.comic.brief import MASCOT, ComicBrief, award_phrase
-from tasks.comic.captions import CAPTION_CHARS
-from tasks.comic.checks import ALT_CHARS, DIALOGUE_CHARS, SCENE_CHARS, script_problems
 from tasks.comic.errors import ComicError
+from tasks.comic.script.brief import MASCOT, ComicBrief, award_phrase
+from tasks.comic.script.captions import CAPTION_CHARS
+from tasks.comic.script.checks import ALT_CHARS, DIALOGUE_CHARS, SCENE_CHARS, script_problems
+from tasks.comic.script.writers import ScriptOutcome, ScriptWriter, StoryWriter
 from tasks.llm import as_llm_error, chat_model, llm_slot, model_identity, provider_and_model
 from tasks.models import CallUsage, ComicPanel, ComicScript, DialogueLine, UsageTotals
 
-if TYPE_CHECKING:
-    from tasks.comic.writers import ScriptOutcome, ScriptWriter
-
+SCRIPT_SCHEMA = "1"  # bump when ComicScriptDraft or the checks change what an LLM script may hold
 PROMPT_NAME = "comic_script"
 PROMPT_VERSION = "v1"  # bump with a new config/prompts/comic_script.<version>.yaml: it is in the cache key
 PROMPT_FILE = CONFIG_DIR / "prompts" / f"{PROMPT_NAME}.{PROMPT_VERSION}.yaml"
@@ -190,8 +190,6 @@ def write_with_llm(
     from langchain_core.messages import HumanMessage
     from langchain_core.prompts import ChatPromptTemplate
 
-    from tasks.comic.writers import ScriptOutcome
-
     # 1. Prompt
     data = _prompt_file()
     template = ChatPromptTemplate.from_messages([(m["role"], m["content"]) for m in data["messages"]])
@@ -238,3 +236,37 @@ def write_with_llm(
         "Drew the content-aware script instead."
     )
     return ScriptOutcome(script=story.script, identity=story.identity, notices=[notice], usage=call.usage)
+
+
+@dataclass(frozen=True)
+class LLMScriptWriter:
+    """A chat model (provider:model) writes the script as structured output; it is checked like any other."""
+
+    settings: LLMSettings
+    name: str = "llm"
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        s = self.settings
+        return (
+            "llm-script",
+            f"schema={SCRIPT_SCHEMA}",
+            model_identity(s),
+            f"base_url={(s.base_url or '').rstrip('/')}",
+            f"prompt=comic_script.{PROMPT_VERSION}",
+            f"language={s.language}",
+            f"temperature={s.temperature}",
+            f"max_tokens={s.max_tokens}",
+            # The story writer stands in when a script is rejected: its tables shape the fallback.
+            *StoryWriter().identity,
+        )
+
+    def write(self, brief: ComicBrief, *, panels: int | None, paper_id: str) -> ScriptOutcome:
+        return write_with_llm(
+            brief,
+            self.settings,
+            panels=panels,
+            paper_id=paper_id,
+            identity=self.identity,
+            fallback=StoryWriter(),
+        )

@@ -1,7 +1,7 @@
 """Where a figure is on its PDF page: its caption's lines, the graphics next to them, GROBID's coords.
 
 Plain geometry over pypdfium2 objects, in PDF points with the origin at the bottom-left. The caller
-holds tasks.pdfium.PDFIUM_LOCK: nothing here is thread-safe. See tasks/comic/figures.py for how
+holds tasks.pdfium.PDFIUM_LOCK: nothing here is thread-safe. See tasks/comic/page/figures.py for how
 the regions are found and rendered.
 """
 

@@ -2,7 +2,7 @@
 
 The story arc is setup -> problem -> idea -> (detail) -> result -> why it matters. Each verified
 claim is given the role its wording fits ("we propose" is the idea, "outperforms" a result, "a
-challenge" the problem), captions end at sentence or clause boundaries (tasks/comic/captions.py),
+challenge" the problem), captions end at sentence or clause boundaries (tasks/comic/script/captions.py),
 the paper's key figure goes into the idea or result panel, its headline number becomes a large
 callout, and the scenes come from what the paper is about (config/comic/motifs.yaml). Pip's lines
 fit the panel's role and the award (config/comic/dialogue.yaml). The same brief gives the same
@@ -16,10 +16,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.comic.brief import MASCOT, ComicBrief, award_phrase, brief_for
-from tasks.comic.captions import CAPTION_CHARS, ELLIPSIS, caption_from, shorten_title
-from tasks.comic.checks import ALT_CHARS
-from tasks.comic.tables import Motif, dialogue_table, motif_table, rank_motifs
+from tasks.comic.script.brief import MASCOT, ComicBrief, award_phrase, brief_for
+from tasks.comic.script.captions import CAPTION_CHARS, ELLIPSIS, caption_from, shorten_title
+from tasks.comic.script.checks import ALT_CHARS
+from tasks.comic.script.tables import Motif, dialogue_table, motif_table, rank_motifs
 from tasks.models import (
     MAX_PANELS,
     MIN_PANELS,

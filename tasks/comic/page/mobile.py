@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from PIL import Image, ImageDraw
 
-from tasks.comic.fonts import FittedText, Rect, fit_text
-from tasks.comic.layout import (
+from tasks.comic.page.fonts import FittedText, Rect, fit_text
+from tasks.comic.page.layout import (
     BANNER_BG,
     BANNER_INK,
     CAPTION_BG,

@@ -1,22 +1,6 @@
-"""The diffusion panel renderer: every panel of a script in one batched diffusers call.
+"""The diffusers pipeline: loaded once per process, every panel of a page in batched calls.
 
-Model catalogue (defaults by family; `model_catalogue()` returns the same table):
-
-| family         | steps | guidance | size | licence                          | commercial use        |
-|----------------|-------|----------|------|----------------------------------|-----------------------|
-| FLUX.1-schnell | 4     | 0.0      | 1024 | Apache-2.0                       | yes                   |
-| SDXL-Lightning | 4     | 0.0      | 1024 | CreativeML Open RAIL++-M         | yes, use restrictions |
-| Sana-Sprint    | 2     | 4.5      | 1024 | NVIDIA licence + Gemma Terms     | no (research only)    |
-| SDXL-Turbo     | 1     | 0.0      | 512  | Stability AI Non-Commercial      | no (non-commercial)   |
-
-Model ids: black-forest-labs/FLUX.1-schnell (the default), ByteDance/SDXL-Lightning (a 4-step UNet
-for SDXL), Efficient-Large-Model/Sana_Sprint_1.6B_1024px_diffusers (its Gemma-2 text encoder comes
-under the Gemma Terms of Use), stabilityai/sdxl-turbo (commercial use needs a Stability AI licence).
-Licences are as published on the model cards; check the card before a commercial deployment.
-Any other diffusers text-to-image pipeline works with generic defaults (25 steps, guidance 7.0, its
-native size). SDXL-Lightning ships UNet weights, not a pipeline: point `comic.model` at a local
-SDXL folder with the Lightning UNet saved in it. Panels are drawn at the model's native pixel area
-with the panel's aspect; the layout cover-crops them to the final size.
+The model families, their defaults and licences: catalogue.py.
 """
 
 from __future__ import annotations
@@ -29,8 +13,6 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,60 +20,19 @@ import torch
 from PIL import Image
 
 from tasks.comic.errors import ComicError
-from tasks.comic.presets import load_character, load_style, panel_prompt
-from tasks.comic.presets import negative_prompt as preset_negative
-from tasks.comic.textenc import Encoded, encode_prompts
+from tasks.comic.panels.diffusion.catalogue import ModelPreset, local_path, preset_for
+from tasks.comic.panels.diffusion.presets import panel_prompt
+from tasks.comic.panels.diffusion.textenc import Encoded
 from tasks.models import ComicScript
 
 if TYPE_CHECKING:
-    from config.settings import ComicSpeedSettings
+    pass
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "black-forest-labs/FLUX.1-schnell"
 BLACK_MAX = 2 / 255  # a panel whose brightest pixel is darker than this is "all black"
 IMAGE_INPUTS = ("image", "control_image", "mask_image")  # a pipeline that needs one is not text-to-image
 
-
-@dataclass(frozen=True)
-class ModelPreset:
-    """Defaults for one model family; `match` holds lower-case fragments of ids or paths."""
-
-    family: str
-    model_id: str
-    match: tuple[str, ...]
-    steps: int
-    guidance: float
-    side: int | None  # native square side in px; None: read it from the pipeline
-    licence: str
-    commercial: str
-    negative: bool = True  # False: the model ignores negative prompts (no classifier-free guidance)
-    trailing: bool = False  # few-step distillations sample with "trailing" timesteps
-    extra: tuple[tuple[str, Any], ...] = ()
-
-
-MODEL_PRESETS = (
-    ModelPreset(
-        "FLUX.1-schnell", DEFAULT_MODEL, ("flux.1-schnell", "flux-schnell"), 4, 0.0, 1024,
-        "Apache-2.0", "yes", negative=False, extra=(("max_sequence_length", 256),),
-    ),
-    ModelPreset(
-        "SDXL-Lightning", "ByteDance/SDXL-Lightning", ("sdxl-lightning", "lightning"), 4, 0.0, 1024,
-        "CreativeML Open RAIL++-M", "yes, with the licence's use restrictions", negative=False, trailing=True,
-    ),
-    ModelPreset(
-        "Sana-Sprint", "Efficient-Large-Model/Sana_Sprint_1.6B_1024px_diffusers",
-        ("sana_sprint", "sana-sprint"), 2, 4.5, 1024,
-        "NVIDIA licence (weights) + Gemma Terms of Use (text encoder)",
-        "no: research / non-commercial; check the model card", negative=False,
-    ),
-    ModelPreset(
-        "SDXL-Turbo", "stabilityai/sdxl-turbo", ("sdxl-turbo",), 1, 0.0, 512,
-        "Stability AI Non-Commercial Research Community License",
-        "no: non-commercial only without a Stability AI licence", negative=False, trailing=True,
-    ),
-)  # fmt: skip
-GENERIC_PRESET = ModelPreset("generic", "", (), 25, 7.0, None, "see the model card", "check the model card")
 
 _PIPELINES: dict[tuple[Any, ...], Any] = {}
 _LOAD_LOCK = threading.Lock()
@@ -111,37 +52,9 @@ class RenderReport:
     batch_size: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
-    prepared: Any = None  # tasks.comic.warm.Prepared: the speed plan that ran, the guard's figures
-
-
-def model_catalogue() -> list[dict[str, Any]]:
-    """The model families we have defaults for, with licences, as plain data."""
-    return [
-        {
-            "family": p.family,
-            "model_id": p.model_id,
-            "steps": p.steps,
-            "guidance": p.guidance,
-            "size": p.side,
-            "licence": p.licence,
-            "commercial": p.commercial,
-        }
-        for p in MODEL_PRESETS
-    ]
-
-
-def preset_for(model: str) -> ModelPreset:
-    """The family preset whose fragment appears in the model id or path, else generic defaults."""
-    name = model.lower()
-    return next((p for p in MODEL_PRESETS if any(m in name for m in p.match)), GENERIC_PRESET)
-
-
-def local_path(model: str) -> Path | None:
-    """The model as a local folder, or None for a hub id ("org/name")."""
-    path = Path(model).expanduser()
-    if model.startswith(("/", ".", "~")) or "\\" in model or model.count("/") != 1 or path.exists():
-        return path
-    return None
+    prepared: Any = (
+        None  # tasks.comic.panels.diffusion.warm.Prepared: the speed plan that ran, the guard's figures
+    )
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -364,7 +277,7 @@ def bad_image(image: np.ndarray) -> str | None:
     return None
 
 
-def _to_pil(image: np.ndarray) -> Image.Image:
+def to_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray((np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8))
 
 
@@ -399,7 +312,7 @@ def resolve_options(model: str, steps: int | None, guidance: float | None) -> tu
     return preset, steps or preset.steps, preset.guidance if guidance is None else guidance
 
 
-def _page_request(
+def page_request(
     pipe: Any,
     script: ComicScript,
     preset: ModelPreset,
@@ -429,107 +342,3 @@ def _page_request(
     if negative and preset.negative and "negative_prompt" in inspect.signature(pipe.__call__).parameters:
         options["negative_prompt"] = negative
     return prompts, options, trimmed
-
-
-def render_panels(
-    script: ComicScript,
-    *,
-    model: str,
-    seed: int,
-    size: tuple[int, int],
-    steps: int | None = None,
-    guidance: float | None = None,
-    negative_prompt: str | None = None,
-    character: str = "pip",
-    style: str = "clean-line",
-    dtype: str = "auto",
-    device: str = "auto",
-    compile: bool | str = False,
-    speed: ComicSpeedSettings | None = None,
-    cpu_offload: bool = False,
-    side: int | None = None,
-    batch_size: int | None = None,
-    report: RenderReport | None = None,
-) -> list[Image.Image]:
-    """Draw every panel of the script with a diffusion model, in one batched call when memory allows.
-
-    `size` is the panel's art size on the page (layout.panel_size): the model draws at its native
-    area with that aspect. `negative_prompt` None uses the presets', "" none. A NaN or all-black
-    panel is redrawn once with another seed, then it is a ComicError. `compile` ("auto", "on", "off"
-    or a bool) and `speed` (settings.comic.speed; None: every option off) are the speed options,
-    applied once per process and checked by the quality guard on this page (tasks/comic/warm.py).
-    """
-    # Imported here: warm builds on this module's loader and generator.
-    from tasks.comic.warm import prepare_pipeline
-
-    report = report if report is not None else RenderReport()
-    # 1. Check inputs and resolve options
-    if size[0] <= 0 or size[1] <= 0:
-        raise ComicError(f"panel size must be positive, got {size}")
-    preset, n_steps, scale = resolve_options(model, steps, guidance)
-    look = (load_character(character), load_style(style))
-    negative = preset_negative(*look) if negative_prompt is None else negative_prompt
-    seeds = [panel_seed(seed, i) for i in range(len(script.panels))]
-
-    def request(p: Any) -> tuple[list[str], dict[str, Any], list[int]]:
-        return _page_request(p, script, preset, look, negative, size, side, n_steps, scale)
-
-    # 2. Pipeline (loaded once per process, speed options applied and guarded on this very page)
-    started = perf_counter()
-    toggle = compile if isinstance(compile, str) else ("on" if compile else "off")
-    prepared = prepare_pipeline(
-        model,
-        dtype=dtype,
-        device=device,
-        cpu_offload=cpu_offload,
-        compile=toggle,
-        speed=speed,
-        probe=lambda p: (lambda r: (r[0], seeds, r[1]))(request(p)),
-    )
-    pipe = prepared.pipe
-    report.prepared = prepared
-    report.notices.extend(prepared.notices)
-    if (line := prepared.notice()) is not None:
-        report.notices.append(line)
-    report.timings["load_s"] = round(perf_counter() - started, 3)
-    prompts, options, trimmed = request(pipe)
-    if trimmed:
-        limit = (prompt_budget(pipe, preset) or (None,))[0]
-        report.notices.append(
-            f"Panel prompt(s) {trimmed} trimmed from the end to the text encoder's {limit} tokens."
-        )
-    dev = resolve_device(device)
-    report.steps, report.guidance, report.size = n_steps, scale, (options["width"], options["height"])
-    report.dtype, report.device = str(resolve_dtype(dtype, dev)).removeprefix("torch."), dev
-
-    # 3. Encode the prompts (outside the denoising lock: it may overlap another page's denoising),
-    #    denoise all panels, then redraw any NaN / black one once with another seed
-    started = perf_counter()
-    encoded = encode_prompts(pipe, prompts, options)
-    images = generate_images(
-        pipe, prompts, seeds, options, batch_size=batch_size, report=report, encoded=encoded
-    )
-    bad = {i: why for i, image in enumerate(images) if (why := bad_image(image))}
-    if bad:
-        retry = sorted(bad)
-        redrawn = generate_images(
-            pipe,
-            [prompts[i] for i in retry],
-            [panel_seed(seed, i, attempt=1) for i in retry],
-            options,
-            batch_size=batch_size,
-            report=report,
-            encoded=Encoded(encoded.select(retry), encoded.drops) if encoded is not None else None,
-        )
-        for i, image in zip(retry, redrawn, strict=True):
-            if (why := bad_image(image)) is not None:
-                raise ComicError(
-                    f"comic model {model!r} drew panel {i + 1} {why} twice (seeds {seeds[i]} and "
-                    f"{panel_seed(seed, i, attempt=1)}); try comic.dtype float32 or another model"
-                )
-            images[i] = image
-        note = "Redrawn with another seed: " + ", ".join(f"panel {i + 1} ({bad[i]})" for i in retry) + "."
-        logger.warning(note)
-        report.notices.append(note)
-    report.timings["generate_s"] = round(perf_counter() - started, 3)
-    return [_to_pil(image) for image in images]
