@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -18,6 +17,7 @@ from tasks.parse.errors import (
     TruncatedPdfError,
 )
 from tasks.parse.frontmatter import find_title, parse_authors
+from tasks.parse.hidden_passages import hidden_notices, join_hidden
 from tasks.parse.layout import (
     FontCache,
     Line,
@@ -40,7 +40,7 @@ from tasks.parse.structure import (
     split_references,
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
-from tasks.parse.visibility import SOFT_HYPHEN, HiddenReason, HiddenRun, TextRunWalker, hidden_runs
+from tasks.parse.visibility import HiddenRun, TextRunWalker, hidden_runs
 from tasks.pdfium import PDFIUM_LOCK
 
 PARSER_NAME = "local"
@@ -74,9 +74,7 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
     # 2. Text runs -> lines, page by page
     with _PDFIUM_LOCK:
         pages, meta_title, hidden, links = _read_pages(data, source, max_pages)
-    notices: list[str] = []
-    if hidden:
-        notices.append(hidden_notice(hidden))
+    notices: list[str] = hidden_notices(hidden)
     _check_text_layer(pages, source, notices)
     # 3. Page layout: running headers, body size, columns, reading order
     mark_running_lines(pages)
@@ -215,7 +213,7 @@ def find_hidden_text(data: bytes, source: str) -> tuple[list[HiddenText], list[s
             raise ParseError(source, f"pdfium failed while looking for hidden text: {exc}") from exc
         finally:
             doc.close()
-    return join_hidden(runs), ([hidden_notice(runs)] if runs else [])
+    return join_hidden(runs), hidden_notices(runs)
 
 
 def _check_text_layer(pages: list[Page], source: str, notices: list[str]) -> None:
@@ -289,40 +287,3 @@ def count_pages(data: bytes, source: str) -> int:
             return len(doc)
         finally:
             doc.close()
-
-
-def join_hidden(runs: list[HiddenRun]) -> list[HiddenText]:
-    """One HiddenText per page and reason, its runs joined in drawing order into readable text."""
-    groups: dict[tuple[int, HiddenReason], list[HiddenRun]] = {}
-    for run in runs:
-        groups.setdefault((run.page, run.reason), []).append(run)
-    out = []
-    for (page, reason), group in groups.items():
-        parts: list[str] = []
-        prev: HiddenRun | None = None
-        for run in group:
-            if prev is not None:
-                if parts and parts[-1].endswith(SOFT_HYPHEN):
-                    parts[-1] = parts[-1][:-1]  # a word broken at the line end joins up again
-                elif not _continues(prev, run):
-                    parts.append(" ")
-            parts.append(run.text)
-            prev = run
-        text = " ".join("".join(parts).replace(SOFT_HYPHEN, "-").split())
-        if text:
-            out.append(HiddenText(page=page, reason=reason, text=text))
-    return out
-
-
-def _continues(prev: HiddenRun, run: HiddenRun) -> bool:
-    """Whether run carries on prev on the same baseline with no word gap (a word split over two runs)."""
-    same_line = abs(run.base - prev.base) <= 0.3 * max(run.size, prev.size, 0.1)
-    touching = -0.3 * run.size <= run.x0 - prev.x1 <= 0.2 * min(run.size, prev.size)
-    return same_line and touching and not prev.text.endswith(" ") and not run.text.startswith(" ")
-
-
-def hidden_notice(runs: list[HiddenRun]) -> str:
-    """The ParsedPaper notice for hidden runs: how many, and why they count as hidden."""
-    counts = Counter(run.reason for run in runs)
-    reasons = ", ".join(f"{reason}: {n}" for reason, n in counts.most_common())
-    return f"{len(runs)} hidden text run(s) excluded ({reasons}) - possible prompt injection"
