@@ -59,6 +59,7 @@ _INSTRUCTION_NOUNS = _vocabulary(
     anweisungen instructions consignes instrucciones istruzioni инструкции
     """
 )
+_MIN_WORD_LETTERS = 3.0  # the mean length of words in running text is 4 to 6 letters, in any of these
 _TOKEN_RE = re.compile(r"\S+")
 _EDGE_RE = re.compile(r"^[^\w]+|[^\w]+$")
 _CLAUSE_END_RE = re.compile(r"[.!?:;]$")
@@ -72,6 +73,7 @@ class Shape:
 
     tokens: int
     words: int  # tokens that are words of two letters or more (or a one-letter clause word)
+    letters: int  # letters in those words
     clause_words: int
     address: int
     instruction: bool  # an instruction verb opens a clause and is followed by its object
@@ -81,7 +83,7 @@ class Shape:
 def shape(text: str) -> Shape:
     """Count the features of a passage that tell language from labels."""
     tokens = _TOKEN_RE.findall(text)
-    words = clause = address = 0
+    words = clause = address = letters_in_words = 0
     instruction = False
     opens_clause = True
     cores: list[str] = []
@@ -92,6 +94,7 @@ def shape(text: str) -> Shape:
         is_word = letters.isalpha() and (len(letters) >= 2 or core in _CLAUSE_WORDS)
         if is_word:
             words += 1
+            letters_in_words += len(letters)
             clause += core in _CLAUSE_WORDS
             address += core in _ADDRESS_WORDS
             if opens_clause and core in _INSTRUCTION_VERBS:
@@ -103,6 +106,7 @@ def shape(text: str) -> Shape:
     return Shape(
         tokens=len(tokens),
         words=words,
+        letters=letters_in_words,
         clause_words=clause,
         address=address,
         instruction=instruction and (clause > 0 or address > 0 or about_instructions),
@@ -114,19 +118,20 @@ def reads_as_language(text: str, *, in_figure: bool) -> bool:
     """True when hidden text reads as language addressed to a reader or a model.
 
     Outside figures: a sentence (four words or more, two of them clause words), text that speaks
-    to someone or about an AI model (three words or more), or an instruction (three words or more).
+    to someone or about an AI model (three words or more), or an instruction (three words or more:
+    an instruction verb opening a clause, with a clause word, an address or talk of instructions).
     Inside a figure's box, where labels and legends live: a long sentence (eight words, three
-    clause words), or address or an instruction together with a clause word. Words must make up
-    most of the text: numbers, symbols and glyph runs are residue. Unspaced scripts (CJK) count
-    characters.
+    clause words), an instruction, or address together with a clause word. Words of a language's
+    length must make up most of the text: numbers, symbols, codes and glyph runs are residue.
+    Unspaced scripts (CJK) count characters.
     """
     s = shape(text)
-    if s.unspaced >= (16 if in_figure else 8):
+    if s.unspaced >= (12 if in_figure else 8):
         return True
-    if s.tokens == 0 or s.words < 0.6 * s.tokens:
+    # Mostly words, and words of a language's length: codes and glyph runs ("th he ar ko vi") are not.
+    if s.tokens == 0 or s.words < 0.6 * s.tokens or s.letters < _MIN_WORD_LETTERS * s.words:
         return False
     if in_figure:
-        return (s.words >= 8 and s.clause_words >= 3) or (
-            s.words >= 3 and (s.address > 0 or s.instruction) and s.clause_words > 0
-        )
+        spoken_to = (s.address > 0 and s.clause_words > 0) or s.instruction
+        return (s.words >= 8 and s.clause_words >= 3) or (s.words >= 3 and spoken_to)
     return (s.words >= 4 and s.clause_words >= 2) or (s.words >= 3 and (s.address > 0 or s.instruction))

@@ -64,7 +64,7 @@ class Scene:
 
     paint: PaintIndex
     texts: list[SeenRun] = field(default_factory=list)
-    figures: list[tuple[Box, int]] = field(default_factory=list)  # (box, paint order)
+    figures: list[tuple[Box, int, bool]] = field(default_factory=list)  # (box, paint order, is a form)
 
 
 def page_box(page: pdfium_c.FPDF_PAGE) -> Box:
@@ -186,7 +186,7 @@ class SceneReader:
                 mx = self._matrix
                 inner: Matrix = (mx.a, mx.b, mx.c, mx.d, mx.e, mx.f)
                 if form_matrix is None:
-                    scene.figures.append((self._box(obj, None), self._order))
+                    scene.figures.append((self._box(obj, None), self._order, True))
                 self._walk(
                     obj,
                     inner if form_matrix is None else multiply(inner, form_matrix),
@@ -199,7 +199,7 @@ class SceneReader:
             if paint is not None:
                 scene.paint.add(paint)
                 if paint.image:
-                    scene.figures.append((paint.box, paint.order))
+                    scene.figures.append((paint.box, paint.order, False))
 
     def _box(self, obj: pdfium_c.FPDF_PAGEOBJECT, form_matrix: Matrix | None) -> Box:
         pdfium_c.FPDFPageObj_GetBounds(obj, *self._bound_refs)

@@ -123,11 +123,13 @@ class TextRunWalker(SceneReader):
         """Every run's visibility: the sure cases from the boxes, the doubtful ones rendered."""
         centres = [centre(seen.run.box) for seen in scene.texts]
         scans = scene.paint.scans(centres, _SCAN_SHARE, _SCAN_MOST)
-        figures = [box for box, order in scene.figures if order not in scans]
+        # Some tools wrap a whole page in one form: then a form is no figure, only its images are.
+        wrapped = sum(seen.run.in_form for seen in scene.texts) > 0.5 * len(scene.texts)
+        figures = [box for box, order, form in scene.figures if order not in scans and not (wrapped and form)]
         doubtful: list[tuple[SeenRun, HiddenReason]] = []
         for seen, (cx, cy) in zip(scene.texts, centres, strict=True):
             run = seen.run
-            run.in_figure = run.in_form or any(covers(box, cx, cy) for box in figures)
+            run.in_figure = (run.in_form and not wrapped) or any(covers(box, cx, cy) for box in figures)
             run.hidden, doubt = self._hidden(seen, scene.paint, scans)
             if run.hidden is None and doubt is not None:
                 doubtful.append((seen, doubt))
