@@ -10,6 +10,7 @@ Objects are kept in horizontal bands of the page so a run only looks at what sha
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF page space
@@ -65,22 +66,31 @@ class PaintIndex:
     def __init__(self, page: Box) -> None:
         self.page = page
         self.items: list[Paint] = []
-        self._bands: dict[int, list[Paint]] = {}
+        # Per band, the objects and their orders, both in paint order (ascending): a run finds
+        # where it falls among them by bisection, never by walking the whole band.
+        self._bands: dict[int, tuple[list[Paint], list[int]]] = {}
 
     def add(self, paint: Paint) -> None:
-        """Record a painted object; one wholly off the page paints nothing a reader sees."""
+        """Record a painted object (in paint order); one wholly off the page paints nothing seen."""
         shown = intersect(paint.box, self.page)
         if shown[2] < shown[0] or shown[3] < shown[1]:
             return
         paint.box = shown
         self.items.append(paint)
         for band in range(int(shown[1] // BAND_PT), int(shown[3] // BAND_PT) + 1):
-            self._bands.setdefault(band, []).append(paint)
+            paints, orders = self._bands.setdefault(band, ([], []))
+            paints.append(paint)
+            orders.append(paint.order)
 
     def underneath(self, x: float, y: float, order: int) -> Paint | None:
         """The last object painted before `order` whose box holds the point; None: the bare page."""
-        for paint in reversed(self._bands.get(int(y // BAND_PT), ())):
-            if paint.order < order and not paint.stroke and covers(paint.box, x, y):
+        band = self._bands.get(int(y // BAND_PT))
+        if band is None:
+            return None
+        paints, orders = band
+        for index in range(bisect_left(orders, order) - 1, -1, -1):
+            paint = paints[index]
+            if not paint.stroke and covers(paint.box, x, y):
                 return paint
         return None
 
@@ -91,13 +101,17 @@ class PaintIndex:
         render. Objects whose order is in `ignore` (scanned page images) are left out.
         """
         whole = area(box)
-        if whole <= 0:
-            return 0.0
+        if whole <= 0 or not self.items or self.items[-1].order <= order:
+            return 0.0  # nothing at all is painted after the run
         seen: set[int] = set()
         total = 0.0
-        for band in range(int(box[1] // BAND_PT), int(box[3] // BAND_PT) + 1):
-            for paint in self._bands.get(band, ()):
-                if paint.order <= order or paint.order in seen or paint.order in ignore:
+        for number in range(int(box[1] // BAND_PT), int(box[3] // BAND_PT) + 1):
+            band = self._bands.get(number)
+            if band is None or band[1][-1] <= order:
+                continue  # nothing in this band is painted after the run
+            paints, orders = band
+            for paint in paints[bisect_right(orders, order) :]:
+                if paint.order in seen or paint.order in ignore:
                     continue
                 seen.add(paint.order)
                 total += area(intersect(paint.box, box))

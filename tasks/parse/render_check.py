@@ -82,19 +82,31 @@ class _Device:
         return x0, y0, max(x0, x1), max(y0, y1)
 
 
-def _render(device: _Device, region: tuple[int, int, int, int]) -> bytes:
-    x0, y0, x1, y1 = region
-    width, height = x1 - x0, y1 - y0
-    bitmap = pdfium_c.FPDFBitmap_Create(width, height, 0)
-    try:
-        pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, width, height, 0xFFFFFFFF)
+class _Bitmap:
+    """A region of the page rendered into a pdfium bitmap, read in place (no copy) until closed."""
+
+    def __init__(self, device: _Device, region: tuple[int, int, int, int]) -> None:
+        x0, y0, x1, y1 = region
+        self.width, self.height = x1 - x0, y1 - y0
+        self.handle = pdfium_c.FPDFBitmap_Create(self.width, self.height, 0)
+        if not self.handle:
+            raise MemoryError(f"pdfium could not allocate a {self.width}x{self.height} bitmap")
+        pdfium_c.FPDFBitmap_FillRect(self.handle, 0, 0, self.width, self.height, 0xFFFFFFFF)
         pdfium_c.FPDF_RenderPageBitmap(
-            bitmap, device.page, -x0, -y0, device.width, device.height, 0, pdfium_c.FPDF_ANNOT
+            self.handle, device.page, -x0, -y0, device.width, device.height, 0, pdfium_c.FPDF_ANNOT
         )
-        stride = pdfium_c.FPDFBitmap_GetStride(bitmap)
-        return ctypes.string_at(pdfium_c.FPDFBitmap_GetBuffer(bitmap), stride * height)
-    finally:
-        pdfium_c.FPDFBitmap_Destroy(bitmap)
+
+    def pixels(self) -> np.ndarray:
+        """The bitmap (BGRx rows, padded to the stride) as a height x width x 3 array over its buffer."""
+        import numpy as np  # only pages with a run in doubt pay for it
+
+        stride = pdfium_c.FPDFBitmap_GetStride(self.handle)
+        buffer = ctypes.cast(pdfium_c.FPDFBitmap_GetBuffer(self.handle), ctypes.POINTER(ctypes.c_uint8))
+        rows = np.ctypeslib.as_array(buffer, shape=(self.height, stride))
+        return rows[:, : self.width * 4].reshape(self.height, self.width, 4)[:, :, :3]
+
+    def close(self) -> None:
+        pdfium_c.FPDFBitmap_Destroy(self.handle)
 
 
 def clusters(boxes: list[Box], gap: float = _CLUSTER_GAP_PT) -> list[list[int]]:
@@ -152,30 +164,35 @@ def _unseen_region(
     result = [True] * len(runs)
     if width == 0 or height == 0:
         return result  # nothing of it lies on the page
-    before = _pixels(_render(device, region), width, height)
-    for number, group in enumerate(rounds(boxes)):
-        if number == MAX_ROUNDS:
-            break
-        try:
-            for i in group:
-                pdfium_c.FPDFPageObj_SetIsActive(runs[i][0], False)
-            after = _pixels(_render(device, region), width, height)
-        finally:
-            for i in group:
-                pdfium_c.FPDFPageObj_SetIsActive(runs[i][0], True)
-        for i in group:
-            x0, y0, x1, y1 = device.rect(boxes[i])
-            x0, x1, y0, y1 = x0 - region[0], x1 - region[0], y0 - region[1], y1 - region[1]
-            old = before[y0:y1, x0:x1].astype("int16")
-            changed = abs(old - after[y0:y1, x0:x1]).max(axis=2) > _CHANNEL_DIFF if old.size else old
-            hits = int(changed.sum())
-            result[i] = not (hits >= 2 and hits >= _MIN_CHANGED_SHARE * max(1, (x1 - x0) * (y1 - y0)))
+    before = _Bitmap(device, region)
+    try:
+        for number, group in enumerate(rounds(boxes)):
+            if number == MAX_ROUNDS:
+                break
+            try:
+                for i in group:
+                    pdfium_c.FPDFPageObj_SetIsActive(runs[i][0], False)
+                after = _Bitmap(device, region)
+            finally:
+                for i in group:
+                    pdfium_c.FPDFPageObj_SetIsActive(runs[i][0], True)
+            try:
+                for i in group:
+                    result[i] = not _shows_ink(before.pixels(), after.pixels(), device.rect(boxes[i]), region)
+            finally:
+                after.close()
+    finally:
+        before.close()
     return result
 
 
-def _pixels(raw: bytes, width: int, height: int) -> np.ndarray:
-    """The bitmap (BGRx rows, padded to the stride) as a height x width x 3 array (a view)."""
-    import numpy as np  # only pages with a run in doubt pay for it
-
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, len(raw) // height)
-    return rows[:, : width * 4].reshape(height, width, 4)[:, :, :3]
+def _shows_ink(
+    before: np.ndarray, after: np.ndarray, rect: tuple[int, int, int, int], region: tuple[int, int, int, int]
+) -> bool:
+    """Whether enough pixels of the run's rectangle changed when it was switched off."""
+    x0, y0, x1, y1 = rect[0] - region[0], rect[1] - region[1], rect[2] - region[0], rect[3] - region[1]
+    old = before[y0:y1, x0:x1].astype("int16")
+    if not old.size:
+        return False
+    hits = int((abs(old - after[y0:y1, x0:x1]).max(axis=2) > _CHANNEL_DIFF).sum())
+    return hits >= 2 and hits >= _MIN_CHANGED_SHARE * (x1 - x0) * (y1 - y0)

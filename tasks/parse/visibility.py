@@ -129,7 +129,9 @@ class TextRunWalker(SceneReader):
         doubtful: list[tuple[SeenRun, HiddenReason]] = []
         for seen, (cx, cy) in zip(scene.texts, centres, strict=True):
             run = seen.run
-            run.in_figure = (run.in_form and not wrapped) or any(covers(box, cx, cy) for box in figures)
+            run.in_figure = (run.in_form and not wrapped) or bool(
+                figures and any(covers(box, cx, cy) for box in figures)
+            )
             run.hidden, doubt = self._hidden(seen, scene.paint, scans)
             if run.hidden is None and doubt is not None:
                 doubtful.append((seen, doubt))
@@ -188,7 +190,6 @@ class TextRunWalker(SceneReader):
         obj, box, size, order = seen.run.obj, seen.run.box, seen.run.size, seen.order
         mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj)
         cx, cy = centre(box)
-        below = paint.underneath(cx, cy, order)
         # OCR'd scans draw their text layer invisibly over the page image: a reader sees that very
         # text in the image. Invisible text over a scanned page's image is a text layer, not hidden.
         if mode in _INVISIBLE_MODES:
@@ -205,6 +206,7 @@ class TextRunWalker(SceneReader):
         # content is checked. The gap: a tool that wraps the whole page in one form escapes this check.
         if not seen.run.in_form and (window := self.clip_box(obj)) is not None and not shows(box, window):
             return "clipped", None
+        below = paint.underneath(cx, cy, order)
         on_paper = below is None or below.white
         if on_paper and self._paints_white(obj, mode):
             return "white", None
