@@ -50,12 +50,14 @@ class TextRun:
 
 @dataclass(slots=True)
 class SeenRun:
-    """A text run found on the first pass, where it falls in the paint order, and whether it is
-    marked as optional content."""
+    """A text run found on the first pass, where it falls in the paint order, whether it is marked
+    as optional content, and the form it is drawn in (the form's paint order; 0: the page)."""
 
     run: TextRun
     order: int
     in_layer: bool
+    form: int = 0
+    window: Box | None = None  # page space: what its clip and its forms' clips leave shown; None: all
 
 
 @dataclass(slots=True)
@@ -146,12 +148,13 @@ class SceneReader:
         self._name_len_ref = ctypes.byref(self._name_len)
         self._buf = (ctypes.c_ushort * TEXT_BUF_CHARS)()
         self._page_box: Box = (0.0, 0.0, 0.0, 0.0)  # of the page being walked
-        self._order = 0
-        self.rendered = 0  # runs decided by rendering, over the walker's life (benches print it)
+        self._order = self._form = 0
+        self._clip_window: Box | None = None  # page space: what the forms being walked leave shown
 
     def read(self, page: pdfium_c.FPDF_PAGE, page_area: Box) -> Scene:
         """The page's text runs (undecided) and painted objects, in paint order."""
-        self._order = 0
+        self._order = self._form = 0
+        self._clip_window = None
         scene = Scene(PaintIndex(page_area))
         self._walk(page, None, 0, False, scene)
         self._annotations(page, scene.paint)
@@ -176,7 +179,9 @@ class SceneReader:
             if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
                 run = self._run(obj, form_matrix)
                 if run is not None:
-                    scene.texts.append(SeenRun(run, self._order, in_layer or self._in_layer(obj)))
+                    layer = in_layer or self._in_layer(obj)
+                    window = self._window(obj, form_matrix)
+                    scene.texts.append(SeenRun(run, self._order, layer, self._form, window))
                 continue
             if (
                 kind == pdfium_c.FPDF_PAGEOBJ_FORM
@@ -187,6 +192,9 @@ class SceneReader:
                 inner: Matrix = (mx.a, mx.b, mx.c, mx.d, mx.e, mx.f)
                 if form_matrix is None:
                     scene.figures.append((self._box(obj, None), self._order, True))
+                outer, self._form = self._form, self._order
+                outer_window = self._clip_window
+                self._clip_window = self._window(obj, form_matrix)
                 self._walk(
                     obj,
                     inner if form_matrix is None else multiply(inner, form_matrix),
@@ -194,12 +202,26 @@ class SceneReader:
                     in_layer or self._in_layer(obj),
                     scene,
                 )
+                self._form, self._clip_window = outer, outer_window
                 continue
             paint = self._paint(obj, kind, form_matrix, in_layer)
             if paint is not None:
                 scene.paint.add(paint)
                 if paint.image:
                     scene.figures.append((paint.box, paint.order, False))
+
+    def _window(self, obj: pdfium_c.FPDF_PAGEOBJECT, form_matrix: Matrix | None) -> Box | None:
+        """What the object's own clip and the clips of the forms around it leave shown (page space).
+
+        A clip inside a form is in the form's space: the form's matrix takes it to the page.
+        """
+        own = self.clip_box(obj)
+        if own is not None and form_matrix is not None:
+            own = transform_box(form_matrix, own)
+        outer = self._clip_window
+        if own is None or outer is None:
+            return own if outer is None else outer
+        return intersect(own, outer)
 
     def _box(self, obj: pdfium_c.FPDF_PAGEOBJECT, form_matrix: Matrix | None) -> Box:
         pdfium_c.FPDFPageObj_GetBounds(obj, *self._bound_refs)
@@ -282,7 +304,7 @@ class SceneReader:
         return TextRun(obj, m, box, size, form_matrix is not None, None)
 
     def clip_box(self, obj: pdfium_c.FPDF_PAGEOBJECT) -> Box | None:
-        """Bounding box of a page object's clip region (page space); None: unclipped.
+        """Bounding box of an object's clip region in the space it is drawn in; None: unclipped.
 
         pdfium drops a clip rectangle that contains the object, so most runs have none and this is
         one call. The region is the intersection of the clip's paths, so the intersection of their

@@ -19,6 +19,7 @@ import ctypes
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -49,6 +50,7 @@ _WHITE = 245  # every RGB channel at or above this reads as white
 _SCAN_SHARE = 0.25  # an image this share of the page or more that holds ...
 _SCAN_MOST = 0.8  # ... this share of the page's text runs is a scanned page; its text is a text layer
 _COVERED_SHARE = 0.5  # runs this much under things painted later are rendered to see what shows
+_PAPER: RGB = (255, 255, 255)  # the bare page
 _SAME_PLACE_PT = 0.5  # two runs whose boxes differ by less than this are drawn in the same place
 
 _INVISIBLE_MODES = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium_c.FPDF_TEXTRENDERMODE_CLIP})
@@ -135,14 +137,45 @@ class TextRunWalker(SceneReader):
             run.hidden, doubt = self._hidden(seen, scene.paint, scans)
             if run.hidden is None and doubt is not None:
                 doubtful.append((seen, doubt))
+        hidden = self._check(page, doubtful)
+        hidden += self._forms_shown(page, scene, {seen.order for seen, _ in doubtful})
+        self._restamped(page, scene, hidden)
+
+    def _check(self, page: pdfium_c.FPDF_PAGE, doubtful: list[tuple[SeenRun, HiddenReason]]) -> list[SeenRun]:
+        """Render the doubtful runs; those no reader sees get their reason. Returns them."""
         if not doubtful:
-            return
+            return []
         self.rendered += len(doubtful)
         verdicts = unseen(page, [(seen.run.obj, seen.run.box, seen.run.size) for seen, _ in doubtful])
+        out = []
         for (seen, reason), hidden in zip(doubtful, verdicts, strict=True):
             if hidden:
                 seen.run.hidden = reason
-        self._restamped(page, scene, [seen for seen, _ in doubtful if seen.run.hidden is not None])
+                out.append(seen)
+        return out
+
+    def _forms_shown(self, page: pdfium_c.FPDF_PAGE, scene: Scene, checked: set[int]) -> list[SeenRun]:
+        """Runs of forms a viewer does not draw at all; returns them, hidden.
+
+        A form can be optional content through its own dictionary (/OC), which no page object
+        shows and only pdfium's renderer applies. So one run of each form (with a box) is rendered;
+        a form whose sample does not show has all its runs rendered.
+        """
+        samples: dict[int, SeenRun] = {}
+        for seen in scene.texts:
+            box, undecided = seen.run.box, seen.run.hidden is None and seen.order not in checked
+            if seen.form and seen.form not in samples and undecided and box[2] > box[0] and box[3] > box[1]:
+                samples[seen.form] = seen
+        if not samples:
+            return []
+        hidden = self._check(page, [(seen, "layer-off") for seen in samples.values()])
+        dark = {seen.form for seen in hidden}
+        rest = [
+            (seen, cast(HiddenReason, "layer-off"))
+            for seen in scene.texts
+            if seen.form in dark and seen.run.hidden is None and seen.order not in checked
+        ]
+        return hidden + self._check(page, rest)
 
     def _restamped(self, page: pdfium_c.FPDF_PAGE, scene: Scene, hidden: list[SeenRun]) -> None:
         """Runs covered and then drawn again, glyph for glyph, on top are visible after all.
@@ -200,24 +233,27 @@ class TextRunWalker(SceneReader):
             return "tiny", None
         if not shows(box, self._page_box):
             return "off-page", None
-        # Inside a form XObject (an embedded figure) clipping is routine: plots clip to their axes,
-        # \includegraphics[trim, clip] cuts labels off (futoma2017's Figure 2), and a reader sees a
-        # whole figure, not missing text. Flagging it would cry wolf on real papers, so only page
-        # content is checked. The gap: a tool that wraps the whole page in one form escapes this check.
-        if not seen.run.in_form and (window := self.clip_box(obj)) is not None and not shows(box, window):
+        # Clipped away: by its own clip or by the clips of the forms (figures) it is drawn in.
+        if seen.window is not None and not shows(box, seen.window):
             return "clipped", None
-        below = paint.underneath(cx, cy, order)
-        on_paper = below is None or below.white
-        if on_paper and self._paints_white(obj, mode):
+        xs = (box[0] + 0.25 * (box[2] - box[0]), cx, box[0] + 0.75 * (box[2] - box[0]))
+        belows = [paint.underneath(x, cy, order) for x in xs]
+        if all(b is None or b.white for b in belows) and self._paints_white(obj, mode):
             return "white", None
         if seen.in_layer:
             return None, "layer-off"
         if paint.covered_share(box, order, scans) >= _COVERED_SHARE:
             return None, "covered"
-        if below is not None and below.order not in scans:
-            colour = self._colour(obj, mode)
-            if below.colour is None or colour is None or near(colour, below.colour):
-                return None, "white" if on_paper else "background"
+        # What lies under the run, at three points: a colour near its own there may hide it.
+        colour = self._colour(obj, mode)
+        for below in belows:
+            if below is None:
+                if colour is None or near(colour, _PAPER):
+                    return None, "white"
+            elif below.order not in scans and (
+                below.colour is None or colour is None or near(colour, below.colour)
+            ):
+                return None, "white" if below.white else "background"
         return None, None
 
     def _paints_white(self, obj: pdfium_c.FPDF_PAGEOBJECT, mode: int) -> bool:

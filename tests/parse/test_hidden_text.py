@@ -222,6 +222,23 @@ def test_text_in_a_layer_a_viewer_hides_is_hidden(catalog: bytes, page_entries: 
         assert paper.hidden_text == [] and MARKER in paper.abstract
 
 
+@pytest.mark.parametrize(("catalog", "hidden"), [(LAYER_OFF, True), (LAYER_ON, False)], ids=["off", "on"])
+def test_a_figure_in_a_layer_by_its_own_dictionary(catalog: bytes, hidden: bool) -> None:
+    # /OC in the form's dictionary: no page object carries a mark, only a viewer applies it.
+    form = (
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /OC 7 0 R "
+        b"/Resources << /Font << /F1 3 0 R >> >> /Length %d >>\nstream\n" % len(LINE) + LINE + b"\nendstream"
+    )
+    pdf = paper_pdf(
+        b"q /X1 Do Q", resources=b"/XObject << /X1 8 0 R >>", objects=[LAYER, form], catalog=catalog
+    )
+    paper = parse_pdf_bytes(pdf, "figure-layer.pdf")
+    if hidden:
+        _assert_hidden(paper, "layer-off")
+    else:  # a figure's text stays out of the prose, but it is not hidden
+        assert paper.hidden_text == [] and find_hidden_text(pdf, "figure-layer.pdf") == ([], [])
+
+
 def test_text_under_an_annotation_drawn_over_it_is_hidden() -> None:
     pdf = paper_pdf(LINE, objects=ANNOT_OBJECTS, page_entries=b"/Annots [7 0 R] ")
     paper = parse_pdf_bytes(pdf, "annotated.pdf")
@@ -275,18 +292,36 @@ def test_runs_join_into_readable_passages() -> None:
     assert paper.abstract.startswith(PAPER_SENTENCES[0])
 
 
+LABEL = b"BT /F1 9 Tf 72 620 Td (Model Example) Tj ET"
+
+
 @pytest.mark.parametrize(
     ("content", "form"),
     [
-        (b"q /X1 Do Q", b"q 0 0 1 1 re W n " + LINE + b" Q"),
-        (b"q 0 0 1 1 re W n /X1 Do Q", LINE),
+        (b"q /X1 Do Q", b"q 0 0 1 1 re W n %s Q"),
+        (b"q 0 0 1 1 re W n /X1 Do Q", b"%s"),
+        (b"q /X1 Do Q", b"q 0 0 1 1 re W n 60 600 500 40 re W n %s Q"),
     ],
-    ids=["clip inside the figure", "figure clipped on the page"],
+    ids=["clip inside the figure", "figure clipped on the page", "clip to a box it lies in, then away"],
 )
-def test_clipping_inside_figures_is_not_flagged(content: bytes, form: bytes) -> None:
-    # Trimmed figures cut their own labels routinely (futoma2017's Figure 2 loses "Model Example").
-    pdf = paper_pdf(content, resources=FORM_RESOURCES, objects=[_form(form)])
-    assert parse_pdf_bytes(pdf, "figure.pdf").hidden_text == []
+def test_text_clipped_away_inside_a_figure_is_hidden_and_a_label_raises_no_alarm(
+    content: bytes, form: bytes
+) -> None:
+    # Trimmed figures cut their own labels (futoma2017's Figure 2 loses "Model Example"): hidden,
+    # but residue, so no warning. A sentence clipped away inside a figure is an injection.
+    label = paper_pdf(content, resources=FORM_RESOURCES, objects=[_form(form % LABEL)])
+    hidden, notices = find_hidden_text(label, "figure.pdf")
+    assert _records(hidden) == [(1, "clipped", "Model Example", "residue", 13)] and notices == []
+    assert _records(parse_pdf_bytes(label, "figure.pdf").hidden_text) == _records(hidden)
+    sentence = paper_pdf(content, resources=FORM_RESOURCES, objects=[_form(form % LINE)])
+    hidden, notices = find_hidden_text(sentence, "figure.pdf")
+    assert _records(hidden) == _records([_hidden("clipped")]) and notices
+
+
+def test_text_a_figure_clips_to_its_own_box_is_visible() -> None:
+    # Plots clip their contents to the axes; what lies inside the clip shows.
+    form = b"q 50 600 500 40 re W n " + LABEL + b" Q"
+    pdf = paper_pdf(b"q /X1 Do Q", resources=FORM_RESOURCES, objects=[_form(form)])
     assert find_hidden_text(pdf, "figure.pdf") == ([], [])
 
 
