@@ -57,7 +57,11 @@ def covers(box: Box, x: float, y: float) -> bool:
 
 def near(a: RGB, b: RGB) -> bool:
     """Whether two colours are close enough that text in one may vanish on the other."""
-    return max(abs(p - q) for p, q in zip(a, b, strict=True)) <= NEAR_COLOUR
+    return (
+        abs(a[0] - b[0]) <= NEAR_COLOUR
+        and abs(a[1] - b[1]) <= NEAR_COLOUR
+        and abs(a[2] - b[2]) <= NEAR_COLOUR
+    )
 
 
 class PaintIndex:
@@ -100,9 +104,11 @@ class PaintIndex:
         Summed box overlaps, so overlapping covers count twice: an overestimate that only costs a
         render. Objects whose order is in `ignore` (scanned page images) are left out.
         """
-        whole = area(box)
-        if whole <= 0 or not self.items or self.items[-1].order <= order:
+        if not self.items or self.items[-1].order <= order:
             return 0.0  # nothing at all is painted after the run
+        whole = area(box)
+        if whole <= 0:
+            return 0.0
         seen: set[int] = set()
         total = 0.0
         for number in range(int(box[1] // BAND_PT), int(box[3] // BAND_PT) + 1):

@@ -134,7 +134,7 @@ class TextRunWalker(SceneReader):
             run.in_figure = (run.in_form and not wrapped) or bool(
                 figures and any(covers(box, cx, cy) for box in figures)
             )
-            run.hidden, doubt = self._hidden(seen, scene.paint, scans)
+            run.hidden, doubt = self._hidden(seen, (cx, cy), scene.paint, scans)
             if run.hidden is None and doubt is not None:
                 doubtful.append((seen, doubt))
         hidden = self._check(page, doubtful)
@@ -216,13 +216,13 @@ class TextRunWalker(SceneReader):
                 pdfium_c.FPDFText_ClosePage(text_page)
 
     def _hidden(
-        self, seen: SeenRun, paint: PaintIndex, scans: frozenset[int]
+        self, seen: SeenRun, middle: tuple[float, float], paint: PaintIndex, scans: frozenset[int]
     ) -> tuple[HiddenReason | None, HiddenReason | None]:
         """(why the run is hidden for sure, else why it may be: to render), None for either."""
         # Cheapest and most certain first.
         obj, box, size, order = seen.run.obj, seen.run.box, seen.run.size, seen.order
         mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj)
-        cx, cy = centre(box)
+        cx, cy = middle
         # OCR'd scans draw their text layer invisibly over the page image: a reader sees that very
         # text in the image. Invisible text over a scanned page's image is a text layer, not hidden.
         if mode in _INVISIBLE_MODES:
@@ -236,51 +236,52 @@ class TextRunWalker(SceneReader):
         # Clipped away: by its own clip or by the clips of the forms (figures) it is drawn in.
         if seen.window is not None and not shows(box, seen.window):
             return "clipped", None
-        xs = (box[0] + 0.25 * (box[2] - box[0]), cx, box[0] + 0.75 * (box[2] - box[0]))
-        belows = [paint.underneath(x, cy, order) for x in xs]
-        if all(b is None or b.white for b in belows) and self._paints_white(obj, mode):
+        # What lies under the run: at its centre, and where something does, at its quarters too
+        # (a run whose centre is on the bare page shows there, unless it is the page's colour).
+        belows = [paint.underneath(cx, cy, order)]
+        if belows[0] is not None:
+            quarter = 0.25 * (box[2] - box[0])
+            belows += [
+                paint.underneath(box[0] + quarter, cy, order),
+                paint.underneath(box[2] - quarter, cy, order),
+            ]
+        colour, faint = self._ink(obj, mode)
+        if faint and all(b is None or b.white for b in belows):
             return "white", None
         if seen.in_layer:
             return None, "layer-off"
         if paint.covered_share(box, order, scans) >= _COVERED_SHARE:
             return None, "covered"
-        # What lies under the run, at three points: a colour near its own there may hide it.
-        colour = self._colour(obj, mode)
+        # A colour near its own under it may hide it.
+        if colour is None:  # a pattern or an odd colour space: only a render tells
+            return None, "white" if all(b is None or b.white for b in belows) else "background"
         for below in belows:
             if below is None:
-                if colour is None or near(colour, _PAPER):
+                if near(colour, _PAPER):
                     return None, "white"
-            elif below.order not in scans and (
-                below.colour is None or colour is None or near(colour, below.colour)
-            ):
+            elif below.order not in scans and (below.colour is None or near(colour, below.colour)):
                 return None, "white" if below.white else "background"
         return None, None
 
-    def _paints_white(self, obj: pdfium_c.FPDF_PAGEOBJECT, mode: int) -> bool:
-        """Whether every colour the run paints with is white or fully transparent."""
-        fills, strokes = mode in _FILL_MODES, mode in _STROKE_MODES
-        if fills and not self._faint(pdfium_c.FPDFPageObj_GetFillColor, obj):
-            return False
-        if strokes and not self._faint(pdfium_c.FPDFPageObj_GetStrokeColor, obj):
-            return False
-        return fills or strokes
-
-    def _faint(self, get_color: Callable[..., int], obj: pdfium_c.FPDF_PAGEOBJECT) -> bool:
+    def _ink(self, obj: pdfium_c.FPDF_PAGEOBJECT, mode: int) -> tuple[RGB | None, bool]:
+        """The colour the run's glyphs are painted with (fill, else stroke; None: no RGB, such as a
+        pattern) and whether every colour it paints with is white or fully transparent."""
+        colours: list[tuple[RGB, bool] | None] = []
+        if mode in _FILL_MODES:
+            colours.append(self._rgb(pdfium_c.FPDFPageObj_GetFillColor, obj))
+        if mode in _STROKE_MODES:
+            colours.append(self._rgb(pdfium_c.FPDFPageObj_GetStrokeColor, obj))
         # No RGB (a pattern, an odd colour space): assume it shows.
-        if not get_color(obj, *self._rgba_refs):
-            return False
-        r, g, b, a = self._rgba
-        return a.value <= TRANSPARENT or min(r.value, g.value, b.value) >= _WHITE
+        faint = bool(colours) and all(c is not None and c[1] for c in colours)
+        return next((c[0] for c in colours if c is not None), None), faint
 
-    def _colour(self, obj: pdfium_c.FPDF_PAGEOBJECT, mode: int) -> RGB | None:
-        """The colour the run paints its glyphs with (fill, or stroke for outlines); None: unknown."""
-        get = (
-            pdfium_c.FPDFPageObj_GetFillColor if mode in _FILL_MODES else pdfium_c.FPDFPageObj_GetStrokeColor
-        )
+    def _rgb(self, get: Callable[..., int], obj: pdfium_c.FPDF_PAGEOBJECT) -> tuple[RGB, bool] | None:
+        """(colour, whether it is white or fully transparent), or None when it has no RGB."""
         if not get(obj, *self._rgba_refs):
             return None
-        r, g, b, _ = self._rgba
-        return r.value, g.value, b.value
+        r, g, b, a = self._rgba
+        rgb = (r.value, g.value, b.value)
+        return rgb, a.value <= TRANSPARENT or min(rgb) >= _WHITE
 
     def text(self, obj: pdfium_c.FPDF_PAGEOBJECT, text_page: pdfium_c.FPDF_TEXTPAGE) -> str:
         """The run's text, cleaned (soft hyphens kept); "" for an empty run."""
