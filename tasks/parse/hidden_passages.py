@@ -18,6 +18,7 @@ from tasks.parse.hidden_language import reads_as_language
 from tasks.parse.visibility import SOFT_HYPHEN, HiddenRun
 
 PARSE_REPORT = "parse-report.json"
+_MAX_PIECES = 8  # an instruction cut into more pieces than this is still hidden, but not announced
 _NEXT_LINE = 2.0  # a baseline this many font sizes below the previous one still continues it
 
 
@@ -32,7 +33,23 @@ def join_hidden(runs: list[HiddenRun]) -> list[HiddenText]:
         group.append(run)
     if group:
         out += _passage(group)
-    return out
+    return _scattered_language(out)
+
+
+def _scattered_language(passages: list[HiddenText]) -> list[HiddenText]:
+    """Passages that read as language only together: an instruction cut into pieces (lines drawn
+    bottom to top, or far apart) hides the same way on one page; it is language all the same."""
+    groups: dict[tuple[int, str, bool], list[HiddenText]] = {}
+    for passage in passages:
+        groups.setdefault((passage.page, passage.reason, passage.in_figure), []).append(passage)
+    for (_, _, in_figure), group in groups.items():
+        # A few pieces only: a figure's hundred labels read together gather stray clause words.
+        if not 2 <= len(group) <= _MAX_PIECES or all(p.kind == "language" for p in group):
+            continue
+        if reads_as_language(" ".join(p.text for p in group), in_figure=in_figure):
+            for passage in group:
+                passage.kind = "language"
+    return passages
 
 
 def _same_passage(prev: HiddenRun, run: HiddenRun) -> bool:
