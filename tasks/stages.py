@@ -208,7 +208,12 @@ def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Set
         )
     }
     if outcome.tei is not None:
-        outputs["tei.xml"] = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
+        tei = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
+        # GROBID's TEI holds every word of the PDF, hidden text's too: released only without any.
+        if outcome.parsed.hidden_text:
+            logger.info("%s: tei.xml holds hidden text: kept in the working area, not released", paper_id)
+        else:
+            outputs["tei.xml"] = tei
     # What actually ran: after a GROBID failure in "auto", the local parser's identity.
     ran = identity_id(outcome.identity)
     grobid_meant = settings.parse.parser == "auto" and bool(settings.grobid.url)
