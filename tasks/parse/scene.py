@@ -141,8 +141,11 @@ class SceneReader:
         self._rgba_refs = tuple(ctypes.byref(v) for v in self._rgba)
         self._point = (ctypes.c_float(), ctypes.c_float())
         self._fill_mode = ctypes.c_int()
+        self._fill_mode_ref = ctypes.byref(self._fill_mode)
         self._stroke = pdfium_c.FPDF_BOOL()
+        self._stroke_ref = ctypes.byref(self._stroke)
         self._width = ctypes.c_float()
+        self._width_ref = ctypes.byref(self._width)
         self._name = (ctypes.c_ushort * 8)()
         self._name_len = ctypes.c_ulong()
         self._name_len_ref = ctypes.byref(self._name_len)
@@ -233,29 +236,36 @@ class SceneReader:
         self, obj: pdfium_c.FPDF_PAGEOBJECT, kind: int, form_matrix: Matrix | None, in_layer: bool
     ) -> Paint | None:
         """What a non-text object paints (None: nothing that can hide or back a run)."""
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            pdfium_c.FPDFPath_GetDrawMode(obj, self._fill_mode_ref, self._stroke_ref)
+            fills = bool(self._fill_mode.value)
+            # A stroked outline is no background, but a wide enough stroke can cover a line of text.
+            if not fills and not (
+                self._stroke.value
+                and pdfium_c.FPDFPageObj_GetStrokeWidth(obj, self._width_ref)
+                and self._width.value >= _COVERING_STROKE_PT
+            ):
+                return None
         box = self._box(obj, form_matrix)
         if form_matrix is None and (window := self.clip_box(obj)) is not None:
             box = intersect(box, window)
-        # Transparency, soft masks, blend modes and layers make the colour a render question.
-        certain = not in_layer and not self._in_layer(obj) and not pdfium_c.FPDFPageObj_HasTransparency(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             return Paint(self._order, box, None, image=True)
         if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
             return Paint(self._order, box, None)  # a shading, or a form nested too deep to walk
-        pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(self._fill_mode), ctypes.byref(self._stroke))
-        if self._fill_mode.value:
-            r, g, b, a = self._rgba
-            known = certain and pdfium_c.FPDFPageObj_GetFillColor(obj, *self._rgba_refs)
-            if known and a.value <= TRANSPARENT:
-                return None  # paints nothing
-            return Paint(self._order, box, (r.value, g.value, b.value) if known else None)
-        # A stroked outline is no background, but a wide enough stroke can cover a line of text.
-        wide = self._stroke.value and pdfium_c.FPDFPageObj_GetStrokeWidth(obj, ctypes.byref(self._width))
-        return (
-            Paint(self._order, box, None, stroke=True)
-            if wide and self._width.value >= _COVERING_STROKE_PT
-            else None
+        if not fills:
+            return Paint(self._order, box, None, stroke=True)
+        # Transparency, soft masks, blend modes and layers make the colour a render question.
+        r, g, b, a = self._rgba
+        known = (
+            not in_layer
+            and not self._in_layer(obj)
+            and not pdfium_c.FPDFPageObj_HasTransparency(obj)
+            and pdfium_c.FPDFPageObj_GetFillColor(obj, *self._rgba_refs)
         )
+        if known and a.value <= TRANSPARENT:
+            return None  # paints nothing
+        return Paint(self._order, box, (r.value, g.value, b.value) if known else None)
 
     def _in_layer(self, obj: pdfium_c.FPDF_PAGEOBJECT) -> bool:
         """Whether the object is marked as optional content (/OC BDC): a layer a viewer may hide."""
