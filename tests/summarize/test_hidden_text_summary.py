@@ -14,6 +14,7 @@ from tasks.models import PaperSummary, ParsedPaper
 from tasks.parse.local import parse_pdf_bytes
 from tasks.publish.review import review_markdown
 from tasks.summarize.extractive import EXTRACTIVE_NOTICE, summarize_extractive
+from tasks.summarize.injection import sanitize
 from tests.parse.attacks import ATTACKS, attack_pdf
 from tests.parse.pdfs import escape, paper_pdf
 from tests.summarize.conftest import ABSTRACT, make_paper
@@ -70,6 +71,8 @@ def test_a_hidden_instruction_is_reported_by_page_kind_and_length_never_quoted(a
     ]
     published = _published(summary, paper)
     assert INSTRUCTION_MARKER not in published and "previous instructions" not in published
+    # What the LLM path would send the model (tests/summarize/test_injection.py shows the requests).
+    assert INSTRUCTION_MARKER not in sanitize(paper)[0].model_dump_json()
     assert f"page 1*, {len(INSTRUCTION)} characters (removed, not quoted, not obeyed)" in published
 
 

@@ -12,7 +12,7 @@ from tasks.parse.local import parse_pdf_bytes
 from tasks.publish.review import review_markdown
 from tasks.summarize.injection import REDACTED, delimit, sanitize, scan_injection
 from tasks.summarize.llm import LLMSummaryResult, summarize_with_llm
-from tests.parse.attacks import ATTACKS, attack_pdf
+from tests.parse.attacks import ATTACKS, PAINT_ORDER_ATTACKS, attack_pdf
 from tests.parse.pdfs import build_pdf
 from tests.summarize.conftest import make_paper
 from tests.summarize.openai_server import PRAISE_CLAIM, ReplayServer
@@ -146,7 +146,9 @@ def test_hidden_white_text_in_a_pdf_is_detected_and_never_reaches_the_model(
     assert f"⚠ unverified claim: {PRAISE_CLAIM}" in _review_md(result, parsed)
 
 
-@pytest.mark.parametrize("attack", list(ATTACKS))
+# The paint-order attacks (the white one above); what the others hide never reaches the model the
+# same way, shown for all of them without a server by tests/summarize/test_hidden_text_summary.py.
+@pytest.mark.parametrize("attack", PAINT_ORDER_ATTACKS)
 def test_hidden_instructions_never_reach_the_model_however_hidden(
     attack: str, replay: ReplayServer, tmp_path: Path
 ) -> None:
