@@ -266,6 +266,9 @@ class TextRunWalker(SceneReader):
     def _ink(self, obj: pdfium_c.FPDF_PAGEOBJECT, mode: int) -> tuple[RGB | None, bool]:
         """The colour the run's glyphs are painted with (fill, else stroke; None: no RGB, such as a
         pattern) and whether every colour it paints with is white or fully transparent."""
+        if mode == pdfium_c.FPDF_TEXTRENDERMODE_FILL:  # nearly every run: one colour to read
+            fill = self._rgb(pdfium_c.FPDFPageObj_GetFillColor, obj)
+            return (None, False) if fill is None else fill
         colours: list[tuple[RGB, bool] | None] = []
         if mode in _FILL_MODES:
             colours.append(self._rgb(pdfium_c.FPDFPageObj_GetFillColor, obj))
