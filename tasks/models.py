@@ -297,15 +297,21 @@ class Citation(Model):
 
 
 class HiddenText(Model):
-    """Text drawn so that a reader cannot see it (white, tiny, invisible mode, off-page, clipped).
+    """A passage of text drawn so that a reader cannot see it (tasks/parse/visibility.py says how).
 
-    It is kept out of every text field of the ParsedPaper and reported as an injection finding:
-    a person reading the PDF never sees it, so nothing we publish may quote it.
+    It is kept out of every text field of the ParsedPaper. Its words are never serialized (text is
+    excluded from every dump, so no stored or published file carries them): the operator reads them
+    in the parse report (papers/<id>/parse-report.json, never released). kind says whether it reads
+    as language addressed to a reader or a model ("language": reported as possible prompt
+    injection) or is figure residue, numbers or glyphs ("residue": counted in the parse report only).
     """
 
     page: int  # 1-based
-    reason: Literal["invisible", "white", "tiny", "off-page", "clipped"]
-    text: str
+    reason: Literal["invisible", "white", "tiny", "off-page", "clipped", "covered", "background", "layer-off"]
+    text: str = Field(default="", exclude=True)
+    kind: Literal["language", "residue"] = "language"
+    chars: int = 0
+    in_figure: bool = False
 
 
 class ParsedPaper(Model):
@@ -430,8 +436,9 @@ class InjectionFinding(Model):
     """Text in the paper that addresses an AI model or reviewer: reported, never obeyed."""
 
     pattern: str  # name of the rule that matched, e.g. "ignore previous instructions"
-    excerpt: str
+    excerpt: str  # "" for hidden text: its words are never quoted
     location: str
+    chars: int = 0  # length of the passage
 
 
 class FullReview(Model):

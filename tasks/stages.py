@@ -183,8 +183,12 @@ def _parse_key(params: dict[str, Any]) -> StageKey:
     task_run_name="parse {paper_id}",
 )
 def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Settings) -> StageResult:
-    """Parse the stored PDF with the chosen parser into parsed.json, plus tei.xml from GROBID."""
+    """Parse the stored PDF with the chosen parser into parsed.json, plus tei.xml from GROBID.
+
+    Also writes the operator's parse report (hidden text with its words) beside them, unreleased.
+    """
     from tasks.parse import backends
+    from tasks.parse.hidden_passages import PARSE_REPORT, parse_report, residue_summary
 
     store = store_for(settings.store)
     choice = backends.choose_parser(settings.parse, settings.grobid)
@@ -198,13 +202,23 @@ def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Set
     logger.info("%s: parsed by %s", paper_id, outcome.parser_used)
     for notice in outcome.notices:
         logger.warning("%s: %s", paper_id, notice)
+    # The words of hidden text go to the operator's parse report in the working area only: it is
+    # no output of the stage, so no release ever copies it (parsed.json never holds those words).
+    store.put(paper_key(conference, paper_id, PARSE_REPORT), parse_report(outcome.parsed))
+    if residue := residue_summary(outcome.parsed.hidden_text):
+        logger.info("%s: %s", paper_id, residue)
     outputs = {
         "parsed.json": store.put(
             paper_key(conference, paper_id, "parsed.json"), outcome.parsed.model_dump_json(indent=2).encode()
         )
     }
     if outcome.tei is not None:
-        outputs["tei.xml"] = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
+        tei = store.put(paper_key(conference, paper_id, "tei.xml"), outcome.tei.encode())
+        # GROBID's TEI holds every word of the PDF, hidden text's too: released only without any.
+        if outcome.parsed.hidden_text:
+            logger.info("%s: tei.xml holds hidden text: kept in the working area, not released", paper_id)
+        else:
+            outputs["tei.xml"] = tei
     # What actually ran: after a GROBID failure in "auto", the local parser's identity.
     ran = identity_id(outcome.identity)
     grobid_meant = settings.parse.parser == "auto" and bool(settings.grobid.url)
@@ -263,9 +277,14 @@ def summarize_paper(conference: str, paper_id: str, parsed: StoredObject, settin
             cost,
             summary.faithfulness,
         )
+    # Never the words: the parse report has those (hidden text), the paper itself the visible ones.
     for finding in summary.injection_findings:
         logger.warning(
-            "%s: hidden instruction in the paper (%s): %s", paper_id, finding.location, finding.excerpt
+            "%s: possible prompt injection (%s, %s, %d characters), not obeyed",
+            paper_id,
+            finding.pattern,
+            finding.location,
+            finding.chars,
         )
     outputs = {
         "summary.json": store.put(

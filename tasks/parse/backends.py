@@ -17,6 +17,7 @@ from tasks.models import ParsedPaper, sha256_bytes
 from tasks.parse import local
 from tasks.parse.errors import GrobidError, GrobidUnavailableError, TooManyPagesError
 from tasks.parse.validate import check_pdf_bytes
+from tasks.parse.visibility import VISIBILITY_VERSION
 
 if TYPE_CHECKING:
     from config.settings import GrobidSettings, ParseSettings, Settings
@@ -56,7 +57,8 @@ class LocalParser:
 
     @property
     def identity(self) -> tuple[str, ...]:
-        return (local.PARSER_NAME, local.PARSER_VERSION, f"max_pages={self.max_pages}")
+        hidden = f"visibility={VISIBILITY_VERSION}"  # what counts as hidden text, and what is told
+        return (local.PARSER_NAME, local.PARSER_VERSION, hidden, f"max_pages={self.max_pages}")
 
     def parse(self, data: bytes, source: str) -> ParsedOutcome:
         parsed = local.parse_pdf_bytes(data, source, max_pages=self.max_pages)

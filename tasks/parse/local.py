@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tasks.parse.errors import (
     TruncatedPdfError,
 )
 from tasks.parse.frontmatter import FrontMatter, FrontMatterParams, read_front_matter
+from tasks.parse.hidden_passages import hidden_notices, join_hidden
 from tasks.parse.layout import (
     FontCache,
     Line,
@@ -40,7 +40,7 @@ from tasks.parse.structure import (
     sections_and_references,
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
-from tasks.parse.visibility import SOFT_HYPHEN, HiddenReason, HiddenRun, TextRunWalker, hidden_runs
+from tasks.parse.visibility import HiddenRun, TextRunWalker, hidden_runs
 from tasks.pdfium import PDFIUM_LOCK
 
 PARSER_NAME = "local"
@@ -126,9 +126,7 @@ def lay_out(data: bytes, source: str, max_pages: int = 200) -> LaidOut:
     """Steps 2-3 of the parse: every page's lines, running heads dropped, columns and reading order."""
     with _PDFIUM_LOCK:
         pages, meta, hidden, links = _read_pages(data, source, max_pages)
-    notices: list[str] = []
-    if hidden:
-        notices.append(hidden_notice(hidden))
+    notices: list[str] = hidden_notices(hidden)
     _check_text_layer(pages, source, notices)
     mark_running_lines(pages)
     body_size = body_font_size(pages)
@@ -245,7 +243,7 @@ def find_hidden_text(data: bytes, source: str) -> tuple[list[HiddenText], list[s
             raise ParseError(source, f"pdfium failed while looking for hidden text: {exc}") from exc
         finally:
             doc.close()
-    return join_hidden(runs), ([hidden_notice(runs)] if runs else [])
+    return join_hidden(runs), hidden_notices(runs)
 
 
 def _check_text_layer(pages: list[Page], source: str, notices: list[str]) -> None:
@@ -282,39 +280,3 @@ def count_pages(data: bytes, source: str) -> int:
         finally:
             doc.close()
 
-
-def join_hidden(runs: list[HiddenRun]) -> list[HiddenText]:
-    """One HiddenText per page and reason, its runs joined in drawing order into readable text."""
-    groups: dict[tuple[int, HiddenReason], list[HiddenRun]] = {}
-    for run in runs:
-        groups.setdefault((run.page, run.reason), []).append(run)
-    out = []
-    for (page, reason), group in groups.items():
-        parts: list[str] = []
-        prev: HiddenRun | None = None
-        for run in group:
-            if prev is not None:
-                if parts and parts[-1].endswith(SOFT_HYPHEN):
-                    parts[-1] = parts[-1][:-1]  # a word broken at the line end joins up again
-                elif not _continues(prev, run):
-                    parts.append(" ")
-            parts.append(run.text)
-            prev = run
-        text = " ".join("".join(parts).replace(SOFT_HYPHEN, "-").split())
-        if text:
-            out.append(HiddenText(page=page, reason=reason, text=text))
-    return out
-
-
-def _continues(prev: HiddenRun, run: HiddenRun) -> bool:
-    """Whether run carries on prev on the same baseline with no word gap (a word split over two runs)."""
-    same_line = abs(run.base - prev.base) <= 0.3 * max(run.size, prev.size, 0.1)
-    touching = -0.3 * run.size <= run.x0 - prev.x1 <= 0.2 * min(run.size, prev.size)
-    return same_line and touching and not prev.text.endswith(" ") and not run.text.startswith(" ")
-
-
-def hidden_notice(runs: list[HiddenRun]) -> str:
-    """The ParsedPaper notice for hidden runs: how many, and why they count as hidden."""
-    counts = Counter(run.reason for run in runs)
-    reasons = ", ".join(f"{reason}: {n}" for reason, n in counts.most_common())
-    return f"{len(runs)} hidden text run(s) excluded ({reasons}) - possible prompt injection"

@@ -205,9 +205,18 @@ def paper_usage(result: PaperResult) -> str | None:
 
 
 def injection_lines(result: PaperResult) -> list[str]:
-    """Hidden instructions found in the paper: reported in the digest, never obeyed."""
+    """Possible prompt injection found in the paper: reported in the digest, never obeyed.
+
+    Hidden text is named by page, kind and length, never quoted (its words are in no published file).
+    """
     findings = result.summary.injection_findings if result.summary else []
-    return [f"Hidden instruction in the paper ({f.location}, not obeyed): {f.excerpt}" for f in findings]
+    return [
+        f"Possible prompt injection in the paper ({f.location}, not obeyed): {f.excerpt}"
+        if f.excerpt
+        else f"Possible prompt injection in the paper: {f.pattern}, {f.location}, {f.chars} characters "
+        "(removed, not quoted, not obeyed)"
+        for f in findings
+    ]
 
 
 def _scope(titles: list[str], total: int) -> str:

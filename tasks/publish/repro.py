@@ -139,14 +139,15 @@ def pdf_page_lines(data: bytes, sha256: str) -> list[list[str]]:
             return _PAGES[sha256]
     import pypdfium2 as pdfium
 
+    from tasks.parse.visible_text import visible_page_texts
     from tasks.pdfium import PDFIUM_LOCK
 
     pages: list[list[str]] = []
     with PDFIUM_LOCK:
         doc = pdfium.PdfDocument(io.BytesIO(data))
         try:
-            for index in range(len(doc)):
-                text = doc[index].get_textpage().get_text_range()
+            # Text no reader sees (tasks/parse/visibility.py) is never quoted on the card.
+            for text in visible_page_texts(doc):
                 pages.append([" ".join(line.split()) for line in re.split(r"\r\n|\r|\n", text)])
         finally:
             doc.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from tasks.markdown import md_text, web_url
-from tasks.models import AwardEntry, Claim, FullReview, PaperSummary, ParsedPaper, ReproCard
+from tasks.models import AwardEntry, Claim, FullReview, InjectionFinding, PaperSummary, ParsedPaper, ReproCard
 from tasks.publish.repro_render import card_markdown
 from tasks.summarize.extractive import CITATION_RE, WHY_CUES, trim_at_word
 from tasks.summarize.paper_text import Sentence, is_prose, paper_sentences
@@ -135,6 +135,15 @@ def _header(parsed: ParsedPaper, summary: PaperSummary, entry: AwardEntry | None
     return lines
 
 
+def _finding_line(f: InjectionFinding) -> str:
+    """One injection finding: visible text quoted; hidden text by page, kind and length only."""
+    if f.excerpt:
+        return f"- ⚠ {_md(f.pattern)} — *{_md(f.location)}*: “{_md(f.excerpt)}” (not obeyed)"
+    return (
+        f"- ⚠ {_md(f.pattern)} — *{_md(f.location)}*, {f.chars} characters (removed, not quoted, not obeyed)"
+    )
+
+
 def _review_claims(claims: list[Claim], flagged: frozenset[str], empty: str) -> list[str]:
     return [line for c in claims for line in _claim_lines(c, flagged)] or [empty]
 
@@ -156,10 +165,7 @@ def summary_markdown(parsed: ParsedPaper, summary: PaperSummary, *, ran: list[st
     lines += ["## Why it matters?", "", *_review_claims(summary.why_it_matters, flagged, "None."), ""]
     if summary.injection_findings:
         lines += ["## Prompt-injection findings", ""]
-        lines += [
-            f"- ⚠ {_md(f.pattern)} — *{_md(f.location)}*: “{_md(f.excerpt)}” (not obeyed)"
-            for f in summary.injection_findings
-        ]
+        lines += [_finding_line(f) for f in summary.injection_findings]
         lines.append("")
     if summary.usage is not None:
         usage = summary.usage
@@ -209,10 +215,7 @@ def review_markdown(
         sections.append(
             (
                 "Prompt-injection findings",
-                [
-                    f"- ⚠ {_md(f.pattern)} — *{_md(f.location)}*: “{_md(f.excerpt)}” (not obeyed)"
-                    for f in summary.injection_findings
-                ],
+                [_finding_line(f) for f in summary.injection_findings],
             )
         )
     if repro is not None:  # the reproducibility card, each item quoting the paper (tasks/publish/repro.py)

@@ -33,6 +33,7 @@ PAPER_ARTIFACTS = frozenset(
         "comic-mobile.webp",
         "comic.json",
         "figures.json",
+        "parse-report.json",  # the operator's record of a parse (hidden text's words): never released
     }
 )
 # The paper's own figures, cut from its PDF by the comic stage: one folder, numbered files.

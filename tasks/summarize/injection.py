@@ -3,7 +3,9 @@
 The scan runs before any model call. Findings are reported (summary.json, digest); the sentences
 are replaced in the text the model sees, and the prompt itself treats the whole paper as data.
 Text drawn so that no reader sees it (ParsedPaper.hidden_text) is out of the paper already: the
-parser removed it; each passage of it is reported as a finding too, whatever it says.
+parser removed it. A hidden passage that reads as language (the parser's HiddenText.kind) is
+reported as a finding that names its page, why it is hidden and its length, never its words;
+hidden figure residue (tick labels, numbers, glyphs) is counted in the parse report only.
 """
 
 from __future__ import annotations
@@ -103,7 +105,11 @@ def _clean(text: str, location: str, findings: list[InjectionFinding]) -> str:
             if piece_rule is None:
                 out.append(piece)
                 continue
-            findings.append(InjectionFinding(pattern=piece_rule, excerpt=_excerpt(piece), location=location))
+            findings.append(
+                InjectionFinding(
+                    pattern=piece_rule, excerpt=_excerpt(piece), location=location, chars=len(piece)
+                )
+            )
             out.append(REDACTED)
     # A rule can match across sentence boundaries the splitter drew; never let such text through.
     cleaned = " ".join(out)
@@ -138,14 +144,13 @@ def sanitize(parsed: ParsedPaper) -> tuple[ParsedPaper, list[InjectionFinding]]:
     # References go nowhere near the model, but a hidden instruction there is still worth reporting.
     for i, ref in enumerate(parsed.references):
         _clean(ref.raw, f"Reference {i + 1}", findings)
-    # Hiding text from readers is the injection, whatever the text says: report every passage.
+    # Hidden language is the injection, whatever it says; its words are never quoted anywhere.
     findings += [
         InjectionFinding(
-            pattern=f"{HIDDEN_PATTERN} ({h.reason})",
-            excerpt=_excerpt(h.text),
-            location=f"page {h.page}",
+            pattern=f"{HIDDEN_PATTERN} ({h.reason})", excerpt="", location=f"page {h.page}", chars=h.chars
         )
         for h in parsed.hidden_text
+        if h.kind == "language"
     ]
     clean = parsed.model_copy(
         update={
@@ -178,5 +183,10 @@ def injection_notice(findings: list[InjectionFinding]) -> str:
 
 
 def findings_digest_lines(findings: list[InjectionFinding]) -> list[str]:
-    """One markdown line per injection finding, for the conference digest."""
-    return [f"- ⚠ {f.pattern} — *{f.location}*: “{f.excerpt}”" for f in findings]
+    """One markdown line per injection finding, for the conference digest (hidden text unquoted)."""
+    return [
+        f"- ⚠ {f.pattern} — *{f.location}*: “{f.excerpt}”"
+        if f.excerpt
+        else f"- ⚠ {f.pattern} — *{f.location}*, {f.chars} characters, not quoted"
+        for f in findings
+    ]

@@ -257,7 +257,7 @@ def test_prompts_fit_the_text_encoder_and_start_with_the_scene(
     seen: list[str] = []
     original = pipe_class.encode_prompt
 
-    # The prompts are encoded before the denoising call (tasks/comic/panels/diffusion/textenc.py): read them there.
+    # The prompts are encoded before the denoising call (diffusion/textenc.py): read them there.
     @functools.wraps(original)
     def encode(self: Any, prompt: list[str] | None, *args: Any, **kwargs: Any) -> Any:
         seen.extend(prompt or [])  # the pipeline's own call passes None with the embeddings

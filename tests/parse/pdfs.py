@@ -83,12 +83,16 @@ def paper_pdf(
     pages: int = 1,
     resources: bytes = b"",
     objects: Sequence[bytes] = (),
+    catalog: bytes = b"",
+    page_entries: bytes = b"",
 ) -> bytes:
     """A paper-like page (bold title, "Abstract" heading, PAPER_SENTENCES) with extra content drawn last.
 
     extra and before are raw content-stream operators (fonts /F1 Times-Roman and /F2 Times-Bold):
     before is drawn first on every page, extra last on the last page. resources adds entries to
     the page resources (e.g. b"/ExtGState << ... >>"); objects are appended as objects 7, 8, ...
+    (with one page); catalog adds entries to the catalog (e.g. b"/OCProperties << ... >>"),
+    page_entries to the last page's dictionary (e.g. b"/Annots [8 0 R]").
     """
     ops = [
         b"BT /F2 16 Tf 72 720 Td (%s) Tj ET" % escape(PAPER_TITLE),
@@ -103,15 +107,16 @@ def paper_pdf(
     first_page = 3 + pages  # objects: catalog, pages, fonts (2), contents..., pages...
     kids = b" ".join(b"%d 0 R" % (first_page + 2 + i) for i in range(pages))
     out = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog,
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold >>",
     ]
     out += [b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream" for c in contents]
     out += [
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-        b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> %s >> >>" % (5 + i, resources)
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R %s"
+        b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> %s >> >>"
+        % (5 + i, page_entries if i == pages - 1 else b"", resources)
         for i in range(pages)
     ]
     return build_pdf(out + list(objects))

@@ -11,6 +11,7 @@ from tasks.parse import local
 from tasks.parse.backends import EMPTY_204_NOTICE, choose_parser, parse_pdf
 from tasks.parse.errors import GrobidUnavailableError, ParseError, TooManyPagesError
 from tasks.parse.markdown import to_markdown
+from tasks.parse.visibility import VISIBILITY_VERSION
 from tests.fixture_truth import TRUTH
 from tests.parse.grobid_server import BAD_INPUT, GrobidServer, GrobidStub
 from tests.parse.pdfs import text_pdf
@@ -103,7 +104,8 @@ def parser_identity(settings: Settings) -> tuple[str, ...]:
 
 
 def test_parser_identity(grobid: GrobidStub) -> None:
-    local_id = (local.PARSER_NAME, local.PARSER_VERSION, "max_pages=200")
+    visibility = f"visibility={VISIBILITY_VERSION}"  # what counts as hidden changes what is parsed
+    local_id = (local.PARSER_NAME, local.PARSER_VERSION, visibility, "max_pages=200")
     assert parser_identity(_settings("local", grobid.url)) == local_id
     ident = parser_identity(_settings("auto", grobid.url))
     assert ident[:3] == ("grobid", "0.6.1", grobid.url)

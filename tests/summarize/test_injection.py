@@ -12,6 +12,7 @@ from tasks.parse.local import parse_pdf_bytes
 from tasks.publish.review import review_markdown
 from tasks.summarize.injection import REDACTED, delimit, sanitize, scan_injection
 from tasks.summarize.llm import LLMSummaryResult, summarize_with_llm
+from tests.parse.attacks import ATTACKS, PAINT_ORDER_ATTACKS, attack_pdf
 from tests.parse.pdfs import build_pdf
 from tests.summarize.conftest import make_paper
 from tests.summarize.openai_server import PRAISE_CLAIM, ReplayServer
@@ -124,8 +125,9 @@ def test_hidden_white_text_in_a_pdf_is_detected_and_never_reaches_the_model(
     replay.state.script = ["praise", "praise"]
     result = summarize_with_llm(parsed, settings=settings_for(replay, tmp_path), paper_id="hidden")
 
-    assert [(f.pattern, f.location, f.excerpt) for f in result.injection_findings] == [
-        ("hidden text (white)", "page 1", HIDDEN)
+    # Named by page, kind and length: the words themselves are quoted nowhere.
+    assert [(f.pattern, f.location, f.excerpt, f.chars) for f in result.injection_findings] == [
+        ("hidden text (white)", "page 1", "", len(HIDDEN))
     ]
     assert result.summary.injection_findings == result.injection_findings
     notice = "Possible prompt injection: 1 passage(s) of hidden text (page 1); redacted, not obeyed"
@@ -140,4 +142,26 @@ def test_hidden_white_text_in_a_pdf_is_detected_and_never_reaches_the_model(
     praise = next(c for c in result.summary.claims() if c.text == PRAISE_CLAIM)
     assert not praise.verified
     assert "## Prompt-injection findings" in _review_md(result, parsed)
+    assert "IGNORE ALL" not in _review_md(result, parsed).upper()
     assert f"⚠ unverified claim: {PRAISE_CLAIM}" in _review_md(result, parsed)
+
+
+# The paint-order attacks (the white one above); what the others hide never reaches the model the
+# same way, shown for all of them without a server by tests/summarize/test_hidden_text_summary.py.
+@pytest.mark.parametrize("attack", PAINT_ORDER_ATTACKS)
+def test_hidden_instructions_never_reach_the_model_however_hidden(
+    attack: str, replay: ReplayServer, tmp_path: Path
+) -> None:
+    parsed = parse_pdf_bytes(attack_pdf(attack, HIDDEN), f"{attack}.pdf")
+    assert "IGNORE ALL" not in parsed.model_dump_json().upper()
+    replay.state.script = ["praise", "praise"]
+    result = summarize_with_llm(parsed, settings=settings_for(replay, tmp_path), paper_id=attack)
+    reason = ATTACKS[attack].reason
+    assert [(f.pattern, f.excerpt, f.chars) for f in result.injection_findings] == [
+        (f"hidden text ({reason})", "", len(HIDDEN))
+    ]
+    assert replay.requests
+    for request in replay.requests:  # the planted words, as planted (the system prompt names the idea)
+        assert "IGNORE ALL PREVIOUS" not in request.text() and "REVIEW ONLY" not in request.text()
+    published = result.summary.model_dump_json() + _review_md(result, parsed)
+    assert "IGNORE ALL" not in published and "REVIEW ONLY" not in published

@@ -11,6 +11,7 @@ geometry is in tasks/comic/page/regions.py.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,8 @@ from tasks.comic.page.regions import (
 )
 from tasks.models import Caption, FigureIndex, FigureRef
 from tasks.pdfium import PDFIUM_LOCK
+
+_CAPTION_HEAD_RE = re.compile(r"^\S+\s*\d+\s*[:.|]?\s*")  # "Figure 3:", "Fig. 3.", as printed
 
 EXTRACTOR_VERSION = "figures-1"  # bump when regions or rendering change: it is part of cache keys
 MAX_FIGURES = 12
@@ -96,11 +99,33 @@ def _first_sentences(text: str, limit: int = 300) -> str:
     return text[: cut + 1] if cut > 40 else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _parsed_captions(captions: Sequence[Caption]) -> dict[int, str]:
+    """Figure number -> the parser's caption text: what a reader sees (hidden text left out)."""
+    out: dict[int, str] = {}
+    for caption in captions:
+        number = re.search(r"\d+", caption.label or "") if caption.kind == "figure" else None
+        if number is not None and caption.text:
+            out.setdefault(int(number.group(0)), caption.text)
+    return out
+
+
+def _visible_caption(printed: str, parsed: str | None) -> str:
+    """The caption as printed ("Figure 3: ..."), its words the parser's where it has them.
+
+    The page's raw text holds any hidden run in the caption's box; the parse never does.
+    """
+    if parsed is None:
+        return printed
+    head = _CAPTION_HEAD_RE.match(printed)
+    return f"{head.group(0).rstrip()} {parsed}" if head else parsed
+
+
 def extract_figures(
     pdf: bytes, *, source: str, captions: Sequence[Caption] = (), max_figures: int = MAX_FIGURES
 ) -> FigureSet:
     """Every captioned figure of the PDF (at most max_figures), rendered; `source` names it in errors."""
     grobid = grobid_regions(captions)
+    visible = _parsed_captions(captions)
     found: dict[int, tuple[FigureRef, Image.Image]] = {}
     notices: list[str] = []
     with PDFIUM_LOCK:
@@ -145,7 +170,7 @@ def extract_figures(
                     ref = FigureRef(
                         number=caption.number,
                         label=caption.label,
-                        caption=_first_sentences(caption.text),
+                        caption=_first_sentences(_visible_caption(caption.text, visible.get(caption.number))),
                         page=page_no,
                         bbox=(round(region.l, 1), round(region.b, 1), round(region.r, 1), round(region.t, 1)),
                         file=f"figures/fig-{caption.number}.png",

@@ -176,7 +176,7 @@ def render_panels(
     area with that aspect. `negative_prompt` None uses the presets', "" none. A NaN or all-black
     panel is redrawn once with another seed, then it is a ComicError. `compile` ("auto", "on", "off"
     or a bool) and `speed` (settings.comic.speed; None: every option off) are the speed options,
-    applied once per process and checked by the quality guard on this page (tasks/comic/panels/diffusion/warm.py).
+    applied once per process and checked by the quality guard on this page (diffusion/warm.py).
     """
     report = report if report is not None else RenderReport()
     # 1. Check inputs and resolve options

@@ -5,7 +5,7 @@ a channels-last VAE, float8 dynamic activation + weight quantization of the deno
 (torchao) and torch.compile. Each is "on", "off" or "auto"; `plan_speed` decides once from the
 hardware what runs, logs why, and turns off with a warning what the hardware cannot run (FP8 below
 compute capability 8.9, anything CUDA-only on a CPU). `apply_option` applies one option in place and
-returns its undo, so the quality guard (tasks/comic/panels/diffusion/quality.py) can refuse an option that changes
+returns its undo, so the quality guard (diffusion/quality.py) can refuse an option that changes
 the picture. They are applied in `OPTIONS` order: compile last, since it traces what the others made.
 """
 
