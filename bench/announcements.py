@@ -123,13 +123,13 @@ def load(coverage: float, with_llm: bool) -> list[Page]:
 
 
 def _replay_model(tmp: Path) -> tuple[object, object]:
-    from tasks.llm import chat_model
+    from tasks.llm import StructuredCaller
     from tests.summarize.openai_server import ReplayServer
     from tests.summarize.replay import settings_for
 
     server = ReplayServer().start()
     server.state.answers["AnnouncedAwards"] = llm_reader(FIXTURES)
-    return chat_model(settings_for(server, tmp)), server
+    return StructuredCaller(settings_for(server, tmp), "award announcement"), server
 
 
 def run(loaded: list[Page], mode: str, choose: Callable[[str], ReaderParams]) -> dict[str, Score]:

@@ -204,7 +204,7 @@ def harvest_announcement(edition: Edition, settings: Settings, now: datetime) ->
         logger.info("%s: %s", edition.slug, note)
     papers: list[watching.AnnouncedPaper] = []
     source_url = ""
-    model = _chat_model(settings)
+    model = _chat_model(settings, edition.slug)
     for url, html in found:
         awards = watching.extract(html, model)
         if awards.reader != "heuristic" or awards.dropped:
@@ -246,6 +246,7 @@ def harvest_announcement(edition: Edition, settings: Settings, now: datetime) ->
         year=edition.year,
         sources=[source_url],
         entries=entries,
+        usage=model.usage() if model is not None else None,
     )
     change = watching.change_of(previous, entries, digest_hash, now)
     watching.save_harvested(store, conference, f"{len(entries)} papers from {source_url}")
@@ -282,17 +283,14 @@ def harvest_announcement(edition: Edition, settings: Settings, now: datetime) ->
     }
 
 
-def _chat_model(settings: Settings) -> Any:
+def _chat_model(settings: Settings, slug: str) -> Any:
     """The configured chat model for reading announcements, or None (the structural heuristic)."""
-    if not settings.llm.model:
-        return None
-    from tasks.llm import LLMError, chat_model
+    from tasks.harvest.feeds import model_reader
 
-    try:
-        return chat_model(settings.llm)
-    except LLMError as exc:  # the heuristic still works; a broken LLM setup must not stop the watch
-        get_run_logger().warning("LLM unavailable for announcements, using the heuristic: %s", exc)
-        return None
+    model, problem = model_reader(settings.llm, f"award announcement of {slug}")
+    if problem:  # the heuristic still works; a broken LLM setup must not stop the watch
+        get_run_logger().warning("LLM unavailable for announcements, using the heuristic: %s", problem)
+    return model
 
 
 def review_harvest(slug: str, uncertain: list[str], settings: Settings) -> HarvestReview | None:

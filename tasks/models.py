@@ -214,6 +214,9 @@ class Conference(Model):
     url: str | None = None
     sources: list[str] = Field(default_factory=list)
     entries: list[AwardEntry]
+    # The chat model's reading of the announcement this list was harvested from (None: curated, or
+    # read by the page's structure): the digest's LLM totals count it.
+    usage: UsageTotals | None = None
 
     @field_validator("slug")
     @classmethod
@@ -687,6 +690,7 @@ class PaperResult(Model):
     parsed_title: str | None = None
     summary: PaperSummary | None = None
     comic_alt: str | None = None
+    comic_usage: UsageTotals | None = None  # the LLM comic script's calls (None: the story writer)
     notices: list[str] = Field(default_factory=list)
     repro: ReproCard | None = None  # rendered at publish time from the parsed paper
 

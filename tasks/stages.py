@@ -260,9 +260,6 @@ def summarize_paper(conference: str, paper_id: str, parsed: StoredObject, settin
     logger = get_run_logger()
     for notice in choice.notices:
         logger.warning("%s: %s", paper_id, notice)
-    if choice.summarizer.name == "llm":
-        # One `llm` rate-limit slot per paper across workers (created by paperpanels bootstrap).
-        rate_limit("llm", strict=False)
     outcome = choice.summarizer.summarize(paper, paper_id)
     summary = outcome.summary
     if outcome.usage is not None:
@@ -363,8 +360,6 @@ def draw_comic(
     store = store_for(settings.store)
     logger = get_run_logger()
     renderer, writer, page, notices = _comic_backends(settings)
-    if writer.name == "llm":
-        rate_limit("llm", strict=False)  # the comic script is one more LLM call for this paper
     paper = ComicPaper(
         summary=PaperSummary.model_validate_json(store.get(summary.key)),
         title=title,

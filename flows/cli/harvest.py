@@ -75,7 +75,7 @@ def harvest_command(
             settings.conferences_dir,
             source=source,
             papers=paper,
-            model=_chat_model(settings),
+            model=_chat_model(settings, conference),
         )
     except HarvestError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from exc
@@ -145,18 +145,14 @@ def _settings() -> Any:
     return load_settings(check_store=False)
 
 
-def _chat_model(settings: Any) -> Any:
+def _chat_model(settings: Any, conference: str) -> Any:
     """The configured chat model for reading announcements, or None (the HTML heuristic)."""
-    if not settings.llm.model:
-        return None
-    from tasks.llm import LLMError, chat_model
+    from tasks.harvest.feeds import model_reader
 
-    try:
-        return chat_model(settings.llm)
-    except LLMError as exc:
-        # The heuristic still works; a broken LLM config must not block harvesting.
-        warn("LLM unavailable, using the HTML heuristic:", exc)
-        return None
+    model, problem = model_reader(settings.llm, f"award announcement of {conference}")
+    if problem:  # the heuristic still works; a broken LLM config must not block harvesting
+        warn("LLM unavailable, using the HTML heuristic:", problem)
+    return model
 
 
 def register(app: typer.Typer) -> None:

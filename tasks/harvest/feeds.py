@@ -28,6 +28,7 @@ from tasks.harvest.confirm import Confirmer, confirm_awards
 from tasks.harvest.errors import HarvestError
 from tasks.harvest.page_structure import read_page
 from tasks.harvest.resolve import normalise_title, title_similarity
+from tasks.llm import LLMCallError, StructuredCaller
 
 __all__ = [
     "AnnouncedAwards",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
+    from config.settings import LLMSettings
 
 AWARD_POST_RE = re.compile(r"best paper|outstanding paper|test of time", re.IGNORECASE)
 MODEL_ONLY_STRENGTH = 0.2  # a title the model names and no record of the page carries
@@ -63,14 +64,26 @@ def page_text(html: str) -> str:
     return "\n".join(line.text for block in read_page(html).blocks for line in block.lines)
 
 
-def ask_model(model: BaseChatModel, text: str) -> AnnouncedAwards:
+def model_reader(settings: LLMSettings, subject: str) -> tuple[StructuredCaller | None, str | None]:
+    """The chat model that reads announcements (None without one), and why a configured one cannot:
+    the structure still reads the page, so a broken LLM setup never stops a harvest or the watch."""
+    if not settings.model:
+        return None, None
+    try:
+        return StructuredCaller(settings, subject), None
+    except LLMCallError as exc:
+        return None, str(exc)
+
+
+def ask_model(model: StructuredCaller, text: str) -> AnnouncedAwards:
     """The one model call: the announcement's text in, the AnnouncedAwards schema out."""
-    result = model.with_structured_output(AnnouncedAwards).invoke(PROMPT.format(text=text))
-    return result if isinstance(result, AnnouncedAwards) else AnnouncedAwards.model_validate(result)
+    from langchain_core.messages import HumanMessage
+
+    return model.ask([HumanMessage(PROMPT.format(text=text))], AnnouncedAwards, "award announcement")
 
 
-def llm_awards(html: str, model: BaseChatModel, params: ReaderParams | None = None) -> ReadAwards:
-    """The same reading by a chat model (from tasks.llm.chat_model) with structured output.
+def llm_awards(html: str, model: StructuredCaller, params: ReaderParams | None = None) -> ReadAwards:
+    """The same reading by a chat model (tasks/llm/structured.py: throttled, accounted).
 
     Grounded: a title the announcement's text does not contain is dropped and named in `dropped`
     (a model can invent or merge titles); each kept entry keeps its source sentence and the
@@ -124,7 +137,7 @@ def hold_to_page(
 
 def read_announcement(
     html: str,
-    model: BaseChatModel | None = None,
+    model: StructuredCaller | None = None,
     confirmer: Confirmer | None = None,
     params: ReaderParams | None = None,
 ) -> ReadAwards:

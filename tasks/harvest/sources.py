@@ -18,7 +18,7 @@ from tasks.harvest.resolve import UNKNOWN_TITLE, normalise_title
 from tasks.models import AwardEntry, AwardKind, Conference, PaperIds
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
+    from tasks.llm import StructuredCaller
 
 SOURCES = ("manifest", "feed", "ids")
 
@@ -57,7 +57,7 @@ class FeedSource:
     name = "feed"
 
     def __init__(
-        self, settings: HarvestSettings, model: BaseChatModel | None = None, *, confirm: bool = True
+        self, settings: HarvestSettings, model: StructuredCaller | None = None, *, confirm: bool = True
     ) -> None:
         self.settings = settings
         self.model = model  # a chat model: titles by LLM instead of the page's structure
@@ -159,7 +159,7 @@ def harvest_awards(
     *,
     source: str | None = None,
     papers: list[str] | None = None,
-    model: BaseChatModel | None = None,
+    model: StructuredCaller | None = None,
     confirm: bool = True,
 ) -> tuple[str, list[HarvestedAward], list[str]]:
     """(source used, entries, why earlier sources were skipped): the first source that has awards."""

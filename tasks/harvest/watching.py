@@ -34,7 +34,7 @@ from tasks.models import AwardEntry, AwardKind, Conference, Model, slugify
 from tasks.store import ArtifactStore
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
+    from tasks.llm import StructuredCaller
 
 HARVESTED = "conferences/harvested"
 # The digest shows one award per paper: the most distinguished of those it received.
@@ -185,7 +185,7 @@ def find_announcement(
     return posts, skipped
 
 
-def extract(html: str, model: BaseChatModel | None) -> ReadAwards:
+def extract(html: str, model: StructuredCaller | None) -> ReadAwards:
     """The award list of a post: the chat model's reading when one is given, else the heuristic.
 
     A model that fails (down, malformed answer, refusal) falls back to the heuristic, and says so

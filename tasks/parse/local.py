@@ -279,4 +279,3 @@ def count_pages(data: bytes, source: str) -> int:
             return len(doc)
         finally:
             doc.close()
-

@@ -181,8 +181,15 @@ def _counts(digest: Digest) -> str:
 
 
 def usage_totals(digest: Digest) -> str | None:
-    """One line with the LLM tokens and cost of every summary in the digest, None without an LLM."""
-    usages = [r.summary.usage for r in digest.results if r.summary and r.summary.usage]
+    """One line with the tokens and cost of every chat-model call behind the digest (summaries and
+    reviews, comic scripts, the themes, the reading of the award announcement); None without one."""
+    parts = [
+        ("summaries", [r.summary.usage for r in digest.results if r.summary and r.summary.usage]),
+        ("comic scripts", [r.comic_usage for r in digest.results if r.comic_usage]),
+        ("themes", [digest.overview.usage] if digest.overview and digest.overview.usage else []),
+        ("award announcement", [digest.conference.usage] if digest.conference.usage else []),
+    ]
+    usages = [u for _, found in parts for u in found]
     if not usages:
         return None
     tokens_in = sum(u.input_tokens for u in usages)
@@ -193,7 +200,8 @@ def usage_totals(digest: Digest) -> str | None:
         if all(c is not None for c in costs)
         else "cost unknown"
     )
-    return f"LLM usage: {tokens_in:,} input + {tokens_out:,} output tokens, {cost} ({len(usages)} papers)"
+    where = ", ".join(f"{name} {len(found)}" if len(found) > 1 else name for name, found in parts if found)
+    return f"LLM usage: {tokens_in:,} input + {tokens_out:,} output tokens, {cost} ({where})"
 
 
 def paper_usage(result: PaperResult) -> str | None:

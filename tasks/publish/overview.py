@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tasks.llm import LLMCallError
 from tasks.models import ComicMeta, Digest, Overview, PaperStatus, ParsedPaper, StoredObject
 from tasks.publish.cover import (
     COVER_FILE,
@@ -64,12 +65,9 @@ def _themes(
     finder: ThemeFinder, sources: list[ThemeSource], conference: str
 ) -> tuple[ThemesFound, str, bool, list[str]]:
     """The themes, who found them, whether that is a fallback, and the notices saying so."""
-    from tasks.llm import LLMError
-    from tasks.summarize.errors import SummarizeError
-
     try:
         return finder.find(sources, conference=conference), finder.identity, False, []
-    except (SummarizeError, LLMError) as exc:
+    except LLMCallError as exc:
         # The overview says so at its top; the reviews themselves are unaffected.
         log.warning(
             "%s: the chat model could not name the themes (%s): key-phrase themes shown", conference, exc

@@ -54,10 +54,10 @@ def render_paper(
         )
         card = repro_card(parsed, entry, pages=_pages(store, result), check_licence=licences)
         review_md = review_markdown(parsed, summary, entry=entry, review=full, repro=card).encode()
-    comic_alt = None
+    comic_alt, comic_usage = None, None
     if "comic.json" in artifacts:
         meta = ComicMeta.model_validate_json(store.get(artifacts["comic.json"]))
-        comic_alt = meta.script.alt_text or meta.script.title
+        comic_alt, comic_usage = meta.script.alt_text or meta.script.title, meta.usage
         notices += meta.notices
     shown = result.model_copy(
         update={
@@ -65,6 +65,7 @@ def render_paper(
             "summary": summary,
             "parsed_title": parsed_title,
             "comic_alt": comic_alt,
+            "comic_usage": comic_usage,
             "notices": list(dict.fromkeys([*result.notices, *notices])),
             "repro": card,
         }

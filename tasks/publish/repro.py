@@ -21,7 +21,8 @@ from urllib.parse import urlparse
 from tasks.harvest.links import URL_RE, classify
 from tasks.models import AwardEntry, Found, LicenceCheck, ParsedPaper, ReproCard
 from tasks.summarize.grounding import location_label
-from tasks.summarize.paper_text import paper_names, split_sentences
+from tasks.summarize.paper_text import paper_names
+from tasks.text import split_sentences
 
 EXTRACTOR = "repro-card-1"
 QUOTE_CHARS = 300

@@ -1,8 +1,8 @@
 """Themes by a chat model, from the papers' verified claims only, each theme checked paper by paper.
 
 The model sees every paper's id, title and verified claims (prompt config/prompts/themes.v1.yaml)
-and answers in ThemesDraft through the summarizer's structured-output path
-(tasks/summarize/llm.py `ask_structured`: one repair turn, throttled, tokens and cost recorded).
+and answers in ThemesDraft through the one structured-call path (tasks/llm/structured.py: one
+repair turn, throttled, tokens and cost recorded).
 A theme paper whose id is unknown, or whose quote is not in that paper's claims, is dropped; a
 theme left with fewer than two papers, or whose label states a number no quote has, is dropped;
 every drop is a notice. LangChain is imported only when the model is asked (tests/test_layout.py).
@@ -11,21 +11,18 @@ every drop is a notice. LangChain is imported only when the model is asked (test
 from __future__ import annotations
 
 import re
-from functools import cache
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
-from config.settings import CONFIG_DIR, LLMSettings
-from tasks.llm import model_identity
+from config.settings import LLMSettings
+from tasks.llm import ask_once, model_identity
+from tasks.llm.prompts import chat_prompt
 from tasks.models import Theme, ThemePaper
 from tasks.publish.themes import MAX_THEMES, QUOTE_CHARS, ThemesFound, ThemeSource
 from tasks.summarize.grounding import normalize_text
 
 THEMES_PROMPT = "themes"
 THEMES_PROMPT_VERSION = "v1"
-PROMPT_FILE = CONFIG_DIR / "prompts" / f"{THEMES_PROMPT}.{THEMES_PROMPT_VERSION}.yaml"
 LABEL_CHARS = 80
 MAX_CLAIMS_PER_PAPER = 6
 
@@ -44,14 +41,6 @@ class ThemesDraft(BaseModel):
     """Themes that several papers of the award list share."""
 
     themes: list[ThemeDraft] = Field(default_factory=list, description=f"At most {MAX_THEMES} themes")
-
-
-@cache
-def _prompt() -> list[tuple[str, str]]:
-    data: Any = yaml.safe_load(PROMPT_FILE.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or data.get("name") != THEMES_PROMPT:
-        raise ValueError(f"prompt file {PROMPT_FILE} must be a mapping with name: {THEMES_PROMPT}")
-    return [(m["role"], m["content"]) for m in data["messages"]]
 
 
 def papers_block(sources: list[ThemeSource]) -> tuple[str, dict[str, ThemeSource]]:
@@ -114,15 +103,11 @@ class LLMThemes:
     def find(self, sources: list[ThemeSource], *, conference: str = "") -> ThemesFound:
         if len(sources) < 2:
             return ThemesFound([])
-        from langchain_core.prompts import ChatPromptTemplate
-
-        from tasks.summarize.llm import ask_structured
-
         block, ids = papers_block(sources)
-        messages = ChatPromptTemplate.from_messages(_prompt()).format_messages(
+        messages = chat_prompt(THEMES_PROMPT, THEMES_PROMPT_VERSION).format_messages(
             language=self.settings.language, conference=conference or "(unnamed)", papers=block
         )
-        draft, usage = ask_structured(
+        draft, usage = ask_once(
             self.settings, messages, ThemesDraft, purpose="themes", subject=f"themes of {conference}"
         )
         found = checked_themes(draft, ids)

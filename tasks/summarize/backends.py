@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from tasks.llm import llm_identity
 from tasks.models import FullReview, PaperSummary, ParsedPaper, UsageTotals
+from tasks.summarize.prompts import prompt_version
 
 if TYPE_CHECKING:
     from config.settings import LLMSettings
@@ -57,12 +59,6 @@ class ExtractiveSummarizer:
         return SummaryOutcome(summary=extractive.summarize_extractive(parsed))
 
 
-def llm_model_name(settings: LLMSettings) -> str:
-    """ "provider:model" as recorded on summaries, without building (or importing) a client."""
-    provider, _, model = (settings.model or "").partition(":")
-    return f"{provider.strip().lower()}:{model.strip()}"
-
-
 @dataclass(frozen=True)
 class LLMSummarizer:
     """A chat model (provider:model) with structured output, grounded claims, injection defence."""
@@ -72,19 +68,12 @@ class LLMSummarizer:
 
     @property
     def identity(self) -> tuple[str, ...]:
-        from tasks.summarize.prompts import prompt_version
-
-        s = self.settings
         return (
             "llm",
             f"schema={SUMMARY_SCHEMA}",
-            llm_model_name(s),
-            f"base_url={(s.base_url or '').rstrip('/')}",
+            *llm_identity(self.settings),
             f"prompts={prompt_version()}",
-            f"language={s.language}",
-            f"budget={s.context_tokens}",
-            f"temperature={s.temperature}",
-            f"max_tokens={s.max_tokens}",
+            f"budget={self.settings.context_tokens}",
         )
 
     def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tasks.models import ParsedPaper
-from tasks.summarize.paper_text import section_kind, split_sentences
+from tasks.summarize.paper_text import section_kind
+from tasks.text import split_sentences
 
 # Lower number = kept first when the budget is short.
 PRIORITY = {"abstract": 0, "intro": 1, "conclusion": 1, "results": 2, "limitations": 2, "method": 3}

@@ -14,7 +14,7 @@ import re
 
 from tasks.models import Caption, InjectionFinding, ParsedPaper, Section
 from tasks.summarize.grounding import location_label, normalize_text
-from tasks.summarize.paper_text import split_sentences
+from tasks.text import split_sentences
 
 REDACTED = "[sentence addressed to AI models removed]"
 DATA_OPEN = "<paper_text>"

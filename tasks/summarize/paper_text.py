@@ -12,53 +12,7 @@ from functools import cached_property
 
 from tasks.models import ParsedPaper, Section
 from tasks.summarize.grounding import location_label, normalize_text
-
-# --------------------------------------------------------------------------- sentences
-
-# Tokens that end with a period without ending the sentence ("e.g.", "et al.", "Fig. 3").
-_ABBREVIATIONS = frozenset(
-    {"al", "etc", "fig", "figs", "eq", "eqs", "eqn", "sec", "secs", "sect", "tab", "tabs", "no", "nos"}
-    | {"vs", "cf", "approx", "resp", "ref", "refs", "dr", "prof", "mr", "ms", "mrs", "st", "viz", "ca"}
-    | {"ch", "app", "appx", "pp", "vol", "thm", "def", "lem", "prop", "cor", "alg", "ex", "incl"}
-    | {"jr", "sr", "inc", "ltd", "co"}
-)
-_DOTTED_ABBREVIATION_RE = re.compile(r"^(?:[a-z]\.)+[a-z]$")  # e.g, i.e, a.k.a, u.s
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"'\u2019\u201d)\]]*\s+")
-_OPENERS = "\"'([\u2018\u201c"
-
-
-def _ends_with_abbreviation(before: str) -> bool:
-    words = before.split()
-    if not words:
-        return False
-    token = words[-1].lstrip(_OPENERS).lower()
-    if len(token) == 1 and token.isalpha():  # an initial: "Daniel S. Weld"
-        return True
-    return token in _ABBREVIATIONS or bool(_DOTTED_ABBREVIATION_RE.match(token))
-
-
-def split_sentences(text: str, names: frozenset[str] = frozenset()) -> list[str]:
-    """Split a paragraph into sentences, keeping "e.g.", "et al.", "Fig. 3", "i.e." and decimals whole.
-
-    names: lower-case names that start sentences too ("papermage offers ...").
-    """
-    text = " ".join(text.split())
-    out: list[str] = []
-    start = 0
-    for m in _BOUNDARY_RE.finditer(text):
-        rest = text[m.end() :].lstrip(_OPENERS)
-        following = rest[:1]
-        # A sentence starts with a capital or a digit; a lowercase word means we are mid-sentence.
-        if not (following.isupper() or following.isdigit() or rest.split(" ", 1)[0] in names):
-            continue
-        if text[m.start()] == "." and _ends_with_abbreviation(text[start : m.start()]):
-            continue
-        out.append(text[start : m.end()].strip())
-        start = m.end()
-    if tail := text[start:].strip():
-        out.append(tail)
-    return out
-
+from tasks.text import split_sentences
 
 # --------------------------------------------------------------------------- paper structure
 

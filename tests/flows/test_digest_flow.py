@@ -175,6 +175,17 @@ def test_digest_with_an_llm_over_the_replay_server(
     md = (_current(store) / "digest.md").read_text()
     assert "LLM usage:" in md and "$" in md
     assert not any("xtractive" in n for n in digest.notices)
+    # Every call the model answered reaches the digest's totals: summaries and reviews, comic
+    # scripts and the themes, each counted once, and the server saw exactly those calls.
+    published = json.loads((_current(store) / "digest.json").read_text())
+    comics = [r["comic_usage"] for r in published["results"] if r.get("comic_usage")]
+    summaries = [r["summary"]["usage"] for r in published["results"]]
+    themes = [published["overview"]["usage"]] if (published.get("overview") or {}).get("usage") else []
+    assert len(comics) == len(summaries) == len(digest.results)
+    calls = sum(len(u["calls"]) for u in [*summaries, *comics, *themes])
+    assert calls == len(server.requests), (calls, len(server.requests))
+    tokens_in = sum(u["input_tokens"] for u in [*summaries, *comics, *themes])
+    assert f"LLM usage: {tokens_in:,} input" in md
 
 
 def test_digest_draws_comics_with_a_diffusers_pipeline(

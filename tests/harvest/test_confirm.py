@@ -116,13 +116,13 @@ def llm() -> Iterator[ReplayServer]:
 def test_the_llm_reading_is_held_to_the_page_weighed_and_confirmed(
     fixtures_dir: Path, replay: Replay, llm: ReplayServer, tmp_path: Path
 ) -> None:
-    from tasks.llm import chat_model
+    from tasks.llm import StructuredCaller
 
     name = "naacl-2025-best-papers.md"
     replay.known = known_papers(fixtures_dir)
     llm.state.answers["AnnouncedAwards"] = llm_reader(fixtures_dir)
     llm.state.script = ["invent"]
-    model = chat_model(settings_for(llm, tmp_path))
+    model = StructuredCaller(settings_for(llm, tmp_path), "award announcement")
     with Confirmer(replay.settings(tmp_path, cache_dir=None)) as confirmer:
         read = read_announcement(page_html(fixtures_dir, name), model, confirmer)
     assert read.reader == "llm" and read.dropped == [INVENTED_TITLE]

@@ -6,13 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from config.settings import CONFERENCES_DIR
 from tasks.harvest.errors import HarvestError
 from tasks.harvest.feeds import (
-    AnnouncedAwards,
-    AnnouncedPaper,
     FeedError,
     NoAwardsFound,
     award_posts,
@@ -105,28 +102,29 @@ def test_a_page_without_award_entries(replay: Replay, tmp_path: Path) -> None:
         harvest_awards("neurips-2025", settings, tmp_path, source="feed")
 
 
-class StubChatModel(FakeListChatModel):
-    """A chat model whose structured output is a fixed AnnouncedAwards."""
-
-    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
-        fixed = AnnouncedAwards(
-            papers=[
-                AnnouncedPaper(
-                    title="Superposition Yields Robust Neural Scaling", award="best paper", source_text="s"
-                )
-            ]
-        )
-        from langchain_core.runnables import RunnableLambda
-
-        return RunnableLambda(lambda _prompt: fixed)
-
-
 def test_the_llm_path_fills_the_same_model(replay: Replay, tmp_path: Path) -> None:
-    replay.routes["/feeds/neurips.xml"] = [(200, {}, RSS.encode())]
-    settings = replay.settings(tmp_path, feeds={"neurips-2025": [f"{replay.url}/feeds/neurips.xml"]})
-    found = FeedSource(settings, model=StubChatModel(responses=["unused"])).harvest("neurips-2025")
+    """The real OpenAI client, through the one structured-call path, against the replay server."""
+    from tasks.llm import StructuredCaller
+    from tests.summarize.openai_server import ReplayServer
+    from tests.summarize.replay import settings_for
+
+    answer = {
+        "papers": [
+            {"title": "Superposition Yields Robust Neural Scaling", "award": "best paper", "source_text": "s"}
+        ]
+    }
+    llm = ReplayServer().start()
+    try:
+        llm.state.answers["AnnouncedAwards"] = lambda _text, _mode: answer
+        model = StructuredCaller(settings_for(llm, tmp_path), "award announcement of neurips-2025")
+        replay.routes["/feeds/neurips.xml"] = [(200, {}, RSS.encode())]
+        settings = replay.settings(tmp_path, feeds={"neurips-2025": [f"{replay.url}/feeds/neurips.xml"]})
+        found = FeedSource(settings, model=model).harvest("neurips-2025")
+    finally:
+        llm.stop()
     assert [f.entry.title for f in found] == ["Superposition Yields Robust Neural Scaling"]
     assert found[0].source_text == "s"
+    assert [c.purpose for c in model.usage().calls] == ["award announcement"]
 
 
 def test_the_manifest_comes_first_and_ids_are_validated(tmp_path: Path) -> None:

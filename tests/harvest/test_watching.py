@@ -128,11 +128,11 @@ def llm() -> Iterator[ReplayServer]:
 def test_the_llm_reading_keeps_source_sentences_and_drops_invented_titles(
     fixtures_dir: Path, llm: ReplayServer, tmp_path: Path, name: str
 ) -> None:
-    from tasks.llm import chat_model
+    from tasks.llm import StructuredCaller
 
     llm.state.answers["AnnouncedAwards"] = llm_reader(fixtures_dir)
     llm.state.script = ["invent"]
-    model = chat_model(settings_for(llm, tmp_path))
+    model = StructuredCaller(settings_for(llm, tmp_path), "award announcement")
     read = extract(page_html(fixtures_dir, name), model)
     assert read.reader == "llm"
     assert read.dropped == [INVENTED_TITLE]
@@ -145,10 +145,10 @@ def test_the_llm_reading_keeps_source_sentences_and_drops_invented_titles(
 def test_an_llm_that_fails_falls_back_to_the_heuristic_and_says_so(
     fixtures_dir: Path, llm: ReplayServer, tmp_path: Path
 ) -> None:
-    from tasks.llm import chat_model
+    from tasks.llm import StructuredCaller
 
     llm.state.script = ["malformed"] * 3
-    model = chat_model(settings_for(llm, tmp_path, max_retries=0))
+    model = StructuredCaller(settings_for(llm, tmp_path, max_retries=0), "award announcement")
     read = extract(page_html(fixtures_dir, "naacl-2021-best-paper-awards.md"), model)
     assert read.reader.startswith("heuristic (LLM failed:")
     assert len(read.papers) == 6

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tasks.llm import accounting
 from tasks.models import Section
-from tasks.summarize import accounting, context
+from tasks.summarize import context
 from tasks.summarize.context import MAP_CHUNK_SHARE, count_tokens, select_context
 from tests.summarize.conftest import make_paper
 from tests.summarize.replay import parsed_fixture

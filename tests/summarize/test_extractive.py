@@ -10,7 +10,8 @@ from tasks.models import ParsedPaper, Section
 from tasks.summarize.errors import SummarizeError
 from tasks.summarize.extractive import EXTRACTIVE_NOTICE, TLDR_MAX_CHARS, summarize_extractive, trim_at_word
 from tasks.summarize.grounding import verify_quote
-from tasks.summarize.paper_text import section_kind, split_sentences
+from tasks.summarize.paper_text import section_kind
+from tasks.text import split_sentences
 
 PaperFactory = Callable[..., ParsedPaper]
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import re
 
+from tasks.text import split_sentences
+
 CAPTION_CHARS = 170  # four lines in a panel; at 15 CSS px a phone shows about 45 characters a line
 MIN_CLAUSE = 45  # a clause shorter than this says too little to stand for its sentence
 ELLIPSIS = "…"
 
 # Word lists read best as words.
-ABBREVIATIONS = frozenset(
-    (  # noqa: SIM905
-        "e.g i.e et al etc fig figs eq eqs sec secs vs cf no nos approx resp dr mr ms st tab ref refs viz "
-        "incl w.r.t wrt ca"
-    ).split()
-)
 FUNCTION_WORDS = frozenset(
     (  # noqa: SIM905
         "a an the of to in on for with and or but nor by from as at that which who whose whom is are was "
@@ -110,29 +106,6 @@ def tidy(text: str) -> str:
 
 def _depth_changes(ch: str) -> int:
     return 1 if ch in "([{" else -1 if ch in ")]}" else 0
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, not split after abbreviations, initials, inside parentheses or inside numbers."""
-    out: list[str] = []
-    start, depth = 0, 0
-    for i, ch in enumerate(text):
-        depth = max(0, depth + _depth_changes(ch))
-        if ch not in ".!?" or depth:
-            continue
-        after = text[i + 1 : i + 3]
-        if after and not (after[0] == " " and (len(after) < 2 or after[1].isupper() or after[1] in '"“([')):
-            continue  # "3.1", "e.g.,", a lower-case continuation
-        word = re.search(r"([\w.]+)$", text[start:i])
-        token = word.group(1).lower() if word else ""
-        if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            continue
-        out.append(text[start : i + 1].strip())
-        start = i + 1
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return [s for s in out if s]
 
 
 def is_boilerplate(sentence: str) -> bool:

@@ -10,32 +10,25 @@ LangChain is imported inside the functions that call the model (see tests/test_l
 
 from __future__ import annotations
 
-import json
-import re
-import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from config.settings import CONFIG_DIR, LLMSettings
+from config.settings import LLMSettings
 from tasks.comic.errors import ComicError
 from tasks.comic.script.brief import MASCOT, ComicBrief, award_phrase
 from tasks.comic.script.captions import CAPTION_CHARS
 from tasks.comic.script.checks import ALT_CHARS, DIALOGUE_CHARS, SCENE_CHARS, script_problems
 from tasks.comic.script.writers import ScriptOutcome, ScriptWriter, StoryWriter
-from tasks.llm import as_llm_error, chat_model, llm_slot, model_identity, provider_and_model
-from tasks.models import CallUsage, ComicPanel, ComicScript, DialogueLine, UsageTotals
+from tasks.llm import LLMCallError, StructuredCaller, llm_identity, model_identity
+from tasks.llm.prompts import chat_prompt, load_prompt
+from tasks.models import ComicPanel, ComicScript, DialogueLine
 
 SCRIPT_SCHEMA = "1"  # bump when ComicScriptDraft or the checks change what an LLM script may hold
 PROMPT_NAME = "comic_script"
 PROMPT_VERSION = "v1"  # bump with a new config/prompts/comic_script.<version>.yaml: it is in the cache key
-PROMPT_FILE = CONFIG_DIR / "prompts" / f"{PROMPT_NAME}.{PROMPT_VERSION}.yaml"
 MASCOT_WORDS = "a small round teal robot with big eyes, pink cheeks and one antenna with a yellow bulb"
-PREVIOUS_CHARS = 1500
-_FENCE_RE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
 class PanelDraft(BaseModel):
@@ -59,14 +52,6 @@ class ComicScriptDraft(BaseModel):
 
     panels: list[PanelDraft] = Field(min_length=3, max_length=6)
     alt_text: str = Field(description="A short description of the comic for readers who cannot see it")
-
-
-@cache
-def _prompt_file() -> dict[str, Any]:
-    data = yaml.safe_load(PROMPT_FILE.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or data.get("name") != PROMPT_NAME or "repair" not in data:
-        raise ComicError(f"prompt file {PROMPT_FILE} must be a mapping with name: {PROMPT_NAME} and repair")
-    return data
 
 
 def prompt_values(brief: ComicBrief, panels: int | None) -> dict[str, str]:
@@ -113,70 +98,6 @@ def to_script(draft: ComicScriptDraft, brief: ComicBrief, writer: str) -> ComicS
     )
 
 
-def _text_of(raw: Any) -> str:
-    if raw is None:
-        return ""
-    if getattr(raw, "tool_calls", None):
-        return json.dumps(raw.tool_calls[0].get("args", {}))
-    return raw.text if isinstance(getattr(raw, "text", None), str) else str(getattr(raw, "content", ""))
-
-
-def _refusal(raw: Any, error: object) -> str | None:
-    if error is not None and any(c.__name__.endswith("RefusalError") for c in type(error).__mro__):
-        return str(error) or "refusal"
-    if raw is not None and (text := getattr(raw, "additional_kwargs", {}).get("refusal")):
-        return str(text)
-    return None
-
-
-class _Call:
-    """Structured calls for one paper's script, throttled and accounted."""
-
-    def __init__(self, settings: LLMSettings, paper_id: str) -> None:
-        self.settings = settings
-        self.paper_id = paper_id
-        self.provider, _ = provider_and_model(settings)
-        self.model = chat_model(settings)
-        self.usage = UsageTotals()
-        # OpenAI's json_schema is its most reliable mode; elsewhere tool calling is the common ground.
-        self.method = "json_schema" if self.provider == "openai" else "function_calling"
-
-    def ask(self, messages: list[Any], purpose: str) -> tuple[Any, ComicScriptDraft | None, object]:
-        runnable = self.model.with_structured_output(ComicScriptDraft, method=self.method, include_raw=True)
-        started = time.perf_counter()
-        with llm_slot(self.settings):
-            try:
-                out: dict[str, Any] = runnable.invoke(messages)  # type: ignore[assignment]
-                raw, parsed, error = out["raw"], out["parsed"], out["parsing_error"]
-            except (ValidationError, json.JSONDecodeError) as exc:
-                # The OpenAI client validates json_schema answers itself and raises instead of returning.
-                raw, parsed, error = None, None, exc
-            except Exception as exc:
-                err = as_llm_error(exc, self.settings)
-                if err is None:
-                    raise
-                raise ComicError(f"comic script for paper {self.paper_id!r}: {err}") from exc
-        self._record(raw, purpose, time.perf_counter() - started)
-        if parsed is not None and not isinstance(parsed, ComicScriptDraft):
-            parsed, error = None, f"expected ComicScriptDraft, got {type(parsed).__name__}"
-        return raw, parsed, error
-
-    def _record(self, raw: Any, purpose: str, latency: float) -> None:
-        meta = getattr(raw, "usage_metadata", None) or {}
-        call = CallUsage(
-            purpose=purpose,
-            model=model_identity(self.settings),
-            input_tokens=int(meta.get("input_tokens", 0)),
-            output_tokens=int(meta.get("output_tokens", 0)),
-            latency_s=round(latency, 3),
-        )
-        u = self.usage
-        u.calls.append(call)
-        u.input_tokens += call.input_tokens
-        u.output_tokens += call.output_tokens
-        u.latency_s = round(u.latency_s + call.latency_s, 3)
-
-
 def write_with_llm(
     brief: ComicBrief,
     settings: LLMSettings,
@@ -188,38 +109,26 @@ def write_with_llm(
 ) -> ScriptOutcome:
     """The LLM's checked script, repaired once if needed; the fallback writer's script otherwise."""
     from langchain_core.messages import HumanMessage
-    from langchain_core.prompts import ChatPromptTemplate
 
     # 1. Prompt
-    data = _prompt_file()
-    template = ChatPromptTemplate.from_messages([(m["role"], m["content"]) for m in data["messages"]])
-    messages = list(template.format_messages(**prompt_values(brief, panels)))
-    call = _Call(settings, paper_id)
+    messages: list[Any] = list(
+        chat_prompt(PROMPT_NAME, PROMPT_VERSION).format_messages(**prompt_values(brief, panels))
+    )
+    try:
+        call = StructuredCaller(settings, f"comic script for paper {paper_id!r}")
+    except LLMCallError as exc:
+        raise ComicError(str(exc)) from exc
     writer = f"llm:{model_identity(settings)}"
 
-    # 2. Ask, check, and ask once more with the problems
+    # 2. Ask, check, and ask once more with the problems (a script that does not parse is one too)
     problems: list[str] = []
     for attempt in ("comic script", "comic script (repair)"):
-        raw, draft, error = call.ask(messages, attempt)
-        if (refused := _refusal(raw, error)) is not None:
-            problems = [f"the model refused: {refused}"]
+        script, problems, previous = _attempt(call, messages, attempt, brief, panels, writer)
+        if script is not None:
+            return ScriptOutcome(script=script, identity=identity, usage=call.usage())
+        if problems and problems[0].startswith("the model refused"):
             break
-        if draft is None:
-            problems = [f"the answer is not a valid ComicScriptDraft: {' '.join(str(error).split())[:300]}"]
-        else:
-            try:
-                script = to_script(draft, brief, writer)
-            except ValidationError as exc:
-                problems = [f"the script is not a valid comic: {' '.join(str(exc).split())[:300]}"]
-            else:
-                if panels is not None and len(script.panels) != panels:
-                    problems = [f"{len(script.panels)} panels were written; {panels} were asked for"]
-                else:
-                    problems = script_problems(script, brief)
-                if not problems:
-                    return ScriptOutcome(script=script, identity=identity, usage=call.usage)
-        previous = _text_of(raw)[:PREVIOUS_CHARS]
-        repair = data["repair"].format(
+        repair = load_prompt(PROMPT_NAME, PROMPT_VERSION)["repair"].format(
             problems="\n".join(f"- {p}" for p in problems), schema_name="ComicScriptDraft"
         )
         messages = [
@@ -235,7 +144,35 @@ def write_with_llm(
         f"LLM comic script ({model_identity(settings)}) not used: {why}. "
         "Drew the content-aware script instead."
     )
-    return ScriptOutcome(script=story.script, identity=story.identity, notices=[notice], usage=call.usage)
+    return ScriptOutcome(script=story.script, identity=story.identity, notices=[notice], usage=call.usage())
+
+
+def _attempt(
+    call: StructuredCaller,
+    messages: list[Any],
+    purpose: str,
+    brief: ComicBrief,
+    panels: int | None,
+    writer: str,
+) -> tuple[ComicScript | None, list[str], str]:
+    """One ask: (the script, []) when it passes every check, else (None, its problems, its text)."""
+    try:
+        draft = call.ask(messages, ComicScriptDraft, purpose, repair=False)
+    except LLMCallError as exc:
+        if exc.kind == "refused":
+            return None, [f"the model refused: {exc.reason}"], ""
+        if exc.kind != "invalid_output":  # auth, unreachable, rate limited: the run must say so
+            raise ComicError(str(exc)) from exc
+        return None, [f"the answer is not a valid ComicScriptDraft: {exc.reason[:300]}"], exc.answer
+    previous = draft.model_dump_json()[:1500]
+    try:
+        script = to_script(draft, brief, writer)
+    except ValidationError as exc:
+        return None, [f"the script is not a valid comic: {' '.join(str(exc).split())[:300]}"], previous
+    if panels is not None and len(script.panels) != panels:
+        return None, [f"{len(script.panels)} panels were written; {panels} were asked for"], previous
+    problems = script_problems(script, brief)
+    return (None if problems else script), problems, previous
 
 
 @dataclass(frozen=True)
@@ -247,16 +184,11 @@ class LLMScriptWriter:
 
     @property
     def identity(self) -> tuple[str, ...]:
-        s = self.settings
         return (
             "llm-script",
             f"schema={SCRIPT_SCHEMA}",
-            model_identity(s),
-            f"base_url={(s.base_url or '').rstrip('/')}",
+            *llm_identity(self.settings),
             f"prompt=comic_script.{PROMPT_VERSION}",
-            f"language={s.language}",
-            f"temperature={s.temperature}",
-            f"max_tokens={s.max_tokens}",
             # The story writer stands in when a script is rejected: its tables shape the fallback.
             *StoryWriter().identity,
         )
