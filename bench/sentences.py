@@ -93,7 +93,7 @@ def main() -> None:
             f"{label:<22}{len(right):>12} of {len(abstracts):<7}{agree / max(len(cut), 1):>17.1%}"
             f"{elapsed:>8.1f}"
         )
-        for name, text, truth in abstracts:
+        for name, text, _truth in abstracts:
             if name not in right and label.startswith("ours"):
                 print(f"    {name}: {(split(text) or [''])[0][:120]!r}")
         if SHOW and not label.startswith("ours"):
