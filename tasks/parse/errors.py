@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _restore(cls: type[ParseError], args: tuple[Any, ...], state: dict[str, Any]) -> ParseError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc
+
 
 class ParseError(Exception):
     """A PDF could not be parsed into a ParsedPaper."""
@@ -10,6 +19,10 @@ class ParseError(Exception):
         self.source = source
         self.reason = reason
         super().__init__(f"{source}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Parsing runs in a worker process: the error crosses back pickled, whatever its __init__.
+        return (_restore, (type(self), self.args, self.__dict__))
 
 
 class EmptyPdfError(ParseError):
@@ -41,6 +54,10 @@ class TooManyPagesError(ParseError):
 
 class NoTextLayerError(ParseError):
     """The pages are images without a text layer (a scan)."""
+
+
+class OverBudgetPdfError(ParseError):
+    """The PDF needs more than its budget: decoded streams, memory or CPU time (a resource bomb?)."""
 
 
 class GrobidError(ParseError):
