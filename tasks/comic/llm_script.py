@@ -16,7 +16,6 @@ import time
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from config.settings import CONFIG_DIR, LLMSettings
@@ -26,6 +25,7 @@ from tasks.comic.checks import ALT_CHARS, DIALOGUE_CHARS, SCENE_CHARS, script_pr
 from tasks.comic.errors import ComicError
 from tasks.llm import as_llm_error, chat_model, llm_slot, model_identity, provider_and_model
 from tasks.models import CallUsage, ComicPanel, ComicScript, DialogueLine, UsageTotals
+from tasks.safe_yaml import load_yaml
 
 if TYPE_CHECKING:
     from tasks.comic.writers import ScriptOutcome, ScriptWriter
@@ -63,7 +63,7 @@ class ComicScriptDraft(BaseModel):
 
 @cache
 def _prompt_file() -> dict[str, Any]:
-    data = yaml.safe_load(PROMPT_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(PROMPT_FILE.read_text(encoding="utf-8"), str(PROMPT_FILE))
     if not isinstance(data, dict) or data.get("name") != PROMPT_NAME or "repair" not in data:
         raise ComicError(f"prompt file {PROMPT_FILE} must be a mapping with name: {PROMPT_NAME} and repair")
     return data

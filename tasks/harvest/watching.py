@@ -31,6 +31,7 @@ from tasks.harvest.http import ServiceClient, ServiceError
 from tasks.harvest.models import Resolution
 from tasks.harvest.resolve import normalise_title
 from tasks.models import AwardEntry, AwardKind, Conference, Model, slugify
+from tasks.safe_yaml import load_yaml
 from tasks.store import ArtifactStore
 
 if TYPE_CHECKING:
@@ -282,16 +283,17 @@ def save_record(store: ArtifactStore, record: HarvestRecord) -> None:
 
 def load_harvested(store: ArtifactStore, slug: str) -> Conference | None:
     """The harvested manifest of an edition in the store, or None."""
+    where = store.location(manifest_key(slug))
     try:
-        data = yaml.safe_load(store.get(manifest_key(slug)))
+        data = load_yaml(store.get(manifest_key(slug)), where)
     except KeyError:
         return None
+    except yaml.YAMLError as exc:
+        raise HarvestError(f"{where}: not a usable harvested manifest: {exc}") from None
     try:
         return Conference.model_validate(data)
     except ValueError as exc:
-        raise HarvestError(
-            f"{store.location(manifest_key(slug))}: invalid harvested manifest: {exc}"
-        ) from exc
+        raise HarvestError(f"{where}: invalid harvested manifest: {exc}") from exc
 
 
 def save_harvested(store: ArtifactStore, conference: Conference, note: str) -> None:

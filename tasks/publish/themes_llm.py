@@ -14,13 +14,13 @@ import re
 from functools import cache
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
 from config.settings import CONFIG_DIR, LLMSettings
 from tasks.llm import model_identity
 from tasks.models import Theme, ThemePaper
 from tasks.publish.themes import MAX_THEMES, QUOTE_CHARS, ThemesFound, ThemeSource
+from tasks.safe_yaml import load_yaml
 from tasks.summarize.grounding import normalize_text
 
 THEMES_PROMPT = "themes"
@@ -48,7 +48,7 @@ class ThemesDraft(BaseModel):
 
 @cache
 def _prompt() -> list[tuple[str, str]]:
-    data: Any = yaml.safe_load(PROMPT_FILE.read_text(encoding="utf-8"))
+    data: Any = load_yaml(PROMPT_FILE.read_text(encoding="utf-8"), str(PROMPT_FILE))
     if not isinstance(data, dict) or data.get("name") != THEMES_PROMPT:
         raise ValueError(f"prompt file {PROMPT_FILE} must be a mapping with name: {THEMES_PROMPT}")
     return [(m["role"], m["content"]) for m in data["messages"]]

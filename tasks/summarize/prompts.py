@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from tasks.safe_yaml import load_yaml
 
 if TYPE_CHECKING:
     from langchain_core.prompts import ChatPromptTemplate
@@ -24,7 +24,7 @@ def prompt_version() -> str:
 @cache
 def _load(name: str) -> dict[str, Any]:
     path = PROMPTS_DIR / f"{name}.{PROMPT_VERSIONS[name]}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(data, dict) or data.get("name") != name:
         raise ValueError(f"prompt file {path} must be a mapping with name: {name}")
     return data
