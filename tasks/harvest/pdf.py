@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
-import socket
 import stat
 import threading
 import time
@@ -16,6 +14,7 @@ from urllib.parse import urljoin, urlparse
 
 import httpx
 
+from tasks.harvest.addresses import check_host
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.models import AwardEntry
 from tasks.parse.errors import ParseError, TooLargePdfError
@@ -84,31 +83,6 @@ class UnreachableHosts:
 UNREACHABLE = UnreachableHosts()
 
 MAX_REDIRECTS = 5
-METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
-
-
-def check_host(url: str, *, allowed_hosts: Sequence[str], allow_private: bool) -> None:
-    """Refuse non-http(s) URLs and hosts resolving to private, loopback, link-local or metadata addresses."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise PdfUnavailable(f"{url}: only http(s) URLs are downloaded")
-    host = parsed.hostname.lower()
-    if host in allowed_hosts:
-        return
-    if host in METADATA_HOSTS:
-        raise PdfUnavailable(f"{url}: refused: {host} is a cloud metadata host")
-    try:
-        infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise PdfUnavailable(f"{url}: cannot resolve {host} ({exc})") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        # Any address of the host counts: one private answer is enough to be refused.
-        if not allow_private and not address.is_global:
-            raise PdfUnavailable(
-                f"{url}: refused: {host} resolves to non-public address {address} "
-                "(allow it with PAPERPANELS_HARVEST__ALLOWED_HOSTS)"
-            )
 
 
 def local_candidates(entry: AwardEntry) -> list[str]:
