@@ -10,12 +10,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urljoin, urlparse
 
 import httpx
 
 from tasks.harvest.addresses import check_host
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
+from tasks.harvest.transfer import DeadlineExceeded, Watchdog
 from tasks.models import AwardEntry
 from tasks.parse.errors import ParseError, TooLargePdfError
 from tasks.parse.validate import check_pdf_bytes
@@ -83,6 +85,8 @@ class UnreachableHosts:
 UNREACHABLE = UnreachableHosts()
 
 MAX_REDIRECTS = 5
+# A download may take this many times the per-read timeout, start to end, redirects included.
+DOWNLOAD_DEADLINE_FACTOR = 10
 
 
 def local_candidates(entry: AwardEntry) -> list[str]:
@@ -254,17 +258,19 @@ def download_pdf(
     if min_interval_s > 0:
         RATE_LIMITER.wait(parsed.hostname or "", min_interval_s)
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
+    # The whole download, redirects included, within its deadline: a server that drips never
+    # trips the per-read timeout. A slow server is not retried (it would drip again).
+    deadline = DOWNLOAD_DEADLINE_FACTOR * timeout_s
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=False, headers=headers) as client:
-            data = _fetch(client, url, max_bytes, allowed_hosts, allow_private)
-    except httpx.TimeoutException as exc:
-        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
-    except httpx.ConnectError as exc:
-        # No route / no DNS: this machine is offline; retrying will not help within one run.
-        UNREACHABLE.mark(parsed.netloc, str(exc))
-        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
+        with (
+            httpx.Client(timeout=timeout_s, follow_redirects=False, headers=headers) as client,
+            Watchdog(deadline) as watchdog,
+        ):
+            data = _fetch(client, url, max_bytes, (allowed_hosts, allow_private), watchdog)
     except httpx.HTTPError as exc:
-        raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
+        if watchdog.fired:
+            raise PdfUnavailable(str(DeadlineExceeded(url, deadline))) from None
+        _raise_for(exc, url, parsed.netloc, timeout_s)
     try:
         check_pdf_bytes(data, url, max_bytes=max_bytes)
     except ParseError as exc:
@@ -273,12 +279,24 @@ def download_pdf(
     return data
 
 
+def _raise_for(exc: httpx.HTTPError, url: str, netloc: str, timeout_s: float) -> NoReturn:
+    """The harvest error an httpx error is: worth retrying, or not."""
+    if isinstance(exc, httpx.TimeoutException):
+        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
+    if isinstance(exc, httpx.ConnectError):
+        # No route / no DNS: this machine is offline; retrying will not help within one run.
+        UNREACHABLE.mark(netloc, str(exc))
+        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
+    raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
+
+
 def _fetch(
-    client: httpx.Client, url: str, max_bytes: int, allowed_hosts: Sequence[str], allow_private: bool
+    client: httpx.Client, url: str, max_bytes: int, hosts: tuple[Sequence[str], bool], watchdog: Watchdog
 ) -> bytes:
     """Follow up to MAX_REDIRECTS redirects by hand, checking each target host, then stream the body."""
+    allowed_hosts, allow_private = hosts
     for _ in range(MAX_REDIRECTS + 1):
-        with client.stream("GET", url) as response:
+        with client.stream("GET", url, extensions={"trace": watchdog.trace}) as response:
             status = response.status_code
             if status in (301, 302, 303, 307, 308):
                 target = urljoin(url, response.headers.get("location", ""))
@@ -303,6 +321,8 @@ def _fetch(
                 size += len(chunk)
                 if size > max_bytes:
                     raise PdfUnavailable(f"{url}: more than {max_bytes} bytes, over the cap")
+                if watchdog.expired():
+                    raise PdfUnavailable(str(DeadlineExceeded(url, watchdog.deadline_s)))
                 chunks.append(chunk)
             return b"".join(chunks)
     raise PdfUnavailable(f"{url}: more than {MAX_REDIRECTS} redirects")
