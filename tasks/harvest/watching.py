@@ -114,11 +114,18 @@ def _state_key(url: str) -> str:
 
 
 def poll(
-    client: ServiceClient, store: ArtifactStore, url: str, *, now: datetime, min_interval_s: float
+    client: ServiceClient,
+    store: ArtifactStore,
+    url: str,
+    *,
+    now: datetime,
+    min_interval_s: float,
+    deadline_s: float | None = None,
 ) -> Poll:
     """One conditional GET of a source; unchanged (304, same bytes) or too soon: changed=False.
 
     A changed body is not remembered here: `save_poll` does that once the caller has read it.
+    deadline_s: what is left of the poll's deadline (the request gets no more).
     """
     key = _state_key(url)
     try:
@@ -130,7 +137,9 @@ def poll(
             url, changed=False, problem=f"polled {int((now - state.checked_at).total_seconds())} s ago"
         )
     try:
-        reply = client.get_conditional(url, etag=state.etag, last_modified=state.last_modified)
+        reply = client.get_conditional(
+            url, etag=state.etag, last_modified=state.last_modified, deadline_s=deadline_s
+        )
     except ServiceError as exc:
         return Poll(url, changed=False, problem=str(exc))
     status, text = reply.status, reply.text
