@@ -14,8 +14,12 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 
 MASK = "**********"
 # scheme://userinfo@ : whatever stands before the @ of a URL's authority is a credential.
@@ -59,9 +63,12 @@ class Redactor:
             base = path.rstrip("/")
             if len(base) < 2:  # "/" or "": never rewrite every path
                 continue
-            inside = re.compile(re.escape(base) + r"/([^\s\"'<>:;,)]+)")
-            self._places_re.append((inside, r"\1 (in " + words.replace("\\", r"\\") + ")"))
-            self._places_re.append((re.compile(re.escape(base) + r"(?![\w.\-])"), words))
+            # Whole paths only: not preceded or followed by what would make it part of a longer one.
+            start = r"(?<![\w.\-/])" + re.escape(base)
+            inside = re.compile(start + r"/([^\s\"'<>:;,)]*[^\s\"'<>:;,).])")
+            named = words.replace("\\", r"\\")
+            self._places_re.append((inside, "~/\\1" if words == "~" else r"\1 (in " + named + ")"))
+            self._places_re.append((re.compile(start + r"(?![\w\-/]|\.\w)"), named))
 
     def __call__(self, text: str) -> str:
         """text with every credential, secret value and named place masked."""
@@ -88,6 +95,10 @@ class Redactor:
     def merged(self, other: Redactor) -> Redactor:
         return Redactor(self.secrets | other.secrets, tuple(dict.fromkeys(self.places + other.places)))
 
+    def model(self, value: M) -> M:
+        """A pydantic model with every string in it redacted (validated again, so still a model)."""
+        return type(value).model_validate(self.data(value.model_dump(mode="json")))
+
 
 def redactor(secrets: Iterable[str | None] = (), places: Iterable[tuple[str | None, str]] = ()) -> Redactor:
     """A Redactor from secret values and (path, words) places; empty ones are left out."""
@@ -100,6 +111,10 @@ def redactor(secrets: Iterable[str | None] = (), places: Iterable[tuple[str | No
 # --------------------------------------------------------------------------- log records
 
 _LOCK = threading.Lock()
+# The masks of the last few configurations this process ran with (a worker serves several runs;
+# a test session many): bounded, so that masking a record stays cheap.
+_RECENT: dict[Redactor, None] = {}
+_KEPT = 8
 _FOR_LOGS = Redactor()
 _INSTALLED: list[Any] = []
 
@@ -128,12 +143,26 @@ def redact_record(record: logging.LogRecord, redact: Redactor) -> None:
 def install_log_redaction(redact: Redactor) -> None:
     """Mask every log record made in this process from now on (all loggers, all handlers).
 
-    The masks add up: each run's settings add their secrets and places. A record factory, not a
-    handler filter, so that handlers added later (Prefect's console and API handlers) are covered.
+    The masks of the last few configurations add up (a worker may run several at once). A record
+    factory, not a handler filter, so that handlers added later (Prefect's console and API
+    handlers) are covered too.
     """
     global _FOR_LOGS
     with _LOCK:
-        _FOR_LOGS = _FOR_LOGS.merged(redact)
+        _RECENT.pop(redact, None)
+        _RECENT[redact] = None
+        while len(_RECENT) > _KEPT:
+            del _RECENT[next(iter(_RECENT))]
+        merged = Redactor()
+        for one in _RECENT:
+            merged = merged.merged(one)
+        _FOR_LOGS = merged
         if not _INSTALLED:
             _INSTALLED.append(logging.getLogRecordFactory())
             logging.setLogRecordFactory(_factory)
+
+
+def mask_secrets(text: str) -> str:
+    """text with URL credentials and the secrets of the recent configurations masked, places kept
+    (what a person at their own console may see: their folders, never a password)."""
+    return Redactor(_FOR_LOGS.secrets)(text)

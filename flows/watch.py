@@ -26,6 +26,7 @@ from prefect.context import TaskRunContext, get_run_context
 from prefect.input import RunInput
 from pydantic import Field, ValidationError, field_validator
 
+from config.redact import install_log_redaction
 from config.settings import Settings, get_settings
 from flows.announce import with_deadline
 from flows.notify import notify
@@ -258,6 +259,7 @@ def watch_awards(
     """
     logger = get_run_logger()
     settings = get_settings()
+    install_log_redaction(settings.redactor())
     when = watching.utc(None)
     outcome: dict[str, str] = {}
     new = check_sources(settings, return_state=True)

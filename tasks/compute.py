@@ -182,7 +182,7 @@ def _verdict(exitcode: int | None, limits: Limits) -> OverBudget:
     name = signal.Signals(-exitcode).name if exitcode is not None and exitcode < 0 else f"exit {exitcode}"
     return OverBudget(
         "crash",
-        f"its process died ({name}), most likely past its memory budget of {limits.memory_mb} MB",
+        f"process died ({name}), most likely past its memory budget of {limits.memory_mb} MB",
     )
 
 

@@ -106,19 +106,25 @@ def _checked_local(path: Path, folder: Path) -> Path:
     A papers folder is input we do not control: a link to /etc/passwd or to a device must never be
     read, and nothing read from a refused file is ever echoed back.
     """
+    shown = in_papers_folder(path)
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         raise PdfUnavailable(
-            f"{path}: cannot be read ({type(exc).__name__}); replace it with the PDF"
+            f"{shown}: cannot be read ({type(exc).__name__}); replace it with the PDF"
         ) from None
     if not real.is_relative_to(folder):
         raise PdfUnavailable(
-            f"{path} is a link to a file outside {folder}: refused (copy the PDF into the folder instead)"
+            f"{shown} is a link to a file outside the folder: refused (copy the PDF into the folder instead)"
         )
     if not stat.S_ISREG(real.stat().st_mode):
-        raise PdfUnavailable(f"{path} is not a regular file: refused")
+        raise PdfUnavailable(f"{shown} is not a regular file: refused")
     return path
+
+
+def in_papers_folder(path: Path) -> str:
+    """How a file of the papers folder is named in what may be published: never its local path."""
+    return f"{path.name} (in the papers folder)"
 
 
 def find_local_pdf(entry: AwardEntry, papers_dir: Path) -> Path | None:
@@ -156,13 +162,15 @@ def local_pdf_fingerprint(path: Path, max_bytes: int) -> str:
     return file_sha256(path)
 
 
-def read_local_pdf(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, its size checked before it is read; errors name the file, never its bytes."""
+def read_local_pdf(path: Path, max_bytes: int, source: str | None = None) -> bytes:
+    """The file's bytes, its size checked before it is read; errors name the file (as source, when
+    given), never its bytes."""
+    source = source or str(path)
     size = path.stat().st_size
     if size > max_bytes:
-        raise TooLargePdfError(str(path), f"the file has {size:,} bytes, over the cap of {max_bytes:,} bytes")
+        raise TooLargePdfError(source, f"the file has {size:,} bytes, over the cap of {max_bytes:,} bytes")
     data = path.read_bytes()
-    check_pdf_bytes(data, str(path), max_bytes=max_bytes)
+    check_pdf_bytes(data, source, max_bytes=max_bytes)
     return data
 
 
@@ -217,7 +225,7 @@ def unavailable_without_trying(
 
 
 def not_in_folder(entry: AwardEntry, papers_dir: Path) -> str:
-    return f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})"
+    return f"not in the papers folder (looked for {', '.join(local_candidates(entry))})"
 
 
 def no_download(download: bool, urls: list[str]) -> str | None:
@@ -346,7 +354,8 @@ def acquire_pdf_bytes(
         path = find_local_pdf(entry, papers_dir)
         if path is not None:
             # A bad local file is the user's input error: say which file, do not fall back silently.
-            return PdfSource(data=read_local_pdf(path, max_bytes), source=str(path))
+            shown = in_papers_folder(path)
+            return PdfSource(data=read_local_pdf(path, max_bytes, shown), source=shown)
         reasons.append(not_in_folder(entry, papers_dir))
     urls = entry.pdf_urls()
     if (why := no_download(download, urls)) is not None:

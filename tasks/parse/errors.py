@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.redact import mask_credentials
+
 
 def _restore(cls: type[ParseError], args: tuple[Any, ...], state: dict[str, Any]) -> ParseError:
     exc = cls.__new__(cls)
@@ -68,7 +70,7 @@ class GrobidUnavailableError(GrobidError):
     """The GROBID server does not answer (down, wrong URL, refused connection)."""
 
     def __init__(self, url: str, source: str = "", detail: str = "") -> None:
-        self.url = url
+        self.url = url = mask_credentials(url)
         reason = f"GROBID at {url} is not reachable" + (f" ({detail})" if detail else "")
         super().__init__(source or url, reason + "; start it or use the local parser (--parser local)")
 

@@ -305,6 +305,13 @@ class _Stream:
 class _Scan:
     streams: dict[int, _Stream] = field(default_factory=dict)
     bodies: dict[int, bytes] = field(default_factory=dict)  # small objects: numbers, arrays, dicts
+    packed: dict[int, bytes] = field(default_factory=dict)  # objects inside object streams
+
+    def body(self, number: int) -> bytes:
+        """An object's text: the top-level definition when it is a dictionary, else the packed one."""
+        top = self.bodies.get(number, b"")
+        return top if top.startswith(b"<<") or number not in self.packed else self.packed[number]
+
     anonymous: list[_Stream] = field(default_factory=list)  # streams whose number repeats (updates)
     encrypted: bool = False
 
@@ -371,7 +378,7 @@ def _fix_indirect_lengths(data: bytes, scan: _Scan) -> None:
 
 
 def _read_object_streams(data: bytes, scan: _Scan, footprint: Footprint) -> None:
-    """The objects compressed inside /Type /ObjStm streams join the others (their numbers win)."""
+    """The objects compressed inside /Type /ObjStm streams, read into scan.packed."""
     for stream in list(scan.streams.values()):
         if b"ObjStm" not in _names(_value(stream.head, b"Type")):
             continue
@@ -390,7 +397,7 @@ def _read_object_streams(data: bytes, scan: _Scan, footprint: Footprint) -> None
         pairs = list(zip(numbers[0::2], numbers[1::2], strict=False))
         for k, (number, offset) in enumerate(pairs):
             stop = pairs[k + 1][1] if k + 1 < len(pairs) else len(text) - first
-            scan.bodies.setdefault(number, text[first + offset : first + stop][:65536])
+            scan.packed[number] = text[first + offset : first + stop][:65536]
 
 
 def _decode(data: bytes, stream: _Stream) -> Iterator[bytes]:
@@ -431,7 +438,7 @@ def _deref(value: bytes | None, scan: _Scan) -> bytes:
     if ref:
         number = int(ref.group(1))
         stream = scan.streams.get(number)
-        return stream.head if stream is not None else scan.bodies.get(number, b"")
+        return stream.head if stream is not None else scan.body(number)
     return value
 
 
@@ -461,13 +468,14 @@ def _page_resources(body: bytes, scan: _Scan) -> bytes:
 def _pages_drawing(scan: _Scan) -> dict[int, int]:
     """Stream number -> how many pages draw it: their content streams and the forms they draw."""
     drawn: dict[int, int] = {}
-    for body in scan.bodies.values():
+    # Both definitions of an object that is top-level and packed count: the budget errs high.
+    for body in [*scan.bodies.values(), *scan.packed.values()]:
         contents = _value(body, b"Contents")
         if contents is None or not re.search(rb"/Type\s*/Page(?![a-zA-Z])", body):
             continue
         refs = {int(r) for r in _REF_RE.findall(contents)}
         if len(refs) == 1 and next(iter(refs)) not in scan.streams:  # an indirect array of streams
-            refs = {int(r) for r in _REF_RE.findall(scan.bodies.get(next(iter(refs)), b""))}
+            refs = {int(r) for r in _REF_RE.findall(scan.body(next(iter(refs))))}
         _forms(_page_resources(body, scan), scan, refs)
         for ref in refs:
             drawn[ref] = drawn.get(ref, 0) + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 
-from tests.parse.pdfs import build_pdf, escape
+from tests.parse.pdfs import PAPER_SENTENCES, build_pdf, escape
 
 TITLE = "A Paper That Inflates"
 # One path, stroked: 15 bytes of content, one page object in pdfium.
@@ -32,8 +32,11 @@ def deflated_ops(decoded: int, unit: bytes = PATH_OPS) -> bytes:
 
 def inflating_pdf(decoded: int, pages: int = 1, *, text: str = TITLE) -> bytes:
     """A paper whose one content stream inflates to `decoded` bytes of paths, drawn by every page."""
-    heading = b"BT /F1 16 Tf 72 720 Td (%s) Tj ET\n" % escape(text)
-    data = zlib.compress(heading, 9)
+    lines = [b"BT /F1 16 Tf 72 720 Td (%s) Tj ET" % escape(text)]
+    lines += [
+        b"BT /F1 11 Tf 72 %d Td (%s) Tj ET" % (690 - 14 * i, escape(s)) for i, s in enumerate(PAPER_SENTENCES)
+    ]
+    data = zlib.compress(b"\n".join(lines) + b"\n", 9)
     stream = deflated_ops(decoded)
     kids = b" ".join(b"%d 0 R" % (6 + i) for i in range(pages))
     objects = [
