@@ -28,6 +28,8 @@ from tasks.store import ArtifactStore, store_for
 
 # The task's own timeout: past the poll's deadline by this much (a check the work did not reach).
 TASK_SLACK_S = 30.0
+# Less time than this left: a request could not finish, so none is started.
+MIN_REQUEST_S = 0.5
 
 
 @dataclass
@@ -39,6 +41,9 @@ class Clock:
 
     def left(self) -> float:
         return self.deadline_s - (time.monotonic() - self.started)
+
+    def over(self) -> bool:
+        return self.left() < MIN_REQUEST_S
 
     def passed(self, what: str) -> str:
         return (
@@ -64,7 +69,7 @@ def poll_sources(
     h, out = settings.harvest, Polled()
     with ServiceClient("announcements", h) as client:
         for source in edition.sources:
-            if clock.left() <= 0:
+            if clock.over():
                 out.notes.append(clock.passed(source.url))
                 out.cut = True
                 continue
@@ -101,7 +106,7 @@ def read_posts(
     source_url = ""
     model = _chat_model(settings)
     for url, html in polled.found:
-        if clock.left() <= 0:
+        if clock.over():
             polled.notes.append(clock.passed(url))
             polled.cut = True
             continue

@@ -251,8 +251,11 @@ def download_pdf(
     min_interval_s: float = 0.0,
     allowed_hosts: Sequence[str] = (),
     allow_private: bool = False,
+    deadline_s: float | None = None,
 ) -> bytes:
     """GET a PDF with a size cap while streaming; content type and `%PDF-` magic are checked.
+
+    The whole download takes at most deadline_s (default DOWNLOAD_DEADLINE_FACTOR x timeout_s).
 
     Every hop of a redirect is checked against private addresses (unless the host is in
     allowed_hosts, or allow_private). Raises TransientDownloadError for what is worth retrying
@@ -268,7 +271,7 @@ def download_pdf(
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
     # The whole download, redirects included, within its deadline: a server that drips never
     # trips the per-read timeout. A slow server is not retried (it would drip again).
-    deadline = DOWNLOAD_DEADLINE_FACTOR * timeout_s
+    deadline = deadline_s or DOWNLOAD_DEADLINE_FACTOR * timeout_s
     try:
         with (
             httpx.Client(timeout=timeout_s, follow_redirects=False, headers=headers) as client,
