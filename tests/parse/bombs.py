@@ -1,7 +1,8 @@
 """Resource bombs, built by the tests themselves: a few kilobytes that ask for gigabytes or minutes.
 
 - `inflating_pdf`: one content stream of path operators (pdfium keeps an object per path: about
-  33 bytes of memory per byte of content) deflated ~700:1, drawn by `pages` pages sharing it;
+  33 bytes of memory per byte of content), or of paths sparse in white space (SPARSE_OPS: the
+  inflated stream itself is the weight), drawn by `pages` pages sharing it;
 - `image_bomb_pdf`: an image declaring width x height pixels with a tiny stream;
 - `alias_bomb_yaml`: the "billion laughs" of YAML, nested aliases that expand exponentially.
 """
@@ -15,29 +16,36 @@ from tests.parse.pdfs import PAPER_SENTENCES, build_pdf, escape
 TITLE = "A Paper That Inflates"
 # One path, stroked: 15 bytes of content, one page object in pdfium.
 PATH_OPS = b"0 0 m 1 1 l S\n"
+# A path in 4 KB of white space (deflates ~735:1): pdfium holds the inflated stream, then its objects.
+SPARSE_OPS = PATH_OPS + b" " * (4096 - len(PATH_OPS) - 1) + b"\n"
 
 
 def deflated_ops(decoded: int, unit: bytes = PATH_OPS) -> bytes:
-    """unit repeated to `decoded` bytes, deflated (streamed: never held whole)."""
-    deflate = zlib.compressobj(9)
+    """unit repeated to `decoded` bytes, as one zlib stream, built without compressing it all.
+
+    A full flush resets the compressor, so every 1 MB block of repeats compresses to the same
+    bytes: one block is compressed and repeated, and the checksum is computed over the repeats.
+    """
     chunk = unit * ((1 << 20) // len(unit))
-    out, left = [], decoded
-    while left > 0:
-        piece = chunk[:left]
-        out.append(deflate.compress(piece))
-        left -= len(piece)
-    out.append(deflate.flush())
-    return b"".join(out)
+    blocks, rest = divmod(decoded, len(chunk))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: header and checksum added here
+    block = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
+    tail = deflate.compress(chunk[:rest]) + deflate.flush(zlib.Z_FINISH)
+    adler = 1
+    for _ in range(blocks):
+        adler = zlib.adler32(chunk, adler)
+    adler = zlib.adler32(chunk[:rest], adler)
+    return b"\x78\xda" + block * blocks + tail + adler.to_bytes(4, "big")
 
 
-def inflating_pdf(decoded: int, pages: int = 1, *, text: str = TITLE) -> bytes:
-    """A paper whose one content stream inflates to `decoded` bytes of paths, drawn by every page."""
+def inflating_pdf(decoded: int, pages: int = 1, *, text: str = TITLE, unit: bytes = PATH_OPS) -> bytes:
+    """A paper whose one content stream inflates to `decoded` bytes of `unit`s, drawn by every page."""
     lines = [b"BT /F1 16 Tf 72 720 Td (%s) Tj ET" % escape(text)]
     lines += [
         b"BT /F1 11 Tf 72 %d Td (%s) Tj ET" % (690 - 14 * i, escape(s)) for i, s in enumerate(PAPER_SENTENCES)
     ]
     data = zlib.compress(b"\n".join(lines) + b"\n", 9)
-    stream = deflated_ops(decoded)
+    stream = deflated_ops(decoded, unit)
     kids = b" ".join(b"%d 0 R" % (6 + i) for i in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
