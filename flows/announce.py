@@ -81,6 +81,8 @@ def poll_sources(
                 min_interval_s=h.watch_min_interval_s,
                 deadline_s=clock.left(),
             )
+            if polled.failed:
+                get_run_logger().warning("%s: %s", edition.slug, polled.problem)
             if polled.problem:
                 out.notes.append(polled.problem)
             if not polled.changed:

@@ -31,7 +31,7 @@ from config.settings import Settings, get_settings
 from flows.announce import with_deadline
 from flows.notify import notify
 from tasks.harvest import watching
-from tasks.harvest.calendar import load_calendar
+from tasks.harvest.calendar import Edition, load_calendar
 from tasks.harvest.manifest import known_slugs
 from tasks.models import Conference, PaperIds, PaperStatus
 from tasks.publish.release import is_published
@@ -271,7 +271,6 @@ def watch_awards(
         outcome[slug] = _start(slug, deployment, settings, "", here)
 
     calendar = load_calendar(settings.harvest.calendar_file)
-    store = store_for(settings.store)
     # Curated editions are handled above, whatever the announcement says. The others are polled
     # all at once, each under its own deadline: a slow or hostile venue delays no other.
     due = [
@@ -282,36 +281,36 @@ def watch_awards(
     polls = [with_deadline(settings).submit(edition, settings, when) for edition in due]
     for edition, future in zip(due, polls, strict=True):
         future.wait()
-        state = future.state
-        if not state.is_completed():
-            outcome[edition.slug] = f"problem: {state.message}"
-            continue
-        result = state.result()
-        record = watching.load_record(store, edition.slug)
-        if record is None:
-            outcome[edition.slug] = result["status"]
-            continue
-        if claim_settled(store, claim_key(edition.slug, record.hash)):
-            outcome[edition.slug] = f"{result['status']}: {record.status}"
-            continue
-        # A harvest not started yet: new now, or found by a run that stopped before starting it.
-        conference = watching.load_harvested(store, edition.slug)
-        uncertain = [e.id for e in conference.entries if e.needs_review] if conference else []
-        if here and uncertain:
-            where = store.location(watching.manifest_key(edition.slug))
-            status = (
-                f"waits for review: {len(uncertain)} uncertain papers; fix {where}, save it as "
-                f"config/conferences/{edition.slug}.yaml and run `paperpanels digest {edition.slug}`"
-            )
-            _set_status(store, edition.slug, status)
-            outcome[edition.slug] = status
-            continue
-        started = _start(edition.slug, deployment, settings, record.hash, here)
-        _set_status(store, edition.slug, started)
-        waits = f" (waits for review of {len(uncertain)})" if uncertain else ""
-        outcome[edition.slug] = started + waits
+        outcome[edition.slug] = _after_poll(edition, future.state, deployment, settings, here)
     logger.info("watch: %s", outcome or "nothing new")
     return outcome
+
+
+def _after_poll(edition: Edition, state: Any, deployment: str, settings: Settings, here: bool) -> str:
+    """What became of an edition's poll: nothing new, a problem, or its digest started (claimed once)."""
+    if not state.is_completed():
+        return f"problem: {state.message}"
+    result = state.result()
+    store = store_for(settings.store)
+    record = watching.load_record(store, edition.slug)
+    if record is None:
+        return str(result["status"])
+    if claim_settled(store, claim_key(edition.slug, record.hash)):
+        return f"{result['status']}: {record.status}"
+    # A harvest not started yet: new now, or found by a run that stopped before starting it.
+    conference = watching.load_harvested(store, edition.slug)
+    uncertain = [e.id for e in conference.entries if e.needs_review] if conference else []
+    if here and uncertain:
+        where = store.location(watching.manifest_key(edition.slug))
+        status = (
+            f"waits for review: {len(uncertain)} uncertain papers; fix {where}, save it as "
+            f"config/conferences/{edition.slug}.yaml and run `paperpanels digest {edition.slug}`"
+        )
+        _set_status(store, edition.slug, status)
+        return status
+    started = _start(edition.slug, deployment, settings, record.hash, here)
+    _set_status(store, edition.slug, started)
+    return started + (f" (waits for review of {len(uncertain)})" if uncertain else "")
 
 
 def _start(slug: str, deployment: str, settings: Settings, harvest: str, here: bool) -> str:

@@ -92,6 +92,7 @@ class Poll:
     text: str = ""
     problem: str | None = None
     state: SourceState | None = None  # for a changed body: to save once its content is harvested
+    failed: bool = False  # the source could not be read (down, too slow, too big): worth a warning
 
 
 def save_poll(store: ArtifactStore, polled: Poll) -> None:
@@ -141,7 +142,7 @@ def poll(
             url, etag=state.etag, last_modified=state.last_modified, deadline_s=deadline_s
         )
     except ServiceError as exc:
-        return Poll(url, changed=False, problem=str(exc))
+        return Poll(url, changed=False, problem=str(exc), failed=True)
     status, text = reply.status, reply.text
     body_sha = hashlib.sha256(text.encode()).hexdigest() if status == 200 else state.body_sha256
     updated = state.model_copy(
@@ -157,7 +158,7 @@ def poll(
         return Poll(url, changed=False)
     if status != 200:
         store.put(key, updated.model_dump_json(indent=2).encode())
-        return Poll(url, changed=False, problem=f"{url}: HTTP {status}")
+        return Poll(url, changed=False, problem=f"{url}: HTTP {status}", failed=True)
     return Poll(url, changed=True, text=text, state=updated)
 
 
