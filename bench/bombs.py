@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bombs.py                          # this tree
     .venv/bin/python bench/bombs.py --tree /tmp/old          # an older checkout, the same bombs
+    .venv/bin/python bench/bombs.py --corpus                 # real PDFs against the default budgets
 
 Each bomb is built here (tests/parse/bombs.py) and handed to `paperpanels parse` (PDFs) or
 `paperpanels show` (the YAML manifest) in a fresh process, under an address-space limit (--limit-gb,
@@ -108,6 +109,39 @@ def _sampled(
     return time.monotonic() - started, peak / MB, code
 
 
+def corpus() -> int:
+    """Every real PDF of ../shared/fixtures measured against the default budgets: the margins."""
+    from config.settings import ParseSettings
+    from tasks.parse.local import parse_pdf_bytes
+    from tasks.parse.streams import measure
+
+    budget = ParseSettings()
+    files = sorted((HERE.parent / "shared" / "fixtures").glob("**/*.pdf"))
+    heads = ("pages", "content MB", "drawn MB", "image MB", "scan s", "CPU s/page")
+    print(f"{'file':<36} " + " ".join(f"{h:>10}" for h in heads))
+    worst = [0.0, 0.0, 0.0, 0.0, 0.0]
+    for path in files:
+        data = path.read_bytes()
+        started = time.perf_counter()
+        footprint = measure(data, budget=1 << 40)
+        scan = time.perf_counter() - started
+        cpu = time.process_time()
+        pages = parse_pdf_bytes(data, path.name).page_count
+        per_page = (time.process_time() - cpu) / max(1, pages)
+        row = [footprint.decoded / MB, footprint.drawn / MB, footprint.largest_image / MB, scan, per_page]
+        worst = [max(w, r) for w, r in zip(worst, row, strict=True)]
+        cells = [f"{pages:10d}", *(f"{v:10.1f}" for v in row[:3]), f"{scan:10.2f}", f"{per_page:10.3f}"]
+        print(f"{path.name[:36]:<36} " + " ".join(cells))
+    print(f"{len(files)} real PDFs; the most any needs, against the default budget:")
+    print(f"  content decoded {worst[0]:.1f} MB, drawn {worst[1]:.1f} MB  vs  {budget.max_decoded_mb:g} MB")
+    print(f"  largest image {worst[2]:.1f} MB  vs  {budget.max_image_mb:g} MB")
+    print(
+        f"  CPU per page {worst[4]:.3f} s  vs  {budget.cpu_s_per_page:g} s (+ {budget.cpu_s_base:g} s a PDF)"
+    )
+    print(f"  stream scan {worst[3]:.2f} s at most")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -115,7 +149,10 @@ def main() -> int:
     parser.add_argument("--tree", type=Path, default=HERE, help="source tree whose CLI is run")
     parser.add_argument("--limit-gb", type=float, default=8.0, help="address-space limit of each run")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a run is killed")
+    parser.add_argument("--corpus", action="store_true", help="real PDFs against the default budgets")
     args = parser.parse_args()
+    if args.corpus:
+        return corpus()
     tree = args.tree.resolve()
     with tempfile.TemporaryDirectory(prefix="paperpanels-bombs-") as tmp:
         folder = Path(tmp)

@@ -7,8 +7,7 @@ walks the file's objects with a small tokenizer, inflates each stream incrementa
 its output, stopping at the budget) and adds up:
 
 - `decoded`: every stream's decoded bytes but images' (content, forms, fonts, object streams);
-- `drawn`: the content bytes the pages draw, a content stream or form counted once per page that
-  draws it;
+- `drawn`: the content bytes the pages draw, a content stream counted once per page that draws it;
 - `largest_image`: the largest image at its declared width x height x depth (images are decoded
   only where a page is rendered, one at a time, so each is bounded on its own).
 
@@ -317,31 +316,13 @@ def _deref(value: bytes | None, scan: _Scan) -> bytes:
     return value
 
 
-def _forms(resources: bytes, scan: _Scan, seen: set[int]) -> None:
-    """Add to seen every form XObject these resources draw, and the forms those draw in turn."""
-    for ref in _REF_RE.findall(_deref(_value(resources, b"XObject"), scan)):
-        number = int(ref)
-        stream = scan.streams.get(number)
-        if number in seen or stream is None or b"Form" not in _names(_value(stream.head, b"Subtype")):
-            continue
-        seen.add(number)
-        _forms(_deref(_value(stream.head, b"Resources"), scan), scan, seen)
-
-
-def _page_resources(body: bytes, scan: _Scan) -> bytes:
-    """A page's resources, inherited from the page tree when the page has none (10 levels at most)."""
-    for _ in range(10):
-        resources = _value(body, b"Resources")
-        if resources is not None:
-            return _deref(resources, scan)
-        body = _deref(_value(body, b"Parent"), scan)
-        if not body:
-            break
-    return b""
-
-
 def _pages_drawing(scan: _Scan) -> dict[int, int]:
-    """Stream number -> how many pages draw it: their content streams and the forms they draw."""
+    """Content stream number -> how many pages draw it (each page object's /Contents).
+
+    Forms (XObjects) count once, like any stream: a page's resources may list forms its content never
+    draws (a resource dictionary shared by every page), and pdfium parses a form only where it is
+    drawn. A form drawn by many pages is left to the worker's CPU and memory limits.
+    """
     drawn: dict[int, int] = {}
     # Both definitions of an object that is top-level and packed count: the budget errs high.
     for body in [*scan.bodies.values(), *scan.packed.values()]:
@@ -351,7 +332,6 @@ def _pages_drawing(scan: _Scan) -> dict[int, int]:
         refs = {int(r) for r in _REF_RE.findall(contents)}
         if len(refs) == 1 and next(iter(refs)) not in scan.streams:  # an indirect array of streams
             refs = {int(r) for r in _REF_RE.findall(scan.body(next(iter(refs))))}
-        _forms(_page_resources(body, scan), scan, refs)
         for ref in refs:
             drawn[ref] = drawn.get(ref, 0) + 1
     return drawn
