@@ -55,7 +55,10 @@ class Redactor:
 
     secrets: frozenset[str] = frozenset()
     places: tuple[tuple[str, str], ...] = ()
-    _places_re: list[tuple[re.Pattern[str], str]] = field(default_factory=list, compare=False, repr=False)
+    # (path, [(pattern, replacement), ...]), longest path first
+    _places_re: list[tuple[str, list[tuple[re.Pattern[str], str]]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Longest first: the papers folder inside the store is named as the papers folder.
@@ -67,19 +70,25 @@ class Redactor:
             start = r"(?<![\w.\-/])" + re.escape(base)
             inside = re.compile(start + r"/([^\s\"'<>:;,)]*[^\s\"'<>:;,).])")
             named = words.replace("\\", r"\\")
-            self._places_re.append((inside, "~/\\1" if words == "~" else r"\1 (in " + named + ")"))
-            self._places_re.append((re.compile(start + r"(?![\w\-/]|\.\w)"), named))
+            patterns = [
+                (inside, "~/\\1" if words == "~" else r"\1 (in " + named + ")"),
+                (re.compile(start + r"(?![\w\-/]|\.\w)"), named),
+            ]
+            self._places_re.append((base, patterns))
 
     def __call__(self, text: str) -> str:
         """text with every credential, secret value and named place masked."""
         if not text:
             return text
-        text = mask_credentials(text)
+        if "@" in text or "=" in text:
+            text = mask_credentials(text)
         for secret in self.secrets:
             if len(secret) >= _MIN_SECRET and secret in text:
                 text = text.replace(secret, MASK)
-        for pattern, words in self._places_re:
-            text = pattern.sub(words, text)
+        for base, patterns in self._places_re:
+            if base in text:
+                for pattern, words in patterns:
+                    text = pattern.sub(words, text)
         return text
 
     def data(self, value: Any) -> Any:
@@ -97,7 +106,15 @@ class Redactor:
 
     def model(self, value: M) -> M:
         """A pydantic model with every string in it redacted (validated again, so still a model)."""
+        if not self.touches(value.model_dump_json()):
+            return value  # the common case, and cheap: nothing to mask
         return type(value).model_validate(self.data(value.model_dump(mode="json")))
+
+    def touches(self, text: str) -> bool:
+        """Whether text holds anything this redactor would mask (a quick check before masking)."""
+        if ("@" in text or "=" in text) and mask_credentials(text) != text:
+            return True
+        return any(s in text for s in self.secrets) or any(base in text for base, _ in self._places_re)
 
 
 def redactor(secrets: Iterable[str | None] = (), places: Iterable[tuple[str | None, str]] = ()) -> Redactor:

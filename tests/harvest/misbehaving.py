@@ -57,6 +57,9 @@ class Misbehaving:
                 self._drip(conn, b"%PDF-1.4\n" + b"0" * 100_000)
             elif self.mode == "huge":  # no Content-Length: only counting stops it
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n")
+                # An awards page that names the year (so a reader reads it), then 64 MB of markup.
+                years = " ".join(str(y) for y in range(2020, 2031))
+                conn.sendall(f"<html><body><h1>Best Paper Awards</h1><p>{years}</p>".encode())
                 for _ in range(64):
                     conn.sendall(b"<p></p>" * 150_000)  # ~1 MB a time
             elif self.mode == "gzip":  # 3.5 MB of markup in a few KB
