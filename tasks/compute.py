@@ -98,6 +98,7 @@ log = logging.getLogger(__name__)
 PRELOAD = ["tasks.compute", "tasks.parse.backends", "tasks.parse.local", "tasks.models"]
 _SLOTS: dict[int, threading.BoundedSemaphore] = {}
 _SERVER_PATH: str | None = None
+_UNBOUNDED: set[str] = set()
 
 
 class OverBudget(Exception):
@@ -186,7 +187,7 @@ def _verdict(exitcode: int | None, limits: Limits) -> OverBudget:
     )
 
 
-def run_bounded(limits: Limits, fn: Callable[..., T], *args: Any, slots: int = 1) -> T:
+def run_bounded(limits: Limits, fn: Callable[..., T], *args: Any, slots: int = 1, kind: str = "") -> T:
     """fn(*args) in a child process under limits; OverBudget when it goes over one or dies.
 
     At most `slots` children run at once (per slots value), so a conference cannot start more
@@ -194,7 +195,11 @@ def run_bounded(limits: Limits, fn: Callable[..., T], *args: Any, slots: int = 1
     started (a daemonic worker), fn runs here without the process limits, and the log says so.
     """
     if not can_fork_children():
-        log.warning("no memory or CPU limit for %s: this process cannot start children", fn.__name__)
+        if fn.__name__ not in _UNBOUNDED:  # said once per process and kind of work
+            _UNBOUNDED.add(fn.__name__)
+            log.warning(
+                "%s runs without its memory and CPU limits: this process cannot start children", fn.__name__
+            )
         return fn(*args)
     with _LOCK:
         gate = _SLOTS.setdefault(slots, threading.BoundedSemaphore(slots))

@@ -111,8 +111,9 @@ def parse_bounded(
     """fn(data, source, *args) in a child process under budget; OverBudgetPdfError naming the limit."""
     try:
         return compute.run_bounded(
-            budget.limits, bounded_call, budget, count_pages, fn, data, source, *args, slots=budget.slots
-        )
+            budget.limits, bounded_call, budget, count_pages, fn, data, source, *args,
+            slots=budget.slots, kind="parsing a PDF",
+        )  # fmt: skip
     except compute.OverBudget as exc:
         if exc.limit == "start":
             raise OverBudgetPdfError(source, f"the parser {exc}") from None
