@@ -598,6 +598,206 @@ CASES: list[tuple[str, str, Case, bool]] = [  # (item, name, case, on S3 too)
 ]
 
 
+# ------------------------------------------------------------- issue 24, items 6-8: hostile input
+# Resource bombs, secrets and local places, SSRF, dripping sources. Each case has its end-to-end
+# test in tests/faults/test_hostile.py (named in its line). Local store only: none depends on S3.
+
+OTHER = "10-18653-v1-2020-acl-main-207"  # a second fixture paper, replaced by a hostile file
+PLANTED = {
+    "PAPERPANELS_LLM__API_KEY": "sk-planted-APIKEY-4242",
+    "PAPERPANELS_STORE__ACCESS_KEY_ID": "AKIAPLANTEDKEYID",
+    "PAPERPANELS_STORE__SECRET_ACCESS_KEY": "planted-AWS-secret-4242",
+}
+PASSWORDS = ["llm-PASSWORD-1", "store-PASSWORD-2", "grobid-PASSWORD-3"]
+
+
+def _limited(b: Bench, env: dict[str, str], *args: str, limit_gb: float = 4.0, timeout: float = 300) -> Run:
+    """The CLI under an address-space limit, as a container's memory limit would put it."""
+    import resource
+
+    limit = int(limit_gb * (1 << 30))
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, "none", "none", "--", *args],
+            env=env, cwd=b.tree, capture_output=True, text=True, timeout=timeout, preexec_fn=cap,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        return Run(-999, str(exc.stdout or ""), str(exc.stderr or ""), time.monotonic() - started)
+    return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+
+def _hostile_papers(b: Bench, name: str, hostile: bytes) -> Path:
+    """A papers folder: the shortest fixture paper, and OTHER replaced by hostile bytes."""
+    folder = b.work / name
+    folder.mkdir(exist_ok=True)
+    shutil.copyfile(b.papers() / f"{PAPER}.pdf", folder / f"{PAPER}.pdf")
+    (folder / f"{OTHER}.pdf").write_bytes(hostile)
+    return folder
+
+
+def _bomb_case(b: Bench, store: str, name: str, bomb: bytes, what: str) -> tuple[bool, str]:
+    env = b.env(name, store, PAPERPANELS_PAPERS_DIR=str(_hostile_papers(b, name, bomb)))
+    run = _limited(b, env, "digest", SLUG, "--paper", PAPER, "--paper", OTHER)
+    digest = b.published(env)[0] if run.rc in (0, 3) else {}
+    found = {r["paper_id"]: r["status"] for r in digest.get("results", [])}
+    ok = run.rc == 3 and found == {PAPER: "done", OTHER: "failed"} and "budget" in b.text(env, "digest.md")
+    outcome = ", ".join(f"{p[:12]}.. {s}" for p, s in found.items()) or "nothing published"
+    test = "test_pdf_bombs_fail_alone_and_the_rest_is_published_under_a_4_gb_limit"
+    return ok, f"{what} + a good paper, 4 GB limit: rc {run.rc}, {outcome}, {run.seconds:.0f} s [{test}]"
+
+
+def case_pdf_bomb(b: Bench, store: str) -> tuple[bool, str]:
+    sys.path.insert(0, str(HERE))
+    from tests.parse.bombs import SPARSE_OPS, inflating_pdf
+
+    bomb = inflating_pdf(3000 << 20, unit=SPARSE_OPS)
+    return _bomb_case(b, store, "pdf_bomb", bomb, f"{len(bomb) >> 20} MB PDF inflating to 3 GB")
+
+
+def case_shared_stream(b: Bench, store: str) -> tuple[bool, str]:
+    sys.path.insert(0, str(HERE))
+    from tests.parse.bombs import inflating_pdf
+
+    bomb = inflating_pdf(8 << 20, pages=20)
+    return _bomb_case(b, store, "shared_stream", bomb, "20 pages drawing one 8 MB stream")
+
+
+def case_yaml_bomb(b: Bench, store: str) -> tuple[bool, str]:
+    sys.path.insert(0, str(HERE))
+    from tests.parse.bombs import alias_bomb_yaml
+
+    env = b.env("yaml_bomb", store)
+    Path(env["PAPERPANELS_CONFERENCES_DIR"], "bomb-2025.yaml").write_text(alias_bomb_yaml(levels=8))
+    run = _limited(b, env, "show", "bomb-2025", timeout=120)
+    named = "bomb-2025.yaml" in run.err and "alias" in run.err
+    ok = run.rc == 2 and named and run.seconds < 10
+    test = "test_an_alias_bomb_manifest_is_refused_at_once_naming_the_file"
+    return ok, (
+        f"9^8 strings in 538 bytes: rc {run.rc} in {run.seconds:.1f} s, peak RSS {run.maxrss_mb:.0f} MiB, "
+        f"file {'named' if named else 'not named'} [{test}]"
+    )
+
+
+def case_secrets(b: Bench, store: str) -> tuple[bool, str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there: the model and GROBID fail
+    folder = _hostile_papers(b, "secrets_papers", b"<html>not a paper</html>\n")
+    env = b.env(
+        "secrets", store, **PLANTED,
+        PAPERPANELS_PAPERS_DIR=str(folder),
+        PAPERPANELS_LLM__MODEL="openai:gpt-4o-mini",
+        PAPERPANELS_LLM__BASE_URL=f"http://llmuser:{PASSWORDS[0]}@127.0.0.1:{port}/v1",
+        PAPERPANELS_LLM__MAX_RETRIES="0",
+        PAPERPANELS_STORE__ENDPOINT_URL=f"http://s3user:{PASSWORDS[1]}@127.0.0.1:{port}",
+        PAPERPANELS_GROBID__URL=f"http://gruser:{PASSWORDS[2]}@127.0.0.1:{port}",
+    )  # fmt: skip
+    run = b.cli(env, "digest", SLUG, "--paper", PAPER, "--paper", OTHER)
+    config = b.cli(env, "config")
+    planted = [*PLANTED.values(), *PASSWORDS]
+    files = [f for f in Path(env["PAPERPANELS_STORE__URI"]).rglob("*") if f.is_file()]
+    leaks = {v for f in files for v in [*planted, str(folder)] if v.encode() in f.read_bytes()}
+    printed = {v for v in planted if v in run.out + run.err + config.out + config.err}
+    ok = run.rc == 3 and bool(files) and not leaks and not printed
+    test = "test_no_secret_and_no_local_place_is_published_or_printed"
+    return ok, (
+        f"model down, a paper refused: rc {run.rc}; in the {len(files)} stored files: "
+        f"{len(leaks)} of 7 planted values and the papers folder; on the console: {len(printed)} [{test}]"
+    )
+
+
+def case_ssrf(b: Bench, store: str) -> tuple[bool, str]:
+    env = b.env("ssrf", store, PAPERPANELS_HARVEST__DOWNLOAD="true")
+    links = ["http://[64:ff9b::a9fe:a9fe]/paper.pdf", "http://[2002:a9fe:a9fe::]/paper.pdf"]
+    entries = "".join(
+        f'  - title: "Paper {i}"\n    award: best paper\n    links: {{paper: "{url}"}}\n'
+        for i, url in enumerate(links)
+    )
+    Path(env["PAPERPANELS_CONFERENCES_DIR"], "ssrf-2025.yaml").write_text(
+        f"slug: ssrf-2025\nname: SSRF 2025\nyear: 2025\nentries:\n{entries}"
+    )
+    run = b.cli(env, "digest", "ssrf-2025")
+    results = b.published(env, "ssrf-2025")[0].get("results", [])
+    reasons = [str(r["stages"].get("acquire", {}).get("error")) for r in results]
+    refused = sum("refused" in r and "169.254.169.254" in r for r in reasons)
+    test = "test_links_to_internal_addresses_in_any_ipv6_form_are_refused"
+    return (
+        refused == 2,
+        f"NAT64 and 6to4 forms of 169.254.169.254: {refused}/2 refused (rc {run.rc}) [{test}]",
+    )
+
+
+def _watch(b: Bench, store: str, name: str, mode: str) -> tuple[Run, int, int]:
+    """`watch --here` over a hostile venue (3 sources) and a calm one: (run, calm polls, requests served)."""
+    sys.path.insert(0, str(HERE))
+    from tests.harvest.announcement_site import Site
+    from tests.harvest.misbehaving import Misbehaving
+
+    with Misbehaving(mode) as bad, Site() as site:
+        site.add_other_post("Call for Papers", "Submissions are due on 23 November.")
+        everywhere = ["01-01", "12-31"]
+        bad_venue = {"name": "Bad", "window": everywhere, "sources": [{"kind": "page", "url": bad.url}] * 3}
+        calm = {
+            "name": "Calm",
+            "window": everywhere,
+            "sources": [{"kind": "feed", "url": f"{site.url}/feed.xml"}],
+        }
+        calendar = b.work / f"{name}-calendar.yaml"
+        calendar.write_text(json.dumps({"venues": {"bad": bad_venue, "calm": calm}}))
+        empty = b.work / f"{name}-no-curated"
+        empty.mkdir(exist_ok=True)
+        env = b.env(
+            name, store,
+            PAPERPANELS_CONFERENCES_DIR=str(empty),
+            PAPERPANELS_HARVEST__CALENDAR_FILE=str(calendar),
+            PAPERPANELS_HARVEST__TIMEOUT_S="5",
+            PAPERPANELS_HARVEST__POLL_DEADLINE_S="12",
+            PAPERPANELS_HARVEST__WATCH_MIN_INTERVAL_S="0",
+        )  # fmt: skip
+        run = b.cli(env, "watch", "--here", "--as-of", "2025-06-01", timeout=300)
+        return run, site.hits["/feed.xml"], bad.served
+
+
+def case_drip(b: Bench, store: str) -> tuple[bool, str]:
+    run, calm, served = _watch(b, store, "drip", "drip-body")
+    ok = run.rc == 0 and calm >= 1 and run.seconds < 60
+    test = "test_a_hostile_venue_neither_holds_the_watch_nor_starves_another[drip-body]"
+    return ok, (
+        f"3 sources dripping a byte per 0.2 s (5 s timeout, 12 s poll deadline): watch rc {run.rc} in "
+        f"{run.seconds:.0f} s, {served} hostile requests, calm venue polled {calm}x [{test}]"
+    )
+
+
+def case_page_cap(b: Bench, store: str) -> tuple[bool, str]:
+    run, calm, _ = _watch(b, store, "page_cap", "huge")
+    capped = "over the cap" in run.err
+    ok = run.rc == 0 and calm >= 1 and run.seconds < 60
+    test = "test_a_hostile_venue_neither_holds_the_watch_nor_starves_another[huge]"
+    return ok, (
+        f"3 sources of 64 MB pages: watch rc {run.rc} in {run.seconds:.0f} s, cap "
+        f"{'named' if capped else 'not named'} in the log, calm venue polled {calm}x [{test}]"
+    )
+
+
+HOSTILE_CASES: list[tuple[str, str, Case, bool]] = [
+    ("24.6", "PDF inflating to 3 GB fails alone", case_pdf_bomb, False),
+    ("24.6", "one stream drawn by 20 pages", case_shared_stream, False),
+    ("24.6", "YAML alias bomb refused at once", case_yaml_bomb, False),
+    ("24.6", "dripping source, fair poll", case_drip, False),
+    ("24.6", "announcement page over the cap", case_page_cap, False),
+    ("24.7", "no secret or place published", case_secrets, False),
+    ("24.8", "SSRF through NAT64 / 6to4", case_ssrf, False),
+]
+CASES += HOSTILE_CASES
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

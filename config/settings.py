@@ -22,6 +22,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.redact import Redactor, redactor, url_secrets
+
 CONFIG_DIR = Path(__file__).resolve().parent
 CONFERENCES_DIR = CONFIG_DIR / "conferences"
 FONTS_DIR = CONFIG_DIR / "fonts"
@@ -91,6 +93,18 @@ class ParseSettings(BaseModel):
     )
     max_pages: int = Field(200, ge=1, description="PDFs with more pages are rejected")
     max_pdf_mb: float = Field(50.0, gt=0, description="Size cap for a PDF, downloaded or local")
+    # Budgets of one PDF (tasks/parse/streams.py, tasks/compute.py): a paper over one fails alone.
+    max_decoded_mb: float = Field(
+        64.0, gt=0, description="What a PDF's content may decode to (counted once per page drawing it)"
+    )
+    max_image_mb: float = Field(512.0, gt=0, description="Decoded size one image of a PDF may declare")
+    max_memory_mb: int = Field(
+        2048, ge=256, description="Address space of the process that parses one PDF (RLIMIT_AS)"
+    )
+    cpu_s_per_page: float = Field(
+        1.0, gt=0, description="CPU seconds one PDF may take to parse, per page (plus cpu_s_base)"
+    )
+    cpu_s_base: float = Field(10.0, gt=0, description="CPU seconds any PDF may take, whatever its pages")
 
 
 class LLMSettings(BaseModel):
@@ -192,7 +206,7 @@ class ComicSettings(BaseModel):
 class HarvestSettings(BaseModel):
     papers_dir: Path | None = Field(None, description="Folder of <arxiv id>.pdf / <openreview id>.pdf")
     download: bool = Field(True, description="Try to download PDFs that no local folder supplies")
-    timeout_s: float = Field(30.0, gt=0)
+    timeout_s: float = Field(30.0, gt=0, description="Longest one request may take, start to end")
     arxiv_interval_s: float = Field(3.0, ge=0, description="arXiv asks for one request every 3 s")
     semantic_scholar_interval_s: float = Field(
         1.0, ge=0, description="Semantic Scholar allows about one request a second without an API key"
@@ -223,6 +237,12 @@ class HarvestSettings(BaseModel):
         600.0, ge=0, description="Poll one announcement source at most this often (politeness)"
     )
     max_retry_after_s: float = Field(60.0, description="Longest Retry-After wait honoured")
+    max_page_mb: float = Field(
+        8.0, gt=0, description="Byte cap of an announcement page or feed: the fetch stops there"
+    )
+    poll_deadline_s: float = Field(
+        180.0, gt=0, description="Longest one edition's poll may take (all its sources, reading included)"
+    )
 
 
 class OpsSettings(BaseModel):
@@ -323,9 +343,24 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     def masked(self) -> dict[str, Any]:
-        """Effective settings as JSON-able data, secrets shown as '**********'."""
-        data: dict[str, Any] = json.loads(self.model_dump_json())
+        """Effective settings as JSON-able data, secrets shown as '**********' (in URLs too)."""
+        data: dict[str, Any] = self.redactor(places=False).data(json.loads(self.model_dump_json()))
         return data
+
+    def redactor(self, *, places: bool = True) -> Redactor:
+        """What masks this configuration's secrets (and, with places, its local folders) in any text."""
+        h, urls = self.harvest, [self.grobid.url, self.llm.base_url, self.store.endpoint_url]
+        urls += [self.ops.redis_url, self.ops.dask_address, h.arxiv_api, h.openreview_api, h.github_api]
+        keys = [self.llm.api_key, self.store.access_key_id, self.store.secret_access_key]
+        secrets = [k.get_secret_value() for k in keys if k] + [s for u in urls for s in url_secrets(u)]
+        if not places:
+            return redactor(secrets)
+        store = None if "://" in self.store.uri else self.store.uri
+        folders = [(h.papers_dir, "the papers folder"), (store, "the store")]
+        folders += [(self.conferences_dir, "the conferences folder"), (Path.home(), "~")]
+        # As given and resolved: a message may name either.
+        named = [(str(q), w) for p, w in folders if p for q in {Path(p), Path(p).resolve()}]
+        return redactor(secrets, named)
 
     def with_values(self, **dotted: Any) -> Settings:
         """A copy with some values replaced, validated: `with_values(**{"comic.renderer": "sketch"})`.

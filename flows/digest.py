@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.utilities.annotations import opaque
 
+from config.redact import install_log_redaction
 from config.settings import Settings, get_settings
 from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
@@ -40,6 +41,7 @@ def award_digest(
     the environment and config file when not given. They are handed down to every task.
     """
     settings = settings or get_settings()
+    install_log_redaction(settings.redactor())  # a deployment run has no CLI to do it
     store = store_for(settings.store)
     conf = conference_for(conference, settings, store)
     entries = select_entries(conf, papers)
@@ -88,7 +90,9 @@ def award_digest(
         for pid, outcome in comics.items():
             outcomes[pid][StageName.COMIC] = outcome
         update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
-    results = [paper_result(e, outcomes[e.paper_id], store) for e in entries]
+    # What is published names no secret and no local folder, whatever an error message said.
+    redact = settings.redactor()
+    results = [redact.model(paper_result(e, outcomes[e.paper_id], store)) for e in entries]
     stand_ins = sorted(pid for pid, stages in outcomes.items() if any(o.stand_in for o in stages.values()))
     if stand_ins:
         # This release is not what the settings ask for: the next run must not call it up to date.

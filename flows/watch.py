@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -27,12 +26,12 @@ from prefect.context import TaskRunContext, get_run_context
 from prefect.input import RunInput
 from pydantic import Field, ValidationError, field_validator
 
+from config.redact import install_log_redaction
 from config.settings import Settings, get_settings
+from flows.announce import with_deadline
 from flows.notify import notify
 from tasks.harvest import watching
 from tasks.harvest.calendar import Edition, load_calendar
-from tasks.harvest.errors import HarvestError
-from tasks.harvest.http import ServiceClient
 from tasks.harvest.manifest import known_slugs
 from tasks.models import Conference, PaperIds, PaperStatus
 from tasks.publish.release import is_published
@@ -169,128 +168,7 @@ def claim_and_start(slug: str, deployment: str, settings: Settings, harvest: str
     return f"started {run_id}"
 
 
-# --------------------------------------------------------------------------- announcements
-
-
-@task(name="harvest-announcement", task_run_name="harvest {edition.slug}", retries=1, retry_delay_seconds=30)
-def harvest_announcement(edition: Edition, settings: Settings, now: datetime) -> dict[str, Any]:
-    """Poll the edition's sources; a new award list becomes a harvested manifest in the store.
-
-    Returns what happened: {"status": "new" | "unchanged" | "waiting" | "problem", ...}.
-    """
-    logger = get_run_logger()
-    store = store_for(settings.store)
-    h = settings.harvest
-    found: list[tuple[str, str]] = []
-    notes: list[str] = []
-    changed: list[watching.Poll] = []
-    with ServiceClient("announcements", h) as client:
-        for source in edition.sources:
-            polled = watching.poll(client, store, source.url, now=now, min_interval_s=h.watch_min_interval_s)
-            if polled.problem:
-                notes.append(polled.problem)
-            if not polled.changed:
-                continue
-            changed.append(polled)
-            try:
-                posts, skipped = watching.find_announcement(polled.text, source.url, edition, source.kind)
-            except HarvestError as exc:
-                notes.append(str(exc))
-                watching.save_poll(store, polled)  # read, and not a feed: no need to parse it again
-                continue
-            notes += skipped
-            found += posts
-    for note in notes:
-        logger.info("%s: %s", edition.slug, note)
-    papers: list[watching.AnnouncedPaper] = []
-    source_url = ""
-    model = _chat_model(settings, edition.slug)
-    for url, html in found:
-        awards = watching.extract(html, model)
-        if awards.reader != "heuristic" or awards.dropped:
-            level = (
-                logging.WARNING if awards.dropped or awards.reader.startswith("heuristic") else logging.INFO
-            )
-            logger.log(
-                level,
-                "%s: %s read by %s; not in the text, dropped: %s",
-                edition.slug,
-                url,
-                awards.reader,
-                awards.dropped or "none",
-            )
-            notes.append(f"{url}: read by {awards.reader}, dropped {len(awards.dropped)}")
-        if awards.papers:
-            papers += awards.papers
-            source_url = source_url or url
-    record = watching.load_record(store, edition.slug)
-    if not papers:
-        status = "waiting" if record is None else "unchanged"
-        for polled in changed:
-            watching.save_poll(store, polled)
-        return {"status": status, "notes": notes}
-    digest_hash = watching.announcement_hash(papers)
-    if record is not None and record.hash == digest_hash:
-        for polled in changed:
-            watching.save_poll(store, polled)
-        return {"status": "unchanged", "hash": digest_hash, "notes": notes}
-    previous = watching.load_harvested(store, edition.slug)
-    entries = watching.entries_of(papers, source_url, previous)
-    from tasks.harvest.resolve import resolve_entries
-
-    resolutions = resolve_entries(entries, h, online=True)
-    entries = watching.apply_resolutions(entries, resolutions, h.min_confidence)
-    conference = Conference(
-        slug=edition.slug,
-        name=f"{edition.name} {edition.year}",
-        year=edition.year,
-        sources=[source_url],
-        entries=entries,
-        usage=model.usage() if model is not None else None,
-    )
-    change = watching.change_of(previous, entries, digest_hash, now)
-    watching.save_harvested(store, conference, f"{len(entries)} papers from {source_url}")
-    history = [*(record.history if record else []), change]
-    record = watching.HarvestRecord(
-        slug=edition.slug,
-        hash=digest_hash,
-        source=source_url,
-        seen_at=now,
-        papers=len(entries),
-        history=history,
-    )
-    watching.save_record(store, record)
-    for polled in changed:  # only now: a run that stopped before this point reads the post again
-        watching.save_poll(store, polled)
-    uncertain = [e.id for e in entries if e.needs_review]
-    logger.info(
-        "%s: harvested %d papers from %s (+%d -%d), %d uncertain",
-        edition.slug,
-        len(entries),
-        source_url,
-        len(change.added),
-        len(change.removed),
-        len(uncertain),
-    )
-    return {
-        "status": "new",
-        "hash": digest_hash,
-        "papers": len(entries),
-        "added": change.added,
-        "removed": change.removed,
-        "uncertain": uncertain,
-        "notes": notes,
-    }
-
-
-def _chat_model(settings: Settings, slug: str) -> Any:
-    """The configured chat model for reading announcements, or None (the structural heuristic)."""
-    from tasks.harvest.feeds import model_reader
-
-    model, problem = model_reader(settings.llm, f"award announcement of {slug}")
-    if problem:  # the heuristic still works; a broken LLM setup must not stop the watch
-        get_run_logger().warning("LLM unavailable for announcements, using the heuristic: %s", problem)
-    return model
+# --------------------------------------------------------------------------- review
 
 
 def review_harvest(slug: str, uncertain: list[str], settings: Settings) -> HarvestReview | None:
@@ -381,6 +259,7 @@ def watch_awards(
     """
     logger = get_run_logger()
     settings = get_settings()
+    install_log_redaction(settings.redactor())
     when = watching.utc(None)
     outcome: dict[str, str] = {}
     new = check_sources(settings, return_state=True)
@@ -392,40 +271,46 @@ def watch_awards(
         outcome[slug] = _start(slug, deployment, settings, "", here)
 
     calendar = load_calendar(settings.harvest.calendar_file)
-    store = store_for(settings.store)
-    for edition in calendar.editions_due(as_of or when.date()):
-        if (settings.conferences_dir / f"{edition.slug}.yaml").exists():
-            continue  # curated: handled above, whatever the announcement says
-        state = harvest_announcement(edition, settings, when, return_state=True)
-        if not state.is_completed():
-            outcome[edition.slug] = f"problem: {state.message}"
-            continue
-        result = state.result()
-        record = watching.load_record(store, edition.slug)
-        if record is None:
-            outcome[edition.slug] = result["status"]
-            continue
-        if claim_settled(store, claim_key(edition.slug, record.hash)):
-            outcome[edition.slug] = f"{result['status']}: {record.status}"
-            continue
-        # A harvest not started yet: new now, or found by a run that stopped before starting it.
-        conference = watching.load_harvested(store, edition.slug)
-        uncertain = [e.id for e in conference.entries if e.needs_review] if conference else []
-        if here and uncertain:
-            where = store.location(watching.manifest_key(edition.slug))
-            status = (
-                f"waits for review: {len(uncertain)} uncertain papers; fix {where}, save it as "
-                f"config/conferences/{edition.slug}.yaml and run `paperpanels digest {edition.slug}`"
-            )
-            _set_status(store, edition.slug, status)
-            outcome[edition.slug] = status
-            continue
-        started = _start(edition.slug, deployment, settings, record.hash, here)
-        _set_status(store, edition.slug, started)
-        waits = f" (waits for review of {len(uncertain)})" if uncertain else ""
-        outcome[edition.slug] = started + waits
+    # Curated editions are handled above, whatever the announcement says. The others are polled
+    # all at once, each under its own deadline: a slow or hostile venue delays no other.
+    due = [
+        e
+        for e in calendar.editions_due(as_of or when.date())
+        if not (settings.conferences_dir / f"{e.slug}.yaml").exists()
+    ]
+    polls = [with_deadline(settings).submit(edition, settings, when) for edition in due]
+    for edition, future in zip(due, polls, strict=True):
+        future.wait()
+        outcome[edition.slug] = _after_poll(edition, future.state, deployment, settings, here)
     logger.info("watch: %s", outcome or "nothing new")
     return outcome
+
+
+def _after_poll(edition: Edition, state: Any, deployment: str, settings: Settings, here: bool) -> str:
+    """What became of an edition's poll: nothing new, a problem, or its digest started (claimed once)."""
+    if not state.is_completed():
+        return f"problem: {state.message}"
+    result = state.result()
+    store = store_for(settings.store)
+    record = watching.load_record(store, edition.slug)
+    if record is None:
+        return str(result["status"])
+    if claim_settled(store, claim_key(edition.slug, record.hash)):
+        return f"{result['status']}: {record.status}"
+    # A harvest not started yet: new now, or found by a run that stopped before starting it.
+    conference = watching.load_harvested(store, edition.slug)
+    uncertain = [e.id for e in conference.entries if e.needs_review] if conference else []
+    if here and uncertain:
+        where = store.location(watching.manifest_key(edition.slug))
+        status = (
+            f"waits for review: {len(uncertain)} uncertain papers; fix {where}, save it as "
+            f"config/conferences/{edition.slug}.yaml and run `paperpanels digest {edition.slug}`"
+        )
+        _set_status(store, edition.slug, status)
+        return status
+    started = _start(edition.slug, deployment, settings, record.hash, here)
+    _set_status(store, edition.slug, started)
+    return started + (f" (waits for review of {len(uncertain)})" if uncertain else "")
 
 
 def _start(slug: str, deployment: str, settings: Settings, harvest: str, here: bool) -> str:

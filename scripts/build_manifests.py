@@ -32,6 +32,7 @@ import yaml
 from pydantic import ValidationError
 
 from tasks.models import AwardEntry, AwardKind, Conference, PaperIds
+from tasks.safe_yaml import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_AWARDS = ROOT.parent / "shared" / "awards" / "awards.json"
@@ -342,7 +343,7 @@ def build_all(awards_path: Path, out_dir: Path) -> tuple[dict[Path, str], list[s
     warnings: list[str] = []
     for slug in sorted(awards):
         path = out_dir / f"{slug}.yaml"
-        existing = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        existing = load_yaml(path.read_text(encoding="utf-8"), str(path)) if path.is_file() else None
         if existing is not None and not isinstance(existing, dict):
             raise BuildError(f"{path}: expected a mapping")
         conference, conf_warnings = build_conference(slug, awards[slug], existing)
@@ -373,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in changed:
         path.write_text(outputs[path], encoding="utf-8")
     for path, text in outputs.items():
-        conference = yaml.safe_load(text)
+        conference = load_yaml(text, str(path))
         flagged = sum(1 for e in conference["entries"] if e.get("needs_review"))
         state = "written" if path in changed else "unchanged"
         print(f"{path.stem}: {len(conference['entries'])} entries, {flagged} need review ({state})")

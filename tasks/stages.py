@@ -194,10 +194,8 @@ def parse_paper(conference: str, paper_id: str, pdf: StoredObject, settings: Set
     choice = backends.choose_parser(settings.parse, settings.grobid)
     max_bytes = int(settings.parse.max_pdf_mb * 1024 * 1024)
     data, source = store.get(pdf.key), f"{paper_id}.pdf"
-    if isinstance(choice.parser, backends.LocalParser):  # Python on a core: on the process pool
-        outcome = compute.run_cpu(settings, backends.parse_with, choice, data, source, max_bytes=max_bytes)
-    else:  # GROBID: waiting on a service, here on this thread
-        outcome = backends.parse_with(choice, data, source, max_bytes=max_bytes)
+    # pdfium's work runs in a child process of its own, under the PDF's budget (tasks/parse/budget.py).
+    outcome = backends.parse_with(choice, data, source, max_bytes=max_bytes)
     logger = get_run_logger()
     logger.info("%s: parsed by %s", paper_id, outcome.parser_used)
     for notice in outcome.notices:

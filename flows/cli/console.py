@@ -2,7 +2,8 @@
 
 A paper title like "Attention [/] is all" or "[bold red]" would be parsed as markup if it were
 interpolated into a Rich string: it crashed the CLI after publishing. Everything that comes from
-data goes through Text (or `escape`), only our own fixed labels carry styles.
+data goes through Text (or `escape`), only our own fixed labels carry styles, and through
+`mask_secrets`: a password inside a URL or a configured key is never printed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from config.redact import mask_secrets
+
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_PAPERS_FAILED = 0, 1, 2, 3
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
@@ -24,12 +27,12 @@ err = Console(stderr=True)
 
 def labelled(label: str, text: object, style: str = "bold yellow") -> Text:
     """`label text` with the label styled and the text literal."""
-    return Text.assemble((label, style), " ", str(text))
+    return Text.assemble((label, style), " ", mask_secrets(str(text)))
 
 
 def say(text: object, *, to_err: bool = False) -> None:
     """Print data literally (soft-wrapped, no highlighting)."""
-    (err if to_err else out).print(Text(str(text)), highlight=False, soft_wrap=True)
+    (err if to_err else out).print(Text(mask_secrets(str(text))), highlight=False, soft_wrap=True)
 
 
 def warn(label: str, text: object) -> None:
@@ -48,5 +51,5 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[object]], 
     for column in columns:
         result.add_column(column, overflow="fold")
     for row in rows:
-        result.add_row(*(cell if isinstance(cell, Text) else Text(str(cell)) for cell in row))
+        result.add_row(*(cell if isinstance(cell, Text) else Text(mask_secrets(str(cell))) for cell in row))
     return result

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from config.redact import install_log_redaction
 from flows.cli.console import EXIT_SIGINT, EXIT_SIGTERM, fail, warn
 
 GRACE_S = 10.0
@@ -64,6 +65,8 @@ def load_settings(overrides: dict[str, Any] | None = None, *, check_store: bool 
         raise fail("invalid setting: " + "; ".join(problems)) from None
     except (FileNotFoundError, ValueError) as exc:
         raise fail(f"invalid setting: {exc}") from None
+    # From here on every log record is masked: the secrets and folders of these settings.
+    install_log_redaction(settings.redactor())
     if check_store:
         check_store_usable(settings)
     return settings

@@ -63,7 +63,7 @@ class Anthology:
 
     def _load(self) -> list[TitleRecord]:
         if self._records is None:
-            status, body = self.client.get_bytes(self.url)
+            status, body = self.client.get_bytes(self.url, max_bytes=MAX_BIB_BYTES)
             if status != 200:
                 raise ServiceError("acl_anthology", self.url, f"HTTP {status}", status)
             text = _gunzip(body, self.url) if body[:2] == b"\x1f\x8b" else body.decode("utf-8", "replace")

@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from tasks.harvest.errors import HarvestError
 from tasks.models import Model
+from tasks.safe_yaml import load_yaml
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parents[2] / "config" / "calendar.yaml"
 
@@ -87,7 +88,7 @@ def load_calendar(path: Path | None = None) -> Calendar:
     """The calendar at path (default config/calendar.yaml); CalendarError names what is wrong."""
     path = path or DEFAULT_CALENDAR
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
         raise CalendarError(f"calendar {path} does not exist") from None
     except yaml.YAMLError as exc:

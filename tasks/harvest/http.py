@@ -1,9 +1,14 @@
-"""One polite HTTP client per API: timeouts, User-Agent, rate limit, Retry-After, on-disk cache."""
+"""One polite HTTP client per API: timeouts, User-Agent, rate limit, Retry-After, on-disk cache.
+
+Every request is bounded as a whole (tasks/harvest/transfer.py): `timeout_s` is the longest it may
+take, start to end, however slowly the server drips, and a body past `max_page_mb` is not read.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -13,9 +18,11 @@ from typing import Any
 
 import httpx
 
+from config.redact import mask_credentials
 from config.settings import HarvestSettings
 from tasks.harvest.errors import HarvestError
 from tasks.harvest.pdf import RATE_LIMITER
+from tasks.harvest.transfer import BodyTooLarge, DeadlineExceeded, bounded_get
 
 # Requests that reached the network, per service: tests and `harvest` report them.
 REQUESTS: Counter[str] = Counter()
@@ -26,7 +33,7 @@ class ServiceError(HarvestError):
     """An API answered with an error or could not be reached; names the service and URL."""
 
     def __init__(self, service: str, url: str, message: str, status: int | None = None) -> None:
-        super().__init__(f"{service}: {url}: {message}")
+        super().__init__(f"{service}: {mask_credentials(url)}: {message}")
         self.service = service
         self.url = url
         self.status = status
@@ -70,11 +77,13 @@ class ServiceClient:
         self.min_interval_s = min_interval_s
         self.retries = retries
         self.cached_statuses = cached_statuses
+        self.max_bytes = int(settings.max_page_mb * 1024 * 1024)
         self._client = httpx.Client(
             timeout=settings.timeout_s,
             headers={"User-Agent": settings.user_agent},
-            # arXiv asks for a single connection: the pool size enforces it across threads.
-            limits=httpx.Limits(max_connections=max_connections),
+            # arXiv asks for a single connection: the pool size enforces it across threads. No
+            # keep-alive: each request opens its own connection, which its deadline can cut.
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
         )
 
     def close(self) -> None:
@@ -121,57 +130,109 @@ class ServiceClient:
         return reply
 
     def get_conditional(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        deadline_s: float | None = None,
     ) -> Reply:
-        """GET url unless it is unchanged since etag / last_modified (then 304); never from the disk cache."""
+        """GET url unless it is unchanged since etag / last_modified (then 304); never from the disk cache.
+
+        deadline_s shortens the request's deadline (a poll with little time left); never lengthens it.
+        """
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._fetch(url, None, headers)
+        return self._fetch(url, None, headers, deadline_s=deadline_s)
 
-    def get_bytes(self, url: str) -> tuple[int, bytes]:
-        """GET a binary file (a compressed bulk export) once: (status, body); not cached on disk."""
+    def get_bytes(self, url: str, *, max_bytes: int | None = None) -> tuple[int, bytes]:
+        """GET a binary file (a compressed bulk export) once: (status, body); not cached on disk.
+
+        Bounded like every request of this client: the whole request within the deadline, the body
+        within max_bytes (default the client's cap)."""
         with _COUNT_LOCK:
             REQUESTS[self.service] += 1
         try:
-            response = self._client.get(url)
+            response = bounded_get(
+                self._client, url, deadline_s=self.settings.timeout_s, max_bytes=max_bytes or self.max_bytes
+            )
+        except (DeadlineExceeded, BodyTooLarge) as exc:
+            raise ServiceError(self.service, url, _reason(exc)) from None
         except httpx.HTTPError as exc:
             raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from exc
-        return response.status_code, response.content
+        return response.status, response.body
 
-    def _fetch(self, url: str, params: dict[str, str] | None, headers: dict[str, str] | None = None) -> Reply:
+    def _fetch(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None = None,
+        *,
+        deadline_s: float | None = None,
+    ) -> Reply:
         host = httpx.URL(url).host
+        deadline = min(self.settings.timeout_s, deadline_s or self.settings.timeout_s)
         for attempt in range(self.retries + 1):
             if self.min_interval_s > 0:
                 RATE_LIMITER.wait(host, self.min_interval_s)
             with _COUNT_LOCK:
                 REQUESTS[self.service] += 1
             try:
-                response = self._client.get(url, params=params, headers=headers)
+                response = bounded_get(
+                    self._client,
+                    url,
+                    deadline_s=deadline,
+                    max_bytes=self.max_bytes,
+                    params=params,
+                    headers=headers,
+                )
+            except DeadlineExceeded as exc:
+                raise ServiceError(
+                    self.service, url, f"{_reason(exc)} (PAPERPANELS_HARVEST__TIMEOUT_S: the whole request)"
+                ) from None
+            except BodyTooLarge as exc:
+                raise ServiceError(
+                    self.service, url, f"{_reason(exc)} (PAPERPANELS_HARVEST__MAX_PAGE_MB)"
+                ) from None
             except httpx.TimeoutException as exc:
                 raise ServiceError(self.service, url, f"timed out after {self.settings.timeout_s} s") from exc
             except httpx.HTTPError as exc:
                 raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from exc
-            status = response.status_code
+            status = response.status
             if status in (429, 503) and attempt < self.retries:
-                time.sleep(self._retry_after(response, attempt))
+                time.sleep(self._retry_after(response.headers, attempt))
                 continue
             if status in (429, 503) or status >= 500:
                 raise ServiceError(self.service, url, f"HTTP {status} (gave up)", status)
             pairs = tuple((k.lower(), v) for k, v in response.headers.items())
-            return Reply(status=status, text=response.text, headers=pairs)
+            return Reply(status=status, text=_text(response.body, response.headers), headers=pairs)
         raise AssertionError("unreachable")  # the loop always returns or raises
 
-    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
+    def _retry_after(self, headers: httpx.Headers, attempt: int) -> float:
         """Seconds to wait: Retry-After when it is a number, else exponential back-off."""
-        header = response.headers.get("retry-after", "")
+        header = headers.get("retry-after", "")
         try:
             wait = float(header)
         except ValueError:
             wait = 2.0**attempt
         return max(0.0, min(wait, self.settings.max_retry_after_s))
+
+
+def _reason(exc: Exception) -> str:
+    """The error's words without the URL it starts with (ServiceError names the URL itself)."""
+    return str(exc).split(": ", 1)[-1]
+
+
+def _text(body: bytes, headers: httpx.Headers) -> str:
+    """The body as text, in the charset its Content-Type names (UTF-8 otherwise)."""
+    found = re.search(r"charset=[\"']?([\w.:-]+)", headers.get("content-type", ""), re.IGNORECASE)
+    try:
+        return body.decode(found.group(1) if found else "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 def clients(settings: HarvestSettings) -> dict[str, ServiceClient]:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from tasks.harvest.errors import HarvestError, ManifestError, UnknownConferenceError
 from tasks.models import CONFERENCE_SLUG_RE, AwardEntry, Conference
+from tasks.safe_yaml import UnsafeYamlError, load_yaml
 
 
 def known_slugs(conferences_dir: Path) -> list[str]:
@@ -31,14 +32,12 @@ def load_conference(slug: str, conferences_dir: Path) -> Conference:
     return load_manifest(path)
 
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_manifest(path: Path) -> Conference:
     """Validate one manifest file; the slug inside must match the file name."""
     try:
-        # libyaml's loader when PyYAML has it: ~10x faster on a long award list, same result.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except UnsafeYamlError as exc:
+        raise ManifestError(str(exc)) from None
     except yaml.YAMLError as exc:
         raise ManifestError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -63,7 +62,9 @@ def _describe(exc: ValidationError, data: dict) -> str:
         if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int) and loc[1] < len(entries):
             raw = entries[loc[1]]
             title = raw.get("title") if isinstance(raw, dict) else None
-            where = f"entry {loc[1] + 1} ({title!r})" + (
+            # Quote a title only when it is one: a value of any size must not be printed whole.
+            shown = repr(title[:120]) if isinstance(title, str) else f"a {type(title).__name__}, not a title"
+            where = f"entry {loc[1] + 1} ({shown})" + (
                 f" field {'.'.join(str(p) for p in loc[2:])}" if len(loc) > 2 else ""
             )
         message = str(err["msg"]).removeprefix("Value error, ")

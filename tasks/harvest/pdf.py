@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
-import socket
 import stat
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urljoin, urlparse
 
 import httpx
 
+from tasks.harvest.addresses import check_host
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
+from tasks.harvest.transfer import DeadlineExceeded, Watchdog
 from tasks.models import AwardEntry
 from tasks.parse.errors import ParseError, TooLargePdfError
 from tasks.parse.validate import check_pdf_bytes
@@ -84,31 +85,8 @@ class UnreachableHosts:
 UNREACHABLE = UnreachableHosts()
 
 MAX_REDIRECTS = 5
-METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
-
-
-def check_host(url: str, *, allowed_hosts: Sequence[str], allow_private: bool) -> None:
-    """Refuse non-http(s) URLs and hosts resolving to private, loopback, link-local or metadata addresses."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise PdfUnavailable(f"{url}: only http(s) URLs are downloaded")
-    host = parsed.hostname.lower()
-    if host in allowed_hosts:
-        return
-    if host in METADATA_HOSTS:
-        raise PdfUnavailable(f"{url}: refused: {host} is a cloud metadata host")
-    try:
-        infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise PdfUnavailable(f"{url}: cannot resolve {host} ({exc})") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        # Any address of the host counts: one private answer is enough to be refused.
-        if not allow_private and not address.is_global:
-            raise PdfUnavailable(
-                f"{url}: refused: {host} resolves to non-public address {address} "
-                "(allow it with PAPERPANELS_HARVEST__ALLOWED_HOSTS)"
-            )
+# A download may take this many times the per-read timeout, start to end, redirects included.
+DOWNLOAD_DEADLINE_FACTOR = 10
 
 
 def local_candidates(entry: AwardEntry) -> list[str]:
@@ -128,19 +106,25 @@ def _checked_local(path: Path, folder: Path) -> Path:
     A papers folder is input we do not control: a link to /etc/passwd or to a device must never be
     read, and nothing read from a refused file is ever echoed back.
     """
+    shown = in_papers_folder(path)
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         raise PdfUnavailable(
-            f"{path}: cannot be read ({type(exc).__name__}); replace it with the PDF"
+            f"{shown}: cannot be read ({type(exc).__name__}); replace it with the PDF"
         ) from None
     if not real.is_relative_to(folder):
         raise PdfUnavailable(
-            f"{path} is a link to a file outside {folder}: refused (copy the PDF into the folder instead)"
+            f"{shown} is a link to a file outside the folder: refused (copy the PDF into the folder instead)"
         )
     if not stat.S_ISREG(real.stat().st_mode):
-        raise PdfUnavailable(f"{path} is not a regular file: refused")
+        raise PdfUnavailable(f"{shown} is not a regular file: refused")
     return path
+
+
+def in_papers_folder(path: Path) -> str:
+    """How a file of the papers folder is named in what may be published: never its local path."""
+    return f"{path.name} (in the papers folder)"
 
 
 def find_local_pdf(entry: AwardEntry, papers_dir: Path) -> Path | None:
@@ -178,13 +162,15 @@ def local_pdf_fingerprint(path: Path, max_bytes: int) -> str:
     return file_sha256(path)
 
 
-def read_local_pdf(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, its size checked before it is read; errors name the file, never its bytes."""
+def read_local_pdf(path: Path, max_bytes: int, source: str | None = None) -> bytes:
+    """The file's bytes, its size checked before it is read; errors name the file (as source, when
+    given), never its bytes."""
+    source = source or str(path)
     size = path.stat().st_size
     if size > max_bytes:
-        raise TooLargePdfError(str(path), f"the file has {size:,} bytes, over the cap of {max_bytes:,} bytes")
+        raise TooLargePdfError(source, f"the file has {size:,} bytes, over the cap of {max_bytes:,} bytes")
     data = path.read_bytes()
-    check_pdf_bytes(data, str(path), max_bytes=max_bytes)
+    check_pdf_bytes(data, source, max_bytes=max_bytes)
     return data
 
 
@@ -239,7 +225,7 @@ def unavailable_without_trying(
 
 
 def not_in_folder(entry: AwardEntry, papers_dir: Path) -> str:
-    return f"not in {papers_dir} (looked for {', '.join(local_candidates(entry))})"
+    return f"not in the papers folder (looked for {', '.join(local_candidates(entry))})"
 
 
 def no_download(download: bool, urls: list[str]) -> str | None:
@@ -265,8 +251,11 @@ def download_pdf(
     min_interval_s: float = 0.0,
     allowed_hosts: Sequence[str] = (),
     allow_private: bool = False,
+    deadline_s: float | None = None,
 ) -> bytes:
     """GET a PDF with a size cap while streaming; content type and `%PDF-` magic are checked.
+
+    The whole download takes at most deadline_s (default DOWNLOAD_DEADLINE_FACTOR x timeout_s).
 
     Every hop of a redirect is checked against private addresses (unless the host is in
     allowed_hosts, or allow_private). Raises TransientDownloadError for what is worth retrying
@@ -280,17 +269,19 @@ def download_pdf(
     if min_interval_s > 0:
         RATE_LIMITER.wait(parsed.hostname or "", min_interval_s)
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
+    # The whole download, redirects included, within its deadline: a server that drips never
+    # trips the per-read timeout. A slow server is not retried (it would drip again).
+    deadline = deadline_s or DOWNLOAD_DEADLINE_FACTOR * timeout_s
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=False, headers=headers) as client:
-            data = _fetch(client, url, max_bytes, allowed_hosts, allow_private)
-    except httpx.TimeoutException as exc:
-        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
-    except httpx.ConnectError as exc:
-        # No route / no DNS: this machine is offline; retrying will not help within one run.
-        UNREACHABLE.mark(parsed.netloc, str(exc))
-        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
+        with (
+            httpx.Client(timeout=timeout_s, follow_redirects=False, headers=headers) as client,
+            Watchdog(deadline) as watchdog,
+        ):
+            data = _fetch(client, url, max_bytes, (allowed_hosts, allow_private), watchdog)
     except httpx.HTTPError as exc:
-        raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
+        if watchdog.fired:
+            raise PdfUnavailable(str(DeadlineExceeded(url, deadline))) from None
+        _raise_for(exc, url, parsed.netloc, timeout_s)
     try:
         check_pdf_bytes(data, url, max_bytes=max_bytes)
     except ParseError as exc:
@@ -299,12 +290,24 @@ def download_pdf(
     return data
 
 
+def _raise_for(exc: httpx.HTTPError, url: str, netloc: str, timeout_s: float) -> NoReturn:
+    """The harvest error an httpx error is: worth retrying, or not."""
+    if isinstance(exc, httpx.TimeoutException):
+        raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
+    if isinstance(exc, httpx.ConnectError):
+        # No route / no DNS: this machine is offline; retrying will not help within one run.
+        UNREACHABLE.mark(netloc, str(exc))
+        raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
+    raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
+
+
 def _fetch(
-    client: httpx.Client, url: str, max_bytes: int, allowed_hosts: Sequence[str], allow_private: bool
+    client: httpx.Client, url: str, max_bytes: int, hosts: tuple[Sequence[str], bool], watchdog: Watchdog
 ) -> bytes:
     """Follow up to MAX_REDIRECTS redirects by hand, checking each target host, then stream the body."""
+    allowed_hosts, allow_private = hosts
     for _ in range(MAX_REDIRECTS + 1):
-        with client.stream("GET", url) as response:
+        with client.stream("GET", url, extensions={"trace": watchdog.trace}) as response:
             status = response.status_code
             if status in (301, 302, 303, 307, 308):
                 target = urljoin(url, response.headers.get("location", ""))
@@ -329,6 +332,8 @@ def _fetch(
                 size += len(chunk)
                 if size > max_bytes:
                     raise PdfUnavailable(f"{url}: more than {max_bytes} bytes, over the cap")
+                if watchdog.expired():
+                    raise PdfUnavailable(str(DeadlineExceeded(url, watchdog.deadline_s)))
                 chunks.append(chunk)
             return b"".join(chunks)
     raise PdfUnavailable(f"{url}: more than {MAX_REDIRECTS} redirects")
@@ -352,7 +357,8 @@ def acquire_pdf_bytes(
         path = find_local_pdf(entry, papers_dir)
         if path is not None:
             # A bad local file is the user's input error: say which file, do not fall back silently.
-            return PdfSource(data=read_local_pdf(path, max_bytes), source=str(path))
+            shown = in_papers_folder(path)
+            return PdfSource(data=read_local_pdf(path, max_bytes, shown), source=shown)
         reasons.append(not_in_folder(entry, papers_dir))
     urls = entry.pdf_urls()
     if (why := no_download(download, urls)) is not None:

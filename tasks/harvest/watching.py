@@ -31,6 +31,7 @@ from tasks.harvest.http import ServiceClient, ServiceError
 from tasks.harvest.models import Resolution
 from tasks.harvest.resolve import normalise_title
 from tasks.models import AwardEntry, AwardKind, Conference, Model, slugify
+from tasks.safe_yaml import load_yaml
 from tasks.store import ArtifactStore
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Poll:
     text: str = ""
     problem: str | None = None
     state: SourceState | None = None  # for a changed body: to save once its content is harvested
+    failed: bool = False  # the source could not be read (down, too slow, too big): worth a warning
 
 
 def save_poll(store: ArtifactStore, polled: Poll) -> None:
@@ -113,11 +115,18 @@ def _state_key(url: str) -> str:
 
 
 def poll(
-    client: ServiceClient, store: ArtifactStore, url: str, *, now: datetime, min_interval_s: float
+    client: ServiceClient,
+    store: ArtifactStore,
+    url: str,
+    *,
+    now: datetime,
+    min_interval_s: float,
+    deadline_s: float | None = None,
 ) -> Poll:
     """One conditional GET of a source; unchanged (304, same bytes) or too soon: changed=False.
 
     A changed body is not remembered here: `save_poll` does that once the caller has read it.
+    deadline_s: what is left of the poll's deadline (the request gets no more).
     """
     key = _state_key(url)
     try:
@@ -129,9 +138,11 @@ def poll(
             url, changed=False, problem=f"polled {int((now - state.checked_at).total_seconds())} s ago"
         )
     try:
-        reply = client.get_conditional(url, etag=state.etag, last_modified=state.last_modified)
+        reply = client.get_conditional(
+            url, etag=state.etag, last_modified=state.last_modified, deadline_s=deadline_s
+        )
     except ServiceError as exc:
-        return Poll(url, changed=False, problem=str(exc))
+        return Poll(url, changed=False, problem=str(exc), failed=True)
     status, text = reply.status, reply.text
     body_sha = hashlib.sha256(text.encode()).hexdigest() if status == 200 else state.body_sha256
     updated = state.model_copy(
@@ -147,7 +158,7 @@ def poll(
         return Poll(url, changed=False)
     if status != 200:
         store.put(key, updated.model_dump_json(indent=2).encode())
-        return Poll(url, changed=False, problem=f"{url}: HTTP {status}")
+        return Poll(url, changed=False, problem=f"{url}: HTTP {status}", failed=True)
     return Poll(url, changed=True, text=text, state=updated)
 
 
@@ -282,16 +293,17 @@ def save_record(store: ArtifactStore, record: HarvestRecord) -> None:
 
 def load_harvested(store: ArtifactStore, slug: str) -> Conference | None:
     """The harvested manifest of an edition in the store, or None."""
+    where = store.location(manifest_key(slug))
     try:
-        data = yaml.safe_load(store.get(manifest_key(slug)))
+        data = load_yaml(store.get(manifest_key(slug)), where)
     except KeyError:
         return None
+    except yaml.YAMLError as exc:
+        raise HarvestError(f"{where}: not a usable harvested manifest: {exc}") from None
     try:
         return Conference.model_validate(data)
     except ValueError as exc:
-        raise HarvestError(
-            f"{store.location(manifest_key(slug))}: invalid harvested manifest: {exc}"
-        ) from exc
+        raise HarvestError(f"{where}: invalid harvested manifest: {exc}") from exc
 
 
 def save_harvested(store: ArtifactStore, conference: Conference, note: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from config.redact import mask_credentials
 from config.settings import LLMSettings
 
 if TYPE_CHECKING:  # LangChain is imported only where a chat model is built: an extractive run never pays
@@ -114,7 +115,7 @@ def _names(exc: BaseException) -> set[str]:
 def as_llm_error(exc: BaseException, settings: LLMSettings) -> LLMError | None:
     """The LLMError a provider client's exception stands for, or None when it is not a provider error."""
     provider = (settings.model or "?").partition(":")[0] or "?"
-    where = settings.base_url or "its default endpoint"
+    where = mask_credentials(settings.base_url) if settings.base_url else "its default endpoint"
     status = getattr(exc, "status_code", None)
     if status is None:
         status = getattr(getattr(exc, "response", None), "status_code", None)

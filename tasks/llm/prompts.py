@@ -10,9 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from config.settings import CONFIG_DIR
+from tasks.safe_yaml import load_yaml
 
 if TYPE_CHECKING:
     from langchain_core.prompts import ChatPromptTemplate
@@ -25,7 +24,7 @@ FEEDBACK_VERSION = "v1"
 def load_prompt(name: str, version: str) -> dict[str, Any]:
     """The prompt file's mapping; a file that is not one, or names another prompt, is an error."""
     path = PROMPTS_DIR / f"{name}.{version}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(data, dict) or data.get("name") != name:
         raise ValueError(f"prompt file {path} must be a mapping with name: {name}")
     return data

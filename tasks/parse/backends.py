@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from tasks.models import ParsedPaper, sha256_bytes
+from config.redact import mask_credentials
+from tasks.models import HiddenText, ParsedPaper, sha256_bytes
 from tasks.parse import local
+from tasks.parse.budget import PdfBudget, parse_bounded
 from tasks.parse.errors import GrobidError, GrobidUnavailableError, TooManyPagesError
 from tasks.parse.validate import check_pdf_bytes
 from tasks.parse.visibility import VISIBILITY_VERSION
@@ -48,11 +50,29 @@ class Parser(Protocol):
     def parse(self, data: bytes, source: str) -> ParsedOutcome: ...
 
 
+def _parse_locally(data: bytes, source: str, max_pages: int) -> ParsedPaper:
+    """The local parser's work, as the bounded child runs it."""
+    return local.parse_pdf_bytes(data, source, max_pages=max_pages)
+
+
+def _pdfium_side(data: bytes, source: str) -> tuple[int, list[HiddenText], list[str]]:
+    """What pdfium reads beside GROBID, in the bounded child: page count, hidden text and its notice."""
+    pages = local.count_pages(data, source)
+    hidden, notices = local.find_hidden_text(data, source)
+    return pages, hidden, notices
+
+
 @dataclass(frozen=True)
 class LocalParser:
-    """pypdfium2 reading order, front matter, sections, captions, references: no server."""
+    """pypdfium2 reading order, front matter, sections, captions, references: no server.
+
+    It runs in a child process under the PDF's budget (tasks/parse/budget.py): a PDF that needs more
+    memory or time than it may fails alone. The budget is not part of the identity: it decides
+    whether the parse finishes, never what it produces.
+    """
 
     max_pages: int
+    budget: PdfBudget = field(default_factory=PdfBudget)
     name: str = local.PARSER_NAME
 
     @property
@@ -61,7 +81,7 @@ class LocalParser:
         return (local.PARSER_NAME, local.PARSER_VERSION, hidden, f"max_pages={self.max_pages}")
 
     def parse(self, data: bytes, source: str) -> ParsedOutcome:
-        parsed = local.parse_pdf_bytes(data, source, max_pages=self.max_pages)
+        parsed = parse_bounded(self.budget, local.count_pages, _parse_locally, data, source, self.max_pages)
         return ParsedOutcome(parsed=parsed, tei=None, parser_used=self.name, identity=self.identity)
 
 
@@ -72,6 +92,7 @@ class GrobidParser:
     settings: GrobidSettings
     max_pages: int
     version: str
+    budget: PdfBudget = field(default_factory=PdfBudget)
     name: str = "grobid"
 
     @property
@@ -93,19 +114,20 @@ class GrobidParser:
         from tasks.parse.hidden import without_hidden_text
         from tasks.parse.tei import GROBID_PARSER, parse_tei
 
-        # GROBID has no page cap of its own: enforce ours before sending 500 pages to the server.
-        pages = local.count_pages(data, source)
+        # pdfium's part first, under the budget: the page count (GROBID has no page cap of its own:
+        # ours is enforced before 500 pages go to the server) and the text no reader sees.
+        side = parse_bounded(self.budget, local.count_pages, _pdfium_side, data, source)
+        pages, hidden, hidden_notices = side
         if pages > self.max_pages:
             raise TooManyPagesError(source, f"the PDF has {pages} pages, over the cap of {self.max_pages}")
         result = process_fulltext(data, source, self.settings)
         if result.tei is None:
-            outcome = LocalParser(self.max_pages).parse(data, source)
+            outcome = LocalParser(self.max_pages, self.budget).parse(data, source)
             outcome.notices.append(EMPTY_204_NOTICE)
             outcome.identity = self.identity
             return outcome
         parsed = parse_tei(result.tei, source, pdf_sha256=sha256_bytes(data))
-        # GROBID extracts text no reader sees like any other: find it with pdfium and cut it out.
-        hidden, hidden_notices = local.find_hidden_text(data, source)
+        # GROBID extracts text no reader sees like any other: cut out what pdfium found hidden.
         if hidden:
             parsed = without_hidden_text(parsed, hidden)
         update: dict[str, object] = {"notices": [*hidden_notices, *parsed.notices], "hidden_text": hidden}
@@ -148,7 +170,8 @@ def grobid_version_cached(url: str) -> str | None:
 
 def choose_parser(parse: ParseSettings, grobid: GrobidSettings) -> ParserChoice:
     """parse.parser "local", "grobid" (an error when GROBID is not there) or "auto"."""
-    local_parser = LocalParser(parse.max_pages)
+    budget = PdfBudget.of(parse)
+    local_parser = LocalParser(parse.max_pages, budget)
     mode = parse.parser
     if mode == "local":
         return ParserChoice(local_parser)
@@ -162,9 +185,10 @@ def choose_parser(parse: ParseSettings, grobid: GrobidSettings) -> ParserChoice:
         if mode == "grobid":
             raise GrobidUnavailableError(url, "", "/api/version did not answer")
         return ParserChoice(
-            local_parser, notices=[f"GROBID at {url} is not reachable: parsed with the local parser"]
+            local_parser,
+            notices=[f"GROBID at {mask_credentials(url)} is not reachable: parsed with the local parser"],
         )
-    grobid_parser = GrobidParser(grobid, parse.max_pages, version)
+    grobid_parser = GrobidParser(grobid, parse.max_pages, version, budget)
     return ParserChoice(grobid_parser, fallback=local_parser if mode == "auto" else None)
 
 

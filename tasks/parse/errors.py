@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from config.redact import mask_credentials
+
+
+def _restore(cls: type[ParseError], args: tuple[Any, ...], state: dict[str, Any]) -> ParseError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc
+
 
 class ParseError(Exception):
     """A PDF could not be parsed into a ParsedPaper."""
@@ -10,6 +21,10 @@ class ParseError(Exception):
         self.source = source
         self.reason = reason
         super().__init__(f"{source}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Parsing runs in a worker process: the error crosses back pickled, whatever its __init__.
+        return (_restore, (type(self), self.args, self.__dict__))
 
 
 class EmptyPdfError(ParseError):
@@ -43,6 +58,10 @@ class NoTextLayerError(ParseError):
     """The pages are images without a text layer (a scan)."""
 
 
+class OverBudgetPdfError(ParseError):
+    """The PDF needs more than its budget: decoded streams, memory or CPU time (a resource bomb?)."""
+
+
 class GrobidError(ParseError):
     """GROBID could not turn the PDF into TEI (a service problem, not necessarily the PDF's)."""
 
@@ -51,7 +70,7 @@ class GrobidUnavailableError(GrobidError):
     """The GROBID server does not answer (down, wrong URL, refused connection)."""
 
     def __init__(self, url: str, source: str = "", detail: str = "") -> None:
-        self.url = url
+        self.url = url = mask_credentials(url)
         reason = f"GROBID at {url} is not reachable" + (f" ({detail})" if detail else "")
         super().__init__(source or url, reason + "; start it or use the local parser (--parser local)")
 

@@ -13,6 +13,7 @@ import httpx
 import requests
 from grobid_client.grobid_client import GrobidClient
 
+from config.redact import mask_credentials
 from config.settings import GrobidSettings
 from tasks.parse.errors import (
     GrobidBusyError,
@@ -98,6 +99,7 @@ def process_fulltext(pdf: bytes, source: str, settings: GrobidSettings) -> Grobi
     if not settings.url:
         raise GrobidUnavailableError("(no GROBID url configured)", source)
     url = settings.url
+    shown = mask_credentials(url)  # what messages say: the URL without its credentials
     client = _client(url, settings.timeout_s)
     endpoint = client.get_server_url(SERVICE)
     start = time.monotonic()
@@ -113,7 +115,8 @@ def process_fulltext(pdf: bytes, source: str, settings: GrobidSettings) -> Grobi
             break
         if attempts > settings.busy_retries:
             raise GrobidBusyError(
-                source, f"GROBID at {url} stayed busy (HTTP 503) through {attempts} attempts; try again later"
+                source,
+                f"GROBID at {shown} stayed busy (HTTP 503) through {attempts} attempts; try again later",
             )
         time.sleep(min(delay, MAX_BUSY_SLEEP_S))
         delay *= 2
@@ -126,7 +129,7 @@ def process_fulltext(pdf: bytes, source: str, settings: GrobidSettings) -> Grobi
     if status == 500:
         # BAD_INPUT_DATA, NO_BLOCKS, ...: the PDF itself is the problem; sending it again changes nothing.
         raise ParseError(source, f"GROBID could not process the PDF (HTTP 500): {detail}")
-    raise GrobidError(source, f"GROBID at {url} answered HTTP {status}: {detail}")
+    raise GrobidError(source, f"GROBID at {shown} answered HTTP {status}: {detail}")
 
 
 def _post(
@@ -134,7 +137,7 @@ def _post(
 ) -> tuple[int, str]:
     name = PurePosixPath(source.split("?", 1)[0]).name or "paper.pdf"
     files = {"input": (name, io.BytesIO(pdf), "application/pdf", {"Expires": "0"})}
-    url = settings.url or ""
+    url = mask_credentials(settings.url or "")  # for messages only
     try:
         response, status = client.post(
             url=endpoint, files=files, data=form_fields(settings), timeout=settings.timeout_s

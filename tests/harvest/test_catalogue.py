@@ -7,6 +7,7 @@ that need that file skip where it is absent.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,12 @@ def test_the_catalogue_matches_awards_json(awards: dict[str, Any]) -> None:
 
 def test_the_committed_manifests_are_what_the_generator_writes(awards: dict[str, Any]) -> None:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, str(SCRIPT), "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's modules, not an installed copy
     )
     assert result.returncode == 0, f"stale manifests, re-run {SCRIPT.name}:\n{result.stdout}{result.stderr}"
 

@@ -127,3 +127,38 @@ def test_a_2gb_pdf_is_refused_by_length_and_by_streaming(server: str) -> None:
 def test_an_html_error_page_is_not_a_pdf(server: str) -> None:
     with pytest.raises(PdfUnavailable, match="'text/html', not a PDF"):
         _dl(f"{server}/error.pdf")
+
+
+@pytest.mark.parametrize(
+    ("url", "inside"),
+    [
+        ("http://[64:ff9b::a9fe:a9fe]/", "link-local 169.254.169.254"),  # NAT64 well-known prefix
+        ("http://[2002:a9fe:a9fe::]/", "link-local 169.254.169.254"),  # 6to4
+        ("http://[::ffff:169.254.169.254]/", "link-local 169.254.169.254"),  # IPv4-mapped
+        ("http://[::ffff:0:a9fe:a9fe]/", "link-local 169.254.169.254"),  # IPv4-translated
+        ("http://[::169.254.169.254]/", "link-local 169.254.169.254"),  # IPv4-compatible
+        ("http://[2001:0:4136:e378:8000:63bf:5601:5601]/", "link-local 169.254.169.254"),  # Teredo client
+        ("http://[2001:0:a00:1:8000:63bf:3fff:fdd2]/", "private 10.0.0.1"),  # Teredo server
+        ("http://[64:ff9b:1::a9fe:a9fe]/", "local-use NAT64 prefix"),
+        ("http://[2002:7f00:1::]/", "loopback 127.0.0.1"),
+        ("http://0x7f000001/", "loopback"),
+        ("http://2130706433/", "loopback"),
+        ("http://127.1/", "loopback"),
+        ("http://224.0.0.1/", "multicast"),
+        ("http://[ff02::1]/", "multicast"),
+        ("http://240.0.0.1/", "reserved"),
+        ("http://0.0.0.0/", "unspecified"),
+    ],
+)
+def test_addresses_are_judged_not_their_spelling(url: str, inside: str) -> None:
+    with pytest.raises(PdfUnavailable, match="refused") as info:
+        check_host(url, allowed_hosts=[], allow_private=False)
+    assert inside in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[2002:808:808::]/", "http://[64:ff9b::808:808]/", "http://[::ffff:8.8.8.8]/", "http://8.8.8.8/"],
+)
+def test_public_addresses_inside_ipv6_forms_pass(url: str) -> None:
+    check_host(url, allowed_hosts=[], allow_private=False)  # 8.8.8.8 inside: no exception

@@ -1,15 +1,22 @@
-"""Hostile PDFs: a page-count bomb and a decompression bomb fail or parse cleanly and quickly."""
+"""Hostile PDFs: page-count and decompression bombs, and PDFs past their memory or CPU budget, fail
+alone with a reason that names the budget, or parse cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import resource
+import threading
 import time
 import zlib
+from collections.abc import Iterator
 
 import pytest
 
-from tasks.parse.errors import TooManyPagesError
+from tasks.parse.backends import LocalParser
+from tasks.parse.budget import PdfBudget
+from tasks.parse.errors import OverBudgetPdfError, TooManyPagesError
 from tasks.parse.local import parse_pdf_bytes
+from tests.parse.bombs import image_bomb_pdf, inflating_pdf
 from tests.parse.pdfs import build_pdf
 
 LINES = [
@@ -70,3 +77,84 @@ def test_decompression_bomb_image_is_never_inflated() -> None:
     assert paper.title == LINES[0]
     assert elapsed < 2, f"parsing took {elapsed:.1f} s: was the image decoded?"
     assert grown_mib < 50, f"peak memory grew by {grown_mib:.0f} MiB: was the image inflated?"
+
+
+# --------------------------------------------------------------------------- budgets (tasks/parse/budget.py)
+
+ONE_MB = 1 << 20
+
+
+def _local(**budget: float) -> LocalParser:
+    return LocalParser(200, PdfBudget(slots=1, **budget))  # type: ignore[arg-type]
+
+
+def test_a_content_stream_that_inflates_past_the_budget_is_refused_before_pdfium() -> None:
+    bomb = inflating_pdf(100 * ONE_MB)  # ~140 KB of file, 100 MB of paths: gigabytes in pdfium
+    assert len(bomb) < ONE_MB / 4
+    with pytest.raises(OverBudgetPdfError) as info:
+        _local().parse(bomb, "bomb.pdf")
+    message = str(info.value)
+    assert message.startswith("bomb.pdf: stream 5 (decoded, more than")
+    assert "over the budget of 64 MB of decoded content" in message
+    assert "PAPERPANELS_PARSE__MAX_DECODED_MB" in message
+
+
+def test_one_stream_drawn_by_every_page_counts_once_per_page() -> None:
+    shared = inflating_pdf(4 * ONE_MB, pages=20)  # 4 MB decoded, drawn 20 times: 80 MB of content
+    with pytest.raises(OverBudgetPdfError, match=r"stream 5 \(drawn by 20 pages"):
+        _local().parse(shared, "shared.pdf")
+    assert _local(max_decoded_mb=100).parse(inflating_pdf(ONE_MB, pages=2), "ok.pdf").parsed.page_count == 2
+
+
+def test_an_image_declaring_gigabytes_is_refused() -> None:
+    with pytest.raises(OverBudgetPdfError, match=r"image 6 \(3,000,000,000 bytes declared\)"):
+        _local().parse(image_bomb_pdf(50_000, 20_000), "image.pdf")
+
+
+def test_a_parse_past_its_memory_budget_fails_alone_naming_the_budget() -> None:
+    # 24 MB of paths: within the decoded budget, ~800 MB in pdfium; the child may have 300 MB.
+    with peak_rss_growth() as grown, pytest.raises(OverBudgetPdfError) as info:
+        _local(max_memory_mb=300).parse(inflating_pdf(24 * ONE_MB), "greedy.pdf")
+    assert "budget: 300 MB of memory; PAPERPANELS_PARSE__MAX_MEMORY_MB raises it" in str(info.value)
+    # This process never held the paths: the child did, and is gone. (Measured as this process's
+    # resident memory during the call against before it: whatever earlier tests left loaded.)
+    assert grown[0] < 200 * ONE_MB, f"this process grew by {grown[0] / ONE_MB:.0f} MB"
+
+
+@contextlib.contextmanager
+def peak_rss_growth() -> Iterator[list[int]]:
+    """How much this process's resident memory rose above its level at the start, at its peak."""
+    import psutil
+
+    me = psutil.Process()
+    start = me.memory_info().rss
+    grown = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            grown[0] = max(grown[0], me.memory_info().rss - start)
+            done.wait(0.01)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    try:
+        yield grown
+    finally:
+        done.set()
+        watcher.join()
+
+
+def test_a_parse_past_its_cpu_budget_is_stopped() -> None:
+    # ~4 s of pdfium work for one page; the budget is 1 s (the kernel counts whole seconds).
+    with pytest.raises(OverBudgetPdfError) as info:
+        _local(cpu_s_base=0.5, cpu_s_per_page=0.1).parse(inflating_pdf(24 * ONE_MB), "slow.pdf")
+    assert "used up its CPU time and was stopped" in str(info.value)
+    assert "0.5 s + 0.1 s per page of CPU time" in str(info.value)
+
+
+def test_errors_of_the_parse_come_back_from_the_child_as_they_are() -> None:
+    with pytest.raises(TooManyPagesError) as info:
+        LocalParser(3, PdfBudget(slots=1)).parse(inflating_pdf(1000, pages=5), "long.pdf")
+    assert str(info.value) == "long.pdf: the PDF has 5 pages, over the cap of 3"
+    assert info.value.source == "long.pdf"

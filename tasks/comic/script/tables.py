@@ -11,10 +11,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.settings import CONFIG_DIR
+from tasks.safe_yaml import load_yaml
 
 TABLES_DIR = CONFIG_DIR / "comic"
 ROLES = ("setup", "problem", "idea", "detail", "result", "matters", "award", "note")
@@ -95,7 +95,7 @@ class DialogueTable(_Table):
 def _load(path: Path) -> object:
     if not path.is_file():
         raise TableError(f"comic table {path} not found")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return load_yaml(path.read_text(encoding="utf-8"), str(path))
 
 
 @cache

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.settings import CONFIG_DIR
 from tasks.comic.script.story import MASCOT, MASCOT_LOOK
 from tasks.models import ComicPanel
+from tasks.safe_yaml import load_yaml
 
 PRESETS_DIR = CONFIG_DIR / "comic"
 NO_TEXT = "no text, no letters, no speech bubbles"
@@ -74,7 +74,7 @@ def _load(kind: str, name: str, directory: Path | None) -> tuple[dict[str, objec
     if not path.is_file():
         available = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise PresetError(f"no {kind} preset {name!r} ({path}); available: {available}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(data, dict):
         raise PresetError(f"{kind} preset {path} must be a YAML mapping")
     return data, path
