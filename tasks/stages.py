@@ -351,6 +351,7 @@ def draw_comic(
     for notice in figures.notices:
         logger.info("%s: %s", paper_id, notice)
     meta = out.meta
+    logger.info("%s: comic drawn in %s", paper_id, meta.timings)
     if meta.fallback or meta.notices:
         logger.warning("%s: %s", paper_id, "; ".join(meta.notices) or "sketch comic")
     outputs = {
@@ -359,7 +360,7 @@ def draw_comic(
             ("comic.png", out.png),
             ("comic.webp", out.webp),
             ("comic-mobile.webp", out.mobile_webp),
-            ("comic.json", meta.model_dump_json(indent=2).encode()),
+            ("comic.json", render.comic_json(meta)),  # without timings: identical runs, identical bytes
         )
     }
     if pdf is not None:
