@@ -26,7 +26,8 @@ TWO = ("--paper", "1708.05894")
 
 
 def _gc(cli: Cli, *args: str) -> str:
-    run = cli.invoke("gc", SLUG, "--grace", "0", *args)
+    """gc with no grace period: only what is being written (or current) is protected."""
+    run = cli.invoke("gc", SLUG, *args, PAPERPANELS_STORE__GC_GRACE_S="0")
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
 
@@ -34,12 +35,27 @@ def _gc(cli: Cli, *args: str) -> str:
 # --------------------------------------------------------------------------- 1. two publishers
 
 
+@pytest.mark.parametrize("store", ["local", "s3"])
 def test_two_first_publications_with_a_paper_each_both_end_current(
-    s3_proxy_cli: Cli, fault_proxy: FaultProxy
+    request: pytest.FixtureRequest, store: str
 ) -> None:
+    cli: Cli = request.getfixturevalue("cli" if store == "local" else "s3_cli")
+    # The first has read "nothing published" and planned its release; the second publishes first.
+    first = cli.start("digest", SLUG, *ONE, fault=("publish-begin", "pause"))
+    wait_for_fault(first)
+    second = cli.invoke("digest", SLUG, *TWO)
+    assert second.returncode == 0, second.stderr[-2000:]
+    cli.resume()
+    done = cli.finish(first)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert statuses(published(cli)) == {ONE[1]: "done", TWO[1]: "done"}
+    assert "nothing to remove" in _gc(cli)  # the loser took its attempt away with it
+
+
+def test_the_loser_of_a_pointer_race_on_the_wire_merges(s3_proxy_cli: Cli, fault_proxy: FaultProxy) -> None:
     cli = s3_proxy_cli
     # Whichever run creates current.json first waits at that request until the other's has been
-    # answered: both read "nothing published", both try to create the pointer, one must lose.
+    # answered: both read "nothing published", both send the create, S3 refuses one.
     held = fault_proxy.add(Rule("PUT", r"/current\.json$", "hold", header="If-None-Match"))
     other = cli.start("digest", SLUG, *ONE)  # the subprocess starts slower: the shorter paper
     here = cli.invoke("digest", SLUG, *TWO)
@@ -49,7 +65,7 @@ def test_two_first_publications_with_a_paper_each_both_end_current(
     assert statuses(published(cli)) == {ONE[1]: "done", TWO[1]: "done"}
     refused = [entry for entry in fault_proxy.log if entry[0] == "PUT" and "current.json" in entry[1]]
     assert 412 in {status for *_, status in refused}, refused  # the loser was refused, then merged
-    assert "nothing to remove" in _gc(cli)  # the loser took its attempt away with it
+    assert "nothing to remove" in _gc(cli)
 
 
 def test_two_full_runs_at_once_publish_without_a_failure(cli: Cli) -> None:
@@ -67,15 +83,30 @@ def test_two_full_runs_at_once_publish_without_a_failure(cli: Cli) -> None:
     assert "nothing to remove" in _gc(cli)
 
 
-def test_gc_during_a_publish_keeps_the_release_being_written(cli: Cli) -> None:
-    writer = cli.start("digest", SLUG, *ONE, fault=("publish", "pause"))  # objects written, no pointer
-    wait_for_fault(writer)
+@pytest.mark.parametrize("store", ["local", "s3"])
+def test_gc_during_a_publish_keeps_the_release_being_written(
+    request: pytest.FixtureRequest, store: str
+) -> None:
+    # The first publication has written its release and is about to switch the pointer: paused
+    # there (local), or its pointer request held by the proxy (S3), while gc --apply runs.
+    if store == "local":
+        cli: Cli = request.getfixturevalue("cli")
+        writer = cli.start("digest", SLUG, *ONE, fault=("publish", "pause"))
+        wait_for_fault(writer)
+    else:
+        cli = request.getfixturevalue("s3_proxy_cli")
+        proxy: FaultProxy = request.getfixturevalue("fault_proxy")
+        held = proxy.add(Rule("PUT", r"/current\.json$", "hold"))
+        writer = cli.start("digest", SLUG, *ONE)
+        assert held.reached.wait(90), "the run never switched its pointer"
     listed = _gc(cli, "--apply")
-    assert "being written by process" in listed, listed
     cli.resume()
+    if store == "s3":
+        held.released.set()
     done = cli.finish(writer)
     assert done.returncode == 0, done.stderr[-3000:]
     assert set(statuses(published(cli)).values()) == {"done"}  # every object checked against its manifest
+    assert "being written by process" in listed, listed
 
 
 # --------------------------------------------------------------------------- 2. repair
@@ -102,9 +133,9 @@ def test_a_broken_current_release_is_repaired_by_a_plain_rerun(
     artifacts.put(current.key("digest.md"), b"# not the digest")
     rerun = cli.invoke("digest", SLUG, *ONE)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert "published object(s) missing or changed" in rerun.stdout
     after = published(cli)  # every object checked against the manifest
     assert after["release"] != before and set(statuses(after).values()) == {"done"}
+    assert "published object(s) missing or changed" in rerun.stdout
     assert "up to date" in cli.invoke("digest", SLUG, *ONE).stdout
 
 
@@ -121,8 +152,9 @@ def test_editing_a_working_file_in_place_never_changes_a_release(cli: Cli) -> No
     with shown.open("ab") as fh:
         fh.write(b"\nedited in place\n")
     rerun = cli.invoke("digest", SLUG, *ONE)
-    assert rerun.returncode == 0 and "missing or changed" in rerun.stdout, rerun.stdout[-2000:]
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert published(cli)["release"] != release
+    assert "missing or changed" in rerun.stdout, rerun.stdout[-2000:]
 
 
 def test_s3_a_body_replaced_under_its_old_metadata_is_neither_replayed_nor_published(s3_cli: Cli) -> None:
