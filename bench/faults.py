@@ -741,7 +741,7 @@ def case_gc_during_publish(b: Bench, store: str) -> tuple[bool, str]:
         + (
             "every object of the current release present"
             if bad is None
-            else f"the current release lacks {bad}"
+            else f"the current release is broken: {bad}"
         )
     )
 

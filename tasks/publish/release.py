@@ -282,7 +282,7 @@ def publish_release(
     if not store.swap(key, body, expected) and store.sha256(key) != hashlib.sha256(body).hexdigest():
         _discard(store, [*written, manifest_obj.key, lease.key])
         raise ReleaseConflict(f"{slug}: another run published a release meanwhile; {release} is not current")
-    store.delete(lease.key)
+    _discard(store, [lease.key])  # the release is current: a lease left behind only costs gc a read
     _point_link(store, slug, release)
     return manifest
 
@@ -335,12 +335,13 @@ def _write_release(
 
 
 def _discard(store: ArtifactStore, keys: list[str]) -> None:
-    """Remove what this attempt wrote (its own folder: nobody else writes there); best effort."""
+    """Remove what this attempt wrote (its own folder: nobody else writes there), or its lease; best
+    effort."""
     for key in keys:
         try:
             store.delete(key)
         except Exception as exc:  # gc finds what is left: the lease says its writer is gone
-            log.warning("could not remove %s of an abandoned release: %s", key, exc)
+            log.warning("could not remove %s: %s", key, exc)
             return
 
 

@@ -150,16 +150,17 @@ def test_a_redis_lock_has_a_ttl_renewed_while_its_holder_lives_and_dies_with_it(
         assert child.stdout is not None and child.stdout.readline().strip() == "held"
         client = _redis(redis_db)
         assert 0 < client.pttl(f"lock:{key}") <= 1500  # type: ignore[attr-defined]
-        time.sleep(3)  # two leases: still held, because the holder renews it
-        assert client.exists(f"lock:{key}")  # type: ignore[attr-defined]
+        outlived = time.monotonic() + 3  # two leases: still held all along, the holder renews it
+        while time.monotonic() < outlived:
+            assert client.exists(f"lock:{key}")  # type: ignore[attr-defined]
+            time.sleep(0.1)
         locks = LeasedRedisLocks(url, lease_s=60)
         assert not locks.acquire_lock(key, "me", acquire_timeout=0.3)
         child.kill()
         child.wait()
-        started = time.monotonic()
         with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
             assert locks.acquire_lock(key, "me", acquire_timeout=5)
-        assert time.monotonic() - started < 1  # not a TTL later: the holder is known dead
+        # Taken over because the holder is known dead, not because its TTL ran out.
         assert any(f"its holder, process {child.pid}, is gone" in r.getMessage() for r in caplog.records)
         assert 0 < client.pttl(f"lock:{key}") <= 60_000  # type: ignore[attr-defined]
         locks.release_lock(key, "me")
@@ -179,9 +180,7 @@ def test_a_redis_lock_of_another_host_ends_with_its_ttl_and_the_wait_says_so(
     client.set(f"lock:{key}:owner", json.dumps(owner), px=1200)  # type: ignore[attr-defined]
     locks = LeasedRedisLocks(url, lease_s=30)
     with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
-        started = time.monotonic()
-        assert locks.acquire_lock(key, "me", acquire_timeout=10)
-    assert 0.5 < time.monotonic() - started < 5
+        assert locks.acquire_lock(key, "me", acquire_timeout=10)  # once its TTL ran out
     waits = [r.getMessage() for r in caplog.records if "waiting for stage lock" in r.getMessage()]
     assert waits and "held by process 7 on elsewhere, lease 1 s left" in waits[0], waits
     locks.release_lock(key, "me")
