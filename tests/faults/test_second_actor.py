@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tasks.publish.release import read_current
+from tasks.store import open_store
 from tests.faults.conftest import Cli, published, statuses, wait_for_fault
 from tests.faults.proxy import FaultProxy, Rule
 from tests.fixture_conference import SLUG
@@ -119,9 +121,6 @@ def test_a_broken_current_release_is_repaired_by_a_plain_rerun(
     cli: Cli = request.getfixturevalue("cli" if store == "local" else "s3_cli")
     assert cli.invoke("digest", SLUG, *ONE).returncode == 0
     before = published(cli)["release"]
-    from tasks.publish.release import read_current
-    from tasks.store import open_store
-
     artifacts = open_store(
         cli.env["PAPERPANELS_STORE__URI"],
         endpoint_url=cli.env.get("PAPERPANELS_STORE__ENDPOINT_URL"),
