@@ -67,6 +67,17 @@ class StoreSettings(BaseModel):
         le=7 * 24 * 3600,
         description="Lifetime of pre-signed links in Prefect artifacts (S3 allows 7 days at most)",
     )
+    gc_grace_s: float = Field(
+        3600.0,
+        ge=0,
+        description="gc keeps any release (and temp file) younger than this: slow writers, readers mid-read",
+    )
+    release_lease_s: float = Field(
+        600.0,
+        ge=5,
+        description="Lease of a publisher on the release it writes (renewed while it writes); "
+        "gc keeps a release under a live lease",
+    )
 
 
 class GrobidSettings(BaseModel):

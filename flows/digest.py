@@ -17,6 +17,7 @@ from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.watching import load_harvested
 from tasks.models import Conference, Digest, PaperStatus, StageName
+from tasks.publish.feed import ensure_listed
 from tasks.publish.freshness import Verdict, check_current, run_inputs
 from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
@@ -126,6 +127,8 @@ def up_to_date(conf: Conference, verdict: Verdict, store: ArtifactStore) -> Dige
         markdown=f"**{conf.name}: up to date.** {verdict.reason}; no stage ran. Run with `force` to rebuild.",
         description=f"{conf.name}: nothing to run",
     )
+    if verdict.published is not None:
+        ensure_listed(store, verdict.published)  # a damaged feed.xml heals here too
     digest = verdict.published.digest(store) if verdict.published else None
     if digest is None:  # the release's digest.json was listed a moment ago
         raise RuntimeError(f"{conf.slug}: the current release's digest cannot be read")

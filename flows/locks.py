@@ -3,10 +3,13 @@
 Prefect holds a lock per cache key while a SERIALIZABLE task computes, so two runs of the same
 stage compute it once. Prefect's file lock manager trusts an expiry time alone: a run killed with
 `kill -9` kept its locks for `lock_hold_s` (30 minutes), and the next run waited silently. Here a
-lock file names its holder (host, pid, the process's start time) and carries a short lease that a
-live holder renews in the background. A waiter breaks the lock as soon as the holder is known dead
-(same host: the pid is gone or belongs to another process now) or its lease ran out (another host,
-no renewal), and says whom it waits for while it waits.
+lock file names its holder (host, pid, the process's start time: tasks/holders.py) and carries a
+short lease that a live holder renews in the background. A waiter breaks the lock as soon as the
+holder is known dead (same host: the pid is gone or belongs to another process now) or its lease
+ran out (another host, no renewal), and says whom it waits for and for how long at most while it
+waits. A lock file that cannot be read (empty: a holder that crashed before its write reached the
+disk; ours are written whole, then linked) is stale once it is a lease old. The same rules in
+Redis: flows/redis_locks.py.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import functools
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import uuid
@@ -24,38 +26,12 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from tasks.holders import describe, gone, me
+
 log = logging.getLogger("paperpanels.locks")
 
 POLL_S = 0.1
 LOG_EVERY_S = 15.0
-
-
-def process_start(pid: int) -> str | None:
-    """The start time of a process (clock ticks since boot, from /proc), None when it is gone.
-
-    Together with the pid it names one process: a pid reused by a new process has another start.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    except OSError:
-        return "unknown"
-    # Field 22, counted after the command name, which may itself contain spaces and parentheses.
-    fields = stat.rsplit(")", 1)[-1].split()
-    return fields[19] if len(fields) > 19 else "unknown"
-
-
-def _alive(pid: int, started: str | None) -> bool:
-    now = process_start(pid)
-    if now is None:
-        return False
-    return started in (None, "unknown") or now in ("unknown", started)
-
-
-HOST = socket.gethostname()
-PID = os.getpid()
-START = process_start(PID)
 
 
 class LeasedFileLocks:
@@ -81,26 +57,26 @@ class LeasedFileLocks:
         return self.directory / f"{key}.lock"
 
     def _info(self, key: str) -> dict[str, Any] | None:
+        path = self._path(key)
         try:
-            return dict(json.loads(self._path(key).read_bytes()))
+            body = path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
-            # Being written by its holder this very moment (we write then rename, so rarely seen).
-            return {"holder": "?", "host": "?", "pid": -1, "lease_until": time.time() + self.lease_s}
+        except OSError:
+            body = b""
+        try:
+            return dict(json.loads(body))
+        except (ValueError, TypeError):
+            # Unreadable since its last write: once a lease old, nobody holds it.
+            try:
+                written = path.stat().st_mtime
+            except FileNotFoundError:
+                return None
+            return {"holder": "?", "host": "?", "pid": None, "unreadable": True, "since": written}
 
     def _write(self, key: str, holder: str, exclusive: bool) -> bool:
         self.directory.mkdir(parents=True, exist_ok=True)
-        body = json.dumps(
-            {
-                "holder": holder,
-                "host": HOST,
-                "pid": PID,
-                "started": START,
-                "since": time.time(),
-                "lease_until": time.time() + self.lease_s,
-            }
-        ).encode()
+        body = json.dumps(me(self.lease_s, holder=holder)).encode()
         tmp = self.directory / f".{key}.{uuid.uuid4().hex}.tmp"
         tmp.write_bytes(body)
         try:
@@ -117,13 +93,12 @@ class LeasedFileLocks:
 
     def _dead_reason(self, info: dict[str, Any]) -> str | None:
         """Why the lock's holder no longer holds it, or None if it may still be working."""
-        if info.get("host") == HOST and isinstance(info.get("pid"), int) and info["pid"] > 0:
-            if not _alive(info["pid"], info.get("started")):
-                return f"its holder, process {info['pid']}, is gone"
-            return None
-        if float(info.get("lease_until", 0)) < time.time():
-            return f"its lease from {info.get('host')} ran out (the holder stopped renewing it)"
-        return None
+        if info.get("unreadable"):
+            age = time.time() - float(info["since"])
+            if age < self.lease_s:
+                return None
+            return f"its lock file has been empty or unreadable for {age:.0f} s (a holder crashed writing it)"
+        return gone(info)
 
     def _break(self, key: str, info: dict[str, Any], why: str) -> None:
         # Rename first: of several waiters breaking the same lock, exactly one succeeds.
@@ -132,8 +107,9 @@ class LeasedFileLocks:
             os.rename(self._path(key), tomb)
         except FileNotFoundError:
             return
-        current = self._info_of(tomb)
-        if current.get("holder") != info.get("holder"):
+        now = self._info_of(tomb)
+        same = not now if info.get("unreadable") else now.get("holder") == info.get("holder")
+        if not same:
             # A new holder took it between our read and the rename: give it back.
             with suppress(FileExistsError):
                 os.link(tomb, self._path(key))
@@ -145,7 +121,7 @@ class LeasedFileLocks:
     def _info_of(path: Path) -> dict[str, Any]:
         try:
             return dict(json.loads(path.read_bytes()))
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             return {}
 
     # -- renewal
@@ -216,30 +192,37 @@ class LeasedFileLocks:
         info = self._info(key)
         return info is not None and info.get("holder") == holder
 
+    def _whom(self, key: str) -> str:
+        info = self._info(key) or {}
+        if info.get("unreadable"):
+            left = self.lease_s - (time.time() - float(info["since"]))
+            return f"nobody readable (an empty lock file, stale in {max(left, 0):.0f} s)"
+        return describe(info)
+
     def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        started = time.monotonic()
-        logged = -LOG_EVERY_S
-        while self.is_locked(key):
-            waited = time.monotonic() - started
-            if timeout is not None and waited >= timeout:
-                return False
-            if waited - logged >= LOG_EVERY_S:
-                info = self._info(key) or {}
-                log.warning(
-                    "waiting for stage lock %s held by process %s on %s (%.0f s so far)",
-                    key[:24],
-                    info.get("pid"),
-                    info.get("host"),
-                    waited,
-                )
-                logged = waited
-            time.sleep(POLL_S)
-        return True
+        return wait_logged(self.is_locked, self._whom, key, timeout)
 
     async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
         import anyio
 
         return await anyio.to_thread.run_sync(self.wait_for_lock, key, timeout)
+
+
+def wait_logged(
+    is_locked: Any, whom: Any, key: str, timeout: float | None, log_every_s: float = LOG_EVERY_S
+) -> bool:
+    """Poll until the lock is free (True) or timeout (False), naming its holder every log_every_s."""
+    started = time.monotonic()
+    logged = -log_every_s
+    while is_locked(key):
+        waited = time.monotonic() - started
+        if timeout is not None and waited >= timeout:
+            return False
+        if waited - logged >= log_every_s:
+            log.warning("waiting for stage lock %s held by %s (%.0f s so far)", key[:24], whom(key), waited)
+            logged = waited
+        time.sleep(POLL_S)
+    return True
 
 
 @functools.lru_cache(maxsize=8)

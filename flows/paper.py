@@ -81,13 +81,11 @@ def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0)
         return LeasedFileLocks(PREFECT_HOME.value() / "paperpanels-locks", lease_s=lease_s)
     if kind == "redis":
         try:
-            from prefect_redis.locking import RedisLockManager
+            from flows.redis_locks import shared_redis_locks
         except ImportError as exc:
             raise RuntimeError("ops.locks = 'redis' needs the prefect-redis package") from exc
-        from urllib.parse import urlparse
-
-        url = urlparse(redis_url or "redis://127.0.0.1:6379/0")
-        return RedisLockManager(host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0))
+        # A TTL of one lease on every lock, renewed while this process lives (flows/redis_locks.py).
+        return shared_redis_locks(redis_url or "redis://127.0.0.1:6379/0", lease_s)
     return None
 
 

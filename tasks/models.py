@@ -729,6 +729,12 @@ class PublishManifest(Model):
     # Hash of what the run depended on (entries, output settings, code, local PDFs): a later run
     # with the same hash has nothing to change (tasks/publish/freshness.py).
     inputs: str | None = None
+    # Hash of what a reader sees and of the inputs (ReleasePlan.content_id): a plan with the same
+    # hash is this release, as long as the release is intact.
+    content: str | None = None
+    # The store's cheap fingerprint of each object as written (size, mtime, ctime, inode locally;
+    # size and ETag on S3): the up-to-date check hashes an object only when it differs.
+    fingerprints: dict[str, str] = Field(default_factory=dict)
 
 
 class ReleasePointer(Model):

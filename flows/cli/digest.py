@@ -65,7 +65,11 @@ def digest(
 
 
 def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
-    """Like make: say so and stop when the current release was built from these very inputs."""
+    """Like make: say so and stop when the current release was built from these very inputs.
+
+    The feed is checked on the way (one read): a damaged one is rebuilt from the releases.
+    """
+    from tasks.publish.feed import ensure_listed
     from tasks.publish.freshness import check_current
     from tasks.store import store_for
 
@@ -76,6 +80,8 @@ def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
         return False
     say(f"{slug}: up to date ({verdict.reason}); nothing to run. --force runs every stage again.")
     if verdict.published is not None:
+        if ensure_listed(store, verdict.published):
+            warn("repaired:", "feed.xml did not list every current release; rebuilt from the releases")
         say(store.location(verdict.published.key("digest.html")))
     return True
 
@@ -188,15 +194,27 @@ def gc(
     keep: Annotated[
         int | None, typer.Option(min=1, help="Also remove complete releases older than the N newest")
     ] = None,
+    grace: Annotated[
+        float | None,
+        typer.Option(min=0, help="Keep anything younger than this many seconds (store.gc_grace_s)"),
+    ] = None,
     store: Annotated[str | None, typer.Option(help="Artifact store: directory or s3://bucket/prefix")] = None,
 ) -> None:
-    """List (and with --apply remove) orphans of failed releases, temp files of killed writes."""
-    settings = load_settings({"store.uri": store})
-    from tasks.publish.release import find_garbage, remove_garbage
+    """List (and with --apply remove) orphans of failed releases, temp files of killed writes.
 
+    A release being written (its publisher's lease is live) or younger than the grace period is
+    kept, and the listing says why.
+    """
+    settings = load_settings({"store.uri": store, "store.gc_grace_s": grace})
+    from tasks.publish.garbage import find_garbage, remove_garbage
+
+    grace_s = settings.store.gc_grace_s
     artifact_store, current = published(conference, settings)
     say(f"current release: {current.pointer.release if current else 'none'}")
-    garbage = find_garbage(artifact_store, conference, keep=keep)
+    garbage = find_garbage(artifact_store, conference, keep=keep, grace_s=grace_s)
+    if apply and not garbage.empty():
+        removed = remove_garbage(artifact_store, conference, garbage, grace_s=grace_s)
+    _show_kept(conference, garbage.kept)
     rows: list[tuple[str, str, int]] = []
     rows += [(r, "orphan of a failed release", len(keys)) for r, keys in garbage.orphan_releases.items()]
     rows += [(r, f"older than the {keep} newest", len(keys)) for r, keys in garbage.stale_releases.items()]
@@ -205,12 +223,17 @@ def gc(
     if not rows:
         say("nothing to remove")
         return
-    out.print(table(f"{conference}: removable", ("what", "why", "objects"), rows))
+    title = f"{conference}: removed" if apply else f"{conference}: removable"
+    out.print(table(title, ("what", "why", "objects"), rows))
     if not apply:
         say("run again with --apply to remove them")
         return
-    removed = remove_garbage(artifact_store, conference, garbage)
     say(f"removed {removed} objects")
+
+
+def _show_kept(conference: str, kept: dict[str, str]) -> None:
+    if kept:
+        out.print(table(f"{conference}: kept", ("what", "why it stays"), sorted(kept.items())))
 
 
 def register(app: typer.Typer) -> None:

@@ -96,6 +96,16 @@ class ComicOutput:
     figures: FigureSet = field(default_factory=lambda: FigureSet(figures=[], notices=[]))
 
 
+def comic_json(meta: ComicMeta) -> bytes:
+    """comic.json as stored: everything but the timings.
+
+    Timings differ between two identical runs; in the stored bytes they would make a comic drawn
+    twice from the same inputs two different objects, and a release being published from the
+    first one would see its object change under it. They go to the log instead.
+    """
+    return meta.model_dump_json(indent=2, exclude={"timings"}).encode()
+
+
 def seed_for(paper_id: str, base_seed: int = 0) -> int:
     """A stable 31-bit seed per paper (sha256, unlike hash() which is salted per process)."""
     digest = hashlib.sha256(f"{base_seed}:{paper_id}".encode()).digest()

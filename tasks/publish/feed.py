@@ -5,6 +5,12 @@ feed, put this conference's entry in (its current release), write it only if nob
 feed meanwhile, else read again and retry. Two publishers of different conferences never lose each
 other's entry; a reader sees the old feed or the new one. An unchanged entry writes nothing.
 Links are relative to the feed (the store does not know the address it is served from).
+
+The feed is an index of the releases, never the record of one run: when it is missing, damaged
+(not Atom we can read) or lacks a conference that has a current release, the missing entries are
+rebuilt from every conference's current release in the store (release.current_releases, which a
+site index can be rebuilt from the same way). An up-to-date run checks its own entry too
+(`ensure_listed`), so a damaged feed heals without anyone republishing.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from datetime import UTC, datetime
 
 from tasks.models import Digest, PublishManifest
 from tasks.publish.overview_render import award_counts
-from tasks.publish.release import release_prefix
-from tasks.store import ArtifactStore
+from tasks.publish.release import Published, current_releases, release_prefix
+from tasks.store import ArtifactStore, conference_key
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +96,54 @@ def _feed(entries: list[ET.Element]) -> bytes:
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _entries(body: bytes | None) -> list[ET.Element]:
+def _entries(body: bytes | None) -> list[ET.Element] | None:
+    """The feed's entries; None when there is no feed or it cannot be read as ours (damaged)."""
     if body is None:
-        return []
+        return None
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
-        # A damaged feed is rebuilt from this entry on; the digests themselves are untouched.
-        log.warning("%s is not valid XML (%s): it is started afresh", FEED_KEY, exc)
-        return []
+        log.warning("%s is not valid XML (%s): it is rebuilt from the current releases", FEED_KEY, exc)
+        return None
+    if root.tag != _q("feed"):
+        log.warning("%s is not an Atom feed (%s): rebuilt from the current releases", FEED_KEY, root.tag)
+        return None
     return root.findall(_q("entry"))
+
+
+def _slug_of(entry: ET.Element) -> str:
+    return (entry.findtext(_q("id")) or "").removeprefix(entry_id(""))
+
+
+def _rebuilt(store: ArtifactStore, entries: list[ET.Element] | None, skip: str) -> list[ET.Element]:
+    """The entries, with every conference that has a current release and no entry rebuilt from it.
+
+    Cheap when nothing is missing: one listing of the store's folders, and a HEAD of current.json
+    for each folder the feed does not name (other folders: backfill reports, watch records).
+    """
+    have = {_slug_of(e) for e in entries or []}
+    found = list(entries or [])
+    lacking = [
+        name for name in store.folders("") if name not in have and name != skip and _has_pointer(store, name)
+    ]
+    if not lacking:
+        return found
+    releases: dict[str, Published] = current_releases(store)
+    for slug in lacking:
+        published = releases.get(slug)
+        digest = published.digest(store) if published is not None else None
+        if published is None or digest is None:
+            continue
+        found.append(_entry(digest, published.manifest))
+        log.warning("%s: its entry was missing from %s: rebuilt from its current release", slug, FEED_KEY)
+    return found
+
+
+def _has_pointer(store: ArtifactStore, name: str) -> bool:
+    try:
+        return store.exists(conference_key(name, "current.json"))
+    except ValueError:  # not a conference's folder name
+        return False
 
 
 def _same(a: ET.Element, b: ET.Element) -> bool:
@@ -107,7 +151,11 @@ def _same(a: ET.Element, b: ET.Element) -> bool:
 
 
 def update_feed(store: ArtifactStore, digest: Digest, manifest: PublishManifest) -> bool:
-    """Put the conference's current release into feed.xml; True when the feed was written."""
+    """Put the conference's current release into feed.xml; True when the feed was written.
+
+    Entries the feed lacks (a damaged or missing feed, a conference left out) are rebuilt from the
+    current releases in the store on the way.
+    """
     new = _entry(digest, manifest)
     new_id = entry_id(digest.conference.slug)
     for _ in range(SWAP_ATTEMPTS):
@@ -115,9 +163,11 @@ def update_feed(store: ArtifactStore, digest: Digest, manifest: PublishManifest)
             body: bytes | None = store.get(FEED_KEY)
         except KeyError:
             body = None
-        entries = _entries(body)
+        read = _entries(body)
+        entries = _rebuilt(store, read, skip=digest.conference.slug)
         old = next((e for e in entries if e.findtext(_q("id")) == new_id), None)
-        if old is not None and _same(_entry_copy(old), new):
+        complete = read is not None and len(entries) == len(read)
+        if complete and old is not None and _same(_entry_copy(old), new):
             return False
         others = [e for e in entries if e.findtext(_q("id")) != new_id]
         ordered = sorted([new, *others], key=lambda e: e.findtext(_q("updated")) or "", reverse=True)
@@ -130,6 +180,21 @@ def update_feed(store: ArtifactStore, digest: Digest, manifest: PublishManifest)
         FEED_KEY,
     )
     return False
+
+
+def ensure_listed(store: ArtifactStore, published: Published) -> bool:
+    """For a run that publishes nothing: the feed lists this current release, repaired if it does not.
+
+    One read of feed.xml when all is well; True when the feed had to be written.
+    """
+    digest = published.digest(store)
+    if digest is None:
+        return False
+    try:
+        return update_feed(store, digest, published.manifest)
+    except Exception as exc:  # the release is published and current: a feed problem must not fail the run
+        log.warning("%s could not be checked or repaired: %s", FEED_KEY, exc)
+        return False
 
 
 def _entry_copy(element: ET.Element) -> ET.Element:

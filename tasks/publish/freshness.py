@@ -10,8 +10,10 @@ A release records `inputs`: one hash over everything a run's output depends on:
 - each paper's own PDF in the papers folder (SHA-256, streamed), or its absence.
 
 A run is skipped as "up to date" only when that hash equals the current release's, every object
-the release lists is in the store (one listing), no paper failed, and no unavailable
-paper could be had now by a download (downloads on: the host may answer this time).
+the release lists is in the store with the bytes it lists (one listing: an object is hashed only
+when its size, mtime or ETag differs from what was recorded when it was written), no paper failed,
+and no unavailable paper could be had now by a download (downloads on: the host may answer this
+time). A release with an object missing or changed is not up to date: the run publishes it again.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ CODE_DIRS = ("tasks", "config")
 CODE_SUFFIXES = (".py", ".yaml", ".yml", ".toml", ".json", ".txt", ".ttf", ".otf")
 # Settings that say how a run is operated, not what it produces.
 OPERATIONAL = ("ops", "concurrency", "conferences_dir", "papers_dir")
-STORE_OPERATIONAL = ("presign_expiry_s",)
+STORE_OPERATIONAL = ("presign_expiry_s", "gc_grace_s", "release_lease_s")
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +112,7 @@ def check_current(
 
     `inputs`: run_inputs(entries, settings) when the caller has it already (it hashes local PDFs).
     """
-    from tasks.publish.release import read_current
+    from tasks.publish.release import read_current, release_problems
 
     current = read_current(store, slug)
     if current is None:
@@ -126,9 +128,9 @@ def check_current(
     unavailable = [pid for pid, status in manifest.papers.items() if status is PaperStatus.UNAVAILABLE]
     if unavailable and settings.harvest.download:
         return Verdict(False, f"{len(unavailable)} paper(s) unavailable; a download may work now", current)
-    # One listing of the release instead of a request per object.
-    present = set(store.list(current.prefix + "/"))
-    missing = [key for key in manifest.objects if key not in present]
-    if missing:
-        return Verdict(False, f"{len(missing)} published object(s) are missing, e.g. {missing[0]}", current)
+    # One listing of the release instead of a request per object; hashes only where it differs.
+    damage = release_problems(store, current)
+    if damage:
+        why = f"{len(damage)} published object(s) missing or changed, e.g. {damage[0]}"
+        return Verdict(False, why, current)
     return Verdict(True, f"release {current.pointer.release} is current", current)

@@ -26,6 +26,7 @@ from tasks.models import (
     StageName,
     StageOutcome,
     StageState,
+    StageStatus,
     StoredObject,
     sha256_bytes,
 )
@@ -34,15 +35,16 @@ from tasks.publish.feed import update_feed
 from tasks.publish.licences import choose_licences
 from tasks.publish.overview import add_overview
 from tasks.publish.release import (
+    LEASE_S,
     Published,
     ReleaseConflict,
     ReleasePlan,
     publish_release,
-    read_current,
+    read_pointer,
 )
 from tasks.publish.render import REVIEW, render_paper
 from tasks.publish.review_page import REVIEW_PAGE, render_review_html
-from tasks.store import ArtifactStore
+from tasks.store import ArtifactStore, ContentChanged
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -77,13 +79,34 @@ def paper_result(
     # object deleted since must never be published as present.
     missing = sorted(name for name, obj in objects.items() if not _intact(store, obj))
     if missing:
-        result.status = PaperStatus.FAILED
+        result = _failed(result, missing, "missing or changed in the store")
         result.notices.append(f"artifacts missing or changed in the store ({', '.join(missing)})")
         for name in missing:
             del objects[name]
     result.artifacts = {name: obj.key for name, obj in objects.items()}
     result.checksums = {name: obj.sha256 for name, obj in objects.items()}
     return result
+
+
+def _stage_of(artifact: str) -> StageName:
+    if artifact == "paper.pdf":
+        return StageName.ACQUIRE
+    if artifact in ("parsed.json", "tei.xml"):
+        return StageName.PARSE
+    if artifact in ("summary.json", "review.json", "review.md"):
+        return StageName.SUMMARIZE
+    return StageName.COMIC
+
+
+def _failed(result: PaperResult, artifacts: list[str], why: str) -> PaperResult:
+    """The result failed, its error naming the artifacts and why (on the stage that made them)."""
+    stages = dict(result.stages)
+    for name in artifacts:
+        stage = _stage_of(name)
+        before = stages.get(stage)
+        if before is None or not before.error:
+            stages[stage] = StageStatus(state=StageState.FAILED, error=f"{name} {why}")
+    return result.model_copy(update={"status": PaperStatus.FAILED, "stages": stages})
 
 
 # --------------------------------------------------------------------------- what a release shows
@@ -171,6 +194,25 @@ def _absolute(result: PaperResult, published: Published) -> PaperResult:
     return result.model_copy(
         update={"artifacts": {name: published.key(path) for name, path in result.artifacts.items()}}
     )
+
+
+def _without(results: list[PaperResult], damaged: Mapping[str, str]) -> list[PaperResult]:
+    """The results with every artifact found changed while it was published left out, its paper failed."""
+    if not damaged:
+        return results
+    kept = []
+    for r in results:
+        bad = {name: key for name, key in r.artifacts.items() if key in damaged}
+        if bad:
+            r = _failed(r, sorted(bad), "changed in the store while it was published: not published")
+            r = r.model_copy(
+                update={
+                    "artifacts": {n: k for n, k in r.artifacts.items() if n not in bad},
+                    "checksums": {n: c for n, c in r.checksums.items() if n not in bad},
+                }
+            )
+        kept.append(r)
+    return kept
 
 
 def _release_path(result: PaperResult, name: str) -> str:
@@ -279,33 +321,43 @@ def publish(
     """Write a release of the digest and make it current; returns the digest and the manifest.
 
     The digest is the published one (artifact paths relative to the release) with this run's
-    stage states (cached or done). Another publisher switching the pointer meanwhile is merged
-    with, then retried. settings: the run's (themes by its chat model, licence checks); None: key
-    phrases and no licence checks. The store's feed.xml is updated once the release is current.
+    stage states (cached or done). Another publisher switching the pointer meanwhile (the first
+    release too) is merged with, then retried: both runs' papers end up current. An artifact that
+    changed in the store while it was copied fails its paper alone (the others publish). settings:
+    the run's (themes by its chat model, licence checks, the release lease); None: key phrases, no
+    licence checks. The store's feed.xml is updated once the release is current.
     """
+    lease_s = float(settings.store.release_lease_s) if settings is not None else LEASE_S
+    damaged: dict[str, str] = {}  # store key -> why it cannot be published
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
-        previous = read_current(store, conference.slug)
+        previous, seen = read_pointer(store, conference.slug)
         previous_digest = previous.digest(store) if previous else None
         shown, notices = merge_with_release(
             conference, results, previous, previous_digest, force=force, excluded=excluded
         )
-        digest = Digest(conference=conference, results=shown, notices=notices)
+        digest = Digest(conference=conference, results=_without(shown, damaged), notices=notices)
         if now is not None:
             digest.generated_at = now
         published, plan = plan_release(digest, store, previous_digest, settings)
         plan.inputs = inputs
         try:
-            manifest = publish_release(store, plan, previous)
-        except ReleaseConflict:
+            manifest = publish_release(store, plan, previous, expected=seen, lease_s=lease_s)
+        except ContentChanged as exc:
             if attempt == PUBLISH_ATTEMPTS:
                 raise
-            log.warning("%s: another run published meanwhile; merging with it", conference.slug)
+            log.warning("%s: %s; its paper is published as failed", conference.slug, exc)
+            damaged[exc.key] = str(exc)
+            continue
+        except ReleaseConflict as exc:
+            if attempt == PUBLISH_ATTEMPTS:
+                raise
+            log.warning("%s: %s; merging with it and trying again", conference.slug, exc)
             continue
         update_feed(store, published, manifest)
         # The caller sees the release as published, with this run's detail (which stages were cached).
         run_states = {r.paper_id: r.stages for r in shown}
-        seen = [
+        seen_results = [
             r.model_copy(update={"stages": run_states.get(r.paper_id, r.stages)}) for r in published.results
         ]
-        return published.model_copy(update={"results": seen}), manifest
+        return published.model_copy(update={"results": seen_results}), manifest
     raise AssertionError("unreachable")

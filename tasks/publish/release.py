@@ -3,17 +3,24 @@
 Layout of a conference in the store:
 
     <slug>/papers/<paper_id>/<name>          working area: stages write here, caches point here
+    <slug>/releases/<release>/writing.json   the lease of the publisher writing it (first object,
+                                             removed once the pointer names the release)
     <slug>/releases/<release>/digest.*       one immutable release: the digest files,
-    <slug>/releases/<release>/papers/...     copies of every paper artifact it shows (hard links
-                                             locally, server-side copies on S3),
+    <slug>/releases/<release>/papers/...     copies of every paper artifact it shows (real copies,
+                                             checked against their SHA-256 as they are made),
     <slug>/releases/<release>/manifest.json  and its manifest, written last within the release
     <slug>/current.json                      the pointer: which release is current
 
 A reader resolves `current.json` and reads one release: it sees a complete old release or a
 complete new one, never a mix, whatever happens to the working area or to a publisher killed
-half-way. The pointer is switched with a compare-and-swap (If-Match on S3, a file lock locally),
-so two publishers cannot silently overwrite each other. Release folders that no pointer names are
-the orphans of failed releases: `orphans()` lists them and `paperpanels gc` removes them.
+half-way. The pointer is switched with a compare-and-swap against the pointer the publisher read,
+the first one included (create-only: If-None-Match on S3, an exclusive create locally), so a
+second publisher never silently overwrites the first: it loses, and tasks/publish/publisher.py
+merges with the winner and tries again. Every attempt writes a folder of its own (the release id
+ends with a random part), so nobody else ever writes into a release being written; a loser removes
+its folder. A release with the same content as an intact current one writes nothing; a damaged
+current one (an object missing or changed) is written again under a new id. gc lives in
+tasks/publish/garbage.py.
 """
 
 from __future__ import annotations
@@ -21,22 +28,28 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from tasks.models import Digest, PaperStatus, PublishManifest, ReleasePointer, StoredObject
+from tasks.holders import me
+from tasks.models import Digest, PaperStatus, PublishManifest, ReleasePointer, StoredObject, validate_safe_id
 from tasks.store import ArtifactStore, conference_key
 
 log = logging.getLogger(__name__)
 
 RELEASES = "releases"
+LEASE = "writing.json"
+LEASE_S = 600.0  # how long a publisher's lease lasts without renewal (store.release_lease_s)
 # Names the layout before releases wrote at the top of a conference; gc lists them.
 LEGACY_FILES = ("digest.md", "digest.html", "digest.json", "manifest.json")
 HISTORY_KEPT = 200
 
 
 class ReleaseConflict(Exception):
-    """Another publisher switched the pointer after this one read it."""
+    """Another actor got in the way: the pointer switched since it was read, or objects vanished."""
 
 
 def release_prefix(slug: str, release: str) -> str:
@@ -49,7 +62,7 @@ class ReleasePlan:
 
     files: name -> bytes at the release root (digest.md/html/json); objects: path inside the
     release ("papers/<id>/comic.png") -> the store key its bytes come from (working area or an
-    earlier release).
+    earlier release) with the SHA-256 they must have.
     """
 
     slug: str
@@ -59,9 +72,12 @@ class ReleasePlan:
     papers: dict[str, PaperStatus]
     notes: list[str] = field(default_factory=list)
     inputs: str | None = None  # what the run depended on (tasks/publish/freshness.py)
+    # Each attempt at publishing writes its own folder: nobody else writes into it, so gc and a
+    # losing publisher can tell its objects from anyone's.
+    nonce: str = field(default_factory=lambda: secrets.token_hex(3))
 
     def content_id(self) -> str:
-        """Hash of everything a reader sees, and of the inputs: same both, same release id."""
+        """Hash of everything a reader sees, and of the inputs: same both, same content."""
         h = hashlib.sha256()
         if self.inputs:
             h.update(f"inputs {self.inputs}\n".encode())
@@ -73,7 +89,7 @@ class ReleasePlan:
 
     def release_id(self) -> str:
         when = self.generated_at.astimezone(UTC) if self.generated_at.tzinfo else self.generated_at
-        return f"{when:%Y%m%dT%H%M%SZ}-{self.content_id()[:10]}"
+        return f"{when:%Y%m%dT%H%M%SZ}-{self.content_id()[:10]}-{self.nonce}"
 
 
 @dataclass
@@ -83,6 +99,7 @@ class Published:
     pointer: ReleasePointer
     pointer_sha256: str
     manifest: PublishManifest
+    manifest_intact: bool = True  # the manifest's bytes are the ones the pointer names
 
     @property
     def prefix(self) -> str:
@@ -98,20 +115,32 @@ class Published:
             return None
 
 
-def read_current(store: ArtifactStore, slug: str) -> Published | None:
-    """The conference's current release, or None when nothing was ever released (or it is broken)."""
+def read_pointer(store: ArtifactStore, slug: str) -> tuple[Published | None, str | None]:
+    """(the current release or None, the SHA-256 of current.json as read: None when there is none).
+
+    The second is what a publisher's compare-and-swap expects: a pointer that cannot be read (or
+    names a manifest that is gone) gives (None, its SHA-256), so that replacing it is still a swap.
+    """
     key = conference_key(slug, "current.json")
     try:
         body = store.get(key)
     except KeyError:
-        return None
+        return None, None
+    seen = hashlib.sha256(body).hexdigest()
     try:
         pointer = ReleasePointer.model_validate_json(body)
-        manifest = PublishManifest.model_validate_json(store.get(pointer.manifest))
+        manifest_body = store.get(pointer.manifest)
+        manifest = PublishManifest.model_validate_json(manifest_body)
     except (KeyError, ValueError) as exc:
         log.warning("%s: the current release cannot be read (%s): treated as unpublished", slug, exc)
-        return None
-    return Published(pointer=pointer, pointer_sha256=hashlib.sha256(body).hexdigest(), manifest=manifest)
+        return None, seen
+    intact = hashlib.sha256(manifest_body).hexdigest() == pointer.manifest_sha256
+    return Published(pointer=pointer, pointer_sha256=seen, manifest=manifest, manifest_intact=intact), seen
+
+
+def read_current(store: ArtifactStore, slug: str) -> Published | None:
+    """The conference's current release, or None when nothing was ever released (or it is broken)."""
+    return read_pointer(store, slug)[0]
 
 
 def is_published(store: ArtifactStore, slug: str) -> bool:
@@ -121,39 +150,120 @@ def is_published(store: ArtifactStore, slug: str) -> bool:
     )
 
 
-def publish_release(store: ArtifactStore, plan: ReleasePlan, current: Published | None) -> PublishManifest:
+def current_releases(store: ArtifactStore) -> dict[str, Published]:
+    """Every conference's current release in the store, by slug: what the feed (and a site index)
+    is rebuilt from, never one run's view. One listing of the store's folders, a read per folder."""
+    found: dict[str, Published] = {}
+    for name in store.folders(""):
+        try:
+            validate_safe_id(name, "conference slug")
+        except ValueError:
+            continue
+        published = read_current(store, name)
+        if published is not None:
+            found[name] = published
+    return found
+
+
+def release_problems(store: ArtifactStore, published: Published) -> list[str]:
+    """What is wrong with a release as stored: objects missing or not the bytes its manifest lists.
+
+    Cheap: one listing; an object is hashed only when its fingerprint differs from the one
+    recorded when it was written (a touched but unchanged file costs a hash, not a verdict).
+    """
+    manifest = published.manifest
+    problems = [] if published.manifest_intact else [f"{published.pointer.manifest} changed"]
+    listed = store.inventory(published.prefix + "/")
+    for key, obj in manifest.objects.items():
+        info = listed.get(key)
+        if info is None:
+            problems.append(f"{key} is missing")
+        elif manifest.fingerprints.get(key) != info.fingerprint and (
+            (obj.size and info.size != obj.size) or store.sha256(key) != obj.sha256
+        ):
+            problems.append(f"{key} changed")
+    return problems
+
+
+# --------------------------------------------------------------------------- the lease
+
+
+def lease_key(prefix: str) -> str:
+    return f"{prefix}/{LEASE}"
+
+
+def read_lease(store: ArtifactStore, prefix: str) -> dict[str, Any] | None:
+    """The lease of the publisher writing the release at prefix; {} when unreadable, None if none."""
+    try:
+        body = store.get(lease_key(prefix))
+    except KeyError:
+        return None
+    try:
+        return dict(json.loads(body))
+    except (ValueError, TypeError):
+        return {}
+
+
+class _Lease:
+    """Written before a release's first object, renewed while it is written, removed after the switch."""
+
+    def __init__(self, store: ArtifactStore, prefix: str, lease_s: float) -> None:
+        self.store, self.key, self.lease_s = store, lease_key(prefix), lease_s
+        self.renewed = 0.0
+
+    def take(self) -> None:
+        self.store.put(self.key, json.dumps(me(self.lease_s, release=self.key.split("/")[2])).encode())
+        self.renewed = time.monotonic()
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed > self.lease_s / 3:
+            self.take()
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+_READ = object()
+
+
+def publish_release(
+    store: ArtifactStore,
+    plan: ReleasePlan,
+    current: Published | None,
+    *,
+    expected: Any = _READ,
+    lease_s: float = LEASE_S,
+) -> PublishManifest:
     """Write the release's objects, its manifest, then switch the pointer; returns the manifest.
 
-    A release whose content equals the current one writes nothing at all. ReleaseConflict when
-    another publisher switched the pointer since `current` was read.
+    A plan with the content of the current release writes nothing while that release is intact.
+    expected: the SHA-256 of current.json as the caller read it (read_pointer; None: there was
+    none, so the pointer is created only if still absent); by default `current`'s. ReleaseConflict
+    when the pointer is no longer that (this attempt's folder is removed), ContentChanged when a
+    source is not the bytes the plan lists.
     """
-    slug = plan.slug
+    slug, content = plan.slug, plan.content_id()
+    if current is not None and current.manifest.content == content:
+        damage = release_problems(store, current)
+        if not damage:
+            return current.manifest
+        log.warning(
+            "%s: the current release %s is damaged (%s%s): publishing it again, under a new id",
+            slug,
+            current.pointer.release,
+            damage[0],
+            f" and {len(damage) - 1} more" if len(damage) > 1 else "",
+        )
     release = plan.release_id()
-    if current is not None and current.pointer.release == release:
-        return current.manifest
     prefix = release_prefix(slug, release)
-    objects: dict[str, StoredObject] = {}
-    # 1. Paper artifacts: copied under the release, so later stage runs cannot change them.
-    for path, source in sorted(plan.objects.items()):
-        copied = store.copy(source.key, f"{prefix}/{path}")
-        if copied.sha256 != source.sha256:
-            raise ValueError(f"{source.key} changed while it was published (sha256 {copied.sha256})")
-        objects[copied.key] = copied.model_copy(update={"written": False})
-    # 2. The digest files, then the manifest: the release is complete once manifest.json exists.
-    for name, body in sorted(plan.files.items()):
-        obj = store.put(f"{prefix}/{name}", body)
-        objects[obj.key] = obj.model_copy(update={"written": False})
-    manifest = PublishManifest(
-        conference=slug,
-        generated_at=plan.generated_at,
-        objects=dict(sorted(objects.items())),
-        papers=plan.papers,
-        release=release,
-        previous=current.pointer.release if current else None,
-        inputs=plan.inputs,
-    )
-    manifest_obj = store.put(f"{prefix}/manifest.json", manifest.model_dump_json(indent=2).encode())
-    # 3. The pointer, last, compare-and-swap against what this publisher read.
+    lease = _Lease(store, prefix, lease_s)
+    written: list[str] = []
+    try:
+        lease.take()
+        manifest, manifest_obj = _write_release(store, plan, current, release, lease, written)
+    except Exception:
+        _discard(store, [*written, lease.key])
+        raise
     history = [current.pointer.release, *current.pointer.history] if current else []
     pointer = ReleasePointer(
         conference=slug,
@@ -163,17 +273,76 @@ def publish_release(store: ArtifactStore, plan: ReleasePlan, current: Published 
         generated_at=plan.generated_at,
         history=history[:HISTORY_KEPT],
     )
-    expected = current.pointer_sha256 if current else _legacy_pointer_sha(store, slug)
+    if expected is _READ:
+        expected = current.pointer_sha256 if current else None
     body = pointer.model_dump_json(indent=2).encode()
-    if not store.swap(conference_key(slug, "current.json"), body, expected):
+    # An error here (not a refusal) leaves the folder: the switch may have happened all the same.
+    # A refusal is checked: a retried request whose first try did switch the pointer is a success.
+    key = conference_key(slug, "current.json")
+    if not store.swap(key, body, expected) and store.sha256(key) != hashlib.sha256(body).hexdigest():
+        _discard(store, [*written, manifest_obj.key, lease.key])
         raise ReleaseConflict(f"{slug}: another run published a release meanwhile; {release} is not current")
+    _discard(store, [lease.key])  # the release is current: a lease left behind only costs gc a read
     _point_link(store, slug, release)
     return manifest
 
 
-def _legacy_pointer_sha(store: ArtifactStore, slug: str) -> str | None:
-    """The pointer's SHA-256 when one exists that read_current could not read (a broken pointer)."""
-    return store.sha256(conference_key(slug, "current.json"))
+def _write_release(
+    store: ArtifactStore,
+    plan: ReleasePlan,
+    current: Published | None,
+    release: str,
+    lease: _Lease,
+    written: list[str],
+) -> tuple[PublishManifest, StoredObject]:
+    """The release's objects (copies checked against their SHA-256), files and manifest."""
+    prefix = release_prefix(plan.slug, release)
+    objects: dict[str, StoredObject] = {}
+    # 1. Paper artifacts: copied under the release, so later stage runs cannot change them.
+    for path, source in sorted(plan.objects.items()):
+        copied = store.copy(source.key, f"{prefix}/{path}", source.sha256)
+        written.append(copied.key)
+        objects[copied.key] = copied.model_copy(update={"written": False})
+        lease.renew_if_due()
+    # 2. The digest files.
+    for name, body in sorted(plan.files.items()):
+        obj = store.put(f"{prefix}/{name}", body)
+        written.append(obj.key)
+        objects[obj.key] = obj.model_copy(update={"written": False})
+        lease.renew_if_due()
+    # 3. Nothing vanished meanwhile (a gc that took this folder for an orphan): one listing, and
+    # the fingerprints the up-to-date check compares later.
+    listed = store.inventory(prefix + "/")
+    gone = [key for key in objects if key not in listed]
+    if gone:
+        raise ReleaseConflict(
+            f"{plan.slug}: {len(gone)} object(s) of {release} vanished while it was written, e.g. {gone[0]}"
+        )
+    manifest = PublishManifest(
+        conference=plan.slug,
+        generated_at=plan.generated_at,
+        objects=dict(sorted(objects.items())),
+        papers=plan.papers,
+        release=release,
+        previous=current.pointer.release if current else None,
+        inputs=plan.inputs,
+        content=plan.content_id(),
+        fingerprints={key: listed[key].fingerprint for key in sorted(objects)},
+    )
+    # 4. The manifest, last: the release is complete once manifest.json exists.
+    manifest_obj = store.put(f"{prefix}/manifest.json", manifest.model_dump_json(indent=2).encode())
+    return manifest, manifest_obj
+
+
+def _discard(store: ArtifactStore, keys: list[str]) -> None:
+    """Remove what this attempt wrote (its own folder: nobody else writes there), or its lease; best
+    effort."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception as exc:  # gc finds what is left: the lease says its writer is gone
+            log.warning("could not remove %s: %s", key, exc)
+            return
 
 
 def _point_link(store: ArtifactStore, slug: str, release: str) -> None:
@@ -185,83 +354,6 @@ def _point_link(store: ArtifactStore, slug: str, release: str) -> None:
         link(f"{slug}/current", f"{RELEASES}/{release}")
     except OSError as exc:  # a file system without symbolic links: current.json still says it
         log.warning("%s: could not update the `current` link: %s", slug, exc)
-
-
-# --------------------------------------------------------------------------- garbage
-
-
-@dataclass
-class Garbage:
-    """What gc may remove for one conference, and why each is safe to remove."""
-
-    orphan_releases: dict[str, list[str]] = field(default_factory=dict)  # release -> its keys
-    stale_releases: dict[str, list[str]] = field(default_factory=dict)  # beyond --keep
-    temp_files: list[str] = field(default_factory=list)
-    legacy: list[str] = field(default_factory=list)
-
-    def object_keys(self) -> list[str]:
-        found = [k for keys in self.orphan_releases.values() for k in keys]
-        found += [k for keys in self.stale_releases.values() for k in keys]
-        return found + self.legacy
-
-    def empty(self) -> bool:
-        return not (self.orphan_releases or self.stale_releases or self.temp_files or self.legacy)
-
-
-def find_garbage(store: ArtifactStore, slug: str, *, keep: int | None = None) -> Garbage:
-    """Release folders no pointer names (failed releases), temp files of killed writes, old layout.
-
-    keep: also list complete releases older than the `keep` most recent ones (None: keep all).
-    """
-    current = read_current(store, slug)
-    named = [current.pointer.release, *current.pointer.history] if current else []
-    by_release: dict[str, list[str]] = {}
-    for key in store.list(f"{slug}/{RELEASES}"):
-        release = key.split("/")[2]
-        by_release.setdefault(release, []).append(key)
-    garbage = Garbage()
-    for release, keys in sorted(by_release.items()):
-        if release not in named:
-            garbage.orphan_releases[release] = keys
-    if keep is not None and current is not None:
-        kept = set(named[: max(keep, 1)])
-        for release in named:
-            if release not in kept and release in by_release:
-                garbage.stale_releases[release] = by_release[release]
-    temp_files = getattr(store, "temp_files", None)
-    if temp_files is not None:
-        garbage.temp_files = list(temp_files(slug))
-    if current is not None:
-        garbage.legacy = [k for name in LEGACY_FILES if store.exists(k := conference_key(slug, name))]
-    return garbage
-
-
-def remove_garbage(store: ArtifactStore, slug: str, garbage: Garbage) -> int:
-    """Delete what find_garbage listed, never the current release; returns how many objects went."""
-    current = read_current(store, slug)
-    protected = current.prefix + "/" if current else None
-    removed = 0
-    for key in garbage.object_keys():
-        if protected and key.startswith(protected):
-            raise ValueError(f"refusing to delete {key}: it belongs to the current release")
-        store.delete(key)
-        removed += 1
-    remove_path = getattr(store, "remove_path", None)
-    if remove_path is not None:
-        for path in garbage.temp_files:
-            remove_path(path)
-            removed += 1
-    if current is not None and garbage.stale_releases:
-        # The pointer's history no longer names what was removed.
-        pointer = current.pointer.model_copy(
-            update={"history": [r for r in current.pointer.history if r not in garbage.stale_releases]}
-        )
-        store.swap(
-            conference_key(slug, "current.json"),
-            pointer.model_dump_json(indent=2).encode(),
-            current.pointer_sha256,
-        )
-    return removed
 
 
 def describe(manifest: PublishManifest) -> str:

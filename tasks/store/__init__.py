@@ -1,14 +1,20 @@
 """Artifact store: one interface, a local directory (default) and S3, chosen by URI.
 
 Writes are idempotent (same bytes: nothing is rewritten) and atomic per object (a temp file and a
-rename locally; a single PUT on S3), and every object carries its SHA-256. Releases (see
-tasks/publish/release.py) build on three more operations: `copy` (server-side on S3, a hard link
-locally), `swap` (compare-and-swap of a small pointer object) and `delete`.
+rename locally; a single PUT on S3), and every object carries its SHA-256, checked against the
+bytes the store holds (locally the file is hashed; on S3 the server's ETag must match the MD5
+recorded beside the SHA-256, else the body is hashed). Releases (see tasks/publish/release.py)
+build on more operations: `copy` (server-side on S3, a real copy locally, both checked against the
+source's SHA-256), `swap` (compare-and-swap of a small pointer object, create-only when absent is
+expected), `delete`, `inventory` (size, a cheap fingerprint and the time of every object under a
+prefix, in one listing) and `folders` (the sub-folders of a prefix: the conferences of a store).
 """
 
 from __future__ import annotations
 
+import builtins
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -100,6 +106,30 @@ def content_type_for(key: str) -> str:
     return CONTENT_TYPES.get(Path(key).suffix, "application/octet-stream")
 
 
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What one listing says of an object, without reading it.
+
+    fingerprint: changes whenever the bytes may have (size, mtime, ctime and inode locally; size
+    and ETag on S3), so an unchanged fingerprint spares hashing the body. modified: seconds since
+    the epoch of the last write.
+    """
+
+    size: int
+    fingerprint: str
+    modified: float
+
+
+class ContentChanged(StoreError):
+    """An object's bytes are not the ones its SHA-256 was recorded for (changed while copied)."""
+
+    def __init__(self, key: str, expected: str, found: str) -> None:
+        super().__init__(f"{key} changed in the store: sha256 {found[:12]}, {expected[:12]} expected")
+        self.key = key
+        self.expected = expected
+        self.found = found
+
+
 class ArtifactStore(Protocol):
     uri: str
     # Everything that decides which bytes a key names: the URI and, for S3, the endpoint. Cache
@@ -122,11 +152,15 @@ class ArtifactStore(Protocol):
 
     def create(self, key: str, data: bytes) -> bool: ...
 
-    def copy(self, source: str, target: str) -> StoredObject: ...
+    def copy(self, source: str, target: str, expected_sha256: str | None = None) -> StoredObject: ...
 
     def swap(self, key: str, data: bytes, expected_sha256: str | None) -> bool: ...
 
     def delete(self, key: str) -> None: ...
+
+    def inventory(self, prefix: str) -> dict[str, ObjectInfo]: ...
+
+    def folders(self, prefix: str) -> builtins.list[str]: ...
 
 
 def validate_store_uri(uri: str) -> str:

@@ -1,20 +1,23 @@
-"""The local-directory artifact store: temp file + rename per object, hard links for releases."""
+"""The local-directory artifact store: temp file + rename per object, copies for releases.
+
+Releases are real copies, never hard links: a link shares its bytes with the working area, so
+anyone editing a working file in place (an editor, `>>`) would change every release linking it.
+"""
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import errno
 import fcntl
 import hashlib
 import os
-import shutil
+import stat
 import tempfile
 import threading
 from pathlib import Path
 
 from tasks.models import StoredObject, sha256_bytes
-from tasks.store import StoreError, check_key
+from tasks.store import ContentChanged, ObjectInfo, StoreError, check_key
 
 _CHUNK = 1 << 20
 
@@ -129,31 +132,38 @@ class LocalStore:
             os.fsync(fh.fileno())
         return True
 
-    def copy(self, source: str, target: str) -> StoredObject:
-        """target := source's bytes; a hard link where the file system allows (no bytes copied)."""
+    def copy(self, source: str, target: str, expected_sha256: str | None = None) -> StoredObject:
+        """target := a copy of source's bytes, hashed as they are copied (a temp file, then a rename).
+
+        expected_sha256: the bytes the caller means; other bytes raise ContentChanged and leave
+        nothing at target.
+        """
         src, dst = self._path(source), self._path(target)
-        if not src.is_file():
-            raise KeyError(f"{source!r} not found in {self.uri}")
-        head = self.head(source)
-        assert head is not None
-        if dst.is_file() and self.sha256(target) == head.sha256:
-            return head.model_copy(update={"key": target})
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.parent / f".{dst.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+        h, size = hashlib.sha256(), 0
         try:
-            try:
-                os.link(src, tmp)
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-                    raise
-                shutil.copyfile(src, tmp)
-                os.chmod(tmp, self.file_mode)
+            with os.fdopen(fd, "wb") as out:
+                try:
+                    reader = src.open("rb")
+                except (FileNotFoundError, IsADirectoryError):
+                    raise KeyError(f"{source!r} not found in {self.uri}") from None
+                with reader:
+                    for chunk in iter(lambda: reader.read(_CHUNK), b""):
+                        h.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+                out.flush()
+                os.fchmod(out.fileno(), self.file_mode)
+                os.fsync(out.fileno())
+            digest = h.hexdigest()
+            if expected_sha256 is not None and digest != expected_sha256:
+                raise ContentChanged(source, expected_sha256, digest)
             os.replace(tmp, dst)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            Path(tmp).unlink(missing_ok=True)
             raise
-        return StoredObject(key=target, sha256=head.sha256, size=head.size, written=True)
+        return StoredObject(key=target, sha256=digest, size=size, written=True)
 
     def swap(self, key: str, data: bytes, expected_sha256: str | None) -> bool:
         """Replace key with data only if its SHA-256 is still expected (None: absent); else False."""
@@ -173,6 +183,30 @@ class LocalStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def inventory(self, prefix: str) -> dict[str, ObjectInfo]:
+        """Every key under prefix with its size, fingerprint (size, mtime, ctime, inode) and mtime.
+
+        ctime is in: unlike mtime, nobody can set it back, so an edit hidden by `touch -r` shows.
+        """
+        found: dict[str, ObjectInfo] = {}
+        for key in self.list(prefix):
+            try:
+                st = self._path(key).stat()
+            except FileNotFoundError:  # removed since the listing
+                continue
+            fingerprint = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+            found[key] = ObjectInfo(size=st.st_size, fingerprint=fingerprint, modified=st.st_mtime)
+        return found
+
+    def folders(self, prefix: str) -> builtins.list[str]:
+        """The names of the folders directly under prefix (links and hidden folders left out)."""
+        base = self.root / prefix if prefix else self.root
+        if not base.is_dir():
+            return []
+        return sorted(
+            p.name for p in base.iterdir() if not p.name.startswith(".") and stat.S_ISDIR(p.lstat().st_mode)
+        )
 
     def link(self, key: str, target: str) -> None:
         """Point the symbolic link at key to target (relative), atomically: a convenience for people."""

@@ -1,14 +1,28 @@
-"""The S3 artifact store (boto3): SHA-256 in object metadata, conditional writes, server-side copies."""
+"""The S3 artifact store (boto3): SHA-256 in object metadata, conditional writes, server-side copies.
+
+Metadata alone is no proof of content: a body replaced under its old `sha256` metadata would be
+replayed and copied as if unchanged. Each object therefore also records the MD5 of its bytes, and
+the server's ETag (the MD5 of what it holds, for a single-part, non-KMS object) must match it
+before the SHA-256 is trusted; otherwise the body itself is hashed (remembered per ETag).
+"""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from tasks.models import StoredObject, sha256_bytes
-from tasks.store import ChecksumMode, StoreError, check_key, content_type_for
+from tasks.store import ChecksumMode, ContentChanged, ObjectInfo, StoreError, check_key, content_type_for
 
 _CHUNK = 1 << 20
+_HASHED_KEPT = 4096  # bodies hashed by this process, by (key, ETag): hashed once, not per check
+
+
+def _etag(head: dict[str, Any]) -> str:
+    return str(head.get("ETag", "")).strip('"')
 
 
 class S3Store:
@@ -45,6 +59,8 @@ class S3Store:
             connect_timeout=10,
             read_timeout=60,
         )
+        self._hashed: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._hashed_lock = threading.Lock()
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -81,7 +97,7 @@ class S3Store:
             Key=self._full(key),
             Body=data,
             ContentType=content_type_for(key),
-            Metadata={"sha256": digest},
+            Metadata={"sha256": digest, "md5": hashlib.md5(data, usedforsecurity=False).hexdigest()},
             **conditions,
         )
 
@@ -90,7 +106,7 @@ class S3Store:
 
         digest = sha256_bytes(data)
         head = self._head(key)
-        if head is not None and head.get("Metadata", {}).get("sha256") == digest:
+        if head is not None and self._sha_of(key, head) == digest:
             return StoredObject(key=key, sha256=digest, size=len(data), written=False)
         try:
             self._put(key, data, digest)
@@ -115,21 +131,34 @@ class S3Store:
         return self._head(key) is not None
 
     def _sha_of(self, key: str, head: dict[str, Any]) -> str:
-        stored = head.get("Metadata", {}).get("sha256")
-        if stored:
+        """The SHA-256 of the bytes the server holds: the metadata's when the ETag vouches for it."""
+        meta = head.get("Metadata", {})
+        stored, md5, etag = meta.get("sha256"), meta.get("md5"), _etag(head)
+        if stored and md5 and etag == md5:
             return str(stored)
-        # Written by another tool: hash the body as it streams, never holding it whole.
+        with self._hashed_lock:
+            known = self._hashed.get((key, etag))
+        if known is not None:
+            return known
+        # No MD5 recorded (another tool wrote it), or an ETag that is not the body's MD5 (a
+        # multipart upload, SSE-KMS), or a body replaced under old metadata: hash the body as it
+        # streams, never holding it whole; remembered under the ETag of the version read.
         from botocore.exceptions import ClientError
 
         h = hashlib.sha256()
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"]
+            got = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
         except ClientError as exc:
             self._error(exc)
             raise
-        for chunk in iter(lambda: body.read(_CHUNK), b""):
+        for chunk in iter(lambda: got["Body"].read(_CHUNK), b""):
             h.update(chunk)
-        return h.hexdigest()
+        digest = h.hexdigest()
+        with self._hashed_lock:
+            self._hashed[(key, _etag(got))] = digest
+            while len(self._hashed) > _HASHED_KEPT:
+                self._hashed.popitem(last=False)
+        return digest
 
     def sha256(self, key: str) -> str | None:
         head = self._head(key)
@@ -166,29 +195,44 @@ class S3Store:
         """Write key only if absent (`If-None-Match: *`); False when it already exists."""
         return self.swap(key, data, None)
 
-    def copy(self, source: str, target: str) -> StoredObject:
-        """Server-side copy (the bytes never pass through this machine); metadata travels along."""
+    def copy(self, source: str, target: str, expected_sha256: str | None = None) -> StoredObject:
+        """Server-side copy of the version whose content was checked (the bytes never pass here).
+
+        The copy is made only from the source's ETag that was verified (CopySourceIfMatch), and
+        the copy's ETag must be that one: a source replaced between the check and the copy is
+        caught, and the copy removed. expected_sha256: other bytes raise ContentChanged.
+        """
         from botocore.exceptions import ClientError
 
-        head = self.head(source)
+        head = self._head(source)
         if head is None:
             raise KeyError(f"{source!r} not found in {self.uri}")
-        existing = self._head(target)
-        if existing is not None and existing.get("Metadata", {}).get("sha256") == head.sha256:
-            return head.model_copy(update={"key": target})
+        sha, etag = self._sha_of(source, head), _etag(head)
+        if expected_sha256 is not None and sha != expected_sha256:
+            raise ContentChanged(source, expected_sha256, sha)
+        plain_md5 = len(etag) == 32 and "-" not in etag
         try:
-            self.client.copy_object(
+            done = self.client.copy_object(
                 Bucket=self.bucket,
                 Key=self._full(target),
                 CopySource={"Bucket": self.bucket, "Key": self._full(source)},
+                CopySourceIfMatch=str(head["ETag"]),
                 MetadataDirective="REPLACE",
-                Metadata={"sha256": head.sha256},
+                Metadata={"sha256": sha, **({"md5": etag} if plain_md5 else {})},
                 ContentType=content_type_for(target),
             )
         except ClientError as exc:
-            self._error(exc)
+            if self._error(exc) in {"PreconditionFailed", "412"}:
+                raise ContentChanged(source, sha, "(replaced while copied)") from exc
             raise
-        return StoredObject(key=target, sha256=head.sha256, size=head.size, written=True)
+        copied = str(done.get("CopyObjectResult", {}).get("ETag", "")).strip('"')
+        if plain_md5 and copied != etag:
+            self.delete(target)
+            raise ContentChanged(source, sha, f"(another version, ETag {copied})")
+        if not plain_md5 and self.sha256(target) != sha:  # no ETag to compare: hash the copy
+            self.delete(target)
+            raise ContentChanged(source, sha, "(another version)")
+        return StoredObject(key=target, sha256=sha, size=int(head["ContentLength"]), written=True)
 
     def swap(self, key: str, data: bytes, expected_sha256: str | None) -> bool:
         """Conditional PUT: `If-None-Match: *` when absent is expected, else `If-Match` on the ETag."""
@@ -218,6 +262,46 @@ class S3Store:
         except ClientError as exc:
             self._error(exc)
             raise
+
+    def inventory(self, prefix: str) -> dict[str, ObjectInfo]:
+        """Every key under prefix with its size, fingerprint (size and ETag) and LastModified: one listing."""
+        from botocore.exceptions import ClientError
+
+        strip = f"{self.prefix}/" if self.prefix else ""
+        full = self._full(prefix.rstrip("/")) + "/" if prefix else strip
+        found: dict[str, ObjectInfo] = {}
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full)
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    size = int(obj["Size"])
+                    found[obj["Key"].removeprefix(strip)] = ObjectInfo(
+                        size=size,
+                        fingerprint=f"{size}:{str(obj.get('ETag', '')).strip(chr(34))}",
+                        modified=obj["LastModified"].timestamp(),
+                    )
+        except ClientError as exc:
+            self._error(exc)
+            raise
+        return found
+
+    def folders(self, prefix: str) -> builtins.list[str]:
+        """The names of the `folders` (common prefixes) directly under prefix."""
+        from botocore.exceptions import ClientError
+
+        strip = f"{self.prefix}/" if self.prefix else ""
+        full = self._full(prefix.rstrip("/")) + "/" if prefix else strip
+        names: list[str] = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=full, Delimiter="/"
+            )
+            for page in pages:
+                names.extend(p["Prefix"][len(full) :].rstrip("/") for p in page.get("CommonPrefixes", []))
+        except ClientError as exc:
+            self._error(exc)
+            raise
+        return sorted(n for n in names if n)
 
     def presigned_url(self, key: str, expires_s: int | None = None) -> str:
         """A time-limited HTTPS link to a private object (it names the access key id, not the secret)."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.faults.proxy import FaultProxy
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,17 +79,37 @@ class Cli:
         self.runs.append(run)
         return run
 
-    def start(self, *args: str, fault: tuple[str, str], **env: str) -> subprocess.Popen[str]:
-        """Start a run in the background (for signals); its stderr says when the fault is reached."""
-        command = [sys.executable, "-m", "tests.faults.killer", *fault, "--", *args]
+    def start(self, *args: str, fault: tuple[str, str] | None = None, **env: str) -> subprocess.Popen[str]:
+        """Start a run in the background (signals, a pause); its stderr says when the fault is reached.
+
+        A run started with the action `pause` waits at its point until `resume()`.
+        """
+        cli = ["-m", "tests.faults.killer", *fault, "--"] if fault else ["-m", "flows.cli"]
+        command = [sys.executable, *cli, *args]
         return subprocess.Popen(
             command,
-            env={**self.env, **env},
+            env={**self.env, "FAULT_RESUME_FILE": str(self.tmp / "resume"), **env},
             cwd=ROOT,
             stderr=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
+
+    def resume(self) -> None:
+        """Let runs paused at their fault point (action `pause`) go on."""
+        (self.tmp / "resume").touch()
+
+    def finish(self, process: subprocess.Popen[str], timeout: float = 120) -> Run:
+        """Wait for a run started with start(); its output as a Run."""
+        started = time.monotonic()
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        run = Run(process.returncode, stdout, stderr, time.monotonic() - started)
+        self.runs.append(run)
+        return run
 
     def digest(self, *extra: str, **kwargs: Any) -> Run:
         return self.run("digest", SLUG, *extra, **kwargs)
@@ -169,6 +190,21 @@ def cli(prefect_harness: None, prefect_api: str, fixtures_dir: Path, tmp_path: P
         }
     )
     yield Cli(env=env, tmp=tmp_path, store=tmp_path / "store")
+
+
+@pytest.fixture
+def fault_proxy(moto_endpoint: str) -> Iterator[FaultProxy]:
+    """The fault-injecting proxy (tests/faults/proxy.py) in front of the session's moto server."""
+    proxy = FaultProxy(moto_endpoint).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def s3_proxy_cli(s3_cli: Cli, fault_proxy: FaultProxy) -> Cli:
+    """The CLI on an S3 store reached through the fault proxy: rules on it delay, fail, alter or hold."""
+    s3_cli.env["PAPERPANELS_STORE__ENDPOINT_URL"] = fault_proxy.url
+    return s3_cli
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
-"""Run the real `paperpanels` CLI with a fault injected at one point: `kill -9` of itself, or a hang.
+"""Run the real `paperpanels` CLI with a fault injected at one point: `kill -9` of itself, a hang, a pause.
 
     python -m tests.faults.killer POINT ACTION -- digest fixtures-2020 --papers-dir ...
 
-POINT is where (acquire, parse, summarize, comic, publish); ACTION is `kill` (SIGKILL this
-process the first time the point is reached, as a crash or the OOM killer would) or `hang` (block
-there, so that a test can send SIGTERM / SIGINT to a run that is busy). Only the function at the
-point is wrapped; everything else is the real CLI, the real Prefect engine and the real store.
+POINT is where (acquire, parse, summarize, comic, publish-begin: the release is planned from the
+stage outcomes and nothing of it is written yet, publish: its objects and manifest are written, the
+pointer not yet); ACTION is `kill` (SIGKILL this process the first time the point is reached, as a
+crash or the OOM killer would), `hang` (block there, so that a test can send SIGTERM / SIGINT to a
+run that is busy) or `pause` (block there until the file named by $FAULT_RESUME_FILE exists: a
+second actor does its part meanwhile, deterministically). Only the function at the point is
+wrapped; everything else is the real CLI, the real Prefect engine and the real store.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ POINTS: dict[str, tuple[str, str]] = {
     "parse": ("tasks.parse.backends", "parse_with"),
     "summarize": ("tasks.summarize.extractive", "summarize_extractive"),
     "comic": ("tasks.comic.draw", "draw"),
+    "publish-begin": ("tasks.publish.publisher", "publish_release"),
     "publish": ("tasks.publish.release", "publish_release"),  # see install(): before the pointer
 }
+ACTIONS = {"kill", "hang", "pause"}
 _fired = threading.Event()
 
 
@@ -36,6 +41,11 @@ def _fault(action: str, point: str) -> None:
     sys.stderr.flush()
     if action == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    if action == "pause":
+        resume = os.environ["FAULT_RESUME_FILE"]
+        while not os.path.exists(resume):
+            time.sleep(0.05)
+        return
     # hang: a stage that is busy when the signal comes, and that finishes once told to stop (as a
     # real stage finishes its page or its call); a second signal or the grace period ends it anyway.
     from flows.paper import STOP
@@ -86,8 +96,8 @@ def install(point: str, action: str) -> None:
 
 def main(argv: list[str]) -> None:
     point, action, separator, *cli = argv
-    if separator != "--" or point not in POINTS or action not in {"kill", "hang"}:
-        raise SystemExit(f"usage: killer POINT(kill|hang) -- CLI ARGS; points: {sorted(POINTS)}")
+    if separator != "--" or point not in POINTS or action not in ACTIONS:
+        raise SystemExit(f"usage: killer POINT {sorted(ACTIONS)} -- CLI ARGS; points: {sorted(POINTS)}")
     install(point, action)
     from flows.cli import app
 

@@ -81,10 +81,12 @@ def test_the_cli_answers_up_to_date_without_prefect_and_runs_on_any_change(
     assert changed.returncode != 0 and "running: an input changed" in changed.stdout, changed.stdout
 
 
-@pytest.mark.parametrize("change", ["pdf", "setting", "object"])
+@pytest.mark.parametrize("change", ["pdf", "setting", "object", "edited", "touched"])
 def test_a_changed_input_or_a_missing_object_is_not_up_to_date(
     published: dict[str, str], tmp_path: Path, change: str
 ) -> None:
+    import os
+
     from config.settings import get_settings
     from tasks.harvest.manifest import load_conference, select_entries
     from tasks.publish.freshness import check_current
@@ -95,17 +97,28 @@ def test_a_changed_input_or_a_missing_object_is_not_up_to_date(
     store = store_for(settings.store)
     entries = select_entries(load_conference(SLUG, settings.conferences_dir), [PAPER])
     assert check_current(entries, settings, store, SLUG).current
+    current = read_current(store, SLUG)
+    assert current is not None
+    comic = next(k for k in current.manifest.objects if k.endswith("comic.webp"))
     if change == "pdf":
         pdf = Path(published["PAPERPANELS_PAPERS_DIR"]) / f"{PAPER}.pdf"
         pdf.write_bytes(pdf.read_bytes() + b"\n%% an edit\n")
     elif change == "setting":
         settings = settings.with_values(**{"comic.width": 800})
-    else:
-        current = read_current(store, SLUG)
-        assert current is not None
-        comic = next(k for k in current.manifest.objects if k.endswith("comic.webp"))
+    elif change == "object":
         store.delete(comic)
+    else:
+        path = Path(store.location(comic))
+        stamp = path.stat()
+        if change == "edited":  # in place, same size, its mtime put back: the hash tells
+            with path.open("r+b") as fh:
+                fh.seek(stamp.st_size // 2)
+                fh.write(b"\0\0\0\0")
+        os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + (10**9 if change == "touched" else 0)))
     verdict = check_current(entries, settings, store, SLUG)
+    if change == "touched":  # a new mtime, the same bytes: still current (one hash to know it)
+        assert verdict.current, verdict
+        return
     assert not verdict.current, verdict
     # How the run is operated is not an input.
     if change == "setting":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ import pytest
 from flows.locks import LeasedFileLocks
 
 KEY = "paperpanels-parse-abc123"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _hold_in_child(directory: Path, lease_s: float) -> subprocess.Popen[str]:
@@ -24,7 +26,8 @@ def _hold_in_child(directory: Path, lease_s: float) -> subprocess.Popen[str]:
         f"m = LeasedFileLocks(Path({str(directory)!r}), lease_s={lease_s});"
         f"assert m.acquire_lock({KEY!r}, 'child'); print('held', flush=True); time.sleep(600)"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    # cwd: this source tree's modules come first, whatever the installed package points at.
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert child.stdout is not None and child.stdout.readline().strip() == "held"
     return child
 
@@ -72,6 +75,30 @@ def test_a_wait_names_the_holder(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     releaser.start()
     with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
         assert second.acquire_lock(KEY, "second", acquire_timeout=5)
-    assert any("held by process" in r.getMessage() for r in caplog.records)
+    assert any("held by process" in r.getMessage() and "s left" in r.getMessage() for r in caplog.records)
     with pytest.raises(ValueError):
         second.release_lock(KEY, "first")
+
+
+def test_an_empty_lock_file_is_stale_after_one_lease(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A holder that crashed before its lock file reached the disk: an empty file, no holder named.
+    lock = tmp_path / f"{KEY}.lock"
+    lock.write_bytes(b"")
+    locks = LeasedFileLocks(tmp_path, lease_s=1.0)
+    assert locks.is_locked(KEY)  # fresh: it may be being written right now
+    with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
+        assert locks.acquire_lock(KEY, "me", acquire_timeout=10)  # one lease, not for ever
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("empty lock file, stale in" in m for m in messages), messages
+    assert any("released: its lock file has been empty or unreadable" in m for m in messages), messages
+    locks.release_lock(KEY, "me")
+
+
+def test_an_old_empty_lock_file_is_taken_at_once(tmp_path: Path) -> None:
+    lock = tmp_path / f"{KEY}.lock"
+    lock.write_bytes(b"")
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    assert LeasedFileLocks(tmp_path, lease_s=30).acquire_lock(KEY, "me", acquire_timeout=0.5)

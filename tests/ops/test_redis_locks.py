@@ -7,19 +7,23 @@ saying so, where none answers.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from flows.redis_locks import LeasedRedisLocks  # imports Prefect, which sets up logging: before caplog
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
 pytestmark = [pytest.mark.prefect]
 
 REDIS = ("127.0.0.1", 6379)
+ROOT = Path(__file__).resolve().parents[2]
 PAPER = "1708.05894"
 
 # One racer: acquire and parse the same paper into the same store, after a barrier that both
@@ -97,6 +101,7 @@ def test_two_processes_racing_for_a_stage_compute_it_once(
         subprocess.Popen(
             [sys.executable, "-c", RACER, name, *args],
             env=env,
+            cwd=ROOT,  # this source tree's modules first
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -112,3 +117,70 @@ def test_two_processes_racing_for_a_stage_compute_it_once(
         states = sorted(r[stage] for r in results)
         assert states == ["Cached", "Completed"], f"{stage}: {states}: both computed, or neither"
     assert results[0]["sha"] == results[1]["sha"]
+
+
+# --------------------------------------------------------------------------- locks that die with their holder
+
+
+def _redis(db: int) -> object:
+    import redis
+
+    return redis.Redis(host=REDIS[0], port=REDIS[1], db=db)
+
+
+@pytest.fixture
+def redis_db() -> int:
+    if not redis_answers():
+        pytest.skip("no Redis answers on 127.0.0.1:6379 (the compose stack and CI provide one)")
+    return uuid.uuid4().int % 15 + 1
+
+
+def test_a_redis_lock_has_a_ttl_renewed_while_its_holder_lives_and_dies_with_it(
+    redis_db: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, key = f"redis://127.0.0.1:6379/{redis_db}", f"test-{uuid.uuid4().hex}"
+    code = (
+        "import time; from flows.redis_locks import LeasedRedisLocks;"
+        f"m = LeasedRedisLocks({url!r}, lease_s=1.5); assert m.acquire_lock({key!r}, 'child');"
+        "print('held', flush=True); time.sleep(600)"
+    )
+    # cwd: this source tree's modules come first, whatever the installed package points at.
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        client = _redis(redis_db)
+        assert 0 < client.pttl(f"lock:{key}") <= 1500  # type: ignore[attr-defined]
+        outlived = time.monotonic() + 3  # two leases: still held all along, the holder renews it
+        while time.monotonic() < outlived:
+            assert client.exists(f"lock:{key}")  # type: ignore[attr-defined]
+            time.sleep(0.1)
+        locks = LeasedRedisLocks(url, lease_s=60)
+        assert not locks.acquire_lock(key, "me", acquire_timeout=0.3)
+        child.kill()
+        child.wait()
+        with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
+            assert locks.acquire_lock(key, "me", acquire_timeout=5)
+        # Taken over because the holder is known dead, not because its TTL ran out.
+        assert any(f"its holder, process {child.pid}, is gone" in r.getMessage() for r in caplog.records)
+        assert 0 < client.pttl(f"lock:{key}") <= 60_000  # type: ignore[attr-defined]
+        locks.release_lock(key, "me")
+        assert not locks.is_locked(key)
+    finally:
+        child.kill()
+
+
+def test_a_redis_lock_of_another_host_ends_with_its_ttl_and_the_wait_says_so(
+    redis_db: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, key = f"redis://127.0.0.1:6379/{redis_db}", f"test-{uuid.uuid4().hex}"
+    client = _redis(redis_db)
+    # A holder on another machine that stopped renewing (killed): its lock lives one more second.
+    client.set(f"lock:{key}", "far", px=1200)  # type: ignore[attr-defined]
+    owner = {"holder": "far", "host": "elsewhere", "pid": 7, "lease_until": time.time() + 1.2}
+    client.set(f"lock:{key}:owner", json.dumps(owner), px=1200)  # type: ignore[attr-defined]
+    locks = LeasedRedisLocks(url, lease_s=30)
+    with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
+        assert locks.acquire_lock(key, "me", acquire_timeout=10)  # once its TTL ran out
+    waits = [r.getMessage() for r in caplog.records if "waiting for stage lock" in r.getMessage()]
+    assert waits and "held by process 7 on elsewhere, lease 1 s left" in waits[0], waits
+    locks.release_lock(key, "me")

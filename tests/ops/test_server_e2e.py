@@ -130,7 +130,9 @@ def _check_published(env: dict[str, str]) -> dict[str, Any]:
     # The release holds its own copy of each, and each paper's review.md and review.html, rendered
     # at publish time.
     rendered = {"review.md", "review.html"}
-    assert released == {f"{p}/{n}" for p, names in by_paper.items() for n in (names - WORKING_ONLY) | rendered}
+    assert released == {
+        f"{p}/{n}" for p, names in by_paper.items() for n in (names - WORKING_ONLY) | rendered
+    }
     digest: dict[str, Any] = json.loads(objects[f"{release}/digest.json"][0])
     return digest
 

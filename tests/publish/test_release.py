@@ -11,15 +11,17 @@ from pathlib import Path
 import pytest
 
 from tasks.models import PaperStatus, StoredObject, sha256_bytes
+from tasks.publish.garbage import find_garbage, remove_garbage
 from tasks.publish.release import (
     ReleaseConflict,
     ReleasePlan,
-    find_garbage,
+    current_releases,
     publish_release,
     read_current,
-    remove_garbage,
+    read_pointer,
+    release_problems,
 )
-from tasks.store import ArtifactStore
+from tasks.store import ArtifactStore, ContentChanged
 from tasks.store.local import LocalStore
 
 SLUG = "neurips-2025"
@@ -95,12 +97,81 @@ def test_a_stale_publisher_cannot_overwrite_a_newer_release(store: ArtifactStore
     with pytest.raises(ReleaseConflict):
         publish_release(store, _plan(store, b"v3", b"png-3", datetime(2025, 12, 3, tzinfo=UTC)), seen)
     assert _read_release(store)["digest.json"] == b"v2"
-    # What it wrote is an orphan: listed, removable, and the current release survives gc.
-    garbage = find_garbage(store, SLUG)
-    assert len(garbage.orphan_releases) == 1
-    assert remove_garbage(store, SLUG, garbage) >= 3
-    assert find_garbage(store, SLUG).empty()
-    assert _read_release(store)["digest.json"] == b"v2"
+    # The loser removed what it wrote (its own folder): nothing is left for gc.
+    assert find_garbage(store, SLUG, grace_s=0).empty()
+    assert len({key.split("/")[2] for key in store.list(f"{SLUG}/releases")}) == 2
+
+
+def test_the_first_release_is_a_compare_and_swap_too(store: ArtifactStore) -> None:
+    # Two first publications: both read "nothing published", both write their release.
+    seen_a, seen_b = read_pointer(store, SLUG), read_pointer(store, SLUG)
+    assert seen_a == seen_b == (None, None)
+    day = datetime(2025, 12, 1, tzinfo=UTC)
+    publish_release(store, _plan(store, b"a", b"png-a", day), None, expected=None)
+    with pytest.raises(ReleaseConflict):
+        publish_release(store, _plan(store, b"b", b"png-b", day), None, expected=None)
+    assert _read_release(store)["digest.json"] == b"a"
+
+
+def test_an_unreadable_pointer_is_replaced_only_as_it_was_read(store: ArtifactStore) -> None:
+    store.put(f"{SLUG}/current.json", b"{ half a pointer")
+    current, seen = read_pointer(store, SLUG)
+    assert current is None and seen == sha256_bytes(b"{ half a pointer")
+    plan = _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC))
+    with pytest.raises(ReleaseConflict):  # "absent" was not what it read
+        publish_release(store, plan, None, expected=None)
+    again = _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC))
+    publish_release(store, again, None, expected=seen)
+    assert _read_release(store)["digest.json"] == b"v1"
+
+
+def test_a_damaged_current_release_is_published_again_under_a_new_id(store: ArtifactStore) -> None:
+    publish_release(store, _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC)), None)
+    damaged = read_current(store, SLUG)
+    assert damaged is not None and release_problems(store, damaged) == []
+    store.delete(damaged.key("papers/p1/comic.png"))
+    assert release_problems(store, damaged) == [f"{damaged.prefix}/papers/p1/comic.png is missing"]
+    same = _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC))
+    manifest = publish_release(store, same, damaged)
+    assert manifest.release != damaged.pointer.release
+    assert _read_release(store)["papers/p1/comic.png"] == b"png-1"
+    repaired = read_current(store, SLUG)
+    assert repaired is not None and release_problems(store, repaired) == []
+
+
+def test_a_source_that_changed_is_never_published(store: ArtifactStore) -> None:
+    plan = _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC))
+    store.put(f"{SLUG}/papers/p1/comic.png", b"png-changed-since-the-stage-ran")
+    with pytest.raises(ContentChanged, match="comic.png"):
+        publish_release(store, plan, None)
+    assert read_current(store, SLUG) is None
+    assert store.list(f"{SLUG}/releases") == []  # the attempt's folder went with it
+
+
+def test_an_object_edited_in_place_is_found_by_its_fingerprint_then_its_hash(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    publish_release(store, _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC)), None)
+    current = read_current(store, SLUG)
+    assert current is not None
+    path = tmp_path / "store" / current.key("papers/p1/comic.png")
+    stamp = path.stat()
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))  # touched, same bytes
+    assert release_problems(store, current) == []
+    with path.open("r+b") as fh:  # same size, and its mtime set back as it was: ctime still tells
+        fh.write(b"PNG-1")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert release_problems(store, current) == [f"{current.prefix}/papers/p1/comic.png changed"]
+
+
+def test_current_releases_lists_every_conference(store: ArtifactStore) -> None:
+    publish_release(store, _plan(store, b"v1", b"png-1", datetime(2025, 12, 1, tzinfo=UTC)), None)
+    other = ReleasePlan(
+        slug="icml-2024", generated_at=datetime(2024, 7, 1, tzinfo=UTC), files={"digest.json": b"x"},
+        objects={}, papers={},
+    )  # fmt: skip
+    publish_release(store, other, None)
+    store.put("backfills/report.json", b"{}")  # a folder that is no conference
+    assert sorted(current_releases(store)) == ["icml-2024", SLUG]
 
 
 def test_swap_is_compare_and_swap(store: ArtifactStore) -> None:
@@ -130,10 +201,10 @@ def test_gc_keeps_the_newest_releases_and_lists_the_old_layout(store: ArtifactSt
         publish_release(store, plan, current)
         current = read_current(store, SLUG)
     store.put(f"{SLUG}/digest.md", b"# from before releases")
-    garbage = find_garbage(store, SLUG, keep=2)
+    garbage = find_garbage(store, SLUG, keep=2, grace_s=0)
     assert len(garbage.stale_releases) == 1 and not garbage.orphan_releases
     assert garbage.legacy == [f"{SLUG}/digest.md"]
-    remove_garbage(store, SLUG, garbage)
+    remove_garbage(store, SLUG, garbage, grace_s=0)
     now = read_current(store, SLUG)
     assert now is not None and len(now.pointer.history) == 1
     assert _read_release(store)["digest.json"] == b"v3"
@@ -144,9 +215,12 @@ def test_local_temp_files_of_killed_writes_are_garbage(tmp_path: Path) -> None:
     publish_release(store, _plan(store, b"v1", b"png", datetime(2025, 12, 1, tzinfo=UTC)), None)
     leftover = tmp_path / "store" / SLUG / "papers" / "p1" / ".comic.png.abc123.tmp"
     leftover.write_bytes(b"half a png")
-    garbage = find_garbage(store, SLUG)
+    assert find_garbage(store, SLUG).kept == {
+        f"{SLUG}/papers/p1/.comic.png.abc123.tmp": "younger than the grace period (0 s old, grace 60 min)"
+    }  # maybe a write in progress
+    garbage = find_garbage(store, SLUG, grace_s=0)
     assert garbage.temp_files == [f"{SLUG}/papers/p1/.comic.png.abc123.tmp"]
-    remove_garbage(store, SLUG, garbage)
+    remove_garbage(store, SLUG, garbage, grace_s=0)
     assert not leftover.exists()
 
 

@@ -121,3 +121,66 @@ def test_presigned_links_expire_as_configured(
     assert "testing" in query["X-Amz-Credential"][0]  # the key id is in the link by design; the secret never
     with pytest.raises(ValueError, match="less than or equal"):
         StoreSettings(presign_expiry_s=8 * 24 * 3600)
+
+
+# --------------------------------------------------------------------------- content, not metadata
+
+
+def test_copy_checks_the_bytes_it_copies(store: ArtifactStore) -> None:
+    from tasks.store import ContentChanged
+
+    source = store.put(paper_key("c-2025", "p1", "comic.png"), b"png-1")
+    copied = store.copy(source.key, "c-2025/releases/r1/papers/p1/comic.png", source.sha256)
+    assert (copied.sha256, copied.size) == (source.sha256, 5)
+    store.put(source.key, b"png-2")  # the working copy changes after the caller recorded its hash
+    with pytest.raises(ContentChanged, match="comic.png"):
+        store.copy(source.key, "c-2025/releases/r2/papers/p1/comic.png", source.sha256)
+    assert not store.exists("c-2025/releases/r2/papers/p1/comic.png")  # nothing half-made is left
+
+
+def test_a_local_release_copy_is_not_a_link(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    source = store.put(paper_key("c-2025", "p1", "review.md"), b"# review")
+    store.copy(source.key, "c-2025/releases/r1/papers/p1/review.md")
+    with (tmp_path / source.key).open("r+b") as fh:  # an editor writing the working file in place
+        fh.write(b"# EDITED")
+    assert store.get("c-2025/releases/r1/papers/p1/review.md") == b"# review"
+
+
+def test_s3_a_body_replaced_under_its_old_metadata_is_seen(s3_env: str, moto_endpoint: str) -> None:
+    import boto3
+
+    store = open_store(f"s3://{s3_env}/pp", endpoint_url=moto_endpoint, region="us-east-1")
+    key = paper_key("c-2025", "p1", "parsed.json")
+    original = store.put(key, b'{"title": "real"}')
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    metadata = s3.head_object(Bucket=s3_env, Key=f"pp/{key}")["Metadata"]
+    assert metadata["sha256"] == original.sha256
+    # Another tool replaces the body and carries the old metadata along.
+    s3.put_object(Bucket=s3_env, Key=f"pp/{key}", Body=b'{"title": "forged"}', Metadata=metadata)
+    forged = sha256_bytes(b'{"title": "forged"}')
+    assert store.sha256(key) == forged
+    head = store.head(key)
+    assert head is not None and head.sha256 == forged
+    assert store.put(key, b'{"title": "real"}').written  # not taken for the same bytes
+    assert store.sha256(key) == original.sha256
+
+
+def test_inventory_fingerprints_change_with_the_bytes(store: ArtifactStore) -> None:
+    store.put("c-2025/releases/r1/a.json", b"one")
+    store.put("c-2025/releases/r1/b.json", b"two")
+    before = store.inventory("c-2025/releases/r1/")
+    assert sorted(before) == ["c-2025/releases/r1/a.json", "c-2025/releases/r1/b.json"]
+    assert before["c-2025/releases/r1/a.json"].size == 3
+    store.put("c-2025/releases/r1/a.json", b"uno")
+    after = store.inventory("c-2025/releases/r1/")
+    assert after["c-2025/releases/r1/a.json"].fingerprint != before["c-2025/releases/r1/a.json"].fingerprint
+    assert after["c-2025/releases/r1/b.json"].fingerprint == before["c-2025/releases/r1/b.json"].fingerprint
+
+
+def test_folders_are_the_conferences(store: ArtifactStore) -> None:
+    store.put("feed.xml", b"<feed/>")
+    store.put(conference_key("iclr-2024", "current.json"), b"{}")
+    store.put(paper_key("icml-2024", "p1", "comic.png"), b"png")
+    assert store.folders("") == ["iclr-2024", "icml-2024"]
+    assert store.folders("icml-2024") == ["papers"]
