@@ -70,7 +70,11 @@ def wrap(original):
     return wrapped
 POINTS = {  # each point: where it lives in this tree, then in older ones
     "acquire": [("tasks.harvest.pdf", "acquire_pdf_bytes")],
-    "parse": [("tasks.parse.backends", "parse_with"), ("tasks.parse.select", "parse_pdf")],
+    "parse": [
+        ("tasks.parse.choice", "parse_with"),
+        ("tasks.parse.backends", "parse_with"),
+        ("tasks.parse.select", "parse_pdf"),
+    ],
     "comic": [
         ("tasks.comic.draw", "draw"),
         ("tasks.comic.render", "draw_comic_with"),

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.settings import GrobidSettings, ParseSettings, Settings  # noqa: E402
-from tasks.parse.backends import parse_pdf  # noqa: E402
+from tasks.parse.choice import parse_pdf  # noqa: E402
 from tasks.parse.errors import ParseError  # noqa: E402
 from tasks.parse.frontmatter import FrontMatterParams  # noqa: E402
 from tasks.parse.local import Head, lay_out, read_head  # noqa: E402

@@ -52,19 +52,15 @@ from config.settings import get_settings
 settings = get_settings().with_values(**{"store.uri": store})
 start = time.perf_counter()
 if mode == "baseline":
-    import logging
-    import tasks.stages
+    from tasks.backends import backends_for
     from tasks.harvest.manifest import load_conference
-    from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
+    from tasks.stages import PaperWork
+    from tasks.stages.plain import run_paper
     # Outside a Prefect run the stages log to a plain logger (no LLM here: no rate limit is asked).
-    tasks.stages.get_run_logger = lambda: logging.getLogger("bench")
     conf = load_conference(slug, settings.conferences_dir)
+    run = backends_for(settings)
     for entry in conf.entries:
-        pdf = acquire_pdf.fn(slug, entry, settings).outputs["paper.pdf"]
-        parsed = parse_paper.fn(slug, entry.paper_id, pdf, settings).outputs["parsed.json"]
-        summary = summarize_paper.fn(slug, entry.paper_id, parsed, settings).outputs["summary.json"]
-        draw_comic.fn(slug, entry.paper_id, entry.title, summary, settings, pdf=pdf, parsed=parsed,
-                      award=entry.award.value)
+        run_paper(PaperWork(slug, entry), run)
     done = len(conf.entries)
 else:
     from flows.digest import award_digest

@@ -12,9 +12,17 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +30,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.backends import choices
 from config.redact import Redactor, redactor, url_secrets
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -33,6 +42,28 @@ def _http_url(value: str | None, what: str) -> str | None:
     if value is not None and not re.match(r"^https?://[^/\s]+", value):
         raise ValueError(f"{what} must be an http(s) URL, got {value!r}")
     return value
+
+
+def _backend(kind: str) -> Any:
+    """A setting naming a backend of `kind`: "auto" or one of config/backends.py's (checked when set,
+    so a backend registered later is accepted); the JSON schema lists them (the UI form's enum)."""
+
+    def known(value: str) -> str:
+        if value not in choices(kind):
+            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices(kind))}")
+        return value
+
+    return Annotated[
+        str, AfterValidator(known), WithJsonSchema({"type": "string", "enum": list(choices(kind))})
+    ]
+
+
+if TYPE_CHECKING:
+    ParserName = str
+    RendererName = str
+else:
+    ParserName = _backend("parser")
+    RendererName = _backend("renderer")
 
 
 class StoreSettings(BaseModel):
@@ -99,7 +130,7 @@ class GrobidSettings(BaseModel):
 
 
 class ParseSettings(BaseModel):
-    parser: Literal["auto", "grobid", "local"] = Field(
+    parser: ParserName = Field(
         "auto", description="auto = GROBID when configured and alive, else the local parser"
     )
     max_pages: int = Field(200, ge=1, description="PDFs with more pages are rejected")
@@ -193,7 +224,7 @@ def _toggle(value: object) -> object:
 
 
 class ComicSettings(BaseModel):
-    renderer: Literal["auto", "diffusion", "sketch"] = "auto"
+    renderer: RendererName = "auto"
     model: str | None = Field(None, description="diffusers model id or local path")
     width: int = Field(2048, ge=256, le=8192)
     seed: int = 0

@@ -11,10 +11,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import Settings, get_settings
 from flows.paper import fresh
-from tasks.comic.panels.choice import choose_panel_renderer
+from tasks.backends import Backends, backends_for
 from tasks.harvest.manifest import load_conference, select_entries
-from tasks.models import StageName, StageOutcome, StageState, StageStatus, StoredObject
-from tasks.stages import draw_comic
+from tasks.models import Conference, StageName, StageOutcome, StageState, StageStatus, StoredObject
+from tasks.stages import PaperWork, draw_comic
 from tasks.store import paper_key, store_for
 
 COMIC_FILES = ("comic.png", "comic.webp", "comic.json")
@@ -37,14 +37,16 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
     """
     settings = get_settings()
     conf = load_conference(conference, settings.conferences_dir)
-    store = store_for(settings.store)
+    run = backends_for(settings)
+    for notice in run.notices:
+        get_run_logger().warning("%s", notice)
     # Two papers in flight on a GPU (pages back to back: one's CPU work overlaps the other's
     # denoising): the run holds the `gpu` slot itself, so its tasks do not queue on the tag limit.
-    window = choose_panel_renderer(settings.comic).renderer.pages_in_flight
+    window = run.renderer.pages_in_flight
     task = fresh(draw_comic, force, settings.ops, tags=["gpu"] if window == 1 else [])
     gpu_slot = concurrency("gpu", occupy=1) if window > 1 else nullcontext()
     with gpu_slot:
-        outcome = _draw_all(conf, papers, store, task, settings, window)
+        outcome = _draw_all(conf, papers, run, task, window, force)
     get_run_logger().info("comics of %s: %s", conf.slug, outcome)
     if any(v.startswith("failed") for v in outcome.values()):
         raise RuntimeError(f"some comics failed: {outcome}")
@@ -52,9 +54,10 @@ def draw_comics(conference: str, papers: list[str] | None = None, force: bool = 
 
 
 def _draw_all(
-    conf: Any, papers: list[str] | None, store: Any, task: Any, settings: Settings, window: int
+    conf: Conference, papers: list[str] | None, run: Backends, task: Any, window: int, force: bool
 ) -> dict[str, str]:
     """Submit each paper's comic task, at most `window` in flight; their outcomes by paper id."""
+    store = run.store
     futures: dict[str, Any] = {}
     outcome: dict[str, str] = {}
     for entry in select_entries(conf, papers):
@@ -68,16 +71,8 @@ def _draw_all(
         in_flight = [f for f in futures.values() if not f.state.is_final()]
         if len(in_flight) >= window:
             in_flight[0].wait()
-        futures[entry.paper_id] = task.submit(
-            conf.slug,
-            entry.paper_id,
-            entry.title,
-            head,
-            settings,
-            pdf=pdf,
-            parsed=parsed,
-            award=entry.award.value,
-        )
+        work = PaperWork(conf.slug, entry, force=force, pdf=pdf, parsed=parsed, summary=head)
+        futures[entry.paper_id] = task.submit(work, run)
     for pid, future in futures.items():
         future.wait()
         outcome[pid] = "done" if future.state.is_completed() else f"failed: {future.state.message}"

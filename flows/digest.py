@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from prefect.utilities.annotations import opaque
 
 from config.redact import install_log_redaction
 from config.settings import Settings, get_settings
 from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
+from flows.publishing import publish_conference
 from flows.runners import StageRunners, for_papers
+from tasks.backends import backends_for
+from tasks.freshness import Verdict, check_current, run_inputs
 from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.watching import load_harvested
 from tasks.models import Conference, Digest, PaperStatus, StageName
 from tasks.publish.feed import ensure_listed
-from tasks.publish.freshness import Verdict, check_current, run_inputs
 from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
-from tasks.publish.task import link_to, publish_digest
+from tasks.publish.task import link_to
 from tasks.store import ArtifactStore, store_for
 
 
@@ -70,13 +69,14 @@ def award_digest(
     # The stages run where settings.ops.task_runner says, sized by settings.concurrency: the same
     # for a CLI run, a deployment's form, a backfill or the watch.
     settings = for_papers(settings, len(entries))
+    # Every backend is chosen once, here; each fallback is said once (flows/paper.py), not per paper.
+    run = backends_for(settings)
     with StageRunners(settings) as runners:
         logger.info("stages run on %s", runners.describe())
         chains = PaperChains(
             conf.slug,
             entries,
-            settings=settings,
-            store=store,
+            run=run,
             force=force,
             comic=not remote_comics,
             window=2 * settings.concurrency,
@@ -106,11 +106,8 @@ def award_digest(
     if settings.ops.review:
         from flows.review import review_gate
 
-        return review_gate(conf, results, force=force, settings=settings)
-    # opaque: long lists (entries, results) that Prefect need not walk looking for futures.
-    digest: Any = publish_digest(  # type: ignore[call-overload]
-        opaque(conf), opaque(results), settings, force=force, inputs=inputs
-    )
+        return review_gate(conf, results, force=force, run=run)
+    digest = publish_conference(conf, results, run, force=force, inputs=inputs)
     announce(digest, settings, store)
     return digest
 

@@ -1,8 +1,9 @@
-"""Every paper's chain of stages, each stage submitted when the one before it has finished.
+"""Every paper's stages, each submitted when the stages it needs have finished.
 
-acquire -> parse -> summarize -> comic. A stage is submitted with its input's value, never with a
-future of it, so no pool worker ever sits waiting for an upstream stage, and at most `window`
-papers are in flight: memory stays flat however long the award list is. A paper whose PDF cannot
+acquire -> parse -> {repro, summarize -> comic}: the card and the summary both start once the paper
+is parsed. A stage is submitted with the paper's PaperWork (what the stages before it stored, as
+values), never with a future, so no pool worker ever sits waiting for an upstream stage, and at
+most `window` papers are in flight: memory stays flat however long the award list is. A paper whose PDF cannot
 be had at all (no file, nothing stored, downloads off or the hosts unreachable) is reported
 without starting a task: an unavailable paper costs microseconds, not a task run.
 """
@@ -22,12 +23,21 @@ from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture
 from prefect.states import State
 
-from config.settings import OpsSettings, Settings
+from config.settings import OpsSettings
+from tasks.backends import Backends
 from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.pdf import unavailable_without_trying
 from tasks.models import AwardEntry, StageName, StageOutcome, StageResult, StageState, StageStatus
-from tasks.stages import UNAVAILABLE, acquire_pdf, draw_comic, parse_paper, summarize_paper
-from tasks.store import ArtifactStore, paper_key
+from tasks.stages import (
+    UNAVAILABLE,
+    PaperWork,
+    acquire_pdf,
+    card_paper,
+    draw_comic,
+    parse_paper,
+    summarize_paper,
+)
+from tasks.store import paper_key
 
 if TYPE_CHECKING:
     from flows.runners import StageRunners
@@ -58,11 +68,13 @@ class RunStopped(Exception):
     """The run was asked to stop before it finished; nothing was published."""
 
 
-NEXT_STAGE = {
-    StageName.ACQUIRE: StageName.PARSE,
-    StageName.PARSE: StageName.SUMMARIZE,
-    StageName.SUMMARIZE: StageName.COMIC,
-    StageName.COMIC: None,
+# What starts when a stage is done: the paper's stages as a DAG.
+NEXT_STAGES: dict[StageName, tuple[StageName, ...]] = {
+    StageName.ACQUIRE: (StageName.PARSE,),
+    StageName.PARSE: (StageName.REPRO, StageName.SUMMARIZE),
+    StageName.REPRO: (),
+    StageName.SUMMARIZE: (StageName.COMIC,),
+    StageName.COMIC: (),
 }
 
 
@@ -134,30 +146,18 @@ def outcome_of(state: State[Any]) -> StageOutcome:
     return StageOutcome(status=StageStatus(state=StageState.FAILED, error=message))
 
 
-# The parameter name under which a stage receives the object the stage before it handed on.
-HANDED_ON_AS = {StageName.PARSE: "pdf", StageName.SUMMARIZE: "parsed"}
-
-# The object each stage hands the next one.
-HANDED_ON = {
-    StageName.ACQUIRE: "paper.pdf",
-    StageName.PARSE: "parsed.json",
-    StageName.SUMMARIZE: "summary.json",
-}
-
-
 Outcomes = dict[StageName, StageOutcome]
 
 
 class PaperChains:
-    """Runs the chains of many papers with at most `window` papers in flight."""
+    """Runs the stages of many papers with at most `window` papers in flight."""
 
     def __init__(
         self,
         conference: str,
         entries: list[AwardEntry],
         *,
-        settings: Settings,
-        store: ArtifactStore,
+        run: Backends,
         force: bool = False,
         comic: bool = True,
         window: int = 8,
@@ -166,17 +166,18 @@ class PaperChains:
     ) -> None:
         self.conference = conference
         self.entries = entries
-        self.settings = settings
-        self.store = store
+        self.run_with = run
+        self.store = run.store
         self.force = force
         self.comic = comic
         self.window = max(1, window)
         self.on_paper_done = on_paper_done
         self.runners = runners  # None: the flow's own task runner
-        ops = settings.ops
+        ops = run.settings.ops
         self.tasks = {
             StageName.ACQUIRE: fresh(acquire_pdf, force, ops),
             StageName.PARSE: fresh(parse_paper, force, ops),
+            StageName.REPRO: fresh(card_paper, force, ops),
             StageName.SUMMARIZE: fresh(summarize_paper, force, ops),
             # the `gpu` tag limit: one comic per GPU at a time
             StageName.COMIC: fresh(draw_comic, force, ops, tags=["gpu"]),
@@ -184,45 +185,35 @@ class PaperChains:
         self.outcomes: dict[str, Outcomes] = {}
         self.max_in_flight = 0  # measured, for tests and benches
         self._done: queue.SimpleQueue[tuple[str, StageName, PrefectFuture[Any]]] = queue.SimpleQueue()
-        self._by_id = {e.paper_id: e for e in entries}
+        self._work: dict[str, PaperWork] = {}
+        self._running: dict[str, int] = {}  # paper -> its stages in flight
+        self._announced: set[StageName] = set()
 
     def _quick_unavailable(self, entry: AwardEntry) -> str | None:
         if self.force:
             in_store = False
         else:
             in_store = self.store.exists(paper_key(self.conference, entry.paper_id, "paper.pdf"))
-        h = self.settings.harvest
+        h = self.run_with.settings.harvest
         return unavailable_without_trying(
             entry, papers_dir=h.papers_dir, download=h.download, in_store=in_store
         )
 
-    def _submit(self, entry: AwardEntry, stage: StageName, value: Any) -> None:
+    def _submit(self, pid: str, stage: StageName) -> None:
         task = self.tasks[stage]
-        pid = entry.paper_id
-        params: dict[str, Any] = {"conference": self.conference, "settings": self.settings}
-        if stage is StageName.ACQUIRE:
-            params |= {"entry": entry, "prefer_store": not self.force}
-        elif stage is StageName.COMIC:
-            # The comic also cuts the paper's figures from its PDF and checks numbers against the
-            # parsed paper: both are outputs of stages this chain already finished.
-            done = self.outcomes[pid]
-            params |= {
-                "paper_id": pid,
-                "title": entry.title,
-                "summary": value,
-                "pdf": done[StageName.ACQUIRE].outputs.get("paper.pdf"),
-                "parsed": done[StageName.PARSE].outputs.get("parsed.json"),
-                "award": entry.award.value,
-            }
-        else:
-            params |= {"paper_id": pid, HANDED_ON_AS[stage]: value}
+        if stage not in self._announced:  # each fallback of the run said once, when a paper first needs it
+            self._announced.add(stage)
+            for notice in self.run_with.stage_notices.get(stage.value, ()):
+                _warn("%s", notice)
+        params: dict[str, Any] = {"work": self._work[pid], "run": self.run_with}
         future = self.runners.submit(task, params) if self.runners is not None else task.submit(**params)
+        self._running[pid] += 1
         progress(self.conference, "stage", paper=pid, stage=stage.value)
         future.add_done_callback(lambda f: self._done.put((pid, stage, f)))
 
     def _finish(self, pid: str) -> None:
         outcomes = self.outcomes[pid]
-        for stage in NEXT_STAGE:
+        for stage in NEXT_STAGES:
             if stage is StageName.COMIC and not self.comic:
                 continue
             outcomes.setdefault(stage, StageOutcome.skipped("an earlier stage did not finish"))
@@ -231,8 +222,39 @@ class PaperChains:
         if self.on_paper_done is not None:
             self.on_paper_done(pid, outcomes)
 
+    def _start(self, entry: AwardEntry) -> bool:
+        """Start a paper's first stage; False when it is reported unavailable without a task."""
+        pid = entry.paper_id
+        self.outcomes[pid] = {}
+        reason = self._quick_unavailable(entry)
+        if reason is not None:
+            _warn("PDF unavailable: %s", reason)
+            status = StageStatus(state=StageState.UNAVAILABLE, error=reason)
+            self.outcomes[pid][StageName.ACQUIRE] = StageOutcome(status=status)
+            self._finish(pid)
+            return False
+        self._work[pid] = PaperWork(conference=self.conference, entry=entry, force=self.force)
+        self._running[pid] = 0
+        self._submit(pid, StageName.ACQUIRE)
+        return True
+
+    def _stage_done(self, pid: str, stage: StageName, outcome: StageOutcome) -> bool:
+        """Record a stage's outcome and submit what it unblocks; True when the paper is finished."""
+        self.outcomes[pid][stage] = outcome
+        self._running[pid] -= 1
+        if outcome.status.state in (StageState.DONE, StageState.CACHED):
+            self._work[pid] = self._work[pid].with_outputs(outcome.outputs)
+            for following in NEXT_STAGES[stage]:
+                if following is StageName.COMIC and not self.comic:
+                    continue
+                self._submit(pid, following)
+        if self._running[pid] > 0:
+            return False
+        del self._work[pid], self._running[pid]
+        return True
+
     def run(self) -> dict[str, Outcomes]:
-        """Run every chain to its end; returns each paper's stage outcomes."""
+        """Run every paper's stages to their end; returns each paper's stage outcomes."""
         pending = iter(self.entries)
         in_flight = 0
         exhausted = False
@@ -244,18 +266,9 @@ class PaperChains:
                 entry = next(pending, None)
                 if entry is None:
                     exhausted = True
-                    break
-                self.outcomes[entry.paper_id] = {}
-                reason = self._quick_unavailable(entry)
-                if reason is not None:
-                    _warn("PDF unavailable: %s", reason)
-                    status = StageStatus(state=StageState.UNAVAILABLE, error=reason)
-                    self.outcomes[entry.paper_id][StageName.ACQUIRE] = StageOutcome(status=status)
-                    self._finish(entry.paper_id)
-                    continue
-                self._submit(entry, StageName.ACQUIRE, None)
-                in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, in_flight)
+                elif self._start(entry):
+                    in_flight += 1
+                    self.max_in_flight = max(self.max_in_flight, in_flight)
             if in_flight == 0:
                 return self.outcomes
             try:
@@ -263,16 +276,9 @@ class PaperChains:
             except queue.Empty:
                 continue  # look at STOP again
             future.wait()  # done already: this fetches its final state without asking the server
-            outcome = outcome_of(future.state)
-            self.outcomes[pid][stage] = outcome
-            following = NEXT_STAGE[stage]
-            if following is StageName.COMIC and not self.comic:
-                following = None
-            if following is not None and outcome.status.state in (StageState.DONE, StageState.CACHED):
-                self._submit(self._by_id[pid], following, outcome.outputs[HANDED_ON[stage]])
-                continue
-            in_flight -= 1
-            self._finish(pid)
+            if self._stage_done(pid, stage, outcome_of(future.state)):
+                in_flight -= 1
+                self._finish(pid)
 
 
 class Progress:

@@ -10,12 +10,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from prefect.utilities.annotations import opaque
 from pydantic import Field
 
 from config.settings import Settings
+from flows.publishing import publish_conference
+from tasks.backends import Backends
 from tasks.models import Conference, Digest, PaperResult
-from tasks.publish.task import publish_digest
 from tasks.store import conference_key, store_for
 
 
@@ -35,9 +35,10 @@ def _record(conference: Conference, settings: Settings, outcome: str, note: str 
 
 
 def review_gate(
-    conference: Conference, results: list[PaperResult], *, settings: Settings, force: bool = False
+    conference: Conference, results: list[PaperResult], *, run: Backends, force: bool = False
 ) -> Digest:
     """Pause for approval, then publish (approved) or record why the digest was not published."""
+    settings = run.settings
     logger = get_run_logger()
     flagged = [r.paper_id for r in results if r.entry.needs_review]
     timeout = settings.ops.review_timeout_s
@@ -64,7 +65,4 @@ def review_gate(
     excluded = sorted(set(answer.exclude))
     _record(conference, settings, f"approved, excluded {excluded}", answer.note)
     logger.info("review: approved; %d papers excluded", len(excluded))
-    digest: Digest = publish_digest(  # type: ignore[call-overload]
-        opaque(conference), opaque(results), settings, force=force, excluded=excluded
-    )
-    return digest
+    return publish_conference(conference, results, run, force=force, excluded=excluded)

@@ -7,11 +7,12 @@ parameter schema rejects an unknown conference before any run starts.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from prefect import flow
 from pydantic import Field
 
+from config.backends import choices
 from config.settings import get_settings
 from flows.digest import award_digest
 from tasks.harvest.manifest import known_slugs
@@ -20,7 +21,11 @@ from tasks.models import Digest
 ConferenceSlug = StrEnum(  # type: ignore[misc]
     "ConferenceSlug", {slug: slug for slug in known_slugs(get_settings().conferences_dir)}
 )
-Renderer = Literal["auto", "diffusion", "sketch"]
+# The renderers of config/backends.py's registry: a backend added there is a choice on the form.
+if TYPE_CHECKING:
+    Renderer = str
+else:
+    Renderer = Literal[choices("renderer")]
 
 
 @flow(name="award-digest-form", flow_run_name="{conference} digest (form)")

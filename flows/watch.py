@@ -28,13 +28,14 @@ from pydantic import Field, ValidationError, field_validator
 
 from config.redact import install_log_redaction
 from config.settings import Settings, get_settings
-from flows.announce import with_deadline
 from flows.notify import notify
 from tasks.harvest import watching
+from tasks.harvest.announce import HarvestOutcome
 from tasks.harvest.calendar import Edition, load_calendar
 from tasks.harvest.manifest import known_slugs
 from tasks.models import Conference, PaperIds, PaperStatus
 from tasks.publish.release import is_published
+from tasks.stages.announcement import with_deadline
 from tasks.store import conference_key, store_for
 
 # Started with just {"conference": slug}: a parameter the form deployment's list of known
@@ -290,13 +291,13 @@ def _after_poll(edition: Edition, state: Any, deployment: str, settings: Setting
     """What became of an edition's poll: nothing new, a problem, or its digest started (claimed once)."""
     if not state.is_completed():
         return f"problem: {state.message}"
-    result = state.result()
+    result: HarvestOutcome = state.result()
     store = store_for(settings.store)
     record = watching.load_record(store, edition.slug)
     if record is None:
-        return str(result["status"])
+        return result.status.value
     if claim_settled(store, claim_key(edition.slug, record.hash)):
-        return f"{result['status']}: {record.status}"
+        return f"{result.status.value}: {record.status}"
     # A harvest not started yet: new now, or found by a run that stopped before starting it.
     conference = watching.load_harvested(store, edition.slug)
     uncertain = [e.id for e in conference.entries if e.needs_review] if conference else []

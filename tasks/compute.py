@@ -100,7 +100,7 @@ def run_cpu(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any)
 
 log = logging.getLogger(__name__)
 # What a bounded child needs imported before it forks: the parser and what it reads with.
-PRELOAD = ["tasks.compute", "tasks.parse.backends", "tasks.parse.local", "tasks.models"]
+PRELOAD = ["tasks.compute", "tasks.parse.local_backend", "tasks.parse.local", "tasks.models"]
 _SLOTS: dict[int, threading.BoundedSemaphore] = {}
 _SERVER_PATH: str | None = None
 _UNBOUNDED: set[str] = set()

@@ -333,6 +333,9 @@ class ParsedPaper(Model):
     keywords: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     hidden_text: list[HiddenText] = Field(default_factory=list)  # removed from every field above
+    # Every page's visible text lines, in reading order: footnotes and the lines that print a link
+    # or an artifact badge, which the reproducibility card quotes (no stage reads the PDF again).
+    page_lines: list[list[str]] = Field(default_factory=list)
 
     def content_hash(self) -> str:
         return sha256_bytes(self.model_dump_json().encode())
@@ -562,6 +565,7 @@ class StoredObject(Model):
 class StageName(StrEnum):
     ACQUIRE = "acquire"
     PARSE = "parse"
+    REPRO = "repro"
     SUMMARIZE = "summarize"
     COMIC = "comic"
 
@@ -616,7 +620,7 @@ class PaperStatus(StrEnum):
 
 
 class Found(Model):
-    """One fact of a reproducibility card and where the paper says it (tasks/publish/repro.py)."""
+    """One fact of a reproducibility card and where the paper says it (tasks/repro/card.py)."""
 
     value: str  # what was found: a URL, a dataset name, "Titan V GPU", "1-2 days"
     quote: str  # the paper's own words around it (or the award list's, for a curated link)
@@ -645,6 +649,14 @@ class ReproCard(Model):
     badges: list[Found] = Field(default_factory=list)  # artifact badges printed in the paper
     extractor: str = ""
     notices: list[str] = Field(default_factory=list)
+
+
+class PaperCard(Model):
+    """repro.json: the card as the paper alone says it, and where the paper prints each of its links
+    (by tasks.links.url_key): the publisher places the award entry's curated links by it."""
+
+    card: ReproCard
+    places: dict[str, Found] = Field(default_factory=dict)
 
 
 class ThemePaper(Model):
@@ -727,7 +739,7 @@ class PublishManifest(Model):
     release: str | None = None  # None: a manifest of the layout before releases
     previous: str | None = None  # the release this one replaced
     # Hash of what the run depended on (entries, output settings, code, local PDFs): a later run
-    # with the same hash has nothing to change (tasks/publish/freshness.py).
+    # with the same hash has nothing to change (tasks/freshness.py).
     inputs: str | None = None
     # Hash of what a reader sees and of the inputs (ReleasePlan.content_id): a plan with the same
     # hash is this release, as long as the release is intact.

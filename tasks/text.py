@@ -114,6 +114,28 @@ def split_sentences(text: str, names: frozenset[str] = frozenset()) -> list[str]
     return out
 
 
+def trim_at_word(text: str, limit: int) -> str:
+    """Text cut to at most limit characters at a word boundary, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return f"{cut}\u2026"
+
+
+def location_label(label: str, index: int) -> str:
+    """Human location of a paragraph: "Abstract" or "3 Method, paragraph 2"."""
+    return label if label == "Abstract" else f"{label}, paragraph {index + 1}"
+
+
+def paper_names(title: str) -> frozenset[str]:
+    """What a paper calls its own system, from its title ("PaperMage: ..." -> "papermage"): the words
+    printed with capitals inside them, which papers often write in lower case at a sentence start."""
+    return frozenset(
+        w.lower() for w in re.findall(r"[A-Za-z][\w-]*", title) if any(c.isupper() for c in w[1:])
+    )
+
+
 def normal_form(text: str) -> str:
     """NFKC, typographic quotes and dashes as ASCII, whitespace collapsed, lower case: for matching."""
     text = unicodedata.normalize("NFKC", text)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from config.backends import choices
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, say, warn
 from flows.cli.runtime import load_settings
 
@@ -26,7 +27,7 @@ def comic(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the comic PNG")] = Path(
         "comic.png"
     ),
-    renderer: Annotated[str, typer.Option(help="auto | diffusion | sketch")] = "auto",
+    renderer: Annotated[str, typer.Option(help=" | ".join(choices("renderer")))] = "auto",
     model: Annotated[str | None, typer.Option(help="diffusers model id or local folder")] = None,
     panels: Annotated[
         int | None, typer.Option(min=3, max=6, help="Panels (3-6); default: as the paper's claims carry")
@@ -41,8 +42,8 @@ def comic(
 ) -> None:
     """Draw one paper's comic; writes the PNG, its phone variant (-mobile.webp) and its comic.json."""
     # 1. Check inputs, before anything heavy is imported
-    if renderer not in {"auto", "diffusion", "sketch"}:
-        raise fail(f"--renderer {renderer!r}: choose auto, diffusion or sketch")
+    if renderer not in choices("renderer"):
+        raise fail(f"--renderer {renderer!r}: choose one of {', '.join(choices('renderer'))}")
     if not source.is_file():
         raise fail(f"{source}: no such file")
     if output.suffix.lower() != ".png":
@@ -72,7 +73,7 @@ def comic(
     from tasks.comic.script.choice import choose_script_writer
 
     try:
-        writer = choose_script_writer(settings.llm)
+        writer = choose_script_writer(settings)
         choice = choose_panel_renderer(settings.comic)
     except ComicError as exc:
         raise fail(exc) from None
@@ -154,7 +155,7 @@ def _inputs(
 
 def _parse(pdf: Path, settings: Any, ran: list[str]) -> ParsedPaper:
     from tasks.harvest.pdf import read_local_pdf
-    from tasks.parse.backends import parse_pdf
+    from tasks.parse.choice import parse_pdf
     from tasks.parse.errors import ParseError
 
     try:
@@ -173,7 +174,7 @@ def _summarize(parsed: ParsedPaper, source: Path, settings: Any, ran: list[str])
     from tasks.summarize.backends import choose_summarizer
     from tasks.summarize.errors import SummarizeError
 
-    choice = choose_summarizer(settings.llm)
+    choice = choose_summarizer(settings)
     summarizer = choice.summarizer
     ran.append(f"summarizer: {summarizer.name} ({', '.join(summarizer.identity[1:3])})")
     for notice in choice.notices:

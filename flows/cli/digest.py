@@ -69,8 +69,8 @@ def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
 
     The feed is checked on the way (one read): a damaged one is rebuilt from the releases.
     """
+    from tasks.freshness import check_current
     from tasks.publish.feed import ensure_listed
-    from tasks.publish.freshness import check_current
     from tasks.store import store_for
 
     store = store_for(settings.store)

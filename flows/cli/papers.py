@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from config.backends import choices, names
 from flows.cli.console import EXIT_BAD_INPUT, err, fail, out, table, warn
 from flows.cli.runtime import load_settings
 
@@ -17,22 +18,25 @@ from flows.cli.runtime import load_settings
 def parse(
     pdf: Annotated[Path, typer.Argument(help="A PDF file")],
     parser: Annotated[
-        str, typer.Option(help="auto (GROBID when configured and alive, else local) | grobid | local")
+        str,
+        typer.Option(
+            help="auto (GROBID when configured and alive, else local) | " + " | ".join(names("parser"))
+        ),
     ] = "auto",
     grobid_url: Annotated[str | None, typer.Option(help="GROBID server, e.g. http://localhost:8070")] = None,
     output_format: Annotated[str, typer.Option("--format", help="json | markdown")] = "json",
     max_pages: Annotated[int | None, typer.Option(min=1, help="Reject PDFs with more pages")] = None,
 ) -> None:
     """Parse one PDF and print the ParsedPaper (JSON or markdown); stderr says which parser ran."""
-    if parser not in {"auto", "grobid", "local"}:
-        raise fail(f"--parser {parser!r}: choose auto, grobid or local")
+    if parser not in choices("parser"):
+        raise fail(f"--parser {parser!r}: choose one of {', '.join(choices('parser'))}")
     if output_format not in {"json", "markdown"}:
         raise fail(f"--format {output_format!r}: choose json or markdown")
     settings = load_settings(
         {"parse.parser": parser, "grobid.url": grobid_url, "parse.max_pages": max_pages}, check_store=False
     )
     from tasks.harvest.pdf import read_local_pdf
-    from tasks.parse.backends import parse_pdf
+    from tasks.parse.choice import parse_pdf
     from tasks.parse.errors import ParseError
     from tasks.parse.markdown import to_markdown
 

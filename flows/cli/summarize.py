@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from config.backends import choices
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, warn
 from flows.cli.runtime import load_settings
 
@@ -48,8 +49,8 @@ def summarize(
     # 1. Check inputs
     if output_format not in {"markdown", "json"}:
         raise fail(f"--format {output_format!r}: choose markdown or json")
-    if parser not in {"auto", "grobid", "local"}:
-        raise fail(f"--parser {parser!r}: choose auto, grobid or local")
+    if parser not in choices("parser"):
+        raise fail(f"--parser {parser!r}: choose one of {', '.join(choices('parser'))}")
     if not source.is_file():
         raise fail(f"{source}: no such file")
     settings = load_settings(
@@ -61,7 +62,7 @@ def summarize(
     # 2. The parsed paper: read from JSON, or parsed by the parser a run would choose
     parsed, parser_used = _parsed(source, settings)
     # 3. The summarizer a run would choose, and what it says about itself
-    choice = choose_summarizer(settings.llm)
+    choice = choose_summarizer(settings)
     summarizer = choice.summarizer
     ran = [f"parser: {parser_used}", f"summarizer: {summarizer.name} ({', '.join(summarizer.identity[1:])})"]
     for line in ran:
@@ -96,7 +97,7 @@ def _parsed(source: Path, settings: Any) -> tuple[ParsedPaper, str]:
 
     from tasks.harvest.pdf import read_local_pdf
     from tasks.models import ParsedPaper
-    from tasks.parse.backends import parse_pdf
+    from tasks.parse.choice import parse_pdf
     from tasks.parse.errors import ParseError
 
     with source.open("rb") as file:

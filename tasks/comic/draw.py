@@ -319,17 +319,20 @@ def draw_comic(
 ) -> ComicOutput:
     """One call for scripts and benches: `draw` with the story writer and the renderer these options
     choose (`diffusion`: steps, guidance, dtype...)."""
-    from config.settings import ComicSettings
+    from config.settings import ComicSettings, Settings
 
     if renderer not in RENDERERS:
         raise ComicError(
             f"unknown comic renderer {renderer!r} for paper {paper_id!r}; expected one of {RENDERERS}"
         )
     options = {k: v for k, v in diffusion.items() if v is not None}
-    settings = ComicSettings.model_construct(
+    comic = ComicSettings.model_construct(
         **{**ComicSettings().model_dump(), "renderer": renderer, "model": model, "width": width, **options}
     )
-    choice = choose_panel_renderer(settings)
+    # Unvalidated on purpose: a bad width is the page's error (ComicError), as in a run.
+    choice = choose_panel_renderer(Settings.model_construct(comic=comic))
+    for notice in (*choice.notices, *choice.logged):  # a run says these once (flows/paper.py)
+        logger.warning("%s", notice)
     paper = ComicPaper(summary=summary, title=paper_title, paper_id=paper_id, award=award, parsed=parsed)
     page = PageOptions(width=width, base_seed=base_seed, panels=panels)
     return draw(

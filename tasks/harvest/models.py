@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from tasks.links import FoundLink
 from tasks.models import AwardEntry, Model, PaperIds
 
 
@@ -15,15 +16,6 @@ class HarvestedAward(Model):
     entry: AwardEntry
     source: str  # "manifest:<path>", a feed/page URL, or "ids"
     source_text: str = ""
-
-
-class FoundLink(Model):
-    """A code / dataset / model / project link and where it was found."""
-
-    url: str
-    kind: Literal["code", "dataset", "model", "project"]
-    found_in: str  # "manifest", "arxiv comment", "arxiv abstract", "openreview", "pdf"
-    score: float = 0.0  # ranking: higher first
 
 
 class Candidate(Model):

@@ -12,8 +12,8 @@ from config.settings import HarvestSettings
 from tasks.harvest import arxiv, openreview, semantic_scholar
 from tasks.harvest.errors import HarvestError
 from tasks.harvest.http import ServiceClient, clients
-from tasks.harvest.links import as_links, find_links, manifest_links, rank
 from tasks.harvest.models import Candidate, FoundLink, Resolution
+from tasks.links import as_links, find_links, manifest_links, rank
 from tasks.models import AwardEntry, PaperIds
 
 UNKNOWN_TITLE = "title unknown"  # AwardEntry.note of an entry given only as an id

@@ -41,6 +41,7 @@ from tasks.parse.structure import (
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
 from tasks.parse.visibility import HiddenRun, TextRunWalker, hidden_runs
+from tasks.parse.visible_text import visible_page_texts
 from tasks.pdfium import PDFIUM_LOCK
 
 PARSER_NAME = "local"
@@ -49,7 +50,8 @@ PARSER_NAME = "local"
 # without a heading, sidebars and margins, tables of contents; URLs whole (link targets)
 # 1.3: journal front matter: genre labels, author blocks read block by block, names in capitals,
 # structured and run-in abstracts, the PDF's metadata as evidence, columns of unequal width
-PARSER_VERSION = "1.3.0"
+# 1.4: every page's visible lines kept (page_lines: the reproducibility card reads no PDF)
+PARSER_VERSION = "1.4.0"
 
 # pdfium is not thread-safe and Prefect may run parse tasks in threads: one document at a time.
 _PDFIUM_LOCK = PDFIUM_LOCK  # shared with the comic stage's figure extraction
@@ -106,6 +108,7 @@ def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> Parsed
         pdf_sha256=sha256_bytes(data),
         notices=notices,
         hidden_text=join_hidden(doc.hidden),
+        page_lines=[[line.text for line in page.lines] for page in pages],
     )
 
 
@@ -231,19 +234,26 @@ def _link_targets(doc: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[str]:
 
 
 def find_hidden_text(data: bytes, source: str) -> tuple[list[HiddenText], list[str]]:
-    """The PDF's hidden text, joined per page and reason, and the notice saying so (if any).
+    """The PDF's hidden text, joined per page and reason, and the notice saying so (if any)."""
+    hidden, notices, _ = read_beside(data, source)
+    return hidden, notices
 
-    For parsers that do not read the PDF here (GROBID extracts hidden text like any other).
-    """
+
+def read_beside(data: bytes, source: str) -> tuple[list[HiddenText], list[str], list[list[str]]]:
+    """What a parser that does not read the PDF here needs of it (GROBID extracts hidden text like
+    any other): the hidden text, the notice saying so, and every page's visible text lines."""
     with _PDFIUM_LOCK:
         doc = _open(data, source)
         try:
             runs = hidden_runs(doc)
+            lines = [
+                [" ".join(line.split()) for line in text.splitlines()] for text in visible_page_texts(doc)
+            ]
         except pdfium.PdfiumError as exc:
             raise ParseError(source, f"pdfium failed while looking for hidden text: {exc}") from exc
         finally:
             doc.close()
-    return join_hidden(runs), hidden_notices(runs)
+    return join_hidden(runs), hidden_notices(runs), lines
 
 
 def _check_text_layer(pages: list[Page], source: str, notices: list[str]) -> None:

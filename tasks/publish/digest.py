@@ -15,45 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC
 
+from tasks.awards import award_heading, grouped_by_award
 from tasks.markdown import md_text, web_url
 from tasks.models import AwardKind, Claim, Digest, PaperResult, PaperStatus, StageName, StageState
 from tasks.publish.overview_render import OVERVIEW_CSS, overview_html, overview_markdown
 from tasks.publish.repro_render import table_html, table_markdown
 from tasks.publish.social import SocialCard
 
-# Every award kind has its place; the awards of a paper's quality first, then named prizes, then
-# the test-of-time family (a different kind of honour). A kind added to AwardKind later and not
-# placed here is still shown, after all of these: grouped() never drops a paper.
-AWARD_ORDER = [
-    AwardKind.BEST_PAPER,
-    AwardKind.OUTSTANDING_PAPER,
-    AwardKind.RUNNER_UP,
-    AwardKind.HONORABLE_MENTION,
-    AwardKind.BEST_STUDENT_PAPER,
-    AwardKind.BEST_STUDENT_PAPER_HONORABLE_MENTION,
-    AwardKind.BEST_RESOURCE_PAPER,
-    AwardKind.BEST_THEME_PAPER,
-    AwardKind.BEST_SOCIAL_IMPACT_PAPER,
-    AwardKind.OTHER,
-    AwardKind.TEST_OF_TIME,
-    AwardKind.TEST_OF_TIME_RUNNER_UP,
-    AwardKind.TEST_OF_TIME_HONORABLE_MENTION,
-]
-AWARD_HEADINGS = {
-    AwardKind.BEST_PAPER: "Best paper",
-    AwardKind.OUTSTANDING_PAPER: "Outstanding paper",
-    AwardKind.RUNNER_UP: "Runner-up",
-    AwardKind.HONORABLE_MENTION: "Honorable mention",
-    AwardKind.BEST_STUDENT_PAPER: "Best student paper",
-    AwardKind.BEST_STUDENT_PAPER_HONORABLE_MENTION: "Best student paper, honorable mention",
-    AwardKind.BEST_RESOURCE_PAPER: "Best resource paper",
-    AwardKind.BEST_THEME_PAPER: "Best theme paper",
-    AwardKind.BEST_SOCIAL_IMPACT_PAPER: "Best social impact paper",
-    AwardKind.OTHER: "Other awards",
-    AwardKind.TEST_OF_TIME: "Test of time",
-    AwardKind.TEST_OF_TIME_RUNNER_UP: "Test of time, runner-up",
-    AwardKind.TEST_OF_TIME_HONORABLE_MENTION: "Test of time, honorable mention",
-}
 REVIEW_ARTIFACT = "review.md"
 REVIEW_PAGE = "review.html"  # the same review as a page (tasks/publish/review_page.py)
 MAX_NAMED_IN_NOTICE = 5
@@ -74,20 +42,9 @@ def relative_artifact(slug: str, key: str | None) -> str | None:
     return posixpath.relpath(key, slug)
 
 
-def award_rank(kind: AwardKind) -> int:
-    """Position of a kind in the digest: AWARD_ORDER, then any kind it does not place."""
-    return AWARD_ORDER.index(kind) if kind in AWARD_ORDER else len(AWARD_ORDER)
-
-
-def award_heading(kind: AwardKind) -> str:
-    return AWARD_HEADINGS.get(kind) or str(kind.value).capitalize()
-
-
 def grouped(digest: Digest) -> Iterator[tuple[AwardKind, list[PaperResult]]]:
     """Every result, grouped by award kind in AWARD_ORDER (unplaced kinds last), digest order within."""
-    kinds = sorted({r.entry.award for r in digest.results}, key=lambda k: (award_rank(k), k.value))
-    for kind in kinds:
-        yield kind, [r for r in digest.results if r.entry.award == kind]
+    return grouped_by_award(digest.results)
 
 
 def notices(digest: Digest) -> list[tuple[str, list[str]]]:

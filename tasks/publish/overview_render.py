@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import html
 
+from tasks.awards import award_counts as counts_line
 from tasks.markdown import md_text
 from tasks.models import Digest, Overview, Theme
-from tasks.publish.themes import KEY_PHRASES
+from tasks.summarize.themes import KEY_PHRASES
 
 OVERVIEW_CSS = """
 .overview { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
@@ -39,8 +40,7 @@ def _how(overview: Overview) -> str:
 
 def award_counts(overview: Overview, sep: str = " · ") -> str:
     """The counts line ("4 award papers: best paper (1) · runner-up (1) · ..."), awards in digest order."""
-    kinds = sep.join(f"{kind.lower()} ({n})" for kind, n in overview.by_award.items())
-    return f"{overview.papers} award papers: {kinds}"
+    return counts_line(overview.papers, overview.by_award, sep)
 
 
 _counts_line = award_counts

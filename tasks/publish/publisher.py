@@ -13,15 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from tasks.comic.page.cover import COVER_FILE
 from tasks.models import (
     AwardEntry,
     Conference,
     Digest,
     PaperResult,
     PaperStatus,
-    ParsedPaper,
     PublishManifest,
     StageName,
     StageOutcome,
@@ -30,10 +29,9 @@ from tasks.models import (
     StoredObject,
     sha256_bytes,
 )
+from tasks.overview import StoredOverview, counts
 from tasks.publish.digest import render_html, render_json, render_markdown
 from tasks.publish.feed import update_feed
-from tasks.publish.licences import choose_licences
-from tasks.publish.overview import add_overview
 from tasks.publish.release import (
     LEASE_S,
     Published,
@@ -44,14 +42,12 @@ from tasks.publish.release import (
 )
 from tasks.publish.render import REVIEW, render_paper
 from tasks.publish.review_page import REVIEW_PAGE, render_review_html
+from tasks.publish.share import THREAD_FILE, render_thread
 from tasks.store import ArtifactStore, ContentChanged
-
-if TYPE_CHECKING:
-    from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STAGE_ORDER = (StageName.ACQUIRE, StageName.PARSE, StageName.SUMMARIZE, StageName.COMIC)
+STAGE_ORDER = (StageName.ACQUIRE, StageName.PARSE, StageName.REPRO, StageName.SUMMARIZE, StageName.COMIC)
 PUBLISH_ATTEMPTS = 3
 
 
@@ -93,6 +89,8 @@ def _stage_of(artifact: str) -> StageName:
         return StageName.ACQUIRE
     if artifact in ("parsed.json", "tei.xml"):
         return StageName.PARSE
+    if artifact == "repro.json":
+        return StageName.REPRO
     if artifact in ("summary.json", "review.json", "review.md"):
         return StageName.SUMMARIZE
     return StageName.COMIC
@@ -220,24 +218,26 @@ def _release_path(result: PaperResult, name: str) -> str:
 
 
 def plan_release(
-    digest: Digest, store: ArtifactStore, previous_digest: Digest | None, settings: Settings | None = None
+    digest: Digest,
+    store: ArtifactStore,
+    previous_digest: Digest | None,
+    overview: StoredOverview | None = None,
 ) -> tuple[Digest, ReleasePlan]:
     """The published digest and everything its release holds; keeps the previous date if unchanged.
 
     Each paper is rendered here from its stored results and its current award entry (the cheap
-    step: links, review.md, summary and comic metadata), then its artifacts are planned as copies
-    into the release and the digest files are rendered.
+    step: links, review.md, summary and comic metadata, the card), then its artifacts are planned as
+    copies into the release and the digest files are rendered. overview: what the conference-overview
+    step stored (themes, cover, licences); None: a release without them.
     """
     files: dict[str, bytes] = {}
     objects: dict[str, StoredObject] = {}
     comics: dict[str, bytes] = {}
     phones: dict[str, bytes] = {}
     results = []
-    licences = choose_licences(settings, previous_digest)  # repositories' licences: GitHub, or not checked
-    parsed: dict[str, ParsedPaper | None] = {}
+    licences = overview.licences if overview is not None else {}
     for item in (render_paper(r, store, licences) for r in digest.results):
         r = item.result
-        parsed[r.paper_id] = item.parsed
         artifacts: dict[str, str] = {}
         checksums = dict(r.checksums)
         for name, key in r.artifacts.items():
@@ -276,9 +276,18 @@ def plan_release(
         )
     paper_notices = sorted({n for r in results for n in r.notices})
     published = digest.model_copy(update={"results": results, "notices": [*digest.notices, *paper_notices]})
-    # The year in one page (themes, counts, cover.png) and the thread: tasks/publish/overview.py.
-    published, extras = add_overview(published, store, objects, parsed, previous_digest, settings)
-    files.update(extras.files)
+    cover_webp = None
+    if overview is not None:
+        # The counts are this release's own (another publisher may have merged papers in since the
+        # overview step ran); themes, cover and licences are the step's.
+        by_award, by_track = counts(results)
+        shown = overview.overview.model_copy(
+            update={"papers": len(results), "by_award": by_award, "by_track": by_track}
+        )
+        published = published.model_copy(update={"overview": shown})
+        files[COVER_FILE] = overview.cover_png
+        cover_webp = overview.cover_webp
+    files[THREAD_FILE] = render_thread(published).encode()
     if previous_digest is not None:
         same_date = published.model_copy(update={"generated_at": previous_digest.generated_at})
         if same_date == previous_digest:
@@ -287,7 +296,7 @@ def plan_release(
         {
             "digest.json": render_json(published).encode(),
             "digest.md": render_markdown(published).encode(),
-            "digest.html": render_html(published, comics, phones, cover=extras.cover_webp).encode(),
+            "digest.html": render_html(published, comics, phones, cover=cover_webp).encode(),
         }
     )
     plan = ReleasePlan(
@@ -316,18 +325,18 @@ def publish(
     excluded: frozenset[str] = frozenset(),
     now: datetime | None = None,
     inputs: str | None = None,
-    settings: Settings | None = None,
+    overview: StoredOverview | None = None,
+    lease_s: float = LEASE_S,
 ) -> tuple[Digest, PublishManifest]:
     """Write a release of the digest and make it current; returns the digest and the manifest.
 
     The digest is the published one (artifact paths relative to the release) with this run's
     stage states (cached or done). Another publisher switching the pointer meanwhile (the first
     release too) is merged with, then retried: both runs' papers end up current. An artifact that
-    changed in the store while it was copied fails its paper alone (the others publish). settings:
-    the run's (themes by its chat model, licence checks, the release lease); None: key phrases, no
-    licence checks. The store's feed.xml is updated once the release is current.
+    changed in the store while it was copied fails its paper alone (the others publish). overview:
+    what the conference-overview step stored; lease_s: the release's lease (store.release_lease_s).
+    The store's feed.xml is updated once the release is current.
     """
-    lease_s = float(settings.store.release_lease_s) if settings is not None else LEASE_S
     damaged: dict[str, str] = {}  # store key -> why it cannot be published
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
         previous, seen = read_pointer(store, conference.slug)
@@ -338,7 +347,7 @@ def publish(
         digest = Digest(conference=conference, results=_without(shown, damaged), notices=notices)
         if now is not None:
             digest.generated_at = now
-        published, plan = plan_release(digest, store, previous_digest, settings)
+        published, plan = plan_release(digest, store, previous_digest, overview)
         plan.inputs = inputs
         try:
             manifest = publish_release(store, plan, previous, expected=seen, lease_s=lease_s)

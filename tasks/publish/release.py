@@ -71,7 +71,7 @@ class ReleasePlan:
     objects: dict[str, StoredObject]
     papers: dict[str, PaperStatus]
     notes: list[str] = field(default_factory=list)
-    inputs: str | None = None  # what the run depended on (tasks/publish/freshness.py)
+    inputs: str | None = None  # what the run depended on (tasks/freshness.py)
     # Each attempt at publishing writes its own folder: nobody else writes into it, so gc and a
     # losing publisher can tell its objects from anyone's.
     nonce: str = field(default_factory=lambda: secrets.token_hex(3))

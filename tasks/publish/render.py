@@ -9,12 +9,20 @@ comic metadata shown in the digest. Editing a manifest entry re-renders this and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tasks.harvest.links import with_pdf_links
-from tasks.models import ComicMeta, FullReview, LicenceCheck, PaperResult, PaperSummary, ParsedPaper
-from tasks.publish.repro import pdf_page_lines, repro_card
+from tasks.links import with_pdf_links
+from tasks.models import (
+    ComicMeta,
+    FullReview,
+    LicenceCheck,
+    PaperCard,
+    PaperResult,
+    PaperSummary,
+    ParsedPaper,
+)
+from tasks.publish.cards import card_for
 from tasks.publish.review import review_markdown
 from tasks.store import ArtifactStore
 
@@ -31,11 +39,12 @@ class Rendered:
 
 
 def render_paper(
-    result: PaperResult, store: ArtifactStore, licences: Callable[[str], LicenceCheck] | None = None
+    result: PaperResult, store: ArtifactStore, licences: Mapping[str, LicenceCheck] | None = None
 ) -> Rendered:
     """The result with what its artifacts say filled in, and its review.md, from the current entry.
 
-    licences: asks for a code repository's licence (tasks/publish/licences.py); None: not checked.
+    licences: each code repository's licence as the conference-overview step found it; a repository
+    not in it is shown as not checked. Reads stored results only: no PDF, no network.
     """
     artifacts = result.artifacts
     if "summary.json" not in artifacts:
@@ -52,7 +61,11 @@ def render_paper(
             if "review.json" in artifacts
             else None
         )
-        card = repro_card(parsed, entry, pages=_pages(store, result), check_licence=licences)
+        if "repro.json" in artifacts:
+            paper_card = PaperCard.model_validate_json(store.get(artifacts["repro.json"]))
+            card = card_for(paper_card, entry, licences or {})
+        else:  # a paper published before the card was a stage of its own keeps the card it had
+            card = result.repro
         review_md = review_markdown(parsed, summary, entry=entry, review=full, repro=card).encode()
     comic_alt, comic_usage = None, None
     if "comic.json" in artifacts:
@@ -71,17 +84,3 @@ def render_paper(
         }
     )
     return Rendered(shown, review_md, parsed)
-
-
-def _pages(store: ArtifactStore, result: PaperResult) -> list[list[str]] | None:
-    """The PDF's page lines for the reproducibility card (footnotes hold most repository links)."""
-    key = result.artifacts.get("paper.pdf")
-    if key is None:
-        return None
-    sha = result.checksums.get("paper.pdf") or store.sha256(key)
-    try:
-        return pdf_page_lines(store.get(key), sha or key)
-    except (KeyError, OSError, ValueError, RuntimeError) as exc:  # pdfium's errors are RuntimeErrors
-        # The card then says the page text was not read; the review is published all the same.
-        log.warning("%s: the PDF's page text could not be read for the card: %s", result.paper_id, exc)
-        return None

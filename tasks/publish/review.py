@@ -1,30 +1,18 @@
 """The full review as markdown: summary, claims with their evidence, outline, results, limitations.
 
-Built from a PaperSummary (extractive or LLM) and the parsed paper; every other section quotes the
-paper's own sentences with their location, so the review never says more than the paper does.
+Rendered from stored results only: the summary and the review (summary.json and review.json: the
+LLM's, or the extractive summarizer's quoted results and limitations), the parsed paper's outline
+and captions, the reproducibility card, the award entry. The review never says more than they do.
 """
 
 from __future__ import annotations
 
-import re
-
 from tasks.markdown import md_text, web_url
 from tasks.models import AwardEntry, Claim, FullReview, InjectionFinding, PaperSummary, ParsedPaper, ReproCard
 from tasks.publish.repro_render import card_markdown
-from tasks.summarize.extractive import CITATION_RE, WHY_CUES, trim_at_word
-from tasks.summarize.paper_text import Sentence, is_prose, paper_sentences
+from tasks.text import trim_at_word
 
-REVIEW_NOTICE = "Extractive review: sentences quoted from the paper; no LLM configured"
-MAX_RESULTS = 6
-MAX_LIMITATIONS = 5
 CAPTION_MAX_CHARS = 200
-
-_DIGIT_RE = re.compile(r"\d")
-_LIMIT_CUES = re.compile(
-    r"\blimitation|\bhowever\b|\bfuture work\b|\bdrawback|\bshortcoming|\bfails?\b|\bcannot\b|\bnot yet\b"
-)
-# Outside a limitations or discussion section, "however" is everywhere: only strong cues count.
-_STRONG_LIMIT_CUES = re.compile(r"\blimitation|\bfuture work\b|\bdrawback|\bshortcoming")
 
 
 _md = md_text  # paper text in markdown: literal text, never markup (tasks/markdown.py)
@@ -59,34 +47,9 @@ def _claim_lines(claim: Claim, flagged: frozenset[str] = frozenset()) -> list[st
     return lines
 
 
-def _quoted(sentences: list[Sentence]) -> list[str]:
-    return [f"- {_md(s.text)} — *{_md(s.location)}*" for s in sentences]
-
-
-def _results(sentences: list[Sentence]) -> list[Sentence]:
-    """Sentences reporting results: result cues, best with numbers, from results/experiments sections."""
-
-    def score(s: Sentence) -> int:
-        points = 2 * any(p.search(s.normalized) for p, _ in WHY_CUES) + bool(_DIGIT_RE.search(s.text))
-        # A "Results" heading beats "Experiments" (setup); a cited sentence is about someone else.
-        points += "result" in s.location.lower()
-        return points - bool(CITATION_RE.search(s.normalized))
-
-    pool = [s for s in sentences if s.kind == "results"]
-    if not pool:
-        pool = [s for s in sentences if s.kind != "abstract" and _DIGIT_RE.search(s.text)]
-    ranked = sorted(((s, score(s)) for s in pool), key=lambda x: (-x[1], x[0].position))
-    return sorted((s for s, points in ranked[:MAX_RESULTS] if points >= 2), key=lambda s: s.position)
-
-
-def _limitations(sentences: list[Sentence]) -> list[Sentence]:
-    """A limitations section's sentences, else cue sentences from discussion, else strong cues anywhere."""
-    found = [s for s in sentences if s.kind == "limitations"]
-    if not found:
-        found = [s for s in sentences if s.kind == "conclusion" and _LIMIT_CUES.search(s.normalized)]
-    if not found:
-        found = [s for s in sentences if _STRONG_LIMIT_CUES.search(s.normalized)]
-    return found[:MAX_LIMITATIONS]
+def _quoted(claims: list[Claim]) -> list[str]:
+    """The paper's own sentences with where they stand (an extractive review's results, limitations)."""
+    return [f"- {_md(c.text)} — *{_md(c.evidence[0].location or '')}*" for c in claims if c.evidence]
 
 
 def _outline(parsed: ParsedPaper) -> list[str]:
@@ -112,7 +75,9 @@ def _captions(parsed: ParsedPaper) -> list[str]:
     return lines
 
 
-def _header(parsed: ParsedPaper, summary: PaperSummary, entry: AwardEntry | None) -> list[str]:
+def _header(
+    parsed: ParsedPaper, summary: PaperSummary, entry: AwardEntry | None, review: FullReview | None
+) -> list[str]:
     title = entry.title if entry else parsed.title
     lines = [f"# {_md(title) or 'Untitled paper'}", ""]
     authors = (entry.authors if entry and entry.authors else None) or [a.name for a in parsed.authors]
@@ -125,8 +90,8 @@ def _header(parsed: ParsedPaper, summary: PaperSummary, entry: AwardEntry | None
         shown = [f"[{name}]({url})" for name, raw in links if (url := _web_url(raw))]
         if shown:
             lines.append(f"**Links:** {' · '.join(shown)}  ")
-    notices = [REVIEW_NOTICE] if summary.fallback else []
-    # The extractive summary's own notice says the same as REVIEW_NOTICE; anything else is news.
+    notices = list(review.notices) if review and review.generator == "extractive" else []
+    # The extractive summary's own notice says the same as the review's; anything else is news.
     notices += [n for n in summary.notices if not (summary.fallback and n.startswith("Extractive summary"))]
     notices += parsed.notices
     if notices:
@@ -188,10 +153,9 @@ def review_markdown(
 ) -> str:
     """The longer review of one paper as markdown, with a visible notice when it is extractive.
 
-    With an LLM FullReview, its overview, results, strengths and limitations (quotes checked, flagged
-    claims marked) replace the extractive Results and Limitations sections.
+    An extractive review shows the paper's result and limitation sentences; an LLM's FullReview its
+    overview, results, strengths and limitations (quotes checked, flagged claims marked).
     """
-    sentences = [s for s in paper_sentences(parsed) if is_prose(s.text)]
     flagged = frozenset(f.claim for f in summary.flags)
     summary_body = [_md(summary.tldr)] + (["", _md(review.overview)] if review and review.overview else [])
     sections: list[tuple[str, list[str]]] = [
@@ -200,10 +164,12 @@ def review_markdown(
         ("Why it matters", _review_claims(summary.why_it_matters, flagged, "None.")),
         ("Paper outline", _outline(parsed) or ["No section headings were extracted."]),
     ]
-    if review is None:
+    if review is None:  # a summary stored before reviews were: nothing more is shown than it holds
+        sections += [("Results", ["No review was stored for this paper."])]
+    elif review.generator == "extractive":
         sections += [
-            ("Results", _quoted(_results(sentences)) or ["No result sentences found in the extracted text."]),
-            ("Limitations", _quoted(_limitations(sentences)) or ["None stated in the extracted text."]),
+            ("Results", _quoted(review.key_results) or ["No result sentences found in the extracted text."]),
+            ("Limitations", _quoted(review.limitations) or ["None stated in the extracted text."]),
         ]
     else:
         sections += [
@@ -218,10 +184,10 @@ def review_markdown(
                 [_finding_line(f) for f in summary.injection_findings],
             )
         )
-    if repro is not None:  # the reproducibility card, each item quoting the paper (tasks/publish/repro.py)
+    if repro is not None:  # the reproducibility card, each item quoting the paper (tasks/repro/card.py)
         sections.append(("Reproducibility", card_markdown(repro)))
     sections.append(("Figures & tables", _captions(parsed) or ["No captions were extracted."]))
-    lines = _header(parsed, summary, entry)
+    lines = _header(parsed, summary, entry, review)
     for heading, body in sections:
         lines += ["", f"## {heading}", "", *body]
     lines += [

@@ -9,11 +9,12 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import Settings
-from tasks.models import Conference, Digest, PaperResult
+from tasks.models import Conference, Digest, PaperResult, StoredObject
+from tasks.overview import StoredOverview, read_stored
 from tasks.publish.digest import render_markdown
 from tasks.publish.publisher import STAGE_ORDER, publish
 from tasks.publish.release import describe
-from tasks.store import ArtifactStore, store_for
+from tasks.store import ArtifactStore, StoreError, store_for
 
 ARTIFACT_PAPERS = 200
 ARTIFACT_ROWS = 1000
@@ -33,9 +34,15 @@ def publish_digest(
     force: bool = False,
     excluded: list[str] | None = None,
     inputs: str | None = None,
+    overview: dict[str, StoredObject] | None = None,
 ) -> Digest:
-    """Publish the conference digest as a new release and show it in the Prefect UI."""
+    """Publish the conference digest as a new release and show it in the Prefect UI.
+
+    overview: the outputs of the conference-overview step (None: it did not run or failed; the
+    release then has no themes, cover or licence checks, and says so)."""
     store = store_for(settings.store)
+    logger = get_run_logger()
+    stored = _overview(store, overview, conference)
     digest, manifest = publish(
         conference,
         results,
@@ -43,9 +50,9 @@ def publish_digest(
         force=force,
         excluded=frozenset(excluded or []),
         inputs=inputs,
-        settings=settings,
+        overview=stored,
+        lease_s=float(settings.store.release_lease_s),
     )
-    logger = get_run_logger()
     for notice in digest.notices:
         logger.warning("NOTICE: %s", notice)
     # The Prefect server refuses events over ~1 MB: a 10,000-paper digest is shown in part there.
@@ -85,6 +92,20 @@ def publish_digest(
         )
     logger.info("%s: %s", conference.slug, describe(manifest))
     return digest
+
+
+def _overview(
+    store: ArtifactStore, outputs: dict[str, StoredObject] | None, conference: Conference
+) -> StoredOverview | None:
+    if outputs is None:
+        get_run_logger().warning("%s: published without an overview (no themes, no cover)", conference.slug)
+        return None
+    try:
+        return read_stored(store, outputs)
+    except (KeyError, ValueError, StoreError) as exc:  # a file changed since: ContentChanged
+        get_run_logger().warning("%s: the stored overview cannot be read (%s): published without it",
+                                 conference.slug, exc)  # fmt: skip
+        return None
 
 
 def link_to(store: ArtifactStore, key: str) -> str:

@@ -40,6 +40,7 @@ PAPER_ARTIFACTS = frozenset(
         "comic.json",
         "figures.json",
         "parse-report.json",  # the operator's record of a parse (hidden text's words): never released
+        "repro.json",  # the reproducibility card as the paper alone says it (the repro-card stage)
     }
 )
 # The paper's own figures, cut from its PDF by the comic stage: one folder, numbered files.
@@ -54,6 +55,11 @@ CONFERENCE_ARTIFACTS = frozenset(
         "run.json",
         "claim.json",
         "review.json",
+        # The conference step before publishing (tasks/stages/overview.py): the year in one page.
+        "overview/overview.json",
+        "overview/cover.png",
+        "overview/cover.webp",
+        "overview/licences.json",
     }
 )
 CONTENT_TYPES = {

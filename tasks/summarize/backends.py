@@ -1,6 +1,7 @@
 """The summarizer interface: a chat model through LangChain, or the extractive summarizer.
 
-`choose_summarizer` decides once; the summarize task and its cache key use that choice. The
+`choose_summarizer` decides once per run (tasks/backends.py holds the choice): the LLM when a model is
+configured, else the extractive summarizer, both named in config/backends.py. The
 identity is everything that changes a summary (model, server, prompt versions, language, budget,
 temperature) and nothing that does not (the API key, the award entry): editing a manifest never
 costs an LLM call. Computing it imports nothing of LangChain.
@@ -11,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from config.backends import build
 from tasks.llm import llm_identity
 from tasks.models import FullReview, PaperSummary, ParsedPaper, UsageTotals
 from tasks.summarize.prompts import prompt_version
 
 if TYPE_CHECKING:
-    from config.settings import LLMSettings
+    from config.settings import LLMSettings, Settings
 
 # Bump when what a summary records changes shape or meaning: it is part of every summarizer's identity.
-SUMMARY_SCHEMA = "2"  # 2: claims carry the issues (numbers not in the paper) that make them unverified
+SUMMARY_SCHEMA = "3"  # 3: the extractive summarizer stores its review (results, limitations) too
+# 2: claims carry the issues (numbers not in the paper) that make them unverified
 
 
 @dataclass
@@ -55,8 +58,11 @@ class ExtractiveSummarizer:
 
     def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome:
         from tasks.summarize import extractive
+        from tasks.summarize.extractive_review import extractive_review
 
-        return SummaryOutcome(summary=extractive.summarize_extractive(parsed))
+        return SummaryOutcome(
+            summary=extractive.summarize_extractive(parsed), review=extractive_review(parsed)
+        )
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,19 @@ class SummarizerChoice:
     notices: list[str] = field(default_factory=list)
 
 
-def choose_summarizer(settings: LLMSettings) -> SummarizerChoice:
+def build_llm(settings: Settings) -> LLMSummarizer:
+    return LLMSummarizer(settings.llm)
+
+
+def build_extractive(settings: Settings) -> ExtractiveSummarizer:
+    return ExtractiveSummarizer()
+
+
+def choose_summarizer(settings: Settings) -> SummarizerChoice:
     """The LLM when a model is configured (a failing one is an error, never a silent fallback)."""
-    if settings.model:
-        return SummarizerChoice(LLMSummarizer(settings))
+    if settings.llm.model:
+        return SummarizerChoice(build("summarizer", "llm", settings))
     return SummarizerChoice(
-        ExtractiveSummarizer(),
+        build("summarizer", "extractive", settings),
         notices=["no LLM configured: EXTRACTIVE summary (sentences quoted from the paper)"],
     )

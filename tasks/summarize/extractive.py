@@ -21,7 +21,7 @@ from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper
 from tasks.summarize.errors import SummarizeError, describe_paper
 from tasks.summarize.grounding import normalize_text, quote_locator
 from tasks.summarize.injection import injection_notice, matched_rule, scan_injection
-from tasks.summarize.paper_text import Sentence, is_prose, paper_names, paper_sentences
+from tasks.summarize.paper_text import Sentence, is_prose, paper_sentences
 from tasks.summarize.sentences import (
     additive_opener,
     boilerplate_reason,
@@ -31,6 +31,8 @@ from tasks.summarize.sentences import (
     says_finding,
     says_method,
 )
+from tasks.text import paper_names
+from tasks.text import trim_at_word as text_trim_at_word
 
 # 2: skips sentences addressed to AI models, reports injection findings
 # 3: complete, self-contained, non-boilerplate sentences; method + finding, TL;DR = finding; quoted claims
@@ -318,11 +320,7 @@ def _unique(sentences: list[Sentence]) -> list[Sentence]:
 
 def trim_at_word(text: str, limit: int = TLDR_MAX_CHARS) -> str:
     """Text cut to at most limit characters at a word boundary, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
-    return f"{cut}\u2026"
+    return text_trim_at_word(text, limit)
 
 
 def _claim(passage: Passage, locate: Callable[[str], str | None]) -> Claim:

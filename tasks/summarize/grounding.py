@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper
+from tasks.text import location_label
 
 # A quote shorter than this (after normalisation) proves nothing: "we" occurs in every paper.
 MIN_QUOTE_CHARS = 12
@@ -70,11 +71,6 @@ def normalize_text(s: str) -> str:
 
 def _compact(normalized: str) -> str:
     return _LAYOUT_RE.sub("", normalized)
-
-
-def location_label(label: str, index: int) -> str:
-    """Human location of a paragraph: "Abstract" or "3 Method, paragraph 2"."""
-    return label if label == "Abstract" else f"{label}, paragraph {index + 1}"
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from tasks.models import Caption, InjectionFinding, ParsedPaper, Section
-from tasks.summarize.grounding import location_label, normalize_text
-from tasks.text import split_sentences
+from tasks.summarize.grounding import normalize_text
+from tasks.text import location_label, split_sentences
 
 REDACTED = "[sentence addressed to AI models removed]"
 DATA_OPEN = "<paper_text>"

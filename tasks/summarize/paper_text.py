@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from tasks.models import ParsedPaper, Section
-from tasks.summarize.grounding import location_label, normalize_text
-from tasks.text import split_sentences
+from tasks.summarize.grounding import normalize_text
+from tasks.text import location_label, paper_names, split_sentences
 
 # --------------------------------------------------------------------------- paper structure
 
@@ -130,11 +130,3 @@ def is_prose(sentence: str, *, min_words: int = 6, max_words: int = 80) -> bool:
         return False
     visible = [c for c in sentence if not c.isspace()]
     return sum(c.isalpha() for c in visible) / len(visible) >= 0.6
-
-
-def paper_names(title: str) -> frozenset[str]:
-    """What a paper calls its own system, from its title ("PaperMage: ..." -> "papermage"): the words
-    printed with capitals inside them, which papers often write in lower case at a sentence start."""
-    return frozenset(
-        w.lower() for w in re.findall(r"[A-Za-z][\w-]*", title) if any(c.isupper() for c in w[1:])
-    )

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tasks.summarize.grounding import normalize_text
-from tasks.summarize.paper_text import BOILERPLATE_SECTION_RE, paper_names
-from tasks.text import split_sentences
+from tasks.summarize.paper_text import BOILERPLATE_SECTION_RE
+from tasks.text import paper_names, split_sentences
 
 if TYPE_CHECKING:
     from tasks.models import PaperSummary

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from tasks.comic.errors import ComicError
 from tasks.comic.script.brief import ComicBrief, brief_for
 from tasks.comic.script.checks import script_problems
@@ -49,7 +50,7 @@ def brief() -> ComicBrief:
 
 
 def _writer(replay: ReplayServer, tmp_path: Path) -> LLMScriptWriter:
-    choice = choose_script_writer(settings_for(replay, tmp_path))
+    choice = choose_script_writer(Settings.model_construct(llm=settings_for(replay, tmp_path)))
     assert isinstance(choice.writer, LLMScriptWriter)
     return choice.writer
 

@@ -23,7 +23,7 @@ from typing import Any
 
 POINTS: dict[str, tuple[str, str]] = {
     "acquire": ("tasks.harvest.pdf", "read_local_pdf"),
-    "parse": ("tasks.parse.backends", "parse_with"),
+    "parse": ("tasks.parse.choice", "parse_with"),
     "summarize": ("tasks.summarize.extractive", "summarize_extractive"),
     "comic": ("tasks.comic.draw", "draw"),
     "publish-begin": ("tasks.publish.publisher", "publish_release"),

@@ -129,9 +129,11 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
 
     from config.settings import get_settings
     from flows.digest import award_digest
+    from tasks.backends import backends_for
     from tasks.harvest import pdf
     from tasks.models import PaperStatus, StageName, StageState
-    from tasks.stages import UNAVAILABLE, _acquire_key
+    from tasks.stages import UNAVAILABLE, PaperWork
+    from tasks.stages.acquire import _acquire_key
 
     for name, value in OFFLINE.items():
         if not name.startswith("PAPERPANELS_"):
@@ -175,10 +177,11 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
         )
     assert [(r.state.type.value, r.state.name) for r in runs if r.state] == [("COMPLETED", UNAVAILABLE)]
     entry = next(e for e in digest.conference.entries if e.paper_id == paper)
-    key = _acquire_key({"conference": SLUG, "entry": entry, "settings": settings, "prefer_store": True})
+    run = backends_for(settings)
+    key = _acquire_key({"work": PaperWork(SLUG, entry), "run": run})
     storage = Path(os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"])
     assert not (storage / key.key).exists()
     # ... while the paper whose PDF was there has its record (the check looks in the right place).
     done = next(e for e in digest.conference.entries if e.paper_id == SPECTER)
-    key = _acquire_key({"conference": SLUG, "entry": done, "settings": settings, "prefer_store": True})
+    key = _acquire_key({"work": PaperWork(SLUG, done), "run": run})
     assert (storage / key.key).is_file()

@@ -43,19 +43,18 @@ def test_a_paper_parsed_and_drawn_on_the_pool_is_the_same_as_on_a_thread(
     from prefect import flow
 
     from config.settings import get_settings
+    from tasks.backends import backends_for
     from tasks.harvest.manifest import load_conference, select_entries
-    from tasks.stages import acquire_pdf, draw_comic, parse_paper, summarize_paper
+    from tasks.stages import PaperWork
+    from tasks.stages.plain import run_paper
 
     stage_papers(fixtures_dir, tmp_path / "papers", only={"1708.05894"})
     entry = select_entries(load_conference(SLUG, CONFERENCES), ["1708.05894"])[0]
 
     @flow
     def stages(s: Any) -> tuple[str, str]:  # the stage functions themselves, no cache
-        pdf = acquire_pdf.fn(SLUG, entry, s).outputs["paper.pdf"]
-        parsed = parse_paper.fn(SLUG, entry.paper_id, pdf, s).outputs["parsed.json"]
-        summary = summarize_paper.fn(SLUG, entry.paper_id, parsed, s).outputs["summary.json"]
-        comic = draw_comic.fn(SLUG, entry.paper_id, entry.title, summary, s, pdf=pdf, parsed=parsed)
-        return parsed.sha256, comic.outputs["comic.png"].sha256
+        done = run_paper(PaperWork(SLUG, entry), backends_for(s))
+        return done["parse"].outputs["parsed.json"].sha256, done["comic"].outputs["comic.png"].sha256
 
     made = {}
     for kind in ("local", "threads"):
@@ -112,8 +111,8 @@ def test_the_concurrency_setting_is_what_runs_at_once(
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
         )
-    stages = [r for r in runs if not r.name.startswith("publish")]
-    assert len(stages) == 12
+    stages = [r for r in runs if not r.name.startswith(("overview", "publish"))]
+    assert len(stages) == 15  # acquire, parse, card, summarize, comic
     most = _overlap(stages)
     assert most <= concurrency, f"{most} stages ran at once with concurrency {concurrency}"
     if concurrency > 1:

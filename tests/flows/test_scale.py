@@ -43,7 +43,7 @@ def test_unavailable_papers_start_no_task(
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
         )
-    assert sorted(r.name for r in runs) == ["publish synthetic-2025"]
+    assert sorted(r.name for r in runs) == ["overview synthetic-2025", "publish synthetic-2025"]
 
 
 def test_each_stage_starts_when_its_input_is_ready(
@@ -58,8 +58,8 @@ def test_each_stage_starts_when_its_input_is_ready(
     import tasks.summarize.extractive
     from config.settings import get_settings
     from flows.paper import PaperChains
+    from tasks.backends import backends_for
     from tasks.harvest.manifest import load_conference
-    from tasks.store import store_for
 
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)
@@ -82,9 +82,7 @@ def test_each_stage_starts_when_its_input_is_ready(
 
     @flow(task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
     def chains() -> PaperChains:
-        runner = PaperChains(
-            conf.slug, conf.entries, settings=settings, store=store_for(settings.store), window=4
-        )
+        runner = PaperChains(conf.slug, conf.entries, run=backends_for(settings), window=4)
         runner.run()
         return runner
 

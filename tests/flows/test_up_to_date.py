@@ -88,8 +88,8 @@ def test_a_changed_input_or_a_missing_object_is_not_up_to_date(
     import os
 
     from config.settings import get_settings
+    from tasks.freshness import check_current
     from tasks.harvest.manifest import load_conference, select_entries
-    from tasks.publish.freshness import check_current
     from tasks.publish.release import read_current
     from tasks.store import store_for
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.harvest.links import find_links, rank
 from tasks.harvest.models import Resolution
 from tasks.harvest.resolve import (
     Resolver,
@@ -14,6 +13,7 @@ from tasks.harvest.resolve import (
     title_similarity,
 )
 from tasks.harvest.sources import entry_from_id
+from tasks.links import find_links, rank
 from tasks.models import AwardEntry
 from tests.harvest.replay import Replay, atom_feed, openreview_note
 

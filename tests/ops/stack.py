@@ -200,8 +200,10 @@ class Operator:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = datetime.now(UTC).isoformat()  # runs expected after this are this test's
+        self.served_at: datetime | None = None
 
     def serve(self) -> None:
+        self.served_at = datetime.now(UTC)
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", APP, "serve", "--limit", "3"],
@@ -217,13 +219,21 @@ class Operator:
             stop(self.proc, sig)
 
     def deployment_id(self, name: str) -> str:
+        """The deployment's id, once this operator's `serve` has registered it: the worker's server is
+        shared, so an earlier test's deployment of the same name (and its older parameter schema) may
+        be there already."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             r = self.api.get(f"/deployments/name/{name}")
-            if r.status_code == 200:
+            if r.status_code == 200 and self._registered_since_serve(r.json()):
                 return str(r.json()["id"])
             time.sleep(0.5)
         raise AssertionError(f"deployment {name} never appeared: {self.log.read_text()[-3000:]}")
+
+    def _registered_since_serve(self, deployment: dict[str, Any]) -> bool:
+        if self.served_at is None:
+            return True
+        return datetime.fromisoformat(deployment["updated"]) >= self.served_at
 
     def create_run(self, deployment: str, parameters: dict[str, Any]) -> httpx.Response:
         """What the UI's "Run > Custom run" form posts."""

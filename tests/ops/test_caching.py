@@ -24,18 +24,18 @@ def test_concurrent_runs_compute_each_stage_once(
     monkeypatch: pytest.MonkeyPatch,
     locks: str,
 ) -> None:
-    import tasks.stages
+    import tasks.stages.comic
     from flows.digest import award_digest
 
     drawn: list[str] = []
-    original = tasks.stages.draw
+    original = tasks.stages.comic.draw
 
     def slow_draw(*args: Any, **kwargs: Any) -> Any:
         drawn.append(args[0].paper_id)
         time.sleep(1.5)  # long enough for the other run to reach the same stage
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.stages, "draw", slow_draw)
+    monkeypatch.setattr(tasks.stages.comic, "draw", slow_draw)
     # A fresh store per parameter is not enough: the cache key includes the store URI, keep it distinct.
     settings = run_settings.with_values(
         **{"ops.locks": locks, "store.uri": str(conference_env["papers"].parent / f"store-{locks}")}

@@ -35,7 +35,8 @@ from prefect import flow
 from config.settings import get_settings
 from flows.paper import durable
 from tasks.harvest.manifest import load_conference, select_entries
-from tasks.stages import acquire_pdf, parse_paper
+from tasks.backends import backends_for
+from tasks.stages import PaperWork, acquire_pdf, parse_paper
 
 me, barrier, conferences, papers, store, redis_url, slug, paper = sys.argv[1:9]
 settings = get_settings().with_values(
@@ -53,8 +54,9 @@ def race() -> dict:
     deadline = time.monotonic() + 60
     while len(list(gate.iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    pdf = acquire(slug, entry, settings, return_state=True)
-    parsed = parse(slug, paper, pdf.result().outputs["paper.pdf"], settings, return_state=True)
+    run, work = backends_for(settings), PaperWork(slug, entry)
+    pdf = acquire(work, run, return_state=True)
+    parsed = parse(work.with_outputs(pdf.result().outputs), run, return_state=True)
     return {"acquire": pdf.name, "parse": parsed.name, "sha": parsed.result().outputs["parsed.json"].sha256}
 
 print(json.dumps(race()))

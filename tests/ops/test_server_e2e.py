@@ -37,7 +37,9 @@ PAPER_FILES = {  # the working area of a paper: what its stages store
     "parse-report.json",
     "paper.pdf",
     "parsed.json",
+    "repro.json",  # the repro-card stage
     "summary.json",
+    "review.json",  # the summarize stage's full review
     "comic.png",
     "comic.webp",
     "comic-mobile.webp",

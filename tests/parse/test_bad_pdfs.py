@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tasks.parse.backends import LocalParser
 from tasks.parse.budget import PdfBudget
 from tasks.parse.errors import OverBudgetPdfError, TooManyPagesError
 from tasks.parse.local import parse_pdf_bytes
+from tasks.parse.local_backend import LocalParser
 from tests.parse.bombs import image_bomb_pdf, inflating_pdf
 from tests.parse.pdfs import build_pdf
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from config.settings import get_settings
+from tasks.models import AwardEntry, AwardKind
 from tasks.store import open_store, paper_key
 from tests.parse.grobid_server import GrobidStub
 from tests.parse.pdfs import PAPER_SENTENCES, PAPER_TITLE, escape, paper_pdf
@@ -27,7 +28,8 @@ def test_a_tei_with_hidden_text_stays_in_the_working_area(
 ) -> None:
     from prefect import flow
 
-    from tasks.stages import parse_paper
+    from tasks.backends import backends_for
+    from tasks.stages import PaperWork, parse_paper
 
     colour = b"1 1 1 rg" if hidden else b"0 g"
     pdf = paper_pdf(colour + b" BT /F1 11 Tf 72 620 Td (%s) Tj ET 0 g" % escape(HIDDEN))
@@ -42,7 +44,8 @@ def test_a_tei_with_hidden_text_stays_in_the_working_area(
 
     @flow
     def parse(s: Any) -> Any:
-        return parse_paper.fn("conf-2026", "p1", stored, s)
+        entry = AwardEntry(id="p1", title=PAPER_TITLE, award=AwardKind.BEST_PAPER)
+        return parse_paper.fn(PaperWork("conf-2026", entry, pdf=stored), backends_for(s))
 
     outputs = parse(settings).outputs
     assert store.exists(paper_key("conf-2026", "p1", "tei.xml"))  # the operator still has it

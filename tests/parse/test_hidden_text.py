@@ -16,7 +16,7 @@ import pytest
 
 from config.settings import GrobidSettings, ParseSettings, Settings
 from tasks.models import HiddenText, ParsedPaper
-from tasks.parse.backends import parse_pdf
+from tasks.parse.choice import parse_pdf
 from tasks.parse.hidden_language import reads_as_language
 from tasks.parse.local import find_hidden_text, parse_pdf_bytes
 from tests.fixture_truth import TRUTH
@@ -424,4 +424,8 @@ def test_grobid_output_of_a_clean_pdf_is_untouched(grobid: GrobidStub, fixture_p
         grobid.tei_by_sha[hashlib.sha256(data).hexdigest()], path.name, pdf_sha256=paper.pdf_sha256
     )
     assert paper.hidden_text == []
-    assert paper.model_dump(exclude={"page_count"}) == tei_only.model_dump(exclude={"page_count"})
+    # pdfium adds the page count and each page's visible lines (the reproducibility card's); the rest
+    # is GROBID's, untouched.
+    assert paper.page_lines and paper.page_lines[0][0].startswith("Proceedings of the 58th Annual Meeting")
+    exclude = {"page_count", "page_lines"}
+    assert paper.model_dump(exclude=exclude) == tei_only.model_dump(exclude=exclude)

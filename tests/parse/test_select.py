@@ -8,8 +8,9 @@ import pytest
 
 from config.settings import GrobidSettings, ParseSettings, Settings
 from tasks.parse import local
-from tasks.parse.backends import EMPTY_204_NOTICE, choose_parser, parse_pdf
+from tasks.parse.choice import choose_parser, parse_pdf
 from tasks.parse.errors import GrobidUnavailableError, ParseError, TooManyPagesError
+from tasks.parse.grobid_backend import EMPTY_204_NOTICE
 from tasks.parse.markdown import to_markdown
 from tasks.parse.visibility import VISIBILITY_VERSION
 from tests.fixture_truth import TRUTH
@@ -100,7 +101,7 @@ def test_page_cap_applies_before_grobid(grobid: GrobidStub) -> None:
 
 
 def parser_identity(settings: Settings) -> tuple[str, ...]:
-    return choose_parser(settings.parse, settings.grobid).parser.identity
+    return choose_parser(settings).parser.identity
 
 
 def test_parser_identity(grobid: GrobidStub) -> None:

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from config.settings import get_settings
+from tasks.comic.page.cover import COVER_SIZE, CoverPanel, compose_cover, cut_panel, encode
 from tasks.comic.page.layout import compose_page, panel_cells
 from tasks.harvest.manifest import load_conference
 from tasks.models import (
@@ -34,9 +35,8 @@ from tasks.models import (
     ParsedPaper,
     PublishManifest,
 )
-from tasks.publish.cover import COVER_SIZE, CoverPanel, compose_cover, cut_panel, encode
+from tasks.overview import build_overview
 from tasks.publish.feed import FEED_KEY, update_feed
-from tasks.publish.overview import build_overview
 from tasks.publish.share import POST_LIMIT, post_length, render_thread, thread_posts
 from tasks.store import ArtifactStore
 from tasks.summarize.extractive import summarize_extractive

@@ -7,7 +7,6 @@ asks it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -19,18 +18,26 @@ from typing import Any, ClassVar
 import pytest
 
 from config.settings import get_settings
-from tasks.harvest.links import with_pdf_links
+from tasks.harvest.licences import choose_licences
 from tasks.harvest.manifest import load_conference
-from tasks.models import AwardEntry, Digest, LicenceCheck, PaperResult, PaperStatus, ReproCard
-from tasks.publish.licences import choose_licences
-from tasks.publish.repro import paper_passages, pdf_page_lines, repro_card
+from tasks.links import with_pdf_links
+from tasks.models import AwardEntry, LicenceCheck, ParsedPaper, ReproCard
+from tasks.publish.cards import card_for
 from tasks.publish.repro_render import card_markdown
+from tasks.repro.card import paper_card, paper_passages
 from tests.fixture_conference import CONFERENCES, PDF_BY_TITLE_START, SLUG
 from tests.summarize.replay import parsed_fixture
 
 SPECTER = "SPECTER"
 FUTOMA = "An Improved Multi-Output"
 LITERATURE_GRAPH = "Construction of the Literature Graph"
+
+
+def published_card(parsed: ParsedPaper, entry: AwardEntry, pages: list[list[str]] | None = None) -> ReproCard:
+    """The card as a release shows it: the repro-card stage's, with the entry's links, unchecked licences."""
+    if pages is not None:
+        parsed = parsed.model_copy(update={"page_lines": pages})
+    return card_for(paper_card(parsed), entry, {})
 
 
 def _compact(text: str) -> str:
@@ -45,9 +52,8 @@ def _card(fixtures_dir: Path, start: str) -> tuple[ReproCard, str]:
     """The card of one fixture paper, and all of the paper's text (parsed and page text) compacted."""
     pdf = fixtures_dir / "pdfs" / PDF_BY_TITLE_START[start]
     parsed = parsed_fixture(pdf)
-    data = pdf.read_bytes()
-    pages = pdf_page_lines(data, hashlib.sha256(data).hexdigest())
-    card = repro_card(parsed, with_pdf_links(_entry(start), parsed.urls), pages=pages)
+    pages = parsed.page_lines
+    card = published_card(parsed, with_pdf_links(_entry(start), parsed.urls))
     text = " ".join([*(p.text for p in paper_passages(parsed)), *(line for page in pages for line in page)])
     return card, _compact(text)
 
@@ -173,22 +179,11 @@ def test_licences_come_from_the_github_api_when_the_network_is_allowed(github: _
     assert len(github.paths) == asked == 5
 
 
-def test_a_definite_answer_of_the_previous_release_is_reused(github: _GitHub) -> None:
+def test_a_definite_answer_found_before_is_reused(github: _GitHub) -> None:
     settings = get_settings().with_values(**{"harvest.github_api": github.url, "harvest.download": True})
     url = "https://github.com/allenai/specter"
     known = LicenceCheck(repository=url, status="found", licence="MIT", detail="GitHub API")
-    previous = Digest(
-        conference=load_conference(SLUG, CONFERENCES),
-        results=[
-            PaperResult(
-                paper_id="p",
-                entry=_entry(SPECTER),
-                status=PaperStatus.DONE,
-                repro=ReproCard(licences=[known]),
-            )
-        ],
-    )
-    assert choose_licences(settings, previous)(url) == known
+    assert choose_licences(settings, {url: known})(url) == known
     assert github.paths == []
 
 
@@ -209,7 +204,7 @@ def test_artifact_badges_printed_in_the_paper_are_cited() -> None:
     from tests.summarize.conftest import make_paper
 
     pages = [["SPECTER: Document-level Representation Learning"], ["Artifacts Evaluated – Reusable", "ACM"]]
-    card = repro_card(make_paper(), _entry(SPECTER), pages=pages)
+    card = published_card(make_paper(), _entry(SPECTER), pages=pages)
     assert [(b.value, b.where) for b in card.badges] == [("Artifacts Evaluated – Reusable", "page 2")]
-    plain = repro_card(make_paper(), _entry(SPECTER))
+    plain = published_card(make_paper(), _entry(SPECTER))
     assert plain.badges == [] and any("page text was not read" in n for n in plain.notices)

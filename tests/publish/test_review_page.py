@@ -22,10 +22,12 @@ from tasks.models import (
     StageOutcome,
     StageState,
     StageStatus,
+    StoredObject,
 )
 from tasks.publish.publisher import paper_result, publish
 from tasks.publish.review_page import render_review_html
 from tasks.publish.social import SocialCard, shorten
+from tasks.repro.card import paper_card
 from tasks.store.local import LocalStore
 from tests.summarize.conftest import make_paper
 
@@ -67,6 +69,11 @@ def _summary() -> PaperSummary:
     )
 
 
+def _card(store: LocalStore, pid: str) -> StoredObject:
+    """The repro-card stage's repro.json for the paper."""
+    return store.put(f"{SLUG}/papers/{pid}/repro.json", paper_card(make_paper()).model_dump_json().encode())
+
+
 def _published(tmp_path: Path, *, comic: bool) -> tuple[LocalStore, Path, str]:
     store = LocalStore(tmp_path)
     entry = AwardEntry(title=HOSTILE, award=AwardKind.BEST_PAPER, id="p1", authors=["A. Author"])
@@ -86,6 +93,7 @@ def _published(tmp_path: Path, *, comic: bool) -> tuple[LocalStore, Path, str]:
     outcomes = {
         StageName.ACQUIRE: StageOutcome(status=done),
         StageName.PARSE: StageOutcome(status=done),
+        StageName.REPRO: StageOutcome(status=done, outputs={"repro.json": _card(store, pid)}),
         StageName.SUMMARIZE: StageOutcome(status=done, outputs=outputs),
         StageName.COMIC: StageOutcome(status=done, outputs=comic_outputs),
     }

@@ -28,10 +28,12 @@ from tasks.models import (
     StageOutcome,
     StageState,
     StageStatus,
+    StoredObject,
 )
 from tasks.publish.digest import render_html, render_json, render_markdown
 from tasks.publish.publisher import paper_result, publish
 from tasks.publish.review import review_markdown
+from tasks.repro.card import paper_card
 from tasks.store.local import LocalStore
 from tests.summarize.conftest import make_paper
 
@@ -164,6 +166,11 @@ def test_markdown_output_escapes_titles_and_names() -> None:
 # --------------------------------------------------------------------------- 2. finished stays finished
 
 
+def _card(store: LocalStore, pid: str) -> StoredObject:
+    """The repro-card stage's repro.json for the paper."""
+    return store.put(f"{SLUG}/papers/{pid}/repro.json", paper_card(make_paper()).model_dump_json().encode())
+
+
 def _outcomes(store: LocalStore, entry: AwardEntry, *, ok: bool) -> dict[StageName, StageOutcome]:
     if not ok:
         unavailable = StageStatus(state=StageState.UNAVAILABLE, error="no PDF: downloads failed")
@@ -177,6 +184,7 @@ def _outcomes(store: LocalStore, entry: AwardEntry, *, ok: bool) -> dict[StageNa
     return {
         StageName.ACQUIRE: StageOutcome(status=done),
         StageName.PARSE: StageOutcome(status=done),
+        StageName.REPRO: StageOutcome(status=done, outputs={"repro.json": _card(store, pid)}),
         StageName.SUMMARIZE: StageOutcome(status=done, outputs=outputs),
         StageName.COMIC: StageOutcome(status=done),
     }

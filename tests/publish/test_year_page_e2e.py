@@ -19,8 +19,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tasks.comic.page.cover import COVER_SIZE
 from tasks.models import Digest, PaperStatus
-from tasks.publish.cover import COVER_SIZE
 from tasks.publish.share import POST_LIMIT, post_length, thread_posts
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 

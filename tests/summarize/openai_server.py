@@ -285,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         answer = next((v for k, v in recorded.items() if k.lower() in title.lower()), None)
         if schema == COMIC_SCHEMA:  # the comic script writer's request: its rules are broken by mode
             answer = json.loads(json.dumps(answer)) if answer else synthesize_comic(text, mode)
-        elif schema == THEMES_SCHEMA:  # the digest's themes (tasks/publish/themes_llm.py)
+        elif schema == THEMES_SCHEMA:  # the digest's themes (tasks/summarize/themes_llm.py)
             answer = synthesize_themes(text, mode)
         else:
             answer = json.loads(json.dumps(answer)) if answer else synthesize(schema, paper)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from flows.cli import EXIT_BAD_INPUT, app
 from tasks.parse.local import PARSER_VERSION
+from tasks.summarize.backends import SUMMARY_SCHEMA
 from tasks.summarize.extractive import EXTRACTIVE_VERSION
 from tests.fixture_truth import parse_real, real_papers
 from tests.summarize.openai_server import API_KEY, ReplayServer
@@ -65,7 +66,10 @@ def test_summarize_with_a_model_says_so_and_marks_claims(
     path.write_text(parse_real("specter").model_dump_json(), encoding="utf-8")
     result = runner.invoke(app, ["summarize", str(path), "--model", MODEL, "--language", "German"])
     assert result.exit_code == 0, result.output
-    assert f"summarizer: llm (schema=2, {MODEL}," in result.stderr and "language=German" in result.stderr
+    assert (
+        f"summarizer: llm (schema={SUMMARY_SCHEMA}, {MODEL}," in result.stderr
+        and "language=German" in result.stderr
+    )
     assert API_KEY not in result.output
     out = result.stdout
     assert "**TL;DR** “" not in out  # the model's TL;DR is its prose, not a quote

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.publish.review import REVIEW_NOTICE, review_markdown
+from tasks.publish.review import review_markdown
 from tasks.summarize.extractive import summarize_extractive
+from tasks.summarize.extractive_review import REVIEW_NOTICE, extractive_review
 from tasks.summarize.sentences import check_summary
 from tests.fixture_truth import parse_real, real_papers
 
@@ -30,5 +31,5 @@ def test_extractive_summary_reads_right(name: str) -> None:
     # What was done ends with the main finding, which the TL;DR is.
     assert what[-1] == summary.tldr or len(what) == 1, (what, summary.tldr)
     assert not set(what) & {c.text for c in summary.why_it_matters}
-    md = review_markdown(parsed, summary)
+    md = review_markdown(parsed, summary, review=extractive_review(parsed))
     assert REVIEW_NOTICE in md and "## Why it matters" in md and "“" in md

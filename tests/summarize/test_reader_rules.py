@@ -10,7 +10,6 @@ import pytest
 from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper, Section
 from tasks.summarize.extractive import summarize_extractive
 from tasks.summarize.grounding import normalize_text
-from tasks.summarize.paper_text import paper_names
 from tasks.summarize.sentences import (
     boilerplate_reason,
     check_summary,
@@ -18,7 +17,7 @@ from tasks.summarize.sentences import (
     incomplete_reason,
     says_finding,
 )
-from tasks.text import split_sentences
+from tasks.text import paper_names, split_sentences
 
 PaperFactory = Callable[..., ParsedPaper]
 

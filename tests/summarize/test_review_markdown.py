@@ -15,8 +15,9 @@ from tasks.models import (
     ParsedPaper,
     Section,
 )
-from tasks.publish.review import REVIEW_NOTICE, review_markdown
+from tasks.publish.review import review_markdown
 from tasks.summarize.extractive import summarize_extractive
+from tasks.summarize.extractive_review import REVIEW_NOTICE, extractive_review
 
 PaperFactory = Callable[..., ParsedPaper]
 
@@ -37,7 +38,7 @@ def _section(md: str, heading: str) -> str:
 
 
 def test_extractive_review_structure(paper: ParsedPaper) -> None:
-    md = review_markdown(paper, summarize_extractive(paper), entry=_entry())
+    md = review_markdown(paper, summarize_extractive(paper), entry=_entry(), review=extractive_review(paper))
     assert md.startswith("# SPECTER: Document-level Representation Learning")
     assert "**Authors:** Arman Cohan, Sergey Feldman, Iz Beltagy" in md
     assert "**Award:** Best paper (Main track)" in md
@@ -100,7 +101,7 @@ def test_limitations_none_stated_and_html_neutralised(paper_factory: PaperFactor
         ],
         captions=[],
     )
-    md = review_markdown(paper, summarize_extractive(paper))
+    md = review_markdown(paper, summarize_extractive(paper), review=extractive_review(paper))
     assert "<script>" not in md and "<b>" not in md
     assert "None stated in the extracted text." in _section(md, "Limitations")
     assert "No captions were extracted." in _section(md, "Figures & tables")

@@ -1,4 +1,4 @@
-"""Which panel renderer draws: "sketch", "diffusion" (the default model without comic.model) or "auto".
+"""Which panel renderer draws: one of config/backends.py's renderers, or "auto".
 
 "auto" picks diffusion when a model is configured and usable here (a CUDA GPU, or a local model
 folder), else the sketch renderer, and says why in the choice's notices. Torch is imported only to
@@ -8,53 +8,51 @@ only when it is chosen: a sketch run never pays for them.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from config.backends import AUTO, build, choices
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.base import PanelRenderer
-from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL, local_path
-from tasks.comic.panels.sketch import SketchRenderer
+from tasks.comic.panels.diffusion.catalogue import local_path
 
 if TYPE_CHECKING:
-    from config.settings import ComicSettings
+    from config.settings import ComicSettings, Settings
 
-logger = logging.getLogger(__name__)
-
-RENDERERS = ("auto", "sketch", "diffusion")
+RENDERERS = choices("renderer")
 
 
 @dataclass
 class RendererChoice:
     renderer: PanelRenderer
-    notices: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # said in the log and in the comic's notices
+    logged: list[str] = field(default_factory=list)  # said in the log only (the comic says it its own way)
 
 
-def _diffusion(settings: ComicSettings, model: str) -> PanelRenderer:
-    from tasks.comic.panels.diffusion.renderer import DiffusionRenderer  # torch + diffusers: only now
+def choose_panel_renderer(settings: Settings | ComicSettings) -> RendererChoice:
+    """The renderer settings.comic.renderer names (config/backends.py), or "auto"'s choice.
 
-    return DiffusionRenderer(settings, model)
+    A run hands its Settings; a script, a bench or the warm-up may hand the comic section alone."""
+    from config.settings import ComicSettings, Settings
 
-
-def choose_panel_renderer(settings: ComicSettings) -> RendererChoice:
-    """The renderer settings.comic asks for; "auto" as the module says."""
-    if settings.renderer not in RENDERERS:
-        raise ComicError(f"unknown comic renderer {settings.renderer!r}; expected one of {RENDERERS}")
-    model = settings.model
-    if settings.renderer == "sketch":
-        notices = [f"comic.model {model!r} is ignored: the sketch renderer uses no model."] if model else []
-        return RendererChoice(SketchRenderer(), notices)
-    if settings.renderer == "diffusion":
-        return RendererChoice(_diffusion(settings, model or DEFAULT_MODEL))
+    if isinstance(settings, ComicSettings):
+        settings = Settings.model_construct(comic=settings)
+    comic = settings.comic
+    if comic.renderer not in RENDERERS:
+        raise ComicError(f"unknown comic renderer {comic.renderer!r}; expected one of {RENDERERS}")
+    model = comic.model
+    if comic.renderer != AUTO:
+        notices = []
+        if model and comic.renderer == "sketch":
+            notices = [f"comic.model {model!r} is ignored: the sketch renderer uses no model."]
+        return RendererChoice(build("renderer", comic.renderer, settings), notices)
     if not model:
-        logger.warning("comic: no diffusion model configured; drawing sketch panels")
-        return RendererChoice(SketchRenderer())
-    import torch  # only to look for a GPU
+        notice = "comic: no diffusion model configured; drawing sketch panels"
+        return RendererChoice(build("renderer", "sketch", settings), logged=[notice])
+    import torch  # only to look for a GPU; the diffusion renderer (diffusers) is imported when built
 
     # A hub model on a CPU would take minutes per panel; a local folder is the user's explicit choice.
     if torch.cuda.is_available() or local_path(model) is not None:
-        return RendererChoice(_diffusion(settings, model))
+        return RendererChoice(build("renderer", "diffusion", settings))
     why = f"comic.model {model!r} is not used: no CUDA GPU here and it is not a local folder"
-    logger.warning("comic: %s; drawing sketch panels", why)
-    return RendererChoice(SketchRenderer(), [f"{why}."])
+    return RendererChoice(build("renderer", "sketch", settings), [f"comic: {why}; drawing sketch panels."])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from time import perf_counter
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
@@ -20,6 +21,9 @@ from tasks.comic.panels.pen import INK, Pen
 from tasks.comic.panels.props import draw_motif_props
 from tasks.comic.panels.scenery import BULB, background, everyday_props
 from tasks.models import ComicScript
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 SKETCH_VERSION = "sketch-2"  # bump when sketch or layout output changes: it is part of cache keys
 # 2: motif props (tasks/comic/panels/props.py), Pip on the left beside figures, 2x2 box downsampling
@@ -194,3 +198,7 @@ class SketchRenderer:
             fallback=True,
             timings={"generate_s": round(perf_counter() - started, 3)},
         )
+
+
+def build(settings: Settings) -> SketchRenderer:
+    return SketchRenderer()

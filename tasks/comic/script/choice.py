@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from config.settings import LLMSettings
-from tasks.comic.script.llm import LLMScriptWriter
-from tasks.comic.script.writers import ScriptWriter, StoryWriter
+from config.backends import build
+from config.settings import Settings
+from tasks.comic.script.writers import ScriptWriter
 
 
 @dataclass
@@ -15,8 +15,6 @@ class WriterChoice:
     notices: list[str] = field(default_factory=list)
 
 
-def choose_script_writer(settings: LLMSettings) -> WriterChoice:
+def choose_script_writer(settings: Settings) -> WriterChoice:
     """The LLM writer when llm.model is set, else the story writer (no notice: it is a full writer)."""
-    if settings.model:
-        return WriterChoice(LLMScriptWriter(settings))
-    return WriterChoice(StoryWriter())
+    return WriterChoice(build("script_writer", "llm" if settings.llm.model else "story", settings))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from config.settings import LLMSettings
+from config.settings import LLMSettings, Settings
 from tasks.comic.errors import ComicError
 from tasks.comic.script.brief import MASCOT, ComicBrief, award_phrase
 from tasks.comic.script.captions import CAPTION_CHARS
@@ -202,3 +202,7 @@ class LLMScriptWriter:
             identity=self.identity,
             fallback=StoryWriter(),
         )
+
+
+def build(settings: Settings) -> LLMScriptWriter:
+    return LLMScriptWriter(settings.llm)

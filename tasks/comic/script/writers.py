@@ -9,12 +9,15 @@ script: the cache records what ran.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tasks.comic.script.brief import ComicBrief
 from tasks.comic.script.story import STORY_VERSION, write_story
 from tasks.comic.script.tables import tables_digest
 from tasks.models import ComicScript, UsageTotals
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 
 @dataclass
@@ -49,3 +52,7 @@ class StoryWriter:
 
     def write(self, brief: ComicBrief, *, panels: int | None, paper_id: str) -> ScriptOutcome:
         return ScriptOutcome(script=write_story(brief, panels=panels), identity=self.identity)
+
+
+def build_story(settings: Settings) -> StoryWriter:
+    return StoryWriter()

@@ -22,7 +22,7 @@ from PIL import Image
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.diffusion.catalogue import ModelPreset, local_path, preset_for
 from tasks.comic.panels.diffusion.presets import panel_prompt
-from tasks.comic.panels.diffusion.textenc import Encoded
+from tasks.comic.panels.diffusion.textenc import ENCODE_LOCK, Encoded
 from tasks.models import ComicScript
 
 if TYPE_CHECKING:
@@ -301,7 +301,10 @@ def prompt_budget(pipe: Any, preset: ModelPreset) -> tuple[int, Callable[[str], 
     limit = int(dict(preset.extra).get("max_sequence_length") or min(readable))
 
     def count(text: str) -> int:
-        return len(tokenizer(text, truncation=False, add_special_tokens=True, verbose=False)["input_ids"])
+        # A fast tokenizer's padding and truncation are state of the shared tokenizer, set by each
+        # call: a count racing another page's encoding would unpad its batch. One at a time.
+        with ENCODE_LOCK:
+            return len(tokenizer(text, truncation=False, add_special_tokens=True, verbose=False)["input_ids"])
 
     return limit, count
 

@@ -18,6 +18,7 @@ from PIL import Image
 
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.base import Panels, RunsOn
+from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL
 from tasks.comic.panels.diffusion.pipeline import (
     RenderReport,
     bad_image,
@@ -39,7 +40,7 @@ from tasks.comic.panels.diffusion.warm import prepare_pipeline
 from tasks.models import ComicScript
 
 if TYPE_CHECKING:
-    from config.settings import ComicSettings, ComicSpeedSettings
+    from config.settings import ComicSettings, ComicSpeedSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -249,3 +250,8 @@ def render_panels(
         report.notices.append(note)
     report.timings["generate_s"] = round(perf_counter() - started, 3)
     return [to_pil(image) for image in images]
+
+
+def build(settings: Settings) -> DiffusionRenderer:
+    """The diffusion renderer with comic.model, or the default model without one."""
+    return DiffusionRenderer(settings.comic, settings.comic.model or DEFAULT_MODEL)

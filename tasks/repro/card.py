@@ -4,27 +4,22 @@ Every field is read from the paper's own text (the parsed paper, and the PDF's p
 the parser leaves out: footnotes, where most repository links live) and carries the words it was
 found in and where (section or page), so a reader can check it. Nothing is guessed: a field the
 paper does not state stays empty and the card says so. The repository's licence comes from the
-GitHub API when the network is allowed (tasks/publish/licences.py), else it is "not checked".
+GitHub API when the network is allowed (tasks/harvest/licences.py), else it is "not checked".
 """
 
 from __future__ import annotations
 
-import io
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from tasks.harvest.links import URL_RE, classify
-from tasks.models import AwardEntry, Found, LicenceCheck, ParsedPaper, ReproCard
-from tasks.summarize.grounding import location_label
-from tasks.summarize.paper_text import paper_names
-from tasks.text import split_sentences
+from tasks.links import URL_RE, classify, url_key
+from tasks.models import Found, PaperCard, ParsedPaper, ReproCard
+from tasks.text import location_label, paper_names, split_sentences
 
-EXTRACTOR = "repro-card-1"
+EXTRACTOR = "repro-card-2"  # 2: a stage of its own, from parsed.page_lines; places of every link
 QUOTE_CHARS = 300
 MAX_ITEMS = 8  # per list field: a card, not an index
 
@@ -125,40 +120,6 @@ def paper_passages(parsed: ParsedPaper) -> list[Passage]:
     return out
 
 
-# --------------------------------------------------------------------------- PDF page text
-
-_PAGES: OrderedDict[str, list[list[str]]] = OrderedDict()
-_PAGES_LOCK = threading.Lock()
-_PAGES_KEPT = 64
-
-
-def pdf_page_lines(data: bytes, sha256: str) -> list[list[str]]:
-    """The text lines of every page (pdfium), remembered per PDF: footnotes and link lines live here."""
-    with _PAGES_LOCK:
-        if sha256 in _PAGES:
-            _PAGES.move_to_end(sha256)
-            return _PAGES[sha256]
-    import pypdfium2 as pdfium
-
-    from tasks.parse.visible_text import visible_page_texts
-    from tasks.pdfium import PDFIUM_LOCK
-
-    pages: list[list[str]] = []
-    with PDFIUM_LOCK:
-        doc = pdfium.PdfDocument(io.BytesIO(data))
-        try:
-            # Text no reader sees (tasks/parse/visibility.py) is never quoted on the card.
-            for text in visible_page_texts(doc):
-                pages.append([" ".join(line.split()) for line in re.split(r"\r\n|\r|\n", text)])
-        finally:
-            doc.close()
-    with _PAGES_LOCK:
-        _PAGES[sha256] = pages
-        while len(_PAGES) > _PAGES_KEPT:
-            _PAGES.popitem(last=False)
-    return pages
-
-
 def _on_page(url: str, pages: list[list[str]]) -> Passage | None:
     """The page line(s) that print a URL (a footnote, usually): lines are joined as the URL breaks."""
     target = _compact(re.sub(r"^https?://(www\.)?", "", url))
@@ -187,8 +148,8 @@ def _where_url(url: str, passages: list[Passage], pages: list[list[str]]) -> Pas
     return _on_page(url, pages)
 
 
-def _surnames(entry: AwardEntry, parsed: ParsedPaper) -> set[str]:
-    names = entry.authors or [a.name for a in parsed.authors]
+def _surnames(parsed: ParsedPaper) -> set[str]:
+    names = [a.name for a in parsed.authors]
     out = set()
     for name in names:
         last = unicodedata.normalize("NFKD", name.split()[-1]).encode("ascii", "ignore").decode().lower()
@@ -197,35 +158,37 @@ def _surnames(entry: AwardEntry, parsed: ParsedPaper) -> set[str]:
     return out
 
 
-def _own_repository(url: str, entry: AwardEntry, parsed: ParsedPaper) -> bool:
+def _own_repository(url: str, parsed: ParsedPaper) -> bool:
     """A repository of the authors or named after the paper: its owner or name holds a surname or the
     paper's name ("jfutoma/MGP-RNN", "allenai/specter")."""
     parts = [p.lower() for p in urlparse(url).path.split("/") if p][:2]
     if len(parts) < 2:
         return False
     owner, repo = parts
-    if any(s in owner or s in repo for s in _surnames(entry, parsed)):
+    if any(s in owner or s in repo for s in _surnames(parsed)):
         return True
-    names = paper_names(entry.title) | paper_names(parsed.title)
+    names = paper_names(parsed.title)
     return re.sub(r"[^a-z0-9]", "", repo) in {re.sub(r"[^a-z0-9]", "", n) for n in names}
 
 
-def _code(
-    entry: AwardEntry, parsed: ParsedPaper, passages: list[Passage], pages: list[list[str]]
-) -> list[Found]:
-    urls = list(dict.fromkeys(entry.links.code))
-    urls += [
-        u
-        for raw in parsed.urls
-        if classify(u := _repo_url(raw)) == "code" and _own_repository(u, entry, parsed) and u not in urls
-    ]
-    found = []
-    for url in urls[:MAX_ITEMS]:
+def _code(parsed: ParsedPaper, places: dict[str, Found]) -> list[Found]:
+    """The authors' own repositories the paper links to, each where the paper prints it."""
+    urls: list[str] = []
+    for raw in parsed.urls:
+        url = _repo_url(raw)
+        if classify(url) == "code" and _own_repository(url, parsed) and url not in urls:
+            urls.append(url)
+    return [places.get(url_key(u)) or Found(value=u, url=u, quote=u, where="link") for u in urls[:MAX_ITEMS]]
+
+
+def _places(parsed: ParsedPaper, passages: list[Passage], pages: list[list[str]]) -> dict[str, Found]:
+    """Every link the paper prints (and its own repositories' roots), with the words and place it is
+    printed in: the publisher places an award entry's curated links by it (url_key)."""
+    found: dict[str, Found] = {}
+    for url in dict.fromkeys([*parsed.urls, *(_repo_url(u) for u in parsed.urls)]):
         at = _where_url(url, passages, pages)
-        if at is None:
-            found.append(Found(value=url, url=url, quote=url, where="award list"))
-        else:
-            found.append(Found(value=url, url=url, quote=_quote(at.text), where=at.where))
+        if at is not None:
+            found.setdefault(url_key(url), Found(value=url, url=url, quote=_quote(at.text), where=at.where))
     return found
 
 
@@ -367,40 +330,24 @@ def _badges(passages: list[Passage], pages: list[list[str]]) -> list[Found]:
     return list(found.values())[:MAX_ITEMS]
 
 
-def repro_card(
-    parsed: ParsedPaper,
-    entry: AwardEntry,
-    *,
-    pages: list[list[str]] | None = None,
-    check_licence: Callable[[str], LicenceCheck] | None = None,
-) -> ReproCard:
-    """The card of one paper from its parsed text and (when given) its PDF's page lines.
-
-    entry: the award entry with its links (curated, or found in the PDF by tasks/harvest/links.py);
-    check_licence: asks for one repository's licence (tasks/publish/licences.py); None: not checked.
-    """
-    pages = pages or []
+def paper_card(parsed: ParsedPaper) -> PaperCard:
+    """The card of one paper from its parsed text and its pages' visible lines."""
+    pages = parsed.page_lines
     passages = paper_passages(parsed)
     notices = []
     if not pages:
         notices.append("the PDF's page text was not read: links printed only in footnotes may be missing")
     datasets = _named("dataset", parsed, passages, set())
     models = _named("model", parsed, passages, {d.value.lower() for d in datasets})
-    code = _code(entry, parsed, passages, pages)
-    licences = [
-        check_licence(f.value)
-        if check_licence
-        else LicenceCheck(repository=f.value, status="not checked", detail="no licence lookup in this run")
-        for f in code
-    ]
-    return ReproCard(
-        code=code,
+    places = _places(parsed, passages, pages)
+    card = ReproCard(
+        code=_code(parsed, places),
         code_statement=_statement(parsed, passages),
         datasets=datasets,
         models=models,
         compute=_compute(passages),
-        licences=licences,
         badges=_badges(passages, pages),
         extractor=EXTRACTOR,
         notices=notices,
     )
+    return PaperCard(card=card, places=places)

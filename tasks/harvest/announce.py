@@ -1,33 +1,33 @@
-"""The `harvest-announcement` task: one edition's sources polled and read under one deadline.
+"""One edition's sources polled and read under one deadline; a new award list harvested.
 
-Each edition of the watch (flows/watch.py) runs this as a task of its own, all at once, so a slow or
-hostile venue never delays another. Inside, `harvest.poll_deadline_s` bounds the whole edition:
-every request gets what is left of it (and at most `harvest.timeout_s`), a source or a post met
-after it passed is left for the next poll, and nothing is recorded as read that was not read. The
-task's own timeout, a little past the deadline, stops what no check reached.
+The watch (flows/watch.py) runs `harvest` for each due edition as a task of its own
+(tasks/stages/announcement.py), all at once, so a slow or hostile venue never delays another.
+Inside, `harvest.poll_deadline_s` bounds the whole edition: every request gets what is left of it
+(and at most `harvest.timeout_s`), a source or a post met after it passed is left for the next
+poll, and nothing is recorded as read that was not read.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
-
-from prefect import get_run_logger, task
 
 from config.settings import Settings
 from tasks.harvest import watching
 from tasks.harvest.announcements import AnnouncedPaper
 from tasks.harvest.calendar import Edition
 from tasks.harvest.errors import HarvestError
+from tasks.harvest.feeds import model_reader
 from tasks.harvest.http import ServiceClient
+from tasks.harvest.resolve import resolve_entries
+from tasks.logs import run_logger
 from tasks.models import Conference, UsageTotals
 from tasks.store import ArtifactStore, store_for
 
-# The task's own timeout: past the poll's deadline by this much (a check the work did not reach).
-TASK_SLACK_S = 30.0
 # Less time than this left: a request could not finish, so none is started.
 MIN_REQUEST_S = 0.5
 
@@ -50,6 +50,26 @@ class Clock:
             f"{what}: left for the next poll: this one passed its deadline of {self.deadline_s:g} s "
             "(PAPERPANELS_HARVEST__POLL_DEADLINE_S)"
         )
+
+
+class HarvestStatus(StrEnum):
+    NEW = "new"  # a new or changed award list, harvested into the store
+    UNCHANGED = "unchanged"  # the same award list as last time
+    WAITING = "waiting"  # no award list announced yet
+    PROBLEM = "problem"  # the poll was cut at its deadline: nothing recorded, the next poll reads it
+
+
+@dataclass(frozen=True)
+class HarvestOutcome:
+    """What one edition's poll found."""
+
+    status: HarvestStatus
+    notes: list[str] = field(default_factory=list)
+    hash: str | None = None  # the award list's hash (new, unchanged)
+    papers: int = 0  # new: the harvested entries
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)  # entry ids that need a person's review
 
 
 @dataclass
@@ -82,7 +102,7 @@ def poll_sources(
                 deadline_s=clock.left(),
             )
             if polled.failed:
-                get_run_logger().warning("%s: %s", edition.slug, polled.problem)
+                run_logger("paperpanels.watch").warning("%s: %s", edition.slug, polled.problem)
             if polled.problem:
                 out.notes.append(polled.problem)
             if not polled.changed:
@@ -104,7 +124,7 @@ def read_posts(
 ) -> tuple[list[AnnouncedPaper], str, UsageTotals | None]:
     """The award lists of the posts found (the model's reading or the heuristic), the first source,
     and what the model's reading cost (None without one)."""
-    logger = get_run_logger()
+    logger = run_logger("paperpanels.watch")
     papers: list[AnnouncedPaper] = []
     source_url = ""
     model = _chat_model(settings, edition.slug)
@@ -128,13 +148,9 @@ def read_posts(
     return papers, source_url, model.usage() if model is not None else None
 
 
-@task(name="harvest-announcement", task_run_name="harvest {edition.slug}", retries=1, retry_delay_seconds=30)
-def harvest_announcement(edition: Edition, settings: Settings, now: datetime) -> dict[str, Any]:
-    """Poll the edition's sources; a new award list becomes a harvested manifest in the store.
-
-    Returns what happened: {"status": "new" | "unchanged" | "waiting" | "problem", ...}.
-    """
-    logger = get_run_logger()
+def harvest(edition: Edition, settings: Settings, now: datetime) -> HarvestOutcome:
+    """Poll the edition's sources; a new award list becomes a harvested manifest in the store."""
+    logger = run_logger("paperpanels.watch")
     store = store_for(settings.store)
     clock = Clock(settings.harvest.poll_deadline_s)
     polled = poll_sources(edition, settings, store, now, clock)
@@ -143,19 +159,21 @@ def harvest_announcement(edition: Edition, settings: Settings, now: datetime) ->
         logger.info("%s: %s", edition.slug, note)
     if polled.cut:  # nothing is saved as read: the next poll reads what this one could not
         logger.warning("%s: poll cut at its deadline of %g s", edition.slug, clock.deadline_s)
-        return {"status": "problem", "notes": polled.notes}
+        return HarvestOutcome(HarvestStatus.PROBLEM, polled.notes)
     record = watching.load_record(store, edition.slug)
     digest_hash = watching.announcement_hash(papers) if papers else None
     if digest_hash is None or (record is not None and record.hash == digest_hash):
         for read in polled.changed:
             watching.save_poll(store, read)
         if digest_hash is None:
-            return {"status": "waiting" if record is None else "unchanged", "notes": polled.notes}
-        return {"status": "unchanged", "hash": digest_hash, "notes": polled.notes}
+            return HarvestOutcome(
+                HarvestStatus.WAITING if record is None else HarvestStatus.UNCHANGED, polled.notes
+            )
+        return HarvestOutcome(HarvestStatus.UNCHANGED, polled.notes, hash=digest_hash)
     result = record_harvest(edition, settings, store, now, (papers, source_url, usage))
     for read in polled.changed:  # only now: a run that stopped before this point reads the post again
         watching.save_poll(store, read)
-    return result | {"notes": polled.notes}
+    return replace(result, notes=polled.notes)
 
 
 def record_harvest(
@@ -164,10 +182,8 @@ def record_harvest(
     store: ArtifactStore,
     now: datetime,
     read: tuple[list[AnnouncedPaper], str, UsageTotals | None],
-) -> dict[str, Any]:
+) -> HarvestOutcome:
     """A new award list: resolved, saved as the harvested manifest, its record and history updated."""
-    from tasks.harvest.resolve import resolve_entries
-
     papers, source_url, usage = read
     h = settings.harvest
     record = watching.load_record(store, edition.slug)
@@ -197,31 +213,26 @@ def record_harvest(
             history=history,
         ),
     )
-    uncertain = [e.id for e in entries if e.needs_review]
-    get_run_logger().info(
+    uncertain = [e.paper_id for e in entries if e.needs_review]
+    run_logger("paperpanels.watch").info(
         "%s: harvested %d papers from %s (+%d -%d), %d uncertain",
         edition.slug, len(entries), source_url, len(change.added), len(change.removed), len(uncertain),
     )  # fmt: skip
-    return {
-        "status": "new",
-        "hash": digest_hash,
-        "papers": len(entries),
-        "added": change.added,
-        "removed": change.removed,
-        "uncertain": uncertain,
-    }
+    return HarvestOutcome(
+        HarvestStatus.NEW,
+        hash=digest_hash,
+        papers=len(entries),
+        added=list(change.added),
+        removed=list(change.removed),
+        uncertain=uncertain,
+    )
 
 
 def _chat_model(settings: Settings, slug: str) -> Any:
     """The configured chat model for reading announcements, or None (the structural heuristic)."""
-    from tasks.harvest.feeds import model_reader
-
     model, problem = model_reader(settings.llm, f"award announcement of {slug}")
     if problem:  # the heuristic still works; a broken LLM setup must not stop the watch
-        get_run_logger().warning("LLM unavailable for announcements, using the heuristic: %s", problem)
+        run_logger("paperpanels.watch").warning(
+            "LLM unavailable for announcements, using the heuristic: %s", problem
+        )
     return model
-
-
-def with_deadline(settings: Settings) -> Any:
-    """The task with its timeout: the poll's deadline plus TASK_SLACK_S."""
-    return harvest_announcement.with_options(timeout_seconds=settings.harvest.poll_deadline_s + TASK_SLACK_S)

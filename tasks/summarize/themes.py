@@ -5,7 +5,7 @@ titles), never anything else. The key-phrase finder invents no text: a theme's l
 printed in every one of its papers' verified claims or section titles, found by TF-IDF over
 phrases and agglomerative clustering (scikit-learn, imported only when there are themes to find);
 each paper is shown with the sentence the phrase stands in. The LLM finder is in
-tasks/publish/themes_llm.py.
+tasks/summarize/themes_llm.py.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ class KeyPhraseThemes:
 def choose_theme_finder(settings: Settings | None) -> ThemeFinder:
     """The finder in force: the chat model when one is configured, else key phrases."""
     if settings is not None and settings.llm.model:
-        from tasks.publish.themes_llm import LLMThemes
+        from tasks.summarize.themes_llm import LLMThemes
 
         return LLMThemes(settings.llm)
     return KeyPhraseThemes()

@@ -18,8 +18,8 @@ from config.settings import LLMSettings
 from tasks.llm import ask_once, model_identity
 from tasks.llm.prompts import chat_prompt
 from tasks.models import Theme, ThemePaper
-from tasks.publish.themes import MAX_THEMES, QUOTE_CHARS, ThemesFound, ThemeSource
 from tasks.summarize.grounding import normalize_text
+from tasks.summarize.themes import MAX_THEMES, QUOTE_CHARS, ThemesFound, ThemeSource
 
 THEMES_PROMPT = "themes"
 THEMES_PROMPT_VERSION = "v1"

@@ -1,10 +1,10 @@
 """The licence of a paper's code repository, from the GitHub API when the network is allowed.
 
-`choose_licences(settings, previous)` returns the lookup in force: the GitHub API (one GET
+`choose_licences(settings, known)` returns the lookup in force: the GitHub API (one GET
 `/repos/{owner}/{repo}` per repository, through the harvest stage's polite client), or one that
 answers "not checked" and says why (downloads off = offline; checks turned off). A definite answer
-of the previous release (a licence, none, or no such repository) is reused without a request: the
-GitHub API allows 60 unauthenticated requests an hour. A failed request is "not checked", with the
+known from before (a licence, none, or no such repository) is reused without a request: the GitHub
+API allows 60 unauthenticated requests an hour. A failed request is "not checked", with the
 reason, and is asked again by the next release; it never fails a publish.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from config.settings import Settings
-from tasks.models import Digest, LicenceCheck
+from tasks.models import LicenceCheck
 
 log = logging.getLogger(__name__)
 
@@ -96,25 +96,13 @@ class GitHubLicences:
         return LicenceCheck(repository=repository, status="found", licence=str(name), detail="GitHub API")
 
 
-def previous_answers(previous: Digest | None) -> dict[str, LicenceCheck]:
-    """The definite answers of the previous release, by repository URL."""
-    if previous is None:
-        return {}
-    return {
-        check.repository: check
-        for result in previous.results
-        if result.repro
-        for check in result.repro.licences
-        if check.status in DEFINITE
-    }
-
-
-def choose_licences(settings: Settings | None, previous: Digest | None = None) -> LicenceLookup:
-    """The licence lookup in force for one release: the GitHub API, or "not checked" and why."""
+def choose_licences(settings: Settings | None, known: dict[str, LicenceCheck] | None = None) -> LicenceLookup:
+    """The licence lookup in force for one conference: the GitHub API (definite answers already
+    known are not asked again), or "not checked" and why."""
     if settings is None:
         return not_checked("no licence lookup in this run")
     if not settings.harvest.check_licences:
         return not_checked("licence checks are off (PAPERPANELS_HARVEST__CHECK_LICENCES=false)")
     if not settings.harvest.download:
         return not_checked("offline: downloads are off (PAPERPANELS_HARVEST__DOWNLOAD=false)")
-    return GitHubLicences(settings, previous_answers(previous))
+    return GitHubLicences(settings, known)

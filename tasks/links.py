@@ -1,12 +1,17 @@
-"""Code, dataset, model and project links: found in text, classified, ranked, deduplicated."""
+"""Code, dataset, model and project links: found in text, classified, ranked, deduplicated.
+
+On the ground floor: harvesting finds them in APIs, the reproducibility card in the paper, the
+publisher adds the PDF's own to an entry.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Literal
 from urllib.parse import urlparse
 
-from tasks.harvest.models import FoundLink
-from tasks.models import AwardEntry, Links
+from tasks.models import AwardEntry, Links, Model
 
 URL_RE = re.compile(r"https?://[^\s<>\"'(){}\[\],;]+", re.IGNORECASE)
 # Where a link was found, most trustworthy first: curated beats the authors' own text beats a PDF.
@@ -14,8 +19,25 @@ SOURCE_WEIGHT = {"manifest": 3.0, "openreview": 2.0, "arxiv comment": 2.0, "arxi
 PAPER_HOSTS = ("arxiv.org", "openreview.net", "doi.org", "semanticscholar.org", "proceedings.")
 
 
+class FoundLink(Model):
+    """A code / dataset / model / project link and where it was found."""
+
+    url: str
+    kind: Literal["code", "dataset", "model", "project"]
+    found_in: str  # "manifest", "arxiv comment", "arxiv abstract", "openreview", "pdf"
+    score: float = 0.0  # ranking: higher first
+
+
 def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def url_key(url: str) -> str:
+    """A link as letters and digits, without its scheme and www.: the same link however it is
+    written or broken over lines ("https://github.com/allenai/specter" and "github.com/allenai/specter/")."""
+    text = unicodedata.normalize("NFKC", url).lower()
+    text = re.sub(r"^[a-z]+://(www\.)?", "", text.strip())
+    return re.sub(r"[^a-z0-9]", "", text)
 
 
 def classify(url: str) -> str | None:
