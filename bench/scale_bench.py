@@ -38,7 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.runners import cores  # noqa: E402
+from flows.runtime.runners import cores  # noqa: E402
 from tests.fixture_conference import PDF_BY_TITLE_START  # noqa: E402
 from tests.ops.stack import start_prefect_server, stop  # noqa: E402
 

@@ -11,7 +11,10 @@ Kept as data: nothing is imported until a backend is built.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 AUTO = "auto"
 
@@ -50,7 +53,7 @@ def register(kind: str, name: str, factory: str) -> None:
     REGISTRY[kind][name] = factory
 
 
-def build(kind: str, name: str, settings: Any) -> Any:
+def build(kind: str, name: str, settings: Settings) -> Any:
     """The backend `name` of `kind`, built from the run's settings; an unknown name says what is known."""
     try:
         path = REGISTRY[kind][name]

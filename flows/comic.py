@@ -13,7 +13,15 @@ from config.settings import Settings, get_settings
 from flows.paper import fresh
 from tasks.backends import Backends, backends_for
 from tasks.harvest.manifest import load_conference, select_entries
-from tasks.models import Conference, StageName, StageOutcome, StageState, StageStatus, StoredObject
+from tasks.models import (
+    Conference,
+    FigureIndex,
+    StageName,
+    StageOutcome,
+    StageState,
+    StageStatus,
+    StoredObject,
+)
 from tasks.stages import PaperWork, draw_comic
 from tasks.store import paper_key, store_for
 
@@ -123,8 +131,6 @@ def comics_elsewhere(
 
 def _figure_heads(store: Any, conference: str, pid: str) -> dict[str, StoredObject]:
     """figures.json and the figures it lists, as stored by the comic stage (none when absent)."""
-    from tasks.models import FigureIndex
-
     head = store.head(paper_key(conference, pid, "figures.json"))
     if head is None:
         return {}

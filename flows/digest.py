@@ -10,7 +10,7 @@ from config.settings import Settings, get_settings
 from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
 from flows.publishing import publish_conference
-from flows.runners import StageRunners, for_papers
+from flows.runtime.runners import StageRunners, for_papers
 from tasks.backends import backends_for
 from tasks.freshness import Verdict, check_current, run_inputs
 from tasks.harvest.errors import UnknownConferenceError

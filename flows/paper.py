@@ -24,6 +24,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import State
 
 from config.settings import OpsSettings
+from flows.runtime.locks import LeasedFileLocks
 from tasks.backends import Backends
 from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.pdf import unavailable_without_trying
@@ -40,7 +41,7 @@ from tasks.stages import (
 from tasks.store import paper_key
 
 if TYPE_CHECKING:
-    from flows.runners import StageRunners
+    from flows.runtime.runners import StageRunners
 
 log = logging.getLogger("paperpanels.flow")
 # Progress events (papers done, stage started) for the CLI's display, flows/cli/progress.py.
@@ -88,15 +89,13 @@ def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0)
     if kind == "file":
         from prefect.settings import PREFECT_HOME
 
-        from flows.locks import LeasedFileLocks
-
         return LeasedFileLocks(PREFECT_HOME.value() / "paperpanels-locks", lease_s=lease_s)
     if kind == "redis":
         try:
-            from flows.redis_locks import shared_redis_locks
+            from flows.runtime.redis_locks import shared_redis_locks  # prefect-redis is optional
         except ImportError as exc:
             raise RuntimeError("ops.locks = 'redis' needs the prefect-redis package") from exc
-        # A TTL of one lease on every lock, renewed while this process lives (flows/redis_locks.py).
+        # A TTL of one lease on every lock, renewed while this process lives (flows/runtime/redis_locks.py).
         return shared_redis_locks(redis_url or "redis://127.0.0.1:6379/0", lease_s)
     return None
 

@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.settings import Settings
+from tasks.harvest.errors import PdfUnavailable
+from tasks.harvest.pdf import find_local_pdf, local_pdf_fingerprint
 from tasks.models import AwardEntry, PaperStatus
+from tasks.publish.release import read_current, release_problems
 from tasks.store import ArtifactStore
 
 if TYPE_CHECKING:
@@ -67,9 +70,6 @@ def output_settings(settings: Settings) -> dict[str, object]:
 def _local_pdf(entry: AwardEntry, papers_dir: Path | None) -> str:
     if papers_dir is None:
         return "-"
-    from tasks.harvest.errors import PdfUnavailable
-    from tasks.harvest.pdf import find_local_pdf, local_pdf_fingerprint
-
     try:
         path = find_local_pdf(entry, papers_dir)
     except PdfUnavailable as exc:
@@ -112,8 +112,6 @@ def check_current(
 
     `inputs`: run_inputs(entries, settings) when the caller has it already (it hashes local PDFs).
     """
-    from tasks.publish.release import read_current, release_problems
-
     current = read_current(store, slug)
     if current is None:
         return Verdict(False, "nothing is published yet")

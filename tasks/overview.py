@@ -42,12 +42,12 @@ from tasks.models import (
     sha256_bytes,
 )
 from tasks.store import ArtifactStore, ContentChanged, conference_key
+from tasks.summarize.theme_choice import choose_theme_finder
 from tasks.summarize.themes import (
     KeyPhraseThemes,
     ThemeFinder,
     ThemesFound,
     ThemeSource,
-    choose_theme_finder,
     input_sha256,
     theme_source,
 )

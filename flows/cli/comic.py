@@ -9,15 +9,26 @@ paper's folder in the artifact store) are used when they are there.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from config.backends import choices
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, say, warn
 from flows.cli.runtime import load_settings
+from tasks.comic.errors import ComicError
+from tasks.comic.panels.choice import choose_panel_renderer
+from tasks.comic.script.choice import choose_script_writer
+from tasks.comic.warm_up import warm_up
+from tasks.harvest.pdf import read_local_pdf
+from tasks.models import AwardKind, PaperSummary, ParsedPaper
+from tasks.parse.choice import parse_pdf
+from tasks.parse.errors import ParseError
+from tasks.summarize.backends import choose_summarizer
+from tasks.summarize.errors import SummarizeError
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from tasks.comic.page.figures import FigureSet
     from tasks.models import PaperSummary, ParsedPaper
 
@@ -48,8 +59,6 @@ def comic(
         raise fail(f"{source}: no such file")
     if output.suffix.lower() != ".png":
         raise fail(f"-o {output}: the comic is written as a .png file")
-    from tasks.models import AwardKind
-
     kind = None
     if award is not None:
         try:
@@ -68,9 +77,6 @@ def comic(
 
     # 3. Writer and renderer, chosen as a run chooses them
     from tasks.comic.draw import ComicPaper, PageOptions, draw
-    from tasks.comic.errors import ComicError
-    from tasks.comic.panels.choice import choose_panel_renderer
-    from tasks.comic.script.choice import choose_script_writer
 
     try:
         writer = choose_script_writer(settings)
@@ -123,12 +129,10 @@ def comic(
 
 
 def _inputs(
-    source: Path, settings: Any, ran: list[str]
+    source: Path, settings: Settings, ran: list[str]
 ) -> tuple[PaperSummary, ParsedPaper | None, Path | None]:
     """(summary, parsed paper or None, PDF path or None); ran gets a line per stage that ran."""
     from pydantic import ValidationError
-
-    from tasks.models import PaperSummary, ParsedPaper
 
     with source.open("rb") as file:
         head = file.read(64).lstrip()
@@ -153,11 +157,7 @@ def _inputs(
     return summary, parsed, pdf if pdf.is_file() else None
 
 
-def _parse(pdf: Path, settings: Any, ran: list[str]) -> ParsedPaper:
-    from tasks.harvest.pdf import read_local_pdf
-    from tasks.parse.choice import parse_pdf
-    from tasks.parse.errors import ParseError
-
+def _parse(pdf: Path, settings: Settings, ran: list[str]) -> ParsedPaper:
     try:
         data = read_local_pdf(pdf, int(settings.parse.max_pdf_mb * 1024 * 1024))
         with err.status(f"parsing {pdf.name}"):
@@ -170,10 +170,7 @@ def _parse(pdf: Path, settings: Any, ran: list[str]) -> ParsedPaper:
     return outcome.parsed
 
 
-def _summarize(parsed: ParsedPaper, source: Path, settings: Any, ran: list[str]) -> PaperSummary:
-    from tasks.summarize.backends import choose_summarizer
-    from tasks.summarize.errors import SummarizeError
-
+def _summarize(parsed: ParsedPaper, source: Path, settings: Settings, ran: list[str]) -> PaperSummary:
     choice = choose_summarizer(settings)
     summarizer = choice.summarizer
     ran.append(f"summarizer: {summarizer.name} ({', '.join(summarizer.identity[1:3])})")
@@ -211,8 +208,6 @@ def comic_warm_up(
     from dataclasses import asdict
 
     settings = load_settings()
-    from tasks.comic.warm_up import warm_up
-
     report = warm_up(settings.comic, panels=panels)
     if report is None:
         say("nothing to warm up: the sketch renderer draws the panels (no diffusion model here)")

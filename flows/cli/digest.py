@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,18 @@ from flows.cli.runtime import (
     published,
     run_stoppable,
 )
+from tasks.freshness import check_current
+from tasks.harvest.catalogue import expand_specs
+from tasks.harvest.errors import HarvestError
+from tasks.harvest.manifest import load_conference, select_entries
+from tasks.models import PaperStatus
+from tasks.publish.feed import ensure_listed
+from tasks.publish.garbage import find_garbage, remove_garbage
+from tasks.publish.release import read_current
+from tasks.store import store_for
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 
 def digest(
@@ -49,9 +61,6 @@ def digest(
             "ops.dask_address": dask,
         }
     )
-    from tasks.harvest.errors import HarvestError
-    from tasks.harvest.manifest import load_conference, select_entries
-
     if papers_dir is not None and not papers_dir.is_dir():
         raise fail(f"--papers-dir {papers_dir} is not a directory")
     try:  # Validate before starting Prefect, so bad input fails fast and clearly.
@@ -64,15 +73,11 @@ def digest(
     _report(result, settings)
 
 
-def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
+def _up_to_date(slug: str, entries: list[Any], settings: Settings) -> bool:
     """Like make: say so and stop when the current release was built from these very inputs.
 
     The feed is checked on the way (one read): a damaged one is rebuilt from the releases.
     """
-    from tasks.freshness import check_current
-    from tasks.publish.feed import ensure_listed
-    from tasks.store import store_for
-
     store = store_for(settings.store)
     verdict = check_current(entries, settings, store, slug)
     if not verdict.current:
@@ -86,7 +91,7 @@ def _up_to_date(slug: str, entries: list[Any], settings: Any) -> bool:
     return True
 
 
-def _run_digest(conference: str, papers: list[str] | None, force: bool, settings: Any) -> Any:
+def _run_digest(conference: str, papers: list[str] | None, force: bool, settings: Settings) -> Any:
     try:
         with prefect_session(settings):
             from flows.digest import award_digest
@@ -103,11 +108,7 @@ def _run_digest(conference: str, papers: list[str] | None, force: bool, settings
         exit_now(stop.exit_code)
 
 
-def _report(result: Any, settings: Any) -> None:
-    from tasks.models import PaperStatus
-    from tasks.publish.release import read_current
-    from tasks.store import store_for
-
+def _report(result: Any, settings: Settings) -> None:
     rows = [
         (
             r.paper_id,
@@ -157,9 +158,6 @@ def backfill(
             "concurrency": paper_concurrency,
         }
     )
-    from tasks.harvest.catalogue import expand_specs
-    from tasks.harvest.errors import HarvestError
-
     try:
         expand_specs(conferences or [], settings.conferences_dir, all_known=all_known)
     except HarvestError as exc:
@@ -206,8 +204,6 @@ def gc(
     kept, and the listing says why.
     """
     settings = load_settings({"store.uri": store, "store.gc_grace_s": grace})
-    from tasks.publish.garbage import find_garbage, remove_garbage
-
     grace_s = settings.store.gc_grace_s
     artifact_store, current = published(conference, settings)
     say(f"current release: {current.pointer.release if current else 'none'}")

@@ -9,8 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, fail, out, say, table, warn
+from flows.cli.runtime import load_settings
+from tasks.harvest.errors import HarvestError
+from tasks.harvest.feeds import model_reader
+from tasks.harvest.http import REQUESTS
+from tasks.harvest.resolve import resolve_entries
+from tasks.harvest.sources import entry_from_id, harvest_awards, write_manifest
+from tasks.models import AwardEntry, AwardKind
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from tasks.harvest.models import Resolution
 
 ID_RE = re.compile(r"^(arxiv|openreview|doi):", re.IGNORECASE)
@@ -61,11 +69,6 @@ def harvest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """Harvest a conference's award list and resolve each paper to ids, confidence and links."""
-    from tasks.harvest.errors import HarvestError
-    from tasks.harvest.http import REQUESTS
-    from tasks.harvest.resolve import resolve_entries
-    from tasks.harvest.sources import harvest_awards, write_manifest
-
     settings = _settings()
     before = dict(REQUESTS)
     try:
@@ -110,11 +113,6 @@ def resolve(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """Resolve one paper by title or id and print the record with its candidates and links."""
-    from tasks.harvest.errors import HarvestError
-    from tasks.harvest.resolve import resolve_entries
-    from tasks.harvest.sources import entry_from_id
-    from tasks.models import AwardEntry, AwardKind
-
     settings = _settings()
     spec = f"arxiv:{query}" if BARE_ARXIV_RE.match(query.strip()) else query.strip()
     try:
@@ -140,15 +138,11 @@ def resolve(
 
 
 def _settings() -> Any:
-    from flows.cli.runtime import load_settings
-
     return load_settings(check_store=False)
 
 
-def _chat_model(settings: Any, conference: str) -> Any:
+def _chat_model(settings: Settings, conference: str) -> Any:
     """The configured chat model for reading announcements, or None (the HTML heuristic)."""
-    from tasks.harvest.feeds import model_reader
-
     model, problem = model_reader(settings.llm, f"award announcement of {conference}")
     if problem:  # the heuristic still works; a broken LLM config must not block harvesting
         warn("LLM unavailable, using the HTML heuristic:", problem)

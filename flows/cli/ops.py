@@ -10,6 +10,12 @@ import typer
 
 from flows.cli.console import out, say, table
 from flows.cli.runtime import load_settings, prefect_defaults
+from flows.runtime.deployments import deploy_all, serve_all
+from flows.runtime.infrastructure import ensure_infrastructure
+from tasks.harvest.calendar import load_calendar
+from tasks.harvest.manifest import known_slugs
+from tasks.harvest.watching import load_record, utc
+from tasks.store import store_for
 
 
 def register(app: typer.Typer) -> None:
@@ -27,8 +33,6 @@ def serve(
     """Serve every deployment (award-digest, watch-awards, backfill, draw-comics) from this process."""
     prefect_defaults()
     settings = load_settings()
-    from flows.deployments import serve_all
-
     serve_all(settings, limit=limit)
 
 
@@ -37,11 +41,7 @@ def deploy(
 ) -> None:
     """Register the deployments with the Prefect server (PREFECT_API_URL) on the configured work pools."""
     settings = load_settings()
-    from flows.deployments import deploy_all
-
     if not skip_bootstrap:
-        from flows.infrastructure import ensure_infrastructure
-
         for line in ensure_infrastructure(settings):
             say(line)
     for deployment_id in deploy_all(settings):
@@ -51,8 +51,6 @@ def deploy(
 def bootstrap() -> None:
     """Create, idempotently, the work pools, concurrency and rate limits and result-storage blocks."""
     settings = load_settings()
-    from flows.infrastructure import ensure_infrastructure
-
     for line in ensure_infrastructure(settings):
         say(line)
 
@@ -83,11 +81,6 @@ def calendar(
     """The conference calendar: each venue's window and sources, which editions are watched on a day,
     and what the watch has found for them."""
     settings = load_settings()
-    from tasks.harvest.calendar import load_calendar
-    from tasks.harvest.manifest import known_slugs
-    from tasks.harvest.watching import load_record, utc
-    from tasks.store import store_for
-
     day = on.date() if on else utc(None).date()
     cal = load_calendar(settings.harvest.calendar_file)
     due = {e.venue: e for e in cal.editions_due(day)}

@@ -13,6 +13,12 @@ import typer
 from config.backends import choices, names
 from flows.cli.console import EXIT_BAD_INPUT, err, fail, out, table, warn
 from flows.cli.runtime import load_settings
+from tasks.harvest.errors import HarvestError
+from tasks.harvest.manifest import known_slugs, load_conference
+from tasks.harvest.pdf import read_local_pdf
+from tasks.parse.choice import parse_pdf
+from tasks.parse.errors import ParseError
+from tasks.parse.markdown import to_markdown
 
 
 def parse(
@@ -35,11 +41,6 @@ def parse(
     settings = load_settings(
         {"parse.parser": parser, "grobid.url": grobid_url, "parse.max_pages": max_pages}, check_store=False
     )
-    from tasks.harvest.pdf import read_local_pdf
-    from tasks.parse.choice import parse_pdf
-    from tasks.parse.errors import ParseError
-    from tasks.parse.markdown import to_markdown
-
     if not pdf.is_file():
         raise fail(f"{pdf}: no such file")
     try:
@@ -60,9 +61,6 @@ def parse(
 def conferences() -> None:
     """List every conference with a manifest: papers, award kinds, entries needing review."""
     settings = load_settings(check_store=False)
-    from tasks.harvest.errors import HarvestError
-    from tasks.harvest.manifest import known_slugs, load_conference
-
     rows = []
     bad = 0
     for slug in known_slugs(settings.conferences_dir):
@@ -91,9 +89,6 @@ def conferences() -> None:
 def show(conference: Annotated[str, typer.Argument(help="Conference slug, e.g. neurips-2025")]) -> None:
     """Print one conference's award list as a table."""
     settings = load_settings(check_store=False)
-    from tasks.harvest.errors import HarvestError
-    from tasks.harvest.manifest import load_conference
-
     try:
         conf = load_conference(conference, settings.conferences_dir)
     except HarvestError as exc:

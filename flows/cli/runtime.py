@@ -21,10 +21,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.redact import install_log_redaction
+from config.settings import get_settings
 from flows.cli.console import EXIT_SIGINT, EXIT_SIGTERM, fail, warn
+from flows.runtime.infrastructure import ensure_rate_limits
+from tasks.models import validate_safe_id
+from tasks.publish.release import read_current
+from tasks.store import StoreError, store_for
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 GRACE_S = 10.0
 T = TypeVar("T")
@@ -53,8 +61,6 @@ def load_settings(overrides: dict[str, Any] | None = None, *, check_store: bool 
     """
     from pydantic import ValidationError
 
-    from config.settings import get_settings
-
     try:
         settings = get_settings().with_values(**(overrides or {}))
     except ValidationError as exc:
@@ -72,12 +78,8 @@ def load_settings(overrides: dict[str, Any] | None = None, *, check_store: bool 
     return settings
 
 
-def published(conference: str, settings: Any) -> tuple[Any, Any]:
+def published(conference: str, settings: Settings) -> tuple[Any, Any]:
     """(store, current release or None) of a conference slug; a bad slug ends the command (exit 2)."""
-    from tasks.models import validate_safe_id
-    from tasks.publish.release import read_current
-    from tasks.store import store_for
-
     try:
         validate_safe_id(conference, "conference slug")
     except ValueError as exc:
@@ -86,10 +88,8 @@ def published(conference: str, settings: Any) -> tuple[Any, Any]:
     return store, read_current(store, conference)
 
 
-def check_store_usable(settings: Any) -> None:
+def check_store_usable(settings: Settings) -> None:
     """Open the configured store and make sure it can be written (local) or reached (S3)."""
-    from tasks.store import StoreError, store_for
-
     uri = settings.store.uri
     try:
         store = store_for(settings.store)
@@ -154,7 +154,7 @@ def owned_server_class() -> Any:
 
 
 @contextlib.contextmanager
-def prefect_session(settings: Any = None) -> Iterator[None]:
+def prefect_session(settings: Settings | None = None) -> Iterator[None]:
     """The Prefect API for one command: PREFECT_API_URL if set, else a server this process owns.
 
     An owned server gets the rate limits `paperpanels bootstrap` makes on a real one (from
@@ -180,10 +180,8 @@ def prefect_session(settings: Any = None) -> Iterator[None]:
         server.stop()
 
 
-def _owned_rate_limits(settings: Any) -> None:
+def _owned_rate_limits(settings: Settings) -> None:
     from prefect import get_client
-
-    from flows.infrastructure import ensure_rate_limits
 
     with get_client(sync_client=True) as client:
         ensure_rate_limits(client, settings.ops)

@@ -9,6 +9,7 @@ import typer
 
 from flows.cli.console import fail
 from flows.cli.runtime import load_settings, published
+from tasks.publish.share import THREAD_FILE, thread_posts
 
 
 def share(
@@ -20,8 +21,6 @@ def share(
 ) -> None:
     """Print the share kit's thread of the published digest: one post per paper, each <= 280 characters."""
     settings = load_settings({"store.uri": store})
-    from tasks.publish.share import THREAD_FILE, thread_posts
-
     artifacts, current = published(conference, settings)
     again = f"run `paperpanels digest {conference}`"
     if current is None:

@@ -16,8 +16,16 @@ import typer
 from config.backends import choices
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, warn
 from flows.cli.runtime import load_settings
+from tasks.harvest.pdf import read_local_pdf
+from tasks.models import ParsedPaper
+from tasks.parse.choice import parse_pdf
+from tasks.parse.errors import ParseError
+from tasks.publish.review import summary_markdown
+from tasks.summarize.backends import choose_summarizer
+from tasks.summarize.errors import SummarizeError
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from tasks.models import ParsedPaper
 
 
@@ -56,9 +64,6 @@ def summarize(
     settings = load_settings(
         {"llm.model": model, "llm.language": language, "parse.parser": parser}, check_store=False
     )
-    from tasks.summarize.backends import choose_summarizer
-    from tasks.summarize.errors import SummarizeError
-
     # 2. The parsed paper: read from JSON, or parsed by the parser a run would choose
     parsed, parser_used = _parsed(source, settings)
     # 3. The summarizer a run would choose, and what it says about itself
@@ -86,19 +91,12 @@ def summarize(
         }
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return
-    from tasks.publish.review import summary_markdown
-
     sys.stdout.write(summary_markdown(parsed, summary, ran=ran))
 
 
-def _parsed(source: Path, settings: Any) -> tuple[ParsedPaper, str]:
+def _parsed(source: Path, settings: Settings) -> tuple[ParsedPaper, str]:
     """(parsed paper, which parser made it) from a ParsedPaper JSON file or a PDF; errors name the file."""
     from pydantic import ValidationError
-
-    from tasks.harvest.pdf import read_local_pdf
-    from tasks.models import ParsedPaper
-    from tasks.parse.choice import parse_pdf
-    from tasks.parse.errors import ParseError
 
     with source.open("rb") as file:
         head = file.read(64).lstrip()

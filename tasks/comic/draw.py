@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from config.settings import ComicSettings, Settings
 from tasks.comic.errors import ComicError
 from tasks.comic.page.figures import EXTRACTOR_VERSION, FigureSet, extract_figures
 from tasks.comic.page.fonts import font_in_use
@@ -319,8 +320,6 @@ def draw_comic(
 ) -> ComicOutput:
     """One call for scripts and benches: `draw` with the story writer and the renderer these options
     choose (`diffusion`: steps, guidance, dtype...)."""
-    from config.settings import ComicSettings, Settings
-
     if renderer not in RENDERERS:
         raise ComicError(
             f"unknown comic renderer {renderer!r} for paper {paper_id!r}; expected one of {RENDERERS}"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from config.settings import Settings
+from tasks.harvest.http import ServiceClient, ServiceError
 from tasks.models import LicenceCheck
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ class GitHubLicences:
         return found
 
     def _ask(self, repository: str) -> LicenceCheck:
-        from tasks.harvest.http import ServiceClient, ServiceError
-
         repo = _github_repo(repository)
         if repo is None:
             return LicenceCheck(

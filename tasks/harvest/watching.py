@@ -26,7 +26,7 @@ from pydantic import Field
 from tasks.harvest.announcements import AnnouncedAwards, AnnouncedPaper, ReadAwards, heuristic_awards
 from tasks.harvest.calendar import Edition
 from tasks.harvest.errors import HarvestError
-from tasks.harvest.feeds import AWARD_POST_RE, FeedError, feed_items, is_html
+from tasks.harvest.feeds import AWARD_POST_RE, FeedError, feed_items, is_html, llm_awards
 from tasks.harvest.http import ServiceClient, ServiceError
 from tasks.harvest.models import Resolution
 from tasks.harvest.resolve import normalise_title
@@ -203,8 +203,6 @@ def extract(html: str, model: StructuredCaller | None) -> ReadAwards:
     in `reader`.
     """
     if model is not None:
-        from tasks.harvest.feeds import llm_awards
-
         try:
             return llm_awards(html, model)
         except Exception as exc:  # any failure of the model: the heuristic reads the same page

@@ -40,6 +40,7 @@ from tasks.parse.structure import (
     sections_and_references,
 )
 from tasks.parse.text import Vocabulary, find_urls, join_lines
+from tasks.parse.validate import check_pdf_bytes
 from tasks.parse.visibility import HiddenRun, TextRunWalker, hidden_runs
 from tasks.parse.visible_text import visible_page_texts
 from tasks.pdfium import PDFIUM_LOCK
@@ -71,8 +72,6 @@ def parse_pdf_file(path: str | Path, *, max_pages: int = 200) -> ParsedPaper:
 
 def parse_pdf_bytes(data: bytes, source: str, *, max_pages: int = 200) -> ParsedPaper:
     """Parse PDF bytes into a ParsedPaper; source (file name or URL) is named in every error."""
-    from tasks.parse.validate import check_pdf_bytes
-
     # 1. Cheap checks on the bytes
     check_pdf_bytes(data, source)
     # 2-3. Text runs -> lines, page by page; page layout

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
+import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -158,7 +160,9 @@ def update_feed(store: ArtifactStore, digest: Digest, manifest: PublishManifest)
     """
     new = _entry(digest, manifest)
     new_id = entry_id(digest.conference.slug)
-    for _ in range(SWAP_ATTEMPTS):
+    for attempt in range(SWAP_ATTEMPTS):
+        if attempt:  # another publisher won the last swap: back off, jittered, so writers stop colliding
+            time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
         try:
             body: bytes | None = store.get(FEED_KEY)
         except KeyError:

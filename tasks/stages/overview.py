@@ -42,7 +42,7 @@ from tasks.publish.release import read_current
 from tasks.stage_cache import StageKey, identity_id
 from tasks.stages.common import cache, stage_key
 from tasks.store import ArtifactStore
-from tasks.summarize.themes import choose_theme_finder
+from tasks.summarize.theme_choice import choose_theme_finder
 
 OVERVIEW_VERSION = "1"
 INPUTS = ("summary.json", "parsed.json", "comic.png", "comic.json", "repro.json")

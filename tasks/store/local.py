@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from tasks.models import StoredObject, sha256_bytes
-from tasks.store import ContentChanged, ObjectInfo, StoreError, check_key
+from tasks.store.base import ContentChanged, ObjectInfo, StoreError, check_key
 
 _CHUNK = 1 << 20
 

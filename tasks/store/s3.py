@@ -15,7 +15,7 @@ from collections import OrderedDict
 from typing import Any
 
 from tasks.models import StoredObject, sha256_bytes
-from tasks.store import ChecksumMode, ContentChanged, ObjectInfo, StoreError, check_key, content_type_for
+from tasks.store.base import ChecksumMode, ContentChanged, ObjectInfo, StoreError, check_key, content_type_for
 
 _CHUNK = 1 << 20
 _HASHED_KEPT = 4096  # bodies hashed by this process, by (key, ETag): hashed once, not per check

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Protocol
 from config.backends import build
 from tasks.llm import llm_identity
 from tasks.models import FullReview, PaperSummary, ParsedPaper, UsageTotals
+from tasks.summarize import extractive
+from tasks.summarize.extractive import EXTRACTIVE_VERSION
+from tasks.summarize.extractive_review import extractive_review
 from tasks.summarize.prompts import prompt_version
 
 if TYPE_CHECKING:
@@ -52,14 +55,9 @@ class ExtractiveSummarizer:
 
     @property
     def identity(self) -> tuple[str, ...]:
-        from tasks.summarize.extractive import EXTRACTIVE_VERSION
-
         return ("extractive", EXTRACTIVE_VERSION, f"schema={SUMMARY_SCHEMA}")
 
     def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome:
-        from tasks.summarize import extractive
-        from tasks.summarize.extractive_review import extractive_review
-
         return SummaryOutcome(
             summary=extractive.summarize_extractive(parsed), review=extractive_review(parsed)
         )

@@ -20,7 +20,7 @@ from tasks.models import PaperResult, ParsedPaper, Theme, ThemePaper, UsageTotal
 from tasks.summarize.paper_text import section_kind
 
 if TYPE_CHECKING:
-    from config.settings import Settings
+    pass
 
 KEY_PHRASES = "key-phrases"
 KEY_PHRASES_VERSION = "1"
@@ -253,12 +253,3 @@ class KeyPhraseThemes:
                 )
             )
         return Theme(label=label, papers=papers)
-
-
-def choose_theme_finder(settings: Settings | None) -> ThemeFinder:
-    """The finder in force: the chat model when one is configured, else key phrases."""
-    if settings is not None and settings.llm.model:
-        from tasks.summarize.themes_llm import LLMThemes
-
-        return LLMThemes(settings.llm)
-    return KeyPhraseThemes()

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.prefect]
 
 def test_cpu_bound_work_runs_in_other_processes_task_runs_on_threads(prefect_harness: None) -> None:
     from config.settings import get_settings
-    from flows.runners import StageRunners, for_papers
+    from flows.runtime.runners import StageRunners, for_papers
     from tasks.compute import run_cpu
 
     local = get_settings().with_values(concurrency=2, **{"ops.task_runner": "local", "ops.cpu_workers": 2})

@@ -1,4 +1,4 @@
-"""Deployments: prefect.yaml in step with flows/deployments.py, form schema, backfill input."""
+"""Deployments: prefect.yaml in step with flows/runtime/deployments.py, form schema, backfill input."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_prefect_yaml_lists_the_same_deployments() -> None:
-    from flows.deployments import deployment_specs, load_flow
+    from flows.runtime.deployments import deployment_specs, load_flow
 
     settings = Settings()
     declared = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
@@ -87,7 +87,7 @@ def test_bootstrap_is_idempotent(
     from prefect_aws import S3Bucket
 
     from config.settings import get_settings
-    from flows.infrastructure import ensure_infrastructure
+    from flows.runtime.infrastructure import ensure_infrastructure
 
     settings = get_settings().with_values(
         **{
@@ -131,7 +131,7 @@ def test_every_form_field_of_every_deployment_has_help_text() -> None:
     """The Prefect UI's run form shows each parameter's description (from the flow's Args section)."""
     from prefect.utilities.callables import parameter_schema
 
-    from flows.deployments import deployment_specs, load_flow
+    from flows.runtime.deployments import deployment_specs, load_flow
 
     for spec in deployment_specs(Settings()):
         fn = load_flow(spec.entrypoint).fn

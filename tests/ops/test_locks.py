@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.locks import LeasedFileLocks
+from flows.runtime.locks import LeasedFileLocks
 
 KEY = "paperpanels-parse-abc123"
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _hold_in_child(directory: Path, lease_s: float) -> subprocess.Popen[str]:
     """Another process takes the lock and keeps it (renewing it) until it is killed."""
     code = (
-        "import sys, time; from pathlib import Path; from flows.locks import LeasedFileLocks;"
+        "import sys, time; from pathlib import Path; from flows.runtime.locks import LeasedFileLocks;"
         f"m = LeasedFileLocks(Path({str(directory)!r}), lease_s={lease_s});"
         f"assert m.acquire_lock({KEY!r}, 'child'); print('held', flush=True); time.sleep(600)"
     )

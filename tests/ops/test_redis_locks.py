@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.redis_locks import LeasedRedisLocks  # imports Prefect, which sets up logging: before caplog
+from flows.runtime.redis_locks import (
+    LeasedRedisLocks,  # imports Prefect, which sets up logging: before caplog
+)
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
 pytestmark = [pytest.mark.prefect]
@@ -142,7 +144,7 @@ def test_a_redis_lock_has_a_ttl_renewed_while_its_holder_lives_and_dies_with_it(
 ) -> None:
     url, key = f"redis://127.0.0.1:6379/{redis_db}", f"test-{uuid.uuid4().hex}"
     code = (
-        "import time; from flows.redis_locks import LeasedRedisLocks;"
+        "import time; from flows.runtime.redis_locks import LeasedRedisLocks;"
         f"m = LeasedRedisLocks({url!r}, lease_s=1.5); assert m.acquire_lock({key!r}, 'child');"
         "print('held', flush=True); time.sleep(600)"
     )

@@ -63,7 +63,7 @@ def ops_env(
     bootstrapped (pools, limits, the bucket's result block) as `paperpanels bootstrap` does, in this
     process: the command itself is tests/ops/test_deployments.py's."""
     from config.settings import get_settings
-    from flows.infrastructure import ensure_infrastructure
+    from flows.runtime.infrastructure import ensure_infrastructure
 
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)

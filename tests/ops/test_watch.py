@@ -41,7 +41,7 @@ def without_unresolved(html: str) -> str:
 @pytest.fixture(scope="module")
 def deployments(prefect_harness: None) -> dict[str, str]:
     """The digest deployment registered on the harness's server (nobody executes their runs)."""
-    from flows.deployments import load_flow
+    from flows.runtime.deployments import load_flow
     from flows.watch import WATCHED_DIGEST_DEPLOYMENT
 
     flow = load_flow("flows/watch.py:watched_digest")

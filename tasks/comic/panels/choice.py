@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from config.backends import AUTO, build, choices
+from config.settings import ComicSettings, Settings
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.base import PanelRenderer
 from tasks.comic.panels.diffusion.catalogue import local_path
@@ -33,8 +34,6 @@ def choose_panel_renderer(settings: Settings | ComicSettings) -> RendererChoice:
     """The renderer settings.comic.renderer names (config/backends.py), or "auto"'s choice.
 
     A run hands its Settings; a script, a bench or the warm-up may hand the comic section alone."""
-    from config.settings import ComicSettings, Settings
-
     if isinstance(settings, ComicSettings):
         settings = Settings.model_construct(comic=settings)
     comic = settings.comic

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from PIL import Image
 
+from config.settings import ComicSpeedSettings
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.base import Panels, RunsOn
 from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL
@@ -59,8 +60,6 @@ class DiffusionRenderer:
 
     @property
     def speed(self) -> ComicSpeedSettings:
-        from config.settings import ComicSpeedSettings
-
         speed = self.settings.speed
         # Settings made with model_construct (draw_comic's) carry the section as a plain dict.
         return speed if isinstance(speed, ComicSpeedSettings) else ComicSpeedSettings.model_validate(speed)

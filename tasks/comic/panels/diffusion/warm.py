@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from config.settings import ComicSpeedSettings
 from tasks.comic.panels.diffusion import pipeline as diffusion
 from tasks.comic.panels.diffusion.pipeline import generate_images
 from tasks.comic.panels.diffusion.quality import GuardReport, QualityBound, VerdictCache, guard_options
@@ -92,8 +93,6 @@ def prepare_pipeline(
 
     `speed` None runs eager (every option off). `probe(pipe)` gives the page the guard draws.
     """
-    from config.settings import ComicSpeedSettings
-
     if speed is None:
         speed = ComicSpeedSettings(fused_qkv="off", fp8="off", channels_last_vae="off", attention="native")
     key = (model, dtype, device, cpu_offload, compile, speed.model_dump_json())

@@ -21,7 +21,7 @@ from typing import Any
 
 from prefect_redis.locking import RedisLockManager
 
-from flows.locks import wait_logged
+from flows.runtime.locks import wait_logged
 from tasks.holders import describe, gone, me
 
 log = logging.getLogger("paperpanels.locks")

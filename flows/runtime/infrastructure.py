@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-K8S_TEMPLATES = Path(__file__).resolve().parent.parent / "infra" / "k8s"
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+K8S_TEMPLATES = Path(__file__).resolve().parents[2] / "infra" / "k8s"
 
 
-def _work_pools(settings: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
+def _work_pools(settings: Settings) -> list[tuple[str, str, dict[str, Any] | None]]:
     """(name, type, base job template): `paperpanels-k8s-<kind>` from infra/k8s/<kind>-pool.json,
     and process pools for the configured pool names that are not among them."""
     templates = sorted(K8S_TEMPLATES.glob("*.json")) if K8S_TEMPLATES.is_dir() else []
@@ -27,7 +30,7 @@ def _work_pools(settings: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
     return pools
 
 
-def ensure_infrastructure(settings: Any) -> list[str]:
+def ensure_infrastructure(settings: Settings) -> list[str]:
     """Work pools, the `gpu` limit, `llm`/`arxiv` rate limits, the S3 result block; says what it did."""
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
@@ -67,7 +70,7 @@ def ensure_rate_limits(client: Any, ops: Any) -> list[str]:
     return done
 
 
-def ensure_result_block(settings: Any) -> str | None:
+def ensure_result_block(settings: Settings) -> str | None:
     """Save the AwsCredentials + S3Bucket blocks task results go to when the store is on S3."""
     if not settings.store.uri.startswith("s3://"):
         return None

@@ -9,7 +9,7 @@ holder is known dead (same host: the pid is gone or belongs to another process n
 ran out (another host, no renewal), and says whom it waits for and for how long at most while it
 waits. A lock file that cannot be read (empty: a holder that crashed before its write reached the
 disk; ours are written whole, then linked) is stale once it is a lease old. The same rules in
-Redis: flows/redis_locks.py.
+Redis: flows/runtime/redis_locks.py.
 """
 
 from __future__ import annotations
