@@ -8,8 +8,10 @@ worker's reports and does the counting; the workers do nothing here.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,11 @@ def addoption(parser: pytest.Parser) -> None:
         type=float,
         default=60.0,
         help="fail the run when a test (setup + call + teardown) takes longer (0: no limit)",
+    )
+    parser.addoption(
+        "--durations-json",
+        default=None,
+        help="also write every test's duration (setup + call + teardown) to this JSON file",
     )
 
 
@@ -67,6 +74,8 @@ def summary(terminalreporter: Any, config: pytest.Config) -> None:
     for nodeid, seconds in sorted(durations.items(), key=lambda x: -x[1])[:SLOWEST]:
         write(f"{seconds:7.1f} s  {nodeid}")
     write(f"total: {len(durations)} tests, {sum(durations.values()):.0f} s of test time, {wall:.0f} s wall")
+    if out := config.getoption("--durations-json"):
+        Path(out).write_text(json.dumps({"wall_s": wall, "tests": durations}, indent=1), encoding="utf-8")
     limit = config.getoption("--max-test-seconds")
     for nodeid, seconds in too_slow(config):
         terminalreporter.write_line(

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+from tests.fixture_conference import SLUG, SMALL, stage_papers, write_conference
 from tests.ops.stack import (
     APP,
     ROOT,
@@ -66,8 +66,8 @@ def ops_env(
     from flows.runtime.infrastructure import ensure_infrastructure
 
     conferences = tmp_path / "conferences"
-    shutil.copytree(CONFERENCES, conferences)
-    stage_papers(fixtures_dir, tmp_path / "papers")
+    write_conference(conferences, only=SMALL)  # two papers: each case runs whole deployments
+    stage_papers(fixtures_dir, tmp_path / "papers", only=set(SMALL))
     env = ops_environment(prefect_api, moto_endpoint, s3_env, tmp_path, conferences, tmp_path / "papers")
     for name, value in env.items():
         if name.startswith("PAPERPANELS_"):
@@ -124,7 +124,7 @@ def _check_published(env: dict[str, str]) -> dict[str, Any]:
         paper, name = key.split("/", 3)[2:]
         assert name in PAPER_FILES or FIGURE_RE.match(name), f"unexpected object {key}"
         by_paper.setdefault(paper, set()).add(name)
-    assert len(by_paper) == 4
+    assert len(by_paper) == len(SMALL)
     for names in by_paper.values():  # one of each file per paper: nothing duplicated or missing
         assert names - PAPER_FILES == {n for n in names if FIGURE_RE.match(n)}
         assert names >= PAPER_FILES
