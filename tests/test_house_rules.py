@@ -59,8 +59,8 @@ LONG_MODULES: dict[str, str] = {
 }
 _TO_SPLIT = (
     "flows.cli.comic:comic flows.cli.summarize:summarize flows.digest:award_digest "
-    "tasks.comic.page.figures:extract_figures tasks.parse.hidden:without_hidden_text "
-    "tasks.parse.tei:parse_tei tasks.publish.publisher:merge_with_release "
+    "tasks.comic.page.figures:extract_figures "
+    "tasks.publish.publisher:merge_with_release "
     "tasks.publish.publisher:plan_release tasks.publish.task:publish_digest "
     "tasks.summarize.extractive:summarize_extractive tasks.summarize.llm:_summarize"
 )
