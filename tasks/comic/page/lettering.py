@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageOps
 from tasks.comic.page.fonts import FittedText, Rect, draw_fitted, fit_text
 from tasks.comic.page.inset import (
     BALLOON_SHARE,
+    INK,
     TAG_BG,
     TAG_INK,
     callout_rect,
@@ -25,7 +26,6 @@ from tasks.comic.page.inset import (
 from tasks.models import ComicPanel
 
 PAGE_BG = "#fdfaf3"
-INK = "#1b1b1b"
 BANNER_BG = "#22313f"
 BANNER_INK = "#ffffff"
 CAPTION_BG = "#fff1b8"

@@ -25,7 +25,6 @@ from tasks.comic.page.lettering import (
     LayoutReport,
     balloons,
     fit_art,
-    has_inset,
     insets,
     letter,
     panel_dialogue,
@@ -52,15 +51,8 @@ class _Measures:
     border: int
     art_h: int
     badge: int
-
-    @property
-    def cell_w(self) -> int:
-        return self.width - 2 * self.margin
-
-    @property
-    def scale(self) -> float:
-        """Balloons, figure boards and callouts reuse the wide page's drawing at this scale."""
-        return self.cell_w / 950
+    cell_w: int
+    scale: float  # balloons, figure boards and callouts reuse the wide page's drawing at this scale
 
 
 def _measures(width: int, first_panel: Image.Image) -> _Measures:
@@ -71,7 +63,8 @@ def _measures(width: int, first_panel: Image.Image) -> _Measures:
     # The panels keep the shape they were drawn in (square for 5-6 panels): cropping them would cut
     # the mascot's feet or a prop.
     art_h = min(cell_w, round(cell_w * first_panel.height / max(1, first_panel.width)))
-    return _Measures(width, sizes, margin, gap, pad, border, art_h, badge=round(sizes["number"] * 1.5))
+    badge = round(sizes["number"] * 1.5)
+    return _Measures(width, sizes, margin, gap, pad, border, art_h, badge, cell_w, scale=cell_w / 950)
 
 
 def _measure(text: str, width: int, size: int, *, bold: bool = False, balance: bool = False) -> FittedText:
@@ -177,6 +170,5 @@ def _panel(
     narrow = insets(page, report, number, panel, inner, figures, m.scale, inset_sizes)
     if lines := panel_dialogue(panel):
         balloon_sizes = (sizes["balloon"], MIN_TEXT_PX)
-        narrow = narrow or has_inset(panel, figures)
         balloons(draw, report, number, lines, inner, m.scale, balloon_sizes, narrow=narrow)
     return art[3]
