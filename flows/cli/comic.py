@@ -12,24 +12,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from config.backends import choices
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, say, warn
+from flows.cli.papers import is_json, parse_local_pdf, read_document
 from flows.cli.runtime import load_settings
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.choice import choose_panel_renderer
 from tasks.comic.script.choice import choose_script_writer
 from tasks.comic.warm_up import warm_up
-from tasks.harvest.pdf import read_local_pdf
 from tasks.models import AwardKind, PaperSummary, ParsedPaper
-from tasks.parse.choice import parse_pdf
-from tasks.parse.errors import ParseError
 from tasks.summarize.backends import choose_summarizer
 from tasks.summarize.errors import SummarizeError
 
 if TYPE_CHECKING:
     from config.settings import Settings
+    from tasks.comic.draw import ComicOutput
     from tasks.comic.page.figures import FigureSet
+    from tasks.comic.panels.base import PanelRenderer
+    from tasks.comic.script.writers import ScriptWriter
     from tasks.models import PaperSummary, ParsedPaper
 
 
@@ -59,12 +61,7 @@ def comic(
         raise fail(f"{source}: no such file")
     if output.suffix.lower() != ".png":
         raise fail(f"-o {output}: the comic is written as a .png file")
-    kind = None
-    if award is not None:
-        try:
-            kind = AwardKind(award.strip().lower())
-        except ValueError:
-            raise fail(f"--award {award!r}: one of {', '.join(k.value for k in AwardKind)}") from None
+    kind = _award(award)
     settings = load_settings(
         {"comic.renderer": renderer, "comic.model": model, "comic.width": width, "comic.panels": panels},
         check_store=False,
@@ -73,11 +70,42 @@ def comic(
     # 2. The summary, the parsed paper and the PDF: from the PDF itself, or beside summary.json
     ran: list[str] = []
     summary, parsed, pdf = _inputs(source, settings, ran)
-    paper_title = title or (parsed.title if parsed and parsed.title else source.stem)
 
     # 3. Writer and renderer, chosen as a run chooses them
     from tasks.comic.draw import ComicPaper, PageOptions, draw
 
+    writer, panel_renderer, notices = _choose(settings, ran)
+
+    # 4. Draw (figures cut from the PDF, script, panels, pages) and write
+    paper = ComicPaper(
+        summary=summary,
+        title=title or (parsed.title if parsed and parsed.title else source.stem),
+        paper_id=_paper_id(source),
+        award=kind,
+        parsed=parsed,
+        pdf=pdf.read_bytes() if pdf is not None else None,
+    )
+    page = PageOptions.of(settings.comic, settings.llm.language)
+    try:
+        with err.status(f"drawing the comic of {source.name}"):
+            out = draw(paper, writer=writer, renderer=panel_renderer, page=page, notices=notices)
+    except ComicError as exc:
+        raise fail(f"{source}: {exc}", EXIT_ERROR) from None
+    _write(out, output, pdf)
+
+
+def _award(award: str | None) -> AwardKind | None:
+    if award is None:
+        return None
+    try:
+        return AwardKind(award.strip().lower())
+    except ValueError:
+        raise fail(f"--award {award!r}: one of {', '.join(k.value for k in AwardKind)}") from None
+
+
+def _choose(settings: Settings, ran: list[str]) -> tuple[ScriptWriter, PanelRenderer, tuple[str, ...]]:
+    """The script writer and the panel renderer a run would choose, and their notices; stderr says
+    which, after what `ran` before them."""
     try:
         writer = choose_script_writer(settings)
         choice = choose_panel_renderer(settings.comic)
@@ -89,27 +117,11 @@ def comic(
     )
     for line in ran:
         err.print(line, highlight=False, markup=False, soft_wrap=True)
+    return writer.writer, choice.renderer, (*choice.notices, *writer.notices)
 
-    # 4. Draw (figures cut from the PDF, script, panels, pages) and write
-    paper = ComicPaper(
-        summary=summary,
-        title=paper_title,
-        paper_id=_paper_id(source),
-        award=kind,
-        parsed=parsed,
-        pdf=pdf.read_bytes() if pdf is not None else None,
-    )
-    try:
-        with err.status(f"drawing the comic of {source.name}"):
-            out = draw(
-                paper,
-                writer=writer.writer,
-                renderer=choice.renderer,
-                page=PageOptions.of(settings.comic, settings.llm.language),
-                notices=(*choice.notices, *writer.notices),
-            )
-    except ComicError as exc:
-        raise fail(f"{source}: {exc}", EXIT_ERROR) from None
+
+def _write(out: ComicOutput, output: Path, pdf: Path | None) -> None:
+    """What was drawn, on stderr; the PNG, the phone page and comic.json written, their paths on stdout."""
     err.print(f"figures: {_figures_line(out.figures, pdf)}", highlight=False, markup=False, soft_wrap=True)
     for notice in out.figures.notices:
         warn("notice:", notice)
@@ -132,19 +144,10 @@ def _inputs(
     source: Path, settings: Settings, ran: list[str]
 ) -> tuple[PaperSummary, ParsedPaper | None, Path | None]:
     """(summary, parsed paper or None, PDF path or None); ran gets a line per stage that ran."""
-    from pydantic import ValidationError
-
-    with source.open("rb") as file:
-        head = file.read(64).lstrip()
-    if source.suffix.lower() != ".json" and not head.startswith(b"{"):
+    if not is_json(source):
         from_pdf = _parse(source, settings, ran)
         return _summarize(from_pdf, source, settings, ran), from_pdf, source
-    try:
-        summary = PaperSummary.model_validate_json(source.read_bytes())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "document"
-        raise fail(f"{source}: not a summary.json ({where}: {first['msg']})") from None
+    summary = read_document(source, PaperSummary, "a summary.json")
     ran.append(f"summary: {summary.generator} (read from {source.name})")
     parsed: ParsedPaper | None = None
     beside = source.with_name("parsed.json")
@@ -158,12 +161,7 @@ def _inputs(
 
 
 def _parse(pdf: Path, settings: Settings, ran: list[str]) -> ParsedPaper:
-    try:
-        data = read_local_pdf(pdf, int(settings.parse.max_pdf_mb * 1024 * 1024))
-        with err.status(f"parsing {pdf.name}"):
-            outcome = parse_pdf(data, str(pdf), settings=settings)
-    except ParseError as exc:
-        raise fail(exc) from None
+    outcome = parse_local_pdf(pdf, settings)
     for notice in outcome.notices:
         warn("notice:", notice)
     ran.append(f"parser: {outcome.parser_used} {outcome.parsed.parser_version}")

@@ -1,4 +1,8 @@
-"""`paperpanels parse | conferences | show | config`: look at papers, award lists and settings."""
+"""`paperpanels parse | conferences | show | config`: look at papers, award lists and settings.
+
+Also how every command reads a paper it is given: a PDF parsed as a run parses it, or a stored
+JSON document (parsed.json, summary.json) checked against its model.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 
 from config.backends import choices, names
 from flows.cli.console import EXIT_BAD_INPUT, err, fail, out, table, warn
@@ -19,6 +24,39 @@ from tasks.harvest.pdf import read_local_pdf
 from tasks.parse.choice import parse_pdf
 from tasks.parse.errors import ParseError
 from tasks.parse.markdown import to_markdown
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from tasks.parse.base import ParsedOutcome
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_local_pdf(pdf: Path, settings: Settings) -> ParsedOutcome:
+    """The PDF parsed by the parser a run would choose; a bad PDF fails naming it."""
+    try:
+        data = read_local_pdf(pdf, int(settings.parse.max_pdf_mb * 1024 * 1024))
+        with err.status(f"parsing {pdf.name}"):
+            return parse_pdf(data, str(pdf), settings=settings)
+    except ParseError as exc:
+        raise fail(exc) from None
+
+
+def is_json(source: Path) -> bool:
+    """The file is a JSON document (by its suffix or its first character), not a PDF."""
+    with source.open("rb") as file:
+        head = file.read(64).lstrip()
+    return source.suffix.lower() == ".json" or head.startswith(b"{")
+
+
+def read_document(source: Path, model: type[M], what: str) -> M:
+    """The JSON file read as `model`; one that is not fails naming the file, `what` and the first error."""
+    try:
+        return model.model_validate_json(source.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise fail(f"{source}: not {what} ({where}: {first['msg']})") from None
 
 
 def parse(
@@ -43,12 +81,7 @@ def parse(
     )
     if not pdf.is_file():
         raise fail(f"{pdf}: no such file")
-    try:
-        data = read_local_pdf(pdf, int(settings.parse.max_pdf_mb * 1024 * 1024))
-        with err.status(f"parsing {pdf.name}"):
-            outcome = parse_pdf(data, str(pdf), settings=settings)
-    except ParseError as exc:
-        raise fail(exc) from None
+    outcome = parse_local_pdf(pdf, settings)
     err.print(f"parser: {outcome.parser_used}", highlight=False, markup=False)
     for notice in outcome.notices:
         warn("notice:", notice)

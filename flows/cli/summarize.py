@@ -15,18 +15,17 @@ import typer
 
 from config.backends import choices
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, warn
+from flows.cli.papers import is_json, parse_local_pdf, read_document
 from flows.cli.runtime import load_settings
-from tasks.harvest.pdf import read_local_pdf
 from tasks.models import ParsedPaper
-from tasks.parse.choice import parse_pdf
-from tasks.parse.errors import ParseError
 from tasks.publish.review import summary_markdown
 from tasks.summarize.backends import choose_summarizer
 from tasks.summarize.errors import SummarizeError
 
 if TYPE_CHECKING:
     from config.settings import Settings
-    from tasks.models import ParsedPaper
+    from tasks.models import PaperSummary, ParsedPaper
+    from tasks.summarize.backends import Summarizer
 
 
 def summarize(
@@ -74,14 +73,8 @@ def summarize(
         err.print(line, highlight=False, markup=False, soft_wrap=True)
     for notice in choice.notices:
         warn("notice:", notice)
-    try:
-        with err.status(f"summarizing {source.name} ({summarizer.name})"):
-            outcome = summarizer.summarize(parsed, source.stem)
-    except SummarizeError as exc:
-        llm_failed = summarizer.name == "llm" and "empty parse" not in exc.reason
-        raise fail(f"{source}: {exc}", EXIT_ERROR if llm_failed else EXIT_BAD_INPUT) from None
+    summary = _summary(summarizer, parsed, source)
     # 4. Print it
-    summary = outcome.summary
     if output_format == "json":
         document: dict[str, Any] = {
             "source": str(source),
@@ -96,27 +89,23 @@ def summarize(
 
 def _parsed(source: Path, settings: Settings) -> tuple[ParsedPaper, str]:
     """(parsed paper, which parser made it) from a ParsedPaper JSON file or a PDF; errors name the file."""
-    from pydantic import ValidationError
-
-    with source.open("rb") as file:
-        head = file.read(64).lstrip()
-    if source.suffix.lower() == ".json" or head.startswith(b"{"):
-        try:
-            parsed = ParsedPaper.model_validate_json(source.read_bytes())
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "document"
-            raise fail(f"{source}: not a parsed paper ({where}: {first['msg']})") from None
+    if is_json(source):
+        parsed = read_document(source, ParsedPaper, "a parsed paper")
         return parsed, f"{parsed.parser} {parsed.parser_version} (read from {source.name})"
-    try:
-        data = read_local_pdf(source, int(settings.parse.max_pdf_mb * 1024 * 1024))
-        with err.status(f"parsing {source.name}"):
-            outcome = parse_pdf(data, str(source), settings=settings)
-    except ParseError as exc:
-        raise fail(exc) from None
+    outcome = parse_local_pdf(source, settings)
     for notice in outcome.notices:
         warn("notice:", notice)
     return outcome.parsed, f"{outcome.parser_used} {outcome.parsed.parser_version}"
+
+
+def _summary(summarizer: Summarizer, parsed: ParsedPaper, source: Path) -> PaperSummary:
+    """The summarizer's summary; an LLM that fails (not the paper) exits with EXIT_ERROR."""
+    try:
+        with err.status(f"summarizing {source.name} ({summarizer.name})"):
+            return summarizer.summarize(parsed, source.stem).summary
+    except SummarizeError as exc:
+        llm_failed = summarizer.name == "llm" and "empty parse" not in exc.reason
+        raise fail(f"{source}: {exc}", EXIT_ERROR if llm_failed else EXIT_BAD_INPUT) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,8 @@ from config.settings import ComicSettings, Settings
 from tasks.comic.errors import ComicError
 from tasks.comic.page.figures import EXTRACTOR_VERSION, FigureSet, extract_figures
 from tasks.comic.page.fonts import font_in_use
-from tasks.comic.page.layout import LayoutReport, compose_page, panel_size
+from tasks.comic.page.layout import compose_page, panel_size
+from tasks.comic.page.lettering import LayoutReport
 from tasks.comic.page.mobile import compose_mobile
 from tasks.comic.panels.base import PanelRenderer, Panels
 from tasks.comic.panels.choice import RENDERERS, choose_panel_renderer
@@ -157,21 +158,13 @@ def draw(
 
     # 3. Panels
     seed = seed_for(paper.paper_id, page.base_seed)
-    try:
-        drawn = renderer.render_panels(script, seed=seed, size=panel_size(len(script.panels), page.width))
-    except ComicError as exc:
-        raise ComicError(f"comic for paper {paper.paper_id!r}: {exc}") from exc
+    drawn = _panels(paper, script, renderer, seed, page)
 
     # 4. Pages, lettered, then encoded
     shown = {p.figure for p in script.panels if p.figure is not None}
     images = {f.ref.number: f.image() for f in figures.figures if f.ref.number in shown}
-    pages = _pages(
-        drawn,
-        script,
-        images,
-        credit=f"“{script.title}” · {paper.paper_id} · {drawn.credit_art}",
-        width=page.width,
-    )
+    credit = f"“{script.title}” · {paper.paper_id} · {drawn.credit_art}"
+    pages = _pages(drawn, script, images, credit=credit, width=page.width)
     meta = ComicMeta(
         script=script,
         renderer=renderer.name,
@@ -226,6 +219,16 @@ def _script(paper: ComicPaper, writer: ScriptWriter, figures: FigureSet, page: P
         note = f"The comic script breaks {len(problems)} rule(s): {'; '.join(problems[:2])}"
         written = replace(written, notices=[*written.notices, note])
     return written
+
+
+def _panels(
+    paper: ComicPaper, script: ComicScript, renderer: PanelRenderer, seed: int, page: PageOptions
+) -> Panels:
+    """One picture per panel, drawn at its final size on the page."""
+    try:
+        return renderer.render_panels(script, seed=seed, size=panel_size(len(script.panels), page.width))
+    except ComicError as exc:
+        raise ComicError(f"comic for paper {paper.paper_id!r}: {exc}") from exc
 
 
 @dataclass

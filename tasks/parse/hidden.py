@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tasks.models import HiddenText, ParsedPaper, Reference, Section
+from tasks.models import Author, HiddenText, ParsedPaper, Reference, Section
 
 # Keys shorter than this (in letters and digits) would cut common words out of visible text.
 _MIN_HIDDEN_KEY = 12
@@ -22,39 +22,62 @@ def without_hidden_text(parsed: ParsedPaper, hidden: list[HiddenText]) -> Parsed
     visible rest of its paragraph kept. Hidden fragments under _MIN_HIDDEN_KEY letters stay: a
     hidden "Accept" must not cut every "accept" out of the paper (they are reported all the same).
     """
-    keys = sorted(
-        {
-            key
-            for h in hidden
-            for sentence in _HIDDEN_SENTENCE_RE.split(h.text)
-            if len(key := _alnum(sentence)[0]) >= _MIN_HIDDEN_KEY
-        },
-        key=len,
-        reverse=True,
-    )
+    keys = _hidden_keys(hidden)
     if not keys:
         return parsed
 
     def cut(text: str) -> str:
         return _cut(text, keys)
 
-    authors = [
-        a.model_copy(
-            update={
-                "name": cut(a.name),
-                "affiliations": [x for x in map(cut, a.affiliations) if x],
-                "email": cut(a.email) if a.email else a.email,
-            }
-        )
-        for a in parsed.authors
+    abstract, sections, moved = _cut_body(parsed, cut)
+    captions = [
+        c.model_copy(update={"text": cut(c.text), "label": cut(c.label) if c.label else c.label})
+        for c in parsed.captions
     ]
-    # Paragraphs that were all hidden go; citations follow their paragraph's new index or go too.
+    captions = [c for c in captions if c.text]
+    visible = [*abstract, *(p for s in sections for p in s.paragraphs), *(c.text for c in captions)]
+    return parsed.model_copy(
+        update={
+            "title": cut(parsed.title),
+            "authors": [a for a in (_cut_author(a, cut) for a in parsed.authors) if a.name],
+            "abstract": "\n\n".join(abstract),
+            "sections": sections,
+            "captions": captions,
+            "references": [_cut_reference(r, cut) for r in parsed.references],
+            # Citations follow their paragraph's new index, or go with it.
+            "citations": [
+                c.model_copy(update={"paragraph": moved[(c.section, c.paragraph)]})
+                for c in parsed.citations
+                if (c.section, c.paragraph) in moved
+            ],
+            "keywords": [k for k in map(cut, parsed.keywords) if k],
+            "urls": _visible_urls(parsed.urls, hidden, visible),
+        }
+    )
+
+
+def _hidden_keys(hidden: list[HiddenText]) -> list[str]:
+    """The hidden sentences long enough to cut, in _alnum() form, longest first."""
+    keys = {
+        key
+        for h in hidden
+        for sentence in _HIDDEN_SENTENCE_RE.split(h.text)
+        if len(key := _alnum(sentence)[0]) >= _MIN_HIDDEN_KEY
+    }
+    return sorted(keys, key=len, reverse=True)
+
+
+def _cut_body(
+    parsed: ParsedPaper, cut: Callable[[str], str]
+) -> tuple[list[str], list[Section], dict[tuple[int, int], int]]:
+    """The abstract's paragraphs and the sections, cut; paragraphs that were all hidden go. Also where
+    each kept paragraph moved: (section, paragraph) -> its new index (section -1: the abstract)."""
     moved: dict[tuple[int, int], int] = {}
-    abstract_parts: list[str] = []
+    abstract: list[str] = []
     for i, part in enumerate(parsed.abstract.split("\n\n") if parsed.abstract else []):
         if kept := cut(part):
-            moved[(-1, i)] = len(abstract_parts)
-            abstract_parts.append(kept)
+            moved[(-1, i)] = len(abstract)
+            abstract.append(kept)
     sections = []
     for s_index, section in enumerate(parsed.sections):
         paragraphs: list[str] = []
@@ -63,29 +86,15 @@ def without_hidden_text(parsed: ParsedPaper, hidden: list[HiddenText]) -> Parsed
                 moved[(s_index, p_index)] = len(paragraphs)
                 paragraphs.append(kept)
         sections.append(Section(heading=cut(section.heading), number=section.number, paragraphs=paragraphs))
-    citations = [
-        c.model_copy(update={"paragraph": moved[(c.section, c.paragraph)]})
-        for c in parsed.citations
-        if (c.section, c.paragraph) in moved
-    ]
-    captions = [
-        c.model_copy(update={"text": cut(c.text), "label": cut(c.label) if c.label else c.label})
-        for c in parsed.captions
-    ]
-    captions = [c for c in captions if c.text]
-    references = [_cut_reference(r, cut) for r in parsed.references]
-    visible = [*abstract_parts, *(p for s in sections for p in s.paragraphs), *(c.text for c in captions)]
-    return parsed.model_copy(
+    return abstract, sections, moved
+
+
+def _cut_author(author: Author, cut: Callable[[str], str]) -> Author:
+    return author.model_copy(
         update={
-            "title": cut(parsed.title),
-            "authors": [a for a in authors if a.name],
-            "abstract": "\n\n".join(abstract_parts),
-            "sections": sections,
-            "captions": captions,
-            "references": references,
-            "citations": citations,
-            "keywords": [k for k in map(cut, parsed.keywords) if k],
-            "urls": _visible_urls(parsed.urls, hidden, visible),
+            "name": cut(author.name),
+            "affiliations": [x for x in map(cut, author.affiliations) if x],
+            "email": cut(author.email) if author.email else author.email,
         }
     )
 

@@ -42,10 +42,7 @@ def parse_tei(tei: str | bytes, source: str, *, pdf_sha256: str | None = None) -
     # 1. Header: authors, abstract, keywords
     authors = [_author(el) for el in header.iterfind("t:fileDesc/t:sourceDesc/t:biblStruct//t:author", NS)]
     authors = [a for a in authors if a is not None]
-    abstract_ps = header.findall("t:profileDesc/t:abstract//t:p", NS)
-    abstract_el = header.find("t:profileDesc/t:abstract", NS)
-    if not abstract_ps and abstract_el is not None:
-        abstract_ps = [abstract_el]
+    abstract_ps = _abstract_paragraphs(header)
     abstract = "\n\n".join(t for t in (_text(p) for p in abstract_ps) if t)
     keywords = [_text(t) for t in header.iterfind("t:profileDesc/t:textClass/t:keywords//t:term", NS)]
     # 2. References first: in-text citations point into them
@@ -61,15 +58,8 @@ def parse_tei(tei: str | bytes, source: str, *, pdf_sha256: str | None = None) -
         _add_section(div, sections, citations, ref_index)
     # 4. Figures and tables, footnotes, URLs
     captions = [c for c in (_caption(f) for f in root.iterfind("t:text//t:figure", NS)) if c]
-    footnotes = [_text(n) for n in root.iterfind("t:text//t:note[@place='foot']", NS)]
-    targets = [
-        el.get("target", "")
-        for el in root.iterfind("t:text//*", NS)
-        if (el.tag == f"{{{TEI_NS}}}ptr" or (el.tag == f"{{{TEI_NS}}}ref" and el.get("type") == "url"))
-        and not _in_bibliography(el)
-    ]
     texts = [abstract, *(p for s in sections for p in s.paragraphs), *(c.text for c in captions)]
-    urls = find_urls([*texts, *footnotes, *(t for t in targets if t.startswith(("http", "www.")))])
+    urls = find_urls([*texts, *_footnotes_and_links(root)])
     if not sections:
         notices.append("GROBID found no body sections")
     if not references:
@@ -90,6 +80,25 @@ def parse_tei(tei: str | bytes, source: str, *, pdf_sha256: str | None = None) -
         keywords=[k for k in keywords if k],
         citations=citations,
     )
+
+
+def _abstract_paragraphs(header: Any) -> list[Any]:
+    """The abstract's paragraphs, or the abstract itself where it has none."""
+    paragraphs = header.findall("t:profileDesc/t:abstract//t:p", NS)
+    abstract = header.find("t:profileDesc/t:abstract", NS)
+    return [abstract] if not paragraphs and abstract is not None else paragraphs
+
+
+def _footnotes_and_links(root: Any) -> list[str]:
+    """The footnotes' texts and the web links of the body (the bibliography's are the references')."""
+    footnotes = [_text(n) for n in root.iterfind("t:text//t:note[@place='foot']", NS)]
+    targets = [
+        el.get("target", "")
+        for el in root.iterfind("t:text//*", NS)
+        if (el.tag == f"{{{TEI_NS}}}ptr" or (el.tag == f"{{{TEI_NS}}}ref" and el.get("type") == "url"))
+        and not _in_bibliography(el)
+    ]
+    return [*footnotes, *(t for t in targets if t.startswith(("http", "www.")))]
 
 
 def _load(tei: str | bytes, source: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tasks.comic.page.cover import COVER_FILE
@@ -40,7 +41,7 @@ from tasks.publish.release import (
     publish_release,
     read_pointer,
 )
-from tasks.publish.render import REVIEW, render_paper
+from tasks.publish.render import REVIEW, Rendered, render_paper
 from tasks.publish.review_page import REVIEW_PAGE, render_review_html
 from tasks.publish.share import THREAD_FILE, render_thread
 from tasks.store import ArtifactStore, ContentChanged
@@ -138,43 +139,47 @@ def merge_with_release(
     if previous is not None and previous_digest is not None:
         before = {r.paper_id: _absolute(r, previous) for r in previous_digest.results}
     merged: list[PaperResult] = []
-    notices: list[str] = []
     for entry in conference.entries:
-        pid = entry.paper_id
-        if pid in excluded:
+        if entry.paper_id in excluded:
             continue
-        now, then = current.get(pid), before.get(pid)
-        if now is None:
-            if then is not None:
-                merged.append(then.model_copy(update={"entry": entry, "notices": []}))
-            continue
-        if now.status is PaperStatus.DONE or then is None or then.status is not PaperStatus.DONE:
-            merged.append(now)
-            continue
-        assert previous is not None
-        if force:
-            now = now.model_copy(
-                update={
-                    "notices": [
-                        *now.notices,
-                        f"published as done in the release of {_when(previous)}; "
-                        f"this --force run replaced it ({_problem(now)})",
-                    ]
-                }
-            )
-            merged.append(now)
-            continue
-        log.warning("%s: kept from the release of %s; this run: %s", pid, _when(previous), _problem(now))
-        kept = then.model_copy(
-            update={
-                "entry": entry,
-                "notices": [
-                    *then.notices,
-                    f"shown as published on {_when(previous)}: this run could not redo it ({_problem(now)})",
-                ],
-            }
+        shown = _shown(entry, current.get(entry.paper_id), before.get(entry.paper_id), previous, force=force)
+        if shown is not None:
+            merged.append(shown)
+    return merged, _departures(conference, before, excluded)
+
+
+def _shown(
+    entry: AwardEntry,
+    now: PaperResult | None,
+    then: PaperResult | None,
+    previous: Published | None,
+    *,
+    force: bool,
+) -> PaperResult | None:
+    """What the new release shows of one paper: this run's result (`now`) or the published one (`then`)."""
+    if now is None:
+        return then.model_copy(update={"entry": entry, "notices": []}) if then is not None else None
+    if now.status is PaperStatus.DONE or then is None or then.status is not PaperStatus.DONE:
+        return now
+    assert previous is not None
+    if force:
+        note = (
+            f"published as done in the release of {_when(previous)}; "
+            f"this --force run replaced it ({_problem(now)})"
         )
-        merged.append(kept)
+        return now.model_copy(update={"notices": [*now.notices, note]})
+    log.warning(
+        "%s: kept from the release of %s; this run: %s", entry.paper_id, _when(previous), _problem(now)
+    )
+    note = f"shown as published on {_when(previous)}: this run could not redo it ({_problem(now)})"
+    return then.model_copy(update={"entry": entry, "notices": [*then.notices, note]})
+
+
+def _departures(
+    conference: Conference, before: dict[str, PaperResult], excluded: frozenset[str]
+) -> list[str]:
+    """The digest's notices for papers of the previous release that leave it."""
+    notices = []
     gone = [r.entry.title for pid, r in before.items() if pid not in {e.paper_id for e in conference.entries}]
     if gone:
         notices.append(
@@ -184,7 +189,7 @@ def merge_with_release(
     dropped = sorted(before.keys() & excluded)
     if dropped:
         notices.append(f"{len(dropped)} paper(s) excluded at review: {', '.join(dropped)}")
-    return merged, notices
+    return notices
 
 
 def _absolute(result: PaperResult, published: Published) -> PaperResult:
@@ -217,6 +222,52 @@ def _release_path(result: PaperResult, name: str) -> str:
     return f"papers/{result.paper_id}/{name}"
 
 
+@dataclass
+class _Contents:
+    """What a release holds beside its digest: files written into it, stored objects copied into it,
+    and the comic images (wide and phone) its pages embed, by paper id."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    objects: dict[str, StoredObject] = field(default_factory=dict)
+    comics: dict[str, bytes] = field(default_factory=dict)
+    phones: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, item: Rendered, store: ArtifactStore, conference: Conference) -> PaperResult:
+        """One rendered paper's artifacts, its review and review page; returns its result as released."""
+        r = item.result
+        artifacts: dict[str, str] = {}
+        checksums = dict(r.checksums)
+        for name, key in r.artifacts.items():
+            if name in (REVIEW, REVIEW_PAGE):
+                continue  # rendered again, from the current entry
+            path = _release_path(r, name)
+            self.objects[path] = StoredObject(
+                key=key, sha256=checksums.get(name) or _sha_of(store, key), size=0, written=False
+            )
+            artifacts[name] = path
+        if "comic.webp" in r.artifacts:
+            self.comics[r.paper_id] = store.get(r.artifacts["comic.webp"])
+        if "comic-mobile.webp" in r.artifacts:  # the phone variant, shown on narrow screens
+            self.phones[r.paper_id] = store.get(r.artifacts["comic-mobile.webp"])
+        if item.review_md is not None:  # review.md, and the same review as a page in the digest's template
+            page = render_review_html(
+                r,
+                item.review_md.decode(),
+                conference=conference,
+                comic=self.comics.get(r.paper_id),
+                phone=self.phones.get(r.paper_id),
+            ).encode()
+            for name, data in ((REVIEW, item.review_md), (REVIEW_PAGE, page)):
+                artifacts[name] = _release_path(r, name)
+                self.files[artifacts[name]] = data
+                checksums[name] = sha256_bytes(data)
+        stages = {
+            name: st.model_copy(update={"state": StageState.DONE}) if st.state is StageState.CACHED else st
+            for name, st in r.stages.items()
+        }
+        return r.model_copy(update={"artifacts": artifacts, "checksums": checksums, "stages": stages})
+
+
 def plan_release(
     digest: Digest,
     store: ArtifactStore,
@@ -230,50 +281,13 @@ def plan_release(
     copies into the release and the digest files are rendered. overview: what the conference-overview
     step stored (themes, cover, licences); None: a release without them.
     """
-    files: dict[str, bytes] = {}
-    objects: dict[str, StoredObject] = {}
-    comics: dict[str, bytes] = {}
-    phones: dict[str, bytes] = {}
-    results = []
+    contents = _Contents()
     licences = overview.licences if overview is not None else {}
-    for item in (render_paper(r, store, licences) for r in digest.results):
-        r = item.result
-        artifacts: dict[str, str] = {}
-        checksums = dict(r.checksums)
-        for name, key in r.artifacts.items():
-            if name in (REVIEW, REVIEW_PAGE):
-                continue  # rendered again, from the current entry
-            path = _release_path(r, name)
-            objects[path] = StoredObject(
-                key=key, sha256=checksums.get(name) or _sha_of(store, key), size=0, written=False
-            )
-            artifacts[name] = path
-        if item.review_md is not None:
-            artifacts[REVIEW] = _release_path(r, REVIEW)
-            files[artifacts[REVIEW]] = item.review_md
-            checksums[REVIEW] = sha256_bytes(item.review_md)
-        if "comic.webp" in r.artifacts:
-            comics[r.paper_id] = store.get(r.artifacts["comic.webp"])
-        if "comic-mobile.webp" in r.artifacts:  # the phone variant, shown on narrow screens
-            phones[r.paper_id] = store.get(r.artifacts["comic-mobile.webp"])
-        if item.review_md is not None:  # the same review as a page to read, in the digest's template
-            page = render_review_html(
-                r,
-                item.review_md.decode(),
-                conference=digest.conference,
-                comic=comics.get(r.paper_id),
-                phone=phones.get(r.paper_id),
-            ).encode()
-            artifacts[REVIEW_PAGE] = _release_path(r, REVIEW_PAGE)
-            files[artifacts[REVIEW_PAGE]] = page
-            checksums[REVIEW_PAGE] = sha256_bytes(page)
-        stages = {
-            name: st.model_copy(update={"state": StageState.DONE}) if st.state is StageState.CACHED else st
-            for name, st in r.stages.items()
-        }
-        results.append(
-            r.model_copy(update={"artifacts": artifacts, "checksums": checksums, "stages": stages})
-        )
+    results = [
+        contents.add(item, store, digest.conference)
+        for item in (render_paper(r, store, licences) for r in digest.results)
+    ]
+    files, comics, phones = contents.files, contents.comics, contents.phones
     paper_notices = sorted({n for r in results for n in r.notices})
     published = digest.model_copy(update={"results": results, "notices": [*digest.notices, *paper_notices]})
     cover_webp = None
@@ -303,7 +317,7 @@ def plan_release(
         slug=digest.conference.slug,
         generated_at=published.generated_at,
         files=files,
-        objects=objects,
+        objects=contents.objects,
         papers={r.paper_id: r.status for r in published.results},
     )
     return published, plan

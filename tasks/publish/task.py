@@ -9,7 +9,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import Settings
-from tasks.models import Conference, Digest, PaperResult, StoredObject
+from tasks.models import Conference, Digest, PaperResult, PublishManifest, StoredObject
 from tasks.overview import StoredOverview, read_stored
 from tasks.publish.digest import render_markdown
 from tasks.publish.publisher import STAGE_ORDER, publish
@@ -55,6 +55,14 @@ def publish_digest(
     )
     for notice in digest.notices:
         logger.warning("NOTICE: %s", notice)
+    _show(digest, manifest, store)
+    logger.info("%s: %s", conference.slug, describe(manifest))
+    return digest
+
+
+def _show(digest: Digest, manifest: PublishManifest, store: ArtifactStore) -> None:
+    """The Prefect UI's view of the release: the digest, a status table, links to its files."""
+    conference = digest.conference
     # The Prefect server refuses events over ~1 MB: a 10,000-paper digest is shown in part there.
     shown = digest.model_copy(update={"results": digest.results[:ARTIFACT_PAPERS]})
     more = len(digest.results) - len(shown.results)
@@ -90,8 +98,6 @@ def publish_digest(
             link_text=f"{prefix}/{name}",
             description=f"{conference.name}: published {name}",
         )
-    logger.info("%s: %s", conference.slug, describe(manifest))
-    return digest
 
 
 def _overview(

@@ -18,6 +18,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from tasks.models import Claim, Evidence, PaperSummary, ParsedPaper
+from tasks.summarize.cues import (
+    CITATION_RE,
+    FINDING_CUES,
+    FINDING_SOURCE,
+    WHAT_CUES,
+    WHAT_SOURCE,
+    WHY_ALL_CUES,
+    WHY_KINDS,
+    WHY_SOURCE,
+    Cues,
+)
 from tasks.summarize.errors import SummarizeError, describe_paper
 from tasks.summarize.grounding import normalize_text, quote_locator
 from tasks.summarize.injection import injection_notice, matched_rule, scan_injection
@@ -40,100 +51,6 @@ EXTRACTIVE_VERSION = "3"
 EXTRACTIVE_NOTICE = "Extractive summary: no LLM configured (set PAPERPANELS_LLM__MODEL=provider:model)"
 TLDR_MAX_CHARS = 280
 
-# --------------------------------------------------------------------------- cues
-
-
-Cues = list[tuple[re.Pattern[str], float]]
-
-
-def _cues(spec: dict[str, float]) -> Cues:
-    return [(re.compile(pattern), weight) for pattern, weight in spec.items()]
-
-
-_WE = r"\bwe (?:also |further |then |first |here )?"  # "we also release", "we first construct"
-# Patterns run on normalize_text() output: lowercase ASCII, line-break hyphens removed.
-WHAT_CUES = _cues(
-    {
-        _WE + r"(propose|introduce|present|develop|design|describe|build|construct|formulate)": 3.0,
-        _WE + r"(show|study|investigate|demonstrate|release|train|use|call|explore|model|reduce)\b": 1.0,
-        r"\b(this|the present|our) (paper|work|study|article|thesis|report)\b": 2.0,
-        r"\bin this (paper|work|thesis), we\b": 1.0,
-        r"\bour (method|approach|model|system|framework|algorithm|technique|contribution|toolkit|"
-        r"library)s?\b": 2.0,
-        r"\b(novel|new) (method|approach|model|framework|benchmark|dataset|system|toolkit|algorithm|"
-        r"family)": 1.0,
-        r"\b(key|main|central|core|basic) idea\b": 2.0,
-        r"\bcontributions?\b": 1.0,
-    }
-)
-# Results: what review.md lists under "Results", and the finding of the summary.
-WHY_CUES = _cues(
-    {
-        r"\boutperform": 3.0,
-        r"\bstate[- ]?of[- ]?the[- ]?art\b": 2.0,
-        r"\bimprov(e|es|ed|ement|ements|ing)\b": 2.0,
-        r"\benabl(e|es|ed|ing)\b": 2.0,
-        r"\bwe (find|found|observe)\b": 2.0,
-        r"\bsignificant(ly)?\b|\bsubstantial(ly)?\b": 2.0,
-        r"\bsurpass|\bexceed|\bbeats?\b": 2.0,
-        r"\bimportant\b|\bcritical\b|\bessential\b|\bcrucial\b": 1.0,
-        r"\bfirst\b": 1.0,
-        r"\bachiev|\bdemonstrat|\bwe show\b": 1.0,
-        r"\ballows?\b|\bbenefit|\beffective": 1.0,
-        r"\d(\.\d+)?\s?%|\b\d+(\.\d+)?x\b|\d\s?\u00d7": 1.0,
-    }
-)
-# Weighted as sentences.FINDING_RE reads them: says_finding() decides whether a sentence is a result
-# at all, these how strongly it says one.
-FINDING_CUES = _cues(
-    {
-        r"\boutperform|\bsurpass|\bexceed|\bbeats?\b|\bsuperior": 3.0,
-        r"\b(we|results?|experiments?|evaluations?|analys[ie]s|studies) (also )?(show|shows|showed|"
-        r"demonstrate|demonstrates|establish|establishes|reveal|reveals|prove|proves|confirm|confirms|"
-        r"indicate|indicates|suggest|suggests) (that|how|the|a|an|strong|clear)\b"
-        r"|\bwe (also )?(find|found|observe|observed|see)\b": 2.5,
-        r"\bstate[- ]?of[- ]?the[- ]?art\b|\bhighest\b|\bbest\b|\bsuperiority\b": 2.0,
-        r"\bimprov(e|es|ed|ement|ements|ing)\b|\bachiev": 2.0,
-        r"\b(reduc|increas|decreas)\w*\b(?=[^.]{0,40}\b(error|cost|time|memory|overfitting|latency|"
-        r"compute|size|parameters|loss|variance|accuracy|performance|speed|throughput|by \d|from \d))": 1.5,
-        r"\bsignificant(ly)?\b|\bsubstantial(ly)?\b|\bconsistent(ly)?\b|\beffective(ness|ly)?\b": 1.5,
-        r"\b(is|are) the first\b|\bfor the first time\b|\bgeneraliz|\bfail(s|ed)? to\b": 1.5,
-        r"\d(\.\d+)?\s?(%|x\b|\u00d7|-fold| ?points?\b| ?fps\b| ?bleu\b| ?f1\b|[mbk]\b)"
-        r"|\b(more|less|fewer) than \d": 1.5,
-        r"\bhas (been )?(powered|used|adopted|deployed)\b|\bin production\b"
-        r"|\b(is|are|has been|have been) (being )?(used|deployed) (to|in|by)\b": 1.5,
-        r"\bbetter\b|\bfaster\b|\bhigher\b|\blower\b|\bcompetitive\b|\bmatch(es|ed|ing)?\b": 1.0,
-    }
-)
-CONSEQUENCE_CUES = _cues(
-    {
-        r"\benabl(e|es|ed|ing)\b|\ballow(s|ed|ing)?\b|\bmak(e|es|ing) it possible\b": 2.5,
-        r"\bimplications?\b|\bpave|\bopens?\b|\bsuggests?\b|\b(this|which) means\b|\bmeans that\b": 2.0,
-        r"\bcan (be|now|easily)\b|\bwithout\b|\bapplicab|\bapplications?\b|\bin practice\b": 1.5,
-        r"\bimportant\b|\buseful\b|\bpractical\b|\bbenefit|\bimpact\b|\bhelps?\b": 1.5,
-        r"\bcrucial\b|\bessential\b|\bscal(e|es|able|ability)\b|\bdeploy|\bin production\b": 1.0,
-        r"\breal[- ]world\b|\bsimpler\b|\bcheaper\b|\bpowered\b|\bused (by|in|to)\b|\bwidely\b": 1.0,
-        r"\bunderstand|\bexplain|\brethink|\bvalidate|\bfuture\b": 1.0,
-    }
-)
-WHAT_SOURCE = {"abstract": 3.0, "intro": 2.0, "conclusion": 1.5, "body": 0.6, "results": 0.4, "related": 0.2}
-FINDING_SOURCE = {
-    "abstract": 3.0,
-    "conclusion": 2.5,
-    "intro": 1.8,
-    "results": 1.6,
-    "body": 0.5,
-    "related": 0.1,
-}
-WHY_SOURCE = {"abstract": 3.0, "conclusion": 2.5, "intro": 0.8, "results": 0.5, "body": 0.4, "related": 0.2}
-# Where "Why it matters?" is said: the abstract, the introduction and the conclusion.
-WHY_KINDS = ("abstract", "intro", "conclusion")
-# "(Devlin et al., 2019)", "[12]", "[Mni+15]": sentences about other people's work are worse claims.
-CITATION_RE = re.compile(
-    r"\bet al\b|\(\s*[^()]*\b(19|20)\d\d[a-z]?\s*\)|\[\d+(?:[,\u2013-]\s*\d+)*\]|\[[a-z][a-z+]*\d\d[a-z]?\]"
-)
-# Why it matters: the consequence first; a further finding says it too, less directly.
-WHY_ALL_CUES = CONSEQUENCE_CUES + [(pattern, 0.5 * weight) for pattern, weight in FINDING_CUES]
 _OUTLOOK_RE = re.compile(
     r"\bfuture (work|research|directions?|studies)\b|\bin the future\b|\bwe (plan|intend|hope) to\b"
     r"|\bleft (for|to) future\b|\bremains? (an )?open\b"
@@ -344,15 +261,7 @@ def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSu
     findings = scan_injection(parsed)
 
     # 2. Passages a reader accepts; a parse with none (formulas, fragments) falls back to looser limits.
-    pool = passages(every, paper_names(parsed.title))
-    if not pool:
-        loose = [s for s in every if matched_rule(s.text) is None]
-        pool = [Passage((s,)) for s in loose if is_prose(s.text)]
-        pool = pool or [Passage((s,)) for s in loose if is_prose(s.text, min_words=3, max_words=200)]
-    if not pool:
-        raise SummarizeError(
-            describe_paper(parsed), f"no usable sentence among {len(every)} extracted (formulas or fragments)"
-        )
+    pool = _pool(parsed, every)
     lead = (
         [p for p in pool if p.last.kind == "abstract"] or [p for p in pool if p.last.kind == "intro"] or pool
     )
@@ -369,21 +278,62 @@ def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSu
 
     # 4. What was done: the method (contribution cues), then the main finding.
     found = [main] if main is not None and max_claims > 1 else []
-    method_pool = [
+    what = _method(pool, main, lead, found, max_claims) + found
+
+    # 5. Why it matters: the consequence (and, weaker, further findings), as the abstract, the
+    # introduction or the conclusion say it; never the field's background or future work.
+    why = _why(pool, what, background, max_claims)
+
+    # 6. TL;DR: the main finding in one sentence; a paper without one gets its method.
+    first = main or what[0]
+    locate = quote_locator(parsed)
+    return PaperSummary(
+        what_was_done=[_claim(p, locate) for p in what],
+        why_it_matters=[_claim(p, locate) for p in why],
+        tldr=trim_at_word(first.text),
+        tldr_checked=True,  # the paper's own sentence: every number in it is the paper's
+        generator="extractive",
+        fallback=True,
+        notices=[EXTRACTIVE_NOTICE, *([injection_notice(findings)] if findings else [])],
+        injection_findings=findings,
+    )
+
+
+def _pool(parsed: ParsedPaper, every: list[Sentence]) -> list[Passage]:
+    """The passages a reader accepts; with none (formulas, fragments), single sentences under looser
+    limits."""
+    pool = passages(every, paper_names(parsed.title))
+    if not pool:
+        loose = [s for s in every if matched_rule(s.text) is None]
+        pool = [Passage((s,)) for s in loose if is_prose(s.text)]
+        pool = pool or [Passage((s,)) for s in loose if is_prose(s.text, min_words=3, max_words=200)]
+    if not pool:
+        raise SummarizeError(
+            describe_paper(parsed), f"no usable sentence among {len(every)} extracted (formulas or fragments)"
+        )
+    return pool
+
+
+def _method(
+    pool: list[Passage], main: Passage | None, lead: list[Passage], found: list[Passage], max_claims: int
+) -> list[Passage]:
+    """One or two statements of the method, in the paper's order, not saying what `found` says."""
+    candidates = [
         p
         for p in pool
         if p is not main and (says_method(p.normalized) or p.last.kind in ("abstract", "intro"))
     ]
-    methods = _best(method_pool, WHAT_CUES, WHAT_SOURCE, max(1, min(2, max_claims - len(found))), found)
+    methods = _best(candidates, WHAT_CUES, WHAT_SOURCE, max(1, min(2, max_claims - len(found))), found)
     if len(methods) > 1 and _score(methods[1], WHAT_CUES, WHAT_SOURCE) < 0.6 * _score(
         methods[0], WHAT_CUES, WHAT_SOURCE
     ):
         methods = methods[:1]
     methods = methods or [p for p in lead if p is not main][:1] or lead[:1]
-    what = sorted(methods, key=lambda p: p.position) + found
+    return sorted(methods, key=lambda p: p.position)
 
-    # 5. Why it matters: the consequence (and, weaker, further findings), as the abstract, the
-    # introduction or the conclusion say it; never the field's background or future work.
+
+def _why(pool: list[Passage], what: list[Passage], background: set[int], max_claims: int) -> list[Passage]:
+    """Why it matters, in the paper's order, never one of `what` (but in a one-sentence paper)."""
     rest = [p for p in pool if p not in what and p.position not in background and not _outlook(p)]
     # A second statement of the method ("We propose a search method ...") is no consequence.
     said = [p for p in rest if p.last.kind in WHY_KINDS and not _restates_method(p)] or rest
@@ -393,17 +343,4 @@ def summarize_extractive(parsed: ParsedPaper, *, max_claims: int = 3) -> PaperSu
         why = closing[-1:] if closing else rest[:1]
     if not why:
         why = what[-1:]  # a one-sentence paper: the only sentence is all we can say
-
-    # 6. TL;DR: the main finding in one sentence; a paper without one gets its method.
-    first = main or what[0]
-    locate = quote_locator(parsed)
-    return PaperSummary(
-        what_was_done=[_claim(p, locate) for p in what],
-        why_it_matters=[_claim(p, locate) for p in sorted(why, key=lambda p: p.position)],
-        tldr=trim_at_word(first.text),
-        tldr_checked=True,  # the paper's own sentence: every number in it is the paper's
-        generator="extractive",
-        fallback=True,
-        notices=[EXTRACTIVE_NOTICE, *([injection_notice(findings)] if findings else [])],
-        injection_findings=findings,
-    )
+    return sorted(why, key=lambda p: p.position)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from tasks.models import Claim, Evidence, FullReview, ParsedPaper
-from tasks.summarize.extractive import CITATION_RE, WHY_CUES
+from tasks.summarize.cues import CITATION_RE, WHY_CUES
 from tasks.summarize.paper_text import Sentence, is_prose, paper_sentences
 
 REVIEW_NOTICE = "Extractive review: sentences quoted from the paper; no LLM configured"

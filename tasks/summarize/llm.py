@@ -215,7 +215,7 @@ def _summarize(
     paper_id: str,
     quote_threshold: float,
 ) -> LLMSummaryResult:
-    name, identity = caller.subject, model_identity(settings)
+    identity = model_identity(settings)
     # 2. Scan for prompt injection before any call; the model only sees the redacted copy.
     clean, findings = sanitize(parsed)
     notices: list[str] = [injection_notice(findings)] if findings else []
@@ -223,19 +223,7 @@ def _summarize(
         notices.append("The parse has no abstract: summary made from the body text")
 
     # 3. Select the context within the token budget; map-reduce when key parts do not fit.
-    context = select_context(clean, settings.context_tokens)
-    if not context.text and not context.chunks:
-        raise SummarizeError(name, "no prose to summarize: the extracted text is formulas or tables only")
-    variables = {
-        "language": settings.language,
-        "title": " ".join(clean.title.split()) or "(untitled)",
-        "notice": INJECTION_PROMPT_NOTICE if findings else "",
-    }
-    paper_text = context.text
-    if context.mode == "map-reduce":
-        paper_text = _notes_context(caller, context, variables["title"], variables, settings.context_tokens)
-        notices.append(f"Long paper: summarized from notes on {len(context.chunks)} parts (map-reduce)")
-    variables["paper"] = delimit(paper_text)
+    variables = _prompt_variables(caller, clean, settings, notices, injected=bool(findings))
 
     # 4. Summary and review, each grounded with at most one regeneration.
     summary_msgs = chat_prompt("summary").format_messages(**variables)
@@ -246,9 +234,6 @@ def _summarize(
     # 5. Assemble: flags and faithfulness say how much of it can be read as fact.
     flags = s_checked.flags + r_checked.flags
     claims = [c for group in s_checked.claims + r_checked.claims for c in group]
-    flagged = {f.claim for f in flags}
-    faithful = sum(1 for c in claims if c.verified and c.text not in flagged)
-    faithfulness = round(faithful / len(claims), 3) if claims else 0.0
     if flags:
         notices.append(f"{len(flags)} claim(s) could not be verified against the paper: shown as unverified")
     if hype := _hype([s_draft.tldr, r_draft.overview, *(c.text for c in claims)]):
@@ -264,7 +249,7 @@ def _summarize(
         generator=identity,
         fallback=False,
         notices=notices,
-        faithfulness=faithfulness,
+        faithfulness=_faithfulness(claims, flags),
         flags=flags,
         usage=usage,
         injection_findings=findings,
@@ -280,9 +265,35 @@ def _summarize(
         notices=[f.reasons[0] for f in r_checked.flags][:5],
     )
     return LLMSummaryResult(
-        paper_id=paper_id,
-        summary=summary,
-        review=review,
-        usage=usage,
-        injection_findings=findings,
+        paper_id=paper_id, summary=summary, review=review, usage=usage, injection_findings=findings
     )
+
+
+def _prompt_variables(
+    caller: StructuredCaller, clean: ParsedPaper, settings: LLMSettings, notices: list[str], *, injected: bool
+) -> dict[str, str]:
+    """The prompts' variables: language, title, injection warning and the delimited paper text (notes
+    on its parts when a long paper's key parts do not fit; a notice says so)."""
+    context = select_context(clean, settings.context_tokens)
+    if not context.text and not context.chunks:
+        raise SummarizeError(
+            caller.subject, "no prose to summarize: the extracted text is formulas or tables only"
+        )
+    variables = {
+        "language": settings.language,
+        "title": " ".join(clean.title.split()) or "(untitled)",
+        "notice": INJECTION_PROMPT_NOTICE if injected else "",
+    }
+    paper_text = context.text
+    if context.mode == "map-reduce":
+        paper_text = _notes_context(caller, context, variables["title"], variables, settings.context_tokens)
+        notices.append(f"Long paper: summarized from notes on {len(context.chunks)} parts (map-reduce)")
+    variables["paper"] = delimit(paper_text)
+    return variables
+
+
+def _faithfulness(claims: list[Claim], flags: list[ClaimFlag]) -> float:
+    """The share of claims verified and not flagged."""
+    flagged = {f.claim for f in flags}
+    faithful = sum(1 for c in claims if c.verified and c.text not in flagged)
+    return round(faithful / len(claims), 3) if claims else 0.0

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from tasks.comic.page.fonts import ELLIPSIS, fit_text
-from tasks.comic.page.layout import LayoutReport, compose_page, panel_size
+from tasks.comic.page.layout import compose_page, panel_size
+from tasks.comic.page.lettering import LayoutReport
 from tasks.models import ComicPanel, ComicScript, DialogueLine
 
 WIDTH = 1024  # half size keeps the suite fast; geometry scales with the width

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw
 
 from tasks.comic.page.fonts import draw_fitted, fit_text
-from tasks.comic.page.layout import BANNER_BG, BANNER_INK, INK, PAGE_BG, panel_cells
+from tasks.comic.page.layout import panel_cells
+from tasks.comic.page.lettering import BANNER_BG, BANNER_INK, INK, PAGE_BG
 from tasks.models import ComicMeta
 
 COVER_SIZE = (1200, 630)

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 from tasks.comic.panels.pen import INK, Color, Pen
 
 BULB = (255, 214, 72)
+ROOMS = ("library", "classroom", "lab", "hospital", "dark")  # the other settings are outdoors
 BOOK_COLOURS = [(200, 70, 60), (60, 110, 180), (230, 180, 60), (90, 160, 90), (150, 90, 160)]
 
 
@@ -42,6 +43,14 @@ def _bookshelf(pen: Pen, left: int, right: int, rng: random.Random) -> None:
 
 
 def background(pen: Pen, canvas: Image.Image, setting: str, rng: random.Random) -> None:
+    """The setting behind the characters: a room's wall and floor, or a sky over the ground."""
+    if setting in ROOMS:
+        _room(pen, setting, rng)
+    else:
+        _sky(pen, canvas, setting, rng)
+
+
+def _room(pen: Pen, setting: str, rng: random.Random) -> None:
     if setting in ("library", "classroom", "lab"):
         wall, floor = {
             "library": ((244, 226, 196), (176, 124, 82)),
@@ -70,7 +79,10 @@ def background(pen: Pen, canvas: Image.Image, setting: str, rng: random.Random) 
     elif setting == "dark":
         pen.box(0, 0, pen.w, pen.h, (46, 48, 66), lw=0)
         _ground(pen, 0.86, (72, 60, 70))
-    elif setting == "outdoors":
+
+
+def _sky(pen: Pen, canvas: Image.Image, setting: str, rng: random.Random) -> None:
+    if setting == "outdoors":
         _gradient(canvas, pen.y(0.8), (150, 205, 245), (225, 240, 250))
         pen.oval(pen.x(0.85), pen.y(0.16), 6, 6, (255, 214, 72), lw=0.5)
         _ground(pen, 0.8, (120, 190, 90))

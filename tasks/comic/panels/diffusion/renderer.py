@@ -9,6 +9,7 @@ imports it only when the diffusion renderer is chosen.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from PIL import Image
 from config.settings import ComicSpeedSettings
 from tasks.comic.errors import ComicError
 from tasks.comic.panels.base import Panels, RunsOn
-from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL
+from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL, ModelPreset
 from tasks.comic.panels.diffusion.pipeline import (
     RenderReport,
     bad_image,
@@ -37,7 +38,7 @@ from tasks.comic.panels.diffusion.presets import load_character, load_style, pre
 from tasks.comic.panels.diffusion.presets import negative_prompt as preset_negative
 from tasks.comic.panels.diffusion.speed import detect_hardware, plan_speed
 from tasks.comic.panels.diffusion.textenc import Encoded, encode_prompts
-from tasks.comic.panels.diffusion.warm import prepare_pipeline
+from tasks.comic.panels.diffusion.warm import Probe, prepare_pipeline
 from tasks.models import ComicScript
 
 if TYPE_CHECKING:
@@ -191,36 +192,86 @@ def render_panels(
         return page_request(p, script, preset, look, negative, size, side, n_steps, scale)
 
     # 2. Pipeline (loaded once per process, speed options applied and guarded on this very page)
-    started = perf_counter()
-    toggle = compile if isinstance(compile, str) else ("on" if compile else "off")
-    prepared = prepare_pipeline(
+    pipe = _prepare(
         model,
+        report,
         dtype=dtype,
         device=device,
         cpu_offload=cpu_offload,
-        compile=toggle,
+        compile=compile,
         speed=speed,
         probe=lambda p: (lambda r: (r[0], seeds, r[1]))(request(p)),
     )
-    pipe = prepared.pipe
+    prompts, options = _prompts(pipe, request, preset, report)
+    report.steps, report.guidance, report.size = n_steps, scale, (options["width"], options["height"])
+
+    # 3. Encode the prompts, denoise all panels, then redraw any NaN / black one once with another seed
+    images = _denoise(
+        pipe, prompts, options, seeds, seed=seed, model=model, batch_size=batch_size, report=report
+    )
+    return [to_pil(image) for image in images]
+
+
+def _prepare(
+    model: str,
+    report: RenderReport,
+    *,
+    dtype: str,
+    device: str,
+    cpu_offload: bool,
+    compile: bool | str,
+    speed: ComicSpeedSettings | None,
+    probe: Probe,
+) -> Any:
+    """The process's prepared pipeline (warm.prepare_pipeline); its notices, load time, dtype and
+    device go to `report`."""
+    started = perf_counter()
+    toggle = compile if isinstance(compile, str) else ("on" if compile else "off")
+    prepared = prepare_pipeline(
+        model, dtype=dtype, device=device, cpu_offload=cpu_offload, compile=toggle, speed=speed, probe=probe
+    )
     report.prepared = prepared
     report.notices.extend(prepared.notices)
     if (line := prepared.notice()) is not None:
         report.notices.append(line)
     report.timings["load_s"] = round(perf_counter() - started, 3)
+    dev = resolve_device(device)
+    report.dtype, report.device = str(resolve_dtype(dtype, dev)).removeprefix("torch."), dev
+    return prepared.pipe
+
+
+def _prompts(
+    pipe: Any,
+    request: Callable[[Any], tuple[list[str], dict[str, Any], list[int]]],
+    preset: ModelPreset,
+    report: RenderReport,
+) -> tuple[list[str], dict[str, Any]]:
+    """The page's prompts and call options for `pipe`; prompts trimmed to fit its text encoder are told
+    in `report`."""
     prompts, options, trimmed = request(pipe)
     if trimmed:
         limit = (prompt_budget(pipe, preset) or (None,))[0]
         report.notices.append(
             f"Panel prompt(s) {trimmed} trimmed from the end to the text encoder's {limit} tokens."
         )
-    dev = resolve_device(device)
-    report.steps, report.guidance, report.size = n_steps, scale, (options["width"], options["height"])
-    report.dtype, report.device = str(resolve_dtype(dtype, dev)).removeprefix("torch."), dev
+    return prompts, options
 
-    # 3. Encode the prompts (outside the denoising lock: it may overlap another page's denoising),
-    #    denoise all panels, then redraw any NaN / black one once with another seed
+
+def _denoise(
+    pipe: Any,
+    prompts: list[str],
+    options: dict[str, Any],
+    seeds: list[int],
+    *,
+    seed: int,
+    model: str,
+    batch_size: int | None,
+    report: RenderReport,
+) -> list[Any]:
+    """The page's panels as drawn by the pipeline; a NaN or black one is redrawn once with another seed
+    (from `seed`), and a second bad one is a ComicError. The time taken goes to `report`."""
     started = perf_counter()
+    # The prompts are encoded outside the denoising lock: it may overlap another page's denoising.
     encoded = encode_prompts(pipe, prompts, options)
     images = generate_images(
         pipe, prompts, seeds, options, batch_size=batch_size, report=report, encoded=encoded
@@ -248,7 +299,7 @@ def render_panels(
         logger.warning(note)
         report.notices.append(note)
     report.timings["generate_s"] = round(perf_counter() - started, 3)
-    return [to_pil(image) for image in images]
+    return images
 
 
 def build(settings: Settings) -> DiffusionRenderer:

@@ -15,7 +15,7 @@ import importlib.util
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,6 +131,39 @@ class SpeedDecision:
         return f"speed options on {self.hardware.describe()}: {self.plan.label} ({why})"
 
 
+@dataclass
+class _Verdicts:
+    """Why each option is on or off, and a warning for each request the hardware refuses."""
+
+    announce: bool
+    reasons: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def refuse(self, option: str, why: str) -> bool:
+        note = f"Speed option {option} requested but off: {why}."
+        if self.announce:
+            logger.warning("comic: %s", note)
+        self.notices.append(note)
+        self.reasons[option] = f"off, {why}"
+        return False
+
+    def toggle(self, option: str, value: str, unsupported: str | None, auto_on: bool, auto_why: str) -> bool:
+        """Whether `option` runs; `unsupported` is why the hardware cannot run it (None: it can)."""
+        if value == "off":
+            self.reasons[option] = "off by setting"
+            return False
+        if unsupported is not None:
+            if value == "on":
+                return self.refuse(option, unsupported)
+            self.reasons[option] = f"off, {unsupported}"
+            return False
+        if value == "on":
+            self.reasons[option] = "on by setting"
+            return True
+        self.reasons[option] = ("on, " if auto_on else "off, ") + auto_why
+        return auto_on
+
+
 def plan_speed(
     speed: ComicSpeedSettings,
     compile: str | bool,
@@ -146,81 +179,60 @@ def plan_speed(
     """
     if isinstance(compile, bool):
         compile = "on" if compile else "off"
-    hw = hardware
-    cap = hw.capability or (0, 0)
-    reasons: dict[str, str] = {}
-    notices: list[str] = []
-
-    def refuse(option: str, why: str) -> bool:
-        note = f"Speed option {option} requested but off: {why}."
-        if announce:
-            logger.warning("comic: %s", note)
-        notices.append(note)
-        reasons[option] = f"off, {why}"
-        return False
-
-    def toggle(option: str, value: str, supported: str | None, auto_on: bool, auto_why: str) -> bool:
-        """`supported` is why the hardware cannot run it (None: it can)."""
-        if value == "off":
-            reasons[option] = "off by setting"
-            return False
-        if supported is not None:
-            if value == "on":
-                return refuse(option, supported)
-            reasons[option] = f"off, {supported}"
-            return False
-        if value == "on":
-            reasons[option] = "on by setting"
-            return True
-        reasons[option] = ("on, " if auto_on else "off, ") + auto_why
-        return auto_on
-
-    cuda_only = None if hw.cuda else "it needs a CUDA GPU"
-    fused = toggle("fused_qkv", speed.fused_qkv, None, hw.cuda, "auto on CUDA GPUs")
-    channels_last = toggle("channels_last_vae", speed.channels_last_vae, None, hw.cuda, "auto on CUDA GPUs")
-    if not hw.cuda or cap < FP8_CAPABILITY:
-        fp8_block: str | None = (
-            "no FP8 on a CPU" if not hw.cuda else f"compute capability {cap[0]}.{cap[1]} < 8.9 has no FP8"
-        )
-    elif not available("torchao"):
-        fp8_block = "torchao is not installed (pip install 'paperpanels[gpu]')"
-    else:
-        fp8_block = None
-    fp8 = toggle("fp8", speed.fp8, fp8_block, hw.cuda, "auto on compute capability >= 8.9")
-    compiled = toggle(
-        "compile", compile, None, hw.cuda, "auto on CUDA GPUs (on a CPU Inductor compiles for minutes)"
-    )
-
-    attention: str | None = None
-    wanted = speed.attention
-    if wanted == "auto":
-        if hw.cuda and cap >= HOPPER:
-            attention, reasons["attention"] = "cudnn", "cudnn, auto on Hopper"
-        else:
-            reasons["attention"] = "PyTorch's default SDPA, auto"
-    elif wanted == "native":
-        reasons["attention"] = "PyTorch's default SDPA by setting"
-    elif wanted in CUDA_ONLY_ATTENTION and cuda_only:
-        refuse("attention", f"{wanted} attention {cuda_only}")
-    elif wanted in ATTENTION_PACKAGES and not available(ATTENTION_PACKAGES[wanted]):
-        refuse("attention", f"{wanted} attention needs the {ATTENTION_PACKAGES[wanted]} package")
-    else:
-        attention, reasons["attention"] = wanted, f"{wanted} by setting"
-
+    hw, verdicts = hardware, _Verdicts(announce)
+    toggle = verdicts.toggle
     plan = SpeedPlan(
-        attention=attention,
-        fused_qkv=fused,
-        channels_last_vae=channels_last,
-        fp8=fp8,
-        compile=compiled,
+        fused_qkv=toggle("fused_qkv", speed.fused_qkv, None, hw.cuda, "auto on CUDA GPUs"),
+        channels_last_vae=toggle(
+            "channels_last_vae", speed.channels_last_vae, None, hw.cuda, "auto on CUDA GPUs"
+        ),
+        fp8=toggle(
+            "fp8", speed.fp8, _fp8_unsupported(hw, available), hw.cuda, "auto on compute capability >= 8.9"
+        ),
+        compile=toggle(
+            "compile", compile, None, hw.cuda, "auto on CUDA GPUs (on a CPU Inductor compiles for minutes)"
+        ),
+        attention=_attention(speed.attention, hw, available, verdicts),
         compile_mode=speed.compile_mode,
         compile_fullgraph=speed.compile_fullgraph,
         compile_vae=speed.compile_vae,
     )
-    decision = SpeedDecision(plan, hw, reasons, notices)
+    decision = SpeedDecision(plan, hw, verdicts.reasons, verdicts.notices)
     if announce:
         logger.info("comic: %s", decision.summary())
     return decision
+
+
+def _fp8_unsupported(hw: Hardware, available: Callable[[str], bool]) -> str | None:
+    """Why FP8 cannot run here, or None."""
+    cap = hw.capability or (0, 0)
+    if not hw.cuda or cap < FP8_CAPABILITY:
+        return "no FP8 on a CPU" if not hw.cuda else f"compute capability {cap[0]}.{cap[1]} < 8.9 has no FP8"
+    if not available("torchao"):
+        return "torchao is not installed (pip install 'paperpanels[gpu]')"
+    return None
+
+
+def _attention(
+    wanted: str, hw: Hardware, available: Callable[[str], bool], verdicts: _Verdicts
+) -> str | None:
+    """The attention backend that runs (None: the pipeline's own), its reason told to `verdicts`."""
+    reasons = verdicts.reasons
+    if wanted == "auto":
+        if hw.cuda and (hw.capability or (0, 0)) >= HOPPER:
+            reasons["attention"] = "cudnn, auto on Hopper"
+            return "cudnn"
+        reasons["attention"] = "PyTorch's default SDPA, auto"
+    elif wanted == "native":
+        reasons["attention"] = "PyTorch's default SDPA by setting"
+    elif wanted in CUDA_ONLY_ATTENTION and not hw.cuda:
+        verdicts.refuse("attention", f"{wanted} attention it needs a CUDA GPU")
+    elif wanted in ATTENTION_PACKAGES and not available(ATTENTION_PACKAGES[wanted]):
+        verdicts.refuse("attention", f"{wanted} attention needs the {ATTENTION_PACKAGES[wanted]} package")
+    else:
+        reasons["attention"] = f"{wanted} by setting"
+        return wanted
+    return None
 
 
 def denoiser_of(pipe: Any) -> torch.nn.Module:
