@@ -503,6 +503,29 @@ class ComicScript(Model):
         return v
 
 
+class ComicTextFigure(Model):
+    """The paper's figure a panel presents, with that figure's own caption (figures.json)."""
+
+    label: str  # "Figure 3"
+    caption: str  # the caption as printed, without its label
+
+
+class ComicTextPanel(Model):
+    """One panel as text: its caption, who says what, what it shows, the figure it presents."""
+
+    caption: str
+    dialogue: list[DialogueLine] = Field(default_factory=list)
+    shows: str  # the scene drawn, as the script describes it
+    figure: ComicTextFigure | None = None
+
+
+class ComicText(Model):
+    """The comic as text, panel by panel: the long description the short alt text points to."""
+
+    title: str
+    panels: list[ComicTextPanel]
+
+
 class ComicMeta(Model):
     """What comic.json records next to comic.png."""
 
@@ -528,6 +551,7 @@ class ComicMeta(Model):
     usage: UsageTotals | None = None  # the LLM script writer's calls, when it ran
     mobile_size: tuple[int, int] | None = None  # comic-mobile.webp: one column of panels
     figures: list[int] = Field(default_factory=list)  # figure numbers drawn into panels
+    text: ComicText | None = None  # the comic as text (None: comic.json written before it was)
 
 
 class FigureRef(Model):
@@ -703,6 +727,7 @@ class PaperResult(Model):
     summary: PaperSummary | None = None
     comic_alt: str | None = None
     comic_usage: UsageTotals | None = None  # the LLM comic script's calls (None: the story writer)
+    comic_text: ComicText | None = None  # the comic panel by panel, for readers who cannot see it
     notices: list[str] = Field(default_factory=list)
     repro: ReproCard | None = None  # rendered at publish time from the parsed paper
 

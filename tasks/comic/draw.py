@@ -29,6 +29,7 @@ from tasks.comic.panels.base import PanelRenderer, Panels
 from tasks.comic.panels.choice import RENDERERS, choose_panel_renderer
 from tasks.comic.script.brief import brief_for
 from tasks.comic.script.checks import script_problems
+from tasks.comic.script.text_version import comic_text
 from tasks.comic.script.writers import ScriptOutcome, ScriptWriter, StoryWriter
 from tasks.models import AwardKind, ComicMeta, ComicScript, PaperSummary, ParsedPaper
 
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 WEB_WIDTH = 1024
 # Bump when lettering or page layout changes: it is part of cache keys.
 LAYOUT_VERSION = "layout-2"  # 2: figure boards, number callouts, the phone page
+META_VERSION = "meta-2"  # comic.json's contents; 2: the comic as text. Part of cache keys.
 PNG_LEVEL = 3  # zlib level: level 6 takes 40% longer for a file ~20% smaller; below 3 gains nothing
 WEBP_QUALITY, WEBP_METHOD = 82, 0  # method 0 of 0-6: a third of method 4's time, files ~20% larger
 
@@ -117,11 +119,12 @@ def seed_for(paper_id: str, base_seed: int = 0) -> int:
 def comic_identity(
     renderer: PanelRenderer, writer: tuple[str, ...], page: PageOptions, requested: str = ""
 ) -> tuple[object, ...]:
-    """Everything that decides a comic: the renderer, the page, the script writer, the figure cutter.
+    """Everything that decides a comic: the renderer, the page, the script writer, the figure cutter,
+    what comic.json holds.
 
     `requested` names the renderer and model the settings asked for: a stand-in's notices name them.
     """
-    return (*renderer.identity, requested, *page.identity(), *writer, EXTRACTOR_VERSION)
+    return (*renderer.identity, requested, *page.identity(), *writer, EXTRACTOR_VERSION, META_VERSION)
 
 
 def renderer_identity(settings: ComicSettings) -> tuple[object, ...]:
@@ -179,6 +182,7 @@ def draw(
         usage=written.usage,
         mobile_size=pages.mobile_size,
         figures=sorted(images),
+        text=comic_text(script, [f.ref for f in figures.figures]),
         **dict(drawn.meta),
     )
     return ComicOutput(

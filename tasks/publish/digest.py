@@ -8,8 +8,6 @@ linked, so a digest never points at a file that was not written.
 
 from __future__ import annotations
 
-import base64
-import html
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -18,7 +16,9 @@ from datetime import UTC
 from tasks.awards import award_heading, grouped_by_award
 from tasks.markdown import md_text, web_url
 from tasks.models import AwardKind, Claim, Digest, PaperResult, PaperStatus, StageName, StageState
+from tasks.publish.comic_html import comic_alt, comic_html
 from tasks.publish.overview_render import OVERVIEW_CSS, overview_html, overview_markdown
+from tasks.publish.page import escape, html_document
 from tasks.publish.repro_render import table_html, table_markdown
 from tasks.publish.social import SocialCard
 
@@ -26,7 +26,6 @@ REVIEW_ARTIFACT = "review.md"
 REVIEW_PAGE = "review.html"  # the same review as a page (tasks/publish/review_page.py)
 MAX_NAMED_IN_NOTICE = 5
 COMIC_ARTIFACTS = ("comic.png", "comic.webp")  # first present wins in the markdown digest
-PHONE_MAX_CSS_PX = 600  # at most this wide, digest.html shows comic-mobile.webp
 
 # --------------------------------------------------------------------------- shared pieces
 
@@ -118,10 +117,6 @@ def _links(result: PaperResult) -> list[tuple[str, str]]:
 
 def _comic_key(result: PaperResult) -> str | None:
     return next((result.artifacts[n] for n in COMIC_ARTIFACTS if n in result.artifacts), None)
-
-
-def _comic_alt(result: PaperResult) -> str:
-    return " ".join((result.comic_alt or f"Comic about {result.entry.title}").split())
 
 
 def _generated(digest: Digest) -> str:
@@ -227,7 +222,7 @@ def _md_paper(result: PaperResult, slug: str) -> list[str]:
     if review := relative_artifact(slug, result.artifacts.get(REVIEW_ARTIFACT)):
         lines += [f"[Full review]({review})", ""]
     if comic := relative_artifact(slug, _comic_key(result)):
-        lines += [f"![{_md_alt(_comic_alt(result))}]({comic})", ""]
+        lines += [f"![{_md_alt(comic_alt(result))}]({comic})", ""]
     lines += [f"⚠ *{_md(w)}*" for w in [*injection_lines(result), *stage_warnings(result)]]
     if usage := paper_usage(result):
         lines += ["", f"*LLM: {_md(usage)}*"]
@@ -261,58 +256,7 @@ def render_markdown(digest: Digest) -> str:
 # --------------------------------------------------------------------------- html
 
 
-def _e(text: str) -> str:
-    return html.escape(" ".join(text.split()), quote=True)
-
-
-_CSS = """
-:root { color-scheme: light dark; --fg: #1b1b1f; --bg: #fbfbfd; --muted: #5f6368; --card: #fff;
-  --line: #dadce0; --warn-bg: #fff4d6; --warn-fg: #6b4b00; --bad-bg: #fde7e9; --bad-fg: #8a1020;
-  --link: #0b57d0; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e8eaed; --bg: #17181b; --muted: #a8abb0;
-  --card: #202124; --line: #3c4043; --warn-bg: #3d3110; --warn-fg: #ffd97a; --bad-bg: #3f1a1f;
-  --bad-fg: #ffb4bd; --link: #8ab4f8; } }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg);
-  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  overflow-wrap: break-word; }
-/* Settings names, paths and URLs in notices have no spaces: they wrap anywhere rather than overflow. */
-.notice, .problem, .meta, .links { overflow-wrap: anywhere; }
-main { max-width: 56rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
-h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .25rem; }
-h2 { font-size: 1.3rem; margin: 2.5rem 0 1rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
-h3 { font-size: 1.1rem; margin: 0 0 .4rem; line-height: 1.35; }
-a { color: var(--link); }
-.meta, .authors { color: var(--muted); font-size: .92rem; }
-.notice { background: var(--warn-bg); color: var(--warn-fg); border-radius: 6px; padding: .6rem .8rem;
-  margin: .5rem 0; font-weight: 600; }
-.notice small { display: block; font-weight: 400; }
-article { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
-  padding: 1rem 1.2rem; margin: 0 0 1.2rem; }
-.links { margin: .3rem 0 .6rem; font-size: .95rem; }
-.links a { margin-right: .8rem; }
-.badge { display: inline-block; font-size: .75rem; font-weight: 700; text-transform: uppercase;
-  border-radius: 999px; padding: .1rem .55rem; margin-left: .4rem; vertical-align: middle; }
-.badge.unavailable { background: var(--warn-bg); color: var(--warn-fg); }
-.badge.failed { background: var(--bad-bg); color: var(--bad-fg); }
-.problem { border-left: 4px solid var(--bad-fg); padding-left: .7rem; }
-.unverified { color: var(--warn-fg); background: var(--warn-bg); border-radius: 4px; padding: 0 .25rem;
-  font-size: .85rem; white-space: nowrap; }
-figure { margin: .8rem 0 0; }
-figure img { display: block; max-width: 100%; height: auto; border-radius: 6px;
-  border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
-figure.comic a { display: block; cursor: zoom-in; }
-figure.comic picture { display: block; }
-@media (max-width: 600px) {
-  cite, .unverified { white-space: normal; }
-  /* The phone comic spans the screen: its 28 px lettering on a 780 px image stays 14 CSS px at 390. */
-  figure.comic img { width: 100vw; max-width: 100vw; margin-left: calc(50% - 50vw); border-radius: 0;
-    border-left: 0; border-right: 0; }
-}
-.quote { font-style: italic; }
-cite { color: var(--muted); font-style: normal; font-size: .88rem; white-space: nowrap; }
-"""
+_e = escape
 
 
 def _html_claims(claims: list[Claim]) -> str:
@@ -326,26 +270,6 @@ def _html_claims(claims: list[Claim]) -> str:
             text = _e(claim.text)
         parts.append(text + mark)
     return " ".join(parts)
-
-
-def _html_comic(result: PaperResult, slug: str, webp: bytes, phone: bytes | None) -> str:
-    """The comic inlined (the CSP allows data: images only), the phone variant on narrow screens,
-    inside a link to the full-size comic.png of the release."""
-    data = base64.b64encode(webp).decode("ascii")
-    picture = f'<img src="data:image/webp;base64,{data}" alt="{_e(_comic_alt(result))}" loading="lazy">'
-    if phone:
-        narrow = base64.b64encode(phone).decode("ascii")
-        source = (
-            f'<source media="(max-width: {PHONE_MAX_CSS_PX}px)" srcset="data:image/webp;base64,{narrow}">'
-        )
-        picture = f"<picture>{source}{picture}</picture>"
-    full = relative_artifact(slug, result.artifacts.get("comic.png"))
-    if full is None:
-        return f'<figure class="comic">{picture}</figure>'
-    return (
-        f'<figure class="comic"><a href="{_e(full)}" title="Open the comic full size">{picture}</a>'
-        "<figcaption>Tap or click the comic to open it full size.</figcaption></figure>"
-    )
 
 
 def _html_review_link(result: PaperResult, slug: str) -> str | None:
@@ -392,7 +316,8 @@ def _html_paper(
         if review := _html_review_link(result, slug):
             out.append(review)
         if comic := comics.get(result.paper_id):
-            out.append(_html_comic(result, slug, comic, (phones or {}).get(result.paper_id)))
+            full = relative_artifact(slug, result.artifacts.get("comic.png"))
+            out.append(comic_html(result, comic, (phones or {}).get(result.paper_id), full=full, lazy=True))
         out += [
             f'<p class="unverified">⚠ {_e(w)}</p>'
             for w in [*injection_lines(result), *stage_warnings(result)]
@@ -453,32 +378,8 @@ def _digest_card(digest: Digest, title: str) -> SocialCard:
     for result in digest.results:
         comic = relative_artifact(digest.conference.slug, result.artifacts.get("comic.png"))
         if result.status == PaperStatus.DONE and comic:
-            return replace(card, image=comic, image_alt=_comic_alt(result))
+            return replace(card, image=comic, image_alt=comic_alt(result))
     return card
-
-
-def html_document(title: str, body: list[str], *, card: SocialCard | None = None, extra_css: str = "") -> str:
-    """A self-contained page in the digest's template (digest.html, review.html): body lines in <main>."""
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # No scripts, no remote fetches: the page is safe to open even if some text slipped through.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'\">",
-        f"<title>{_e(title)}</title>",
-        *(card.meta_tags() if card else []),
-        f"<style>{_CSS}{extra_css}</style>",
-        "</head>",
-        "<body><main>",
-        *body,
-        "</main></body>",
-        "</html>",
-        "",
-    ]
-    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------- json

@@ -12,9 +12,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tasks.comic.script.text_version import comic_text
 from tasks.links import with_pdf_links
 from tasks.models import (
     ComicMeta,
+    ComicText,
+    FigureIndex,
     FullReview,
     LicenceCheck,
     PaperCard,
@@ -67,10 +70,11 @@ def render_paper(
         else:  # a paper published before the card was a stage of its own keeps the card it had
             card = result.repro
         review_md = review_markdown(parsed, summary, entry=entry, review=full, repro=card).encode()
-    comic_alt, comic_usage = None, None
+    comic_alt, comic_usage, text = None, None, None
     if "comic.json" in artifacts:
         meta = ComicMeta.model_validate_json(store.get(artifacts["comic.json"]))
         comic_alt, comic_usage = meta.script.alt_text or meta.script.title, meta.usage
+        text = meta.text or _text_of_older(meta, artifacts, store)
         notices += meta.notices
     shown = result.model_copy(
         update={
@@ -79,8 +83,19 @@ def render_paper(
             "parsed_title": parsed_title,
             "comic_alt": comic_alt,
             "comic_usage": comic_usage,
+            "comic_text": text,
             "notices": list(dict.fromkeys([*result.notices, *notices])),
             "repro": card,
         }
     )
     return Rendered(shown, review_md, parsed)
+
+
+def _text_of_older(meta: ComicMeta, artifacts: Mapping[str, str], store: ArtifactStore) -> ComicText:
+    """The text version of a comic.json stored before it held one: from its script and figures.json."""
+    index = (
+        FigureIndex.model_validate_json(store.get(artifacts["figures.json"]))
+        if "figures.json" in artifacts
+        else None
+    )
+    return comic_text(meta.script, index.figures if index else ())

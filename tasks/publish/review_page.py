@@ -9,15 +9,15 @@ to the digest, and the link-preview meta tags.
 
 from __future__ import annotations
 
-import base64
-import html
 from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 
 from tasks.models import Conference, PaperResult
-from tasks.publish.digest import PHONE_MAX_CSS_PX, REVIEW_PAGE, html_document
+from tasks.publish.comic_html import comic_html
+from tasks.publish.digest import REVIEW_PAGE
+from tasks.publish.page import escape, html_document
 from tasks.publish.social import SocialCard
 
 __all__ = ["REVIEW_PAGE", "render_review_html"]
@@ -36,8 +36,7 @@ hr { border: 0; border-top: 1px solid var(--line); margin: 2rem 0 1rem; }
 """
 
 
-def _e(text: str) -> str:
-    return html.escape(" ".join(text.split()), quote=True)
+_e = escape
 
 
 @lru_cache(maxsize=1)
@@ -51,22 +50,6 @@ def _markdown() -> MarkdownIt:
 
     md.add_render_rule("link_open", link_open)
     return md
-
-
-def _comic(result: PaperResult, webp: bytes, phone: bytes | None) -> str:
-    alt = _e(" ".join((result.comic_alt or f"Comic about {result.entry.title}").split()))
-    data = base64.b64encode(webp).decode("ascii")
-    picture = f'<img src="data:image/webp;base64,{data}" alt="{alt}">'
-    if phone:
-        narrow = "data:image/webp;base64," + base64.b64encode(phone).decode("ascii")
-        source = f'<source media="(max-width: {PHONE_MAX_CSS_PX}px)" srcset="{narrow}">'
-        picture = f"<picture>{source}{picture}</picture>"
-    if FULL_SIZE not in result.artifacts:
-        return f'<figure class="comic">{picture}</figure>'
-    return (
-        f'<figure class="comic"><a href="{FULL_SIZE}" title="Open the comic full size">{picture}</a>'
-        "<figcaption>Tap or click the comic to open it full size.</figcaption></figure>"
-    )
 
 
 def render_review_html(
@@ -84,7 +67,8 @@ def render_review_html(
     body = [f'<p class="back meta">{back}</p>']
     body.append(md.render(header))
     if comic:
-        body.append(_comic(result, comic, phone))
+        full = FULL_SIZE if FULL_SIZE in result.artifacts else None
+        body.append(comic_html(result, comic, phone, full=full, lazy=False))
     if sep:
         body.append(md.render("## " + sections))
     summary = result.summary

@@ -16,6 +16,7 @@ import pytest
 
 from tasks.comic.page.mobile import MIN_TEXT_PX
 from tasks.comic.script.checks import ALT_CHARS
+from tasks.publish.comic_html import TEXT_LINK
 from tests.browser.chrome import WIDTHS, open_at, save_full_page, set_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -170,10 +171,64 @@ def test_axe_finds_what_it_should(browser: Any, axe_source: str, tmp_path: Path)
     assert found.get("image-alt") == "critical" and found.get("color-contrast") == "serious", found
 
 
+TEXT_OF = """
+const shown = document.getElementById(arguments[0]);
+const details = shown && shown.closest('details');
+return {panels: shown ? Array.from(shown.querySelectorAll('li')).map(li => li.textContent) : [],
+        open: Boolean(details && details.open)};
+"""
+
+
+def _ax_descriptions(browser: Any, selector: str) -> list[str]:
+    """The accessible description of each element matching `selector`, as Chromium gives screen readers."""
+    root = browser.execute_cdp_cmd("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    nodes = browser.execute_cdp_cmd("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+    found = []
+    for node in nodes:
+        tree = browser.execute_cdp_cmd(
+            "Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False}
+        )
+        found.append(str(tree["nodes"][0].get("description", {}).get("value", "")))
+    return found
+
+
+def _open_text_versions(browser: Any) -> list[str]:
+    """Follow every comic's "Read this comic as text" link, as a reader would (no script of the page).
+
+    Returns what is wrong: a comic whose image is not described by its text version while it is
+    closed (what a screen reader gets), a link that leads nowhere, a text version it leaves closed.
+    """
+    from selenium.webdriver.common.by import By
+
+    found = []
+    links = browser.find_elements(By.LINK_TEXT, TEXT_LINK)
+    comics = browser.find_elements(By.CSS_SELECTOR, "figure.comic img")
+    if len(links) != len(comics):
+        found.append(f"{len(comics)} comics but {len(links)} '{TEXT_LINK}' links")
+    descriptions = _ax_descriptions(browser, "figure.comic img")  # every text version still closed
+    for description, link in zip(descriptions, links, strict=False):
+        target = link.get_attribute("href").partition("#")[2]
+        text = browser.execute_script(TEXT_OF, target)
+        said = "".join(description.split())
+        missing = [p for p in text["panels"] if "".join(p.split()) not in said]
+        if not text["panels"] or missing:
+            found.append(
+                f"image of #{target} not described by its {len(text['panels'])} panels: {missing[:1]}"
+            )
+        link.click()
+        if (
+            not browser.current_url.endswith(f"#{target}")
+            or not browser.execute_script(TEXT_OF, target)["open"]
+        ):
+            found.append(f"'{TEXT_LINK}' did not open #{target}")
+    return found
+
+
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", PHONE)])
 def test_no_serious_accessibility_violations(
     browser: Any, published: Path, axe_source: str, scheme: str, width: int
 ) -> None:
+    """axe-core on the digest and a review page with every comic's text version open."""
     # The pages allow no scripts (CSP): axe is injected by the test, past the policy.
     browser.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
     browser.execute_cdp_cmd(
@@ -185,6 +240,8 @@ def test_no_serious_accessibility_violations(
         for page in _pages(published)[:2]:  # the digest and one review page
             set_width(browser, width)
             browser.get(page.as_uri())
+            if problems := _open_text_versions(browser):
+                found[f"{page.name}: text versions"] = problems
             browser.execute_script(axe_source)
             violations = browser.execute_async_script(AXE_RUN)
             serious = [v for v in violations if v["impact"] in ("serious", "critical")]
