@@ -408,6 +408,7 @@ def render_html(
     comics: dict[str, bytes],
     phones: dict[str, bytes] | None = None,
     cover: bytes | None = None,
+    page_url: str | None = None,
 ) -> str:
     """The digest as one self-contained HTML page; comics (paper_id -> webp bytes) are inlined.
 
@@ -437,7 +438,12 @@ def render_html(
             out += _html_paper(result, conf.slug, comics, phones)
         out.append("</section>")
     out += table_html(digest)
-    return html_document(title, out, card=_digest_card(digest, title), extra_css=OVERVIEW_CSS)
+    if page_url is None:  # said once: previews resolve the image against the shared page's address
+        out.append(
+            '<p class="meta">This page\'s preview links are relative: publish.base_url is not set.</p>'
+        )
+    card = replace(_digest_card(digest, title), url=page_url)
+    return html_document(title, out, card=card, extra_css=OVERVIEW_CSS)
 
 
 def _digest_card(digest: Digest, title: str) -> SocialCard:
@@ -457,7 +463,9 @@ def _digest_card(digest: Digest, title: str) -> SocialCard:
     return card
 
 
-def html_document(title: str, body: list[str], *, card: SocialCard | None = None, extra_css: str = "") -> str:
+def html_document(
+    title: str, body: list[str], *, card: SocialCard | None = None, extra_css: str = "", csp: str = ""
+) -> str:
     """A self-contained page in the digest's template (digest.html, review.html): body lines in <main>."""
     out = [
         "<!DOCTYPE html>",
@@ -466,8 +474,9 @@ def html_document(title: str, body: list[str], *, card: SocialCard | None = None
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # No scripts, no remote fetches: the page is safe to open even if some text slipped through.
+        # csp: what one page adds (the site's index: its search script, by hash, and its index).
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'\">",
+        f"style-src 'unsafe-inline'{csp}\">",
         f"<title>{_e(title)}</title>",
         *(card.meta_tags() if card else []),
         f"<style>{_CSS}{extra_css}</style>",

@@ -32,6 +32,7 @@ from tasks.models import (
 from tasks.overview import StoredOverview, counts
 from tasks.publish.digest import render_html, render_json, render_markdown
 from tasks.publish.feed import update_feed
+from tasks.publish.links import release_url
 from tasks.publish.release import (
     LEASE_S,
     Published,
@@ -43,6 +44,7 @@ from tasks.publish.release import (
 from tasks.publish.render import REVIEW, render_paper
 from tasks.publish.review_page import REVIEW_PAGE, render_review_html
 from tasks.publish.share import THREAD_FILE, render_thread
+from tasks.publish.site import update_site
 from tasks.store import ArtifactStore, ContentChanged
 
 log = logging.getLogger(__name__)
@@ -222,14 +224,17 @@ def plan_release(
     store: ArtifactStore,
     previous_digest: Digest | None,
     overview: StoredOverview | None = None,
+    base_url: str | None = None,
 ) -> tuple[Digest, ReleasePlan]:
     """The published digest and everything its release holds; keeps the previous date if unchanged.
 
     Each paper is rendered here from its stored results and its current award entry (the cheap
     step: links, review.md, summary and comic metadata, the card), then its artifacts are planned as
     copies into the release and the digest files are rendered. overview: what the conference-overview
-    step stored (themes, cover, licences); None: a release without them.
+    step stored (themes, cover, licences); None: a release without them. base_url: publish.base_url
+    (absolute links in previews and thread.md).
     """
+    slug = digest.conference.slug
     files: dict[str, bytes] = {}
     objects: dict[str, StoredObject] = {}
     comics: dict[str, bytes] = {}
@@ -263,6 +268,7 @@ def plan_release(
                 conference=digest.conference,
                 comic=comics.get(r.paper_id),
                 phone=phones.get(r.paper_id),
+                page_url=release_url(base_url, slug, _release_path(r, REVIEW_PAGE)),
             ).encode()
             artifacts[REVIEW_PAGE] = _release_path(r, REVIEW_PAGE)
             files[artifacts[REVIEW_PAGE]] = page
@@ -287,7 +293,7 @@ def plan_release(
         published = published.model_copy(update={"overview": shown})
         files[COVER_FILE] = overview.cover_png
         cover_webp = overview.cover_webp
-    files[THREAD_FILE] = render_thread(published).encode()
+    files[THREAD_FILE] = render_thread(published, release_url(base_url, slug, "")).encode()
     if previous_digest is not None:
         same_date = published.model_copy(update={"generated_at": previous_digest.generated_at})
         if same_date == previous_digest:
@@ -296,7 +302,13 @@ def plan_release(
         {
             "digest.json": render_json(published).encode(),
             "digest.md": render_markdown(published).encode(),
-            "digest.html": render_html(published, comics, phones, cover=cover_webp).encode(),
+            "digest.html": render_html(
+                published,
+                comics,
+                phones,
+                cover=cover_webp,
+                page_url=release_url(base_url, slug, "digest.html"),
+            ).encode(),
         }
     )
     plan = ReleasePlan(
@@ -327,6 +339,7 @@ def publish(
     inputs: str | None = None,
     overview: StoredOverview | None = None,
     lease_s: float = LEASE_S,
+    base_url: str | None = None,
 ) -> tuple[Digest, PublishManifest]:
     """Write a release of the digest and make it current; returns the digest and the manifest.
 
@@ -334,8 +347,9 @@ def publish(
     stage states (cached or done). Another publisher switching the pointer meanwhile (the first
     release too) is merged with, then retried: both runs' papers end up current. An artifact that
     changed in the store while it was copied fails its paper alone (the others publish). overview:
-    what the conference-overview step stored; lease_s: the release's lease (store.release_lease_s).
-    The store's feed.xml is updated once the release is current.
+    what the conference-overview step stored; lease_s: the release's lease (store.release_lease_s);
+    base_url: publish.base_url. The store's feed.xml and site pages are updated once the release is
+    current.
     """
     damaged: dict[str, str] = {}  # store key -> why it cannot be published
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
@@ -347,7 +361,7 @@ def publish(
         digest = Digest(conference=conference, results=_without(shown, damaged), notices=notices)
         if now is not None:
             digest.generated_at = now
-        published, plan = plan_release(digest, store, previous_digest, overview)
+        published, plan = plan_release(digest, store, previous_digest, overview, base_url)
         plan.inputs = inputs
         try:
             manifest = publish_release(store, plan, previous, expected=seen, lease_s=lease_s)
@@ -362,7 +376,8 @@ def publish(
                 raise
             log.warning("%s: %s; merging with it and trying again", conference.slug, exc)
             continue
-        update_feed(store, published, manifest)
+        update_feed(store, published, manifest, base_url)
+        update_site(store, base_url)
         # The caller sees the release as published, with this run's detail (which stages were cached).
         run_states = {r.paper_id: r.stages for r in shown}
         seen_results = [
