@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import io
 import logging
 import random
 import time
@@ -28,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+
+from PIL import Image
 
 from tasks.awards import award_heading, grouped_by_award
 from tasks.models import Digest
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 INDEX = "index.html"
 SITE_NAME = "paperpanels: award papers"
 SWAP_ATTEMPTS = 8
+THUMB_PX = 480  # covers on the site's pages: twice the 15rem they are shown at
 PAGES = ("digest.html", "review.html")  # the pages of a release the sitemap lists
 
 _CSS = """
@@ -73,7 +77,7 @@ class Listing:
 
     published: Published
     digest: Digest
-    cover: bytes | None  # overview/cover.webp when it is the release's cover
+    cover: bytes | None  # a thumbnail of overview/cover.webp when it is the release's cover
 
     @property
     def prefix(self) -> str:
@@ -105,9 +109,19 @@ def _cover(store: ArtifactStore, published: Published, digest: Digest) -> bytes 
     if head is None or head.sha256 != released.sha256:
         return None
     try:
-        return store.get(conference_key(slug, "overview/cover.webp"))
-    except KeyError:
+        return _thumbnail(store.get(conference_key(slug, "overview/cover.webp")))
+    except (KeyError, OSError, ValueError) as exc:  # a cover is a nicety: the card reads without it
+        log.warning("%s: no cover on the site (%s)", slug, exc)
         return None
+
+
+def _thumbnail(webp: bytes) -> bytes:
+    """The cover at most THUMB_PX wide (the card shows it at most 15rem): a quarter of the bytes."""
+    with Image.open(io.BytesIO(webp)) as image:
+        image.thumbnail((THUMB_PX, THUMB_PX))
+        out = io.BytesIO()
+        image.save(out, format="WEBP", quality=80)
+    return out.getvalue()
 
 
 def listings(store: ArtifactStore) -> list[Listing]:
