@@ -114,9 +114,8 @@ def test_index_lists_every_conference_newest_year_first_with_counts_and_pages(st
             assert store.exists(key), f"{page}: dead link {link}"
 
 
-def test_two_conferences_published_at_once_both_appear(tmp_path: Path) -> None:
+def test_two_conferences_published_at_once_both_appear(store: ArtifactStore) -> None:
     """Two publishers on threads, each its own conference: the index, feed and sitemap list both."""
-    store = LocalStore(tmp_path / "store")
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 
