@@ -129,8 +129,8 @@ def _rebuilt(
     Cheap when nothing is missing: one listing of the store's folders, and a HEAD of current.json
     for each folder the feed does not name (other folders: backfill reports, watch records).
     """
-    have = {_slug_of(e) for e in entries or []}
-    found = list(entries or [])
+    found = [e for e in entries or [] if _addressed(e, base_url)]  # a changed base URL: rebuilt
+    have = {_slug_of(e) for e in found}
     lacking = [
         name for name in store.folders("") if name not in have and name != skip and _has_pointer(store, name)
     ]
@@ -145,6 +145,12 @@ def _rebuilt(
         found.append(_entry(digest, published.manifest, base_url))
         log.warning("%s: its entry was missing from %s: rebuilt from its current release", slug, FEED_KEY)
     return found
+
+
+def _addressed(entry: ET.Element, base_url: str | None) -> bool:
+    """The entry links under base_url (absolute), or relatively when there is none."""
+    href = next((link.get("href") or "" for link in entry.findall(_q("link"))), "")
+    return href.startswith(f"{base_url}/") if base_url else "://" not in href
 
 
 def _has_pointer(store: ArtifactStore, name: str) -> bool:
@@ -178,7 +184,9 @@ def update_feed(
         read = _entries(body)
         entries = _rebuilt(store, read, skip=digest.conference.slug, base_url=base_url)
         old = next((e for e in entries if e.findtext(_q("id")) == new_id), None)
-        complete = read is not None and len(entries) == len(read)
+        complete = (
+            read is not None and len(entries) == len(read) and all(_addressed(e, base_url) for e in read)
+        )
         if complete and old is not None and _same(_entry_copy(old), new):
             return False
         others = [e for e in entries if e.findtext(_q("id")) != new_id]

@@ -270,3 +270,13 @@ def test_a_publisher_losing_the_index_swap_reads_the_releases_again(tmp_path: Pa
     assert [i.digest.conference.slug for i in listings(store)] == ["cvpr-2025", "icml-2025"]
     for item in listings(store):
         assert f'href="{item.published.prefix}/digest.html"' in index
+
+
+def test_a_base_url_set_later_makes_every_feed_entry_absolute(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    _publish(store, "icml-2025", datetime(2025, 12, 1, tzinfo=UTC))
+    _publish(store, "cvpr-2025", datetime(2025, 12, 2, tzinfo=UTC), base_url=BASE)
+    feed = ET.fromstring(store.get("feed.xml"))
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    hrefs = [link.get("href") or "" for link in feed.iter("{http://www.w3.org/2005/Atom}link")]
+    assert len(entries) == 2 and all(h.startswith(BASE + "/") for h in hrefs), hrefs
