@@ -8,9 +8,11 @@ with `connect-src 'self'` for the one fetch of search.json: nothing else may run
 builds results with DOM text nodes, never markup. Opened from a file, a browser refuses the fetch:
 the search box says so and the rest of the site reads as usual.
 
-Why our own index and not Pagefind (`pagefind[bin]` on PyPI): Pagefind's client is WebAssembly
-(the CSP would need 'wasm-unsafe-eval') and fragments of its own; ours is one JSON file, a few
-hundred bytes a paper, and 60 lines of script the CSP names by hash.
+Why our own index and not Pagefind (`pagefind[bin]` 1.5.2 installs from PyPI, a 5.4 MB binary that
+runs offline): its client is a script, WebAssembly and index fragments loaded from the site (the
+CSP would need 'self' scripts and 'wasm-unsafe-eval'), and it indexes rendered HTML rather than our
+records. Ours is one JSON file of about 1 KB a paper (3.2 KB for the three fixture conferences of
+tests/browser/test_site.py) and 60 lines of script that the CSP names by hash.
 """
 
 from __future__ import annotations
