@@ -145,7 +145,7 @@ def counts_text(digest: Digest) -> str:
         f"{award_heading(kind)} {len(group)}" for kind, group in grouped_by_award(digest.results)
     )
     n = len(digest.results)
-    return f"{n} award paper{'s' if n != 1 else ''}" + (f": {kinds}" if kinds else "")
+    return _count(n, "award paper") + (f": {kinds}" if kinds else "")
 
 
 def _card(item: Listing, up: str) -> list[str]:
@@ -204,8 +204,12 @@ def _page(
     return html_document(title, body, card=card, extra_css=_CSS, csp=csp).encode()
 
 
-def _papers(items: Iterable[Listing]) -> int:
-    return sum(len(item.digest.results) for item in items)
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _papers(items: Iterable[Listing]) -> str:
+    return _count(sum(len(item.digest.results) for item in items), "award paper")
 
 
 def build_site(found: list[Listing], base_url: str | None = None, *, feed: bool = True) -> dict[str, bytes]:
@@ -215,16 +219,16 @@ def build_site(found: list[Listing], base_url: str | None = None, *, feed: bool 
     for item in found:
         venues.setdefault(item.venue, []).append(item)
         years.setdefault(item.year, []).append(item)
-    intro = f"{len(found)} conferences, {_papers(found)} award papers: reviews and one-image comics."
+    intro = f"{_count(len(found), 'conference')}, {_papers(found)}: reviews and one-image comics."
     files = {INDEX: _page(INDEX, SITE_NAME, intro, found, found, base_url, feed=feed, search=True)}
     for venue, items in venues.items():
         path = f"venues/{venue}.html"
         title = f"{items[0].venue_name}: award papers by year"
-        text = f"{len(items)} editions, {_papers(items)} award papers."
+        text = f"{_count(len(items), 'edition')}, {_papers(items)}."
         files[path] = _page(path, title, text, items, found, base_url, feed=feed)
     for year, items in years.items():
         path = f"years/{year}.html"
-        text = f"{len(items)} conferences, {_papers(items)} award papers."
+        text = f"{_count(len(items), 'conference')}, {_papers(items)}."
         files[path] = _page(path, f"Award papers of {year}", text, items, found, base_url, feed=feed)
     files[SEARCH_FILE] = search_index(Searchable(item.digest, item.prefix) for item in found)
     site_pages: list[tuple[str, datetime | None]] = [(path, None) for path in files if path.endswith(".html")]
