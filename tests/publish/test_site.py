@@ -280,3 +280,15 @@ def test_a_base_url_set_later_makes_every_feed_entry_absolute(tmp_path: Path) ->
     entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
     hrefs = [link.get("href") or "" for link in feed.iter("{http://www.w3.org/2005/Atom}link")]
     assert len(entries) == 2 and all(h.startswith(BASE + "/") for h in hrefs), hrefs
+
+
+def test_the_site_exports_from_either_store_into_a_folder(store: ArtifactStore, tmp_path: Path) -> None:
+    _publish(store, "iclr-2024", datetime(2025, 12, 1, tzinfo=UTC))
+    (item,) = listings(store)
+    out = tmp_path / "out"
+    # The release's objects and manifest, feed.xml, and index, venue, year, search.json, sitemap.xml.
+    assert export_site(store, out) == (1, len(item.published.manifest.objects) + 1 + 1 + 5)
+    assert (out / INDEX).read_bytes() == store.get(INDEX)  # the same site as the store's own
+    assert (out / item.published.prefix / "digest.html").read_bytes() == store.get(
+        item.published.key("digest.html")
+    )
