@@ -22,9 +22,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from tasks.awards import award_heading
 from tasks.models import Digest, PaperResult
+from tasks.store import check_key
 
 SEARCH_FILE = "search.json"
 CLAIM_CHARS = 600  # of verified claims per paper: enough to find it by, small enough to load at once
@@ -45,6 +47,15 @@ def _claims(result: PaperResult) -> str:
     return text if len(text) <= CLAIM_CHARS else text[:CLAIM_CHARS].rsplit(" ", 1)[0]
 
 
+def _page(prefix: str, result: PaperResult) -> str:
+    """Where a hit leads: the paper's review page, else its place in the digest; only ever a path of
+    the release (digest.json is data: a link in it is checked like a store key)."""
+    try:
+        return check_key(f"{prefix}/{result.artifacts['review.html']}")
+    except (KeyError, ValueError):
+        return f"{prefix}/digest.html#{quote(result.paper_id)}"
+
+
 def search_index(releases: Iterable[Searchable]) -> bytes:
     """search.json: one record per paper of every current release (keys kept short: it is fetched)."""
     papers = []
@@ -55,8 +66,7 @@ def search_index(releases: Iterable[Searchable]) -> bytes:
             for paper in theme.papers:
                 themes.setdefault(paper.paper_id, []).append(theme.label)
         for result in digest.results:
-            page = result.artifacts.get("review.html")
-            url = f"{release.prefix}/{page}" if page else f"{release.prefix}/digest.html#{result.paper_id}"
+            url = _page(release.prefix, result)
             papers.append(
                 {
                     "t": " ".join(result.entry.title.split()),

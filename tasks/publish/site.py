@@ -160,7 +160,7 @@ def _card(item: Listing, up: str) -> list[str]:
     when = item.published.pointer.generated_at
     out += [
         "<div>",
-        f'<h2><a href="{up}{item.prefix}/digest.html">{_e(conf.name)}</a></h2>',
+        f'<h2><a href="{_e(up + item.prefix)}/digest.html">{_e(conf.name)}</a></h2>',
         f'<p class="meta"><a href="{up}venues/{item.venue}.html">{_e(item.venue_name)}</a> · '
         f'<a href="{up}years/{item.year}.html">{item.year}</a> · published {when:%Y-%m-%d}</p>',
         f"<p>{_e(counts_text(item.digest))}</p>",
@@ -198,7 +198,9 @@ def _page(
     card = SocialCard(title, intro, kind="website", url=absolute(base_url, path) if base_url else None)
     for item in items:  # the preview shows the first cover of the page
         if (overview := item.digest.overview) is not None and overview.cover:
-            card = replace(card, image=f"{up}{item.prefix}/{overview.cover}", image_alt=overview.cover_alt)
+            card = replace(
+                card, image=f"{up}{item.prefix}/{overview.cover}", image_alt=overview.cover_alt
+            )  # escaped there
             break
     csp = script_csp() if search else ""
     return html_document(title, body, card=card, extra_css=_CSS, csp=csp).encode()
