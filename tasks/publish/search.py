@@ -12,7 +12,7 @@ Why our own index and not Pagefind (`pagefind[bin]` 1.5.2 installs from PyPI, a 
 runs offline): its client is a script, WebAssembly and index fragments loaded from the site (the
 CSP would need 'self' scripts and 'wasm-unsafe-eval'), and it indexes rendered HTML rather than our
 records. Ours is one JSON file of about 1 KB a paper (3.2 KB for the three fixture conferences of
-tests/browser/test_site.py) and 60 lines of script that the CSP names by hash.
+tests/browser/test_site_served.py) and 60 lines of script that the CSP names by hash.
 """
 
 from __future__ import annotations
