@@ -345,6 +345,29 @@ class OpsSettings(BaseModel):
     )
 
 
+class PublishSettings(BaseModel):
+    """Where the published site is served: links that must be absolute (previews, feed, sitemap)."""
+
+    base_url: str | None = Field(
+        None,
+        description="Public address the store is served from, e.g. https://example.org/awards; "
+        "unset = relative links (link previews and sitemap.xml then need the page's own address)",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", v):
+            raise ValueError(
+                f"publish.base_url must be an http(s) URL without query or fragment, "
+                f"e.g. https://example.org/awards; got {v!r}"
+            )
+        return v.rstrip("/")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PAPERPANELS_",
@@ -359,6 +382,7 @@ class Settings(BaseSettings):
     comic: ComicSettings = Field(default_factory=ComicSettings)
     harvest: HarvestSettings = Field(default_factory=HarvestSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
     conferences_dir: Path = CONFERENCES_DIR
     concurrency: int = Field(4, ge=1, description="Papers of one conference processed at once")
 

@@ -20,6 +20,7 @@ from tasks.models import Conference, Digest, PaperStatus, StageName
 from tasks.publish.feed import ensure_listed
 from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
+from tasks.publish.site import ensure_site
 from tasks.publish.task import link_to
 from tasks.store import ArtifactStore, store_for
 
@@ -52,7 +53,7 @@ def award_digest(
     if not force:
         verdict = check_current(entries, settings, store, conf.slug, inputs)
         if verdict.current:
-            return up_to_date(conf, verdict, store)
+            return up_to_date(conf, verdict, store, settings.publish.base_url)
         logger.info("%s: running: %s", conf.slug, verdict.reason)
 
     remote_comics = settings.ops.comic_deployment
@@ -112,7 +113,9 @@ def award_digest(
     return digest
 
 
-def up_to_date(conf: Conference, verdict: Verdict, store: ArtifactStore) -> Digest:
+def up_to_date(
+    conf: Conference, verdict: Verdict, store: ArtifactStore, base_url: str | None = None
+) -> Digest:
     """The published digest, unchanged; the decision is logged and shown as an artifact of the run."""
     from prefect.artifacts import create_markdown_artifact
 
@@ -125,7 +128,8 @@ def up_to_date(conf: Conference, verdict: Verdict, store: ArtifactStore) -> Dige
         description=f"{conf.name}: nothing to run",
     )
     if verdict.published is not None:
-        ensure_listed(store, verdict.published)  # a damaged feed.xml heals here too
+        ensure_listed(store, verdict.published, base_url)  # a damaged feed.xml heals here too
+        ensure_site(store, verdict.published, base_url)  # and a site index that lacks it
     digest = verdict.published.digest(store) if verdict.published else None
     if digest is None:  # the release's digest.json was listed a moment ago
         raise RuntimeError(f"{conf.slug}: the current release's digest cannot be read")

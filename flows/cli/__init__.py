@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli import comic, digest, harvest, ops, papers, share, summarize
+from flows.cli import comic, digest, harvest, ops, papers, share, site, summarize
 from flows.cli.console import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, EXIT_PAPERS_FAILED
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_ERROR", "EXIT_OK", "EXIT_PAPERS_FAILED", "app", "main"]
@@ -20,7 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-for group in (digest, papers, summarize, comic, harvest, ops, share):
+for group in (digest, papers, summarize, comic, harvest, ops, share, site):
     group.register(app)
 
 

@@ -25,6 +25,7 @@ from tasks.models import PaperStatus
 from tasks.publish.feed import ensure_listed
 from tasks.publish.garbage import find_garbage, remove_garbage
 from tasks.publish.release import read_current
+from tasks.publish.site import ensure_site
 from tasks.store import store_for
 
 if TYPE_CHECKING:
@@ -85,8 +86,11 @@ def _up_to_date(slug: str, entries: list[Any], settings: Settings) -> bool:
         return False
     say(f"{slug}: up to date ({verdict.reason}); nothing to run. --force runs every stage again.")
     if verdict.published is not None:
-        if ensure_listed(store, verdict.published):
+        base_url = settings.publish.base_url
+        if ensure_listed(store, verdict.published, base_url):
             warn("repaired:", "feed.xml did not list every current release; rebuilt from the releases")
+        if ensure_site(store, verdict.published, base_url):
+            warn("repaired:", "the site's index.html did not list this release; rebuilt from the releases")
         say(store.location(verdict.published.key("digest.html")))
     return True
 

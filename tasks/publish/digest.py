@@ -333,6 +333,7 @@ def render_html(
     comics: dict[str, bytes],
     phones: dict[str, bytes] | None = None,
     cover: bytes | None = None,
+    page_url: str | None = None,
 ) -> str:
     """The digest as one self-contained HTML page; comics (paper_id -> webp bytes) are inlined.
 
@@ -362,7 +363,12 @@ def render_html(
             out += _html_paper(result, conf.slug, comics, phones)
         out.append("</section>")
     out += table_html(digest)
-    return html_document(title, out, card=_digest_card(digest, title), extra_css=OVERVIEW_CSS)
+    if page_url is None:  # said once: previews resolve the image against the shared page's address
+        out.append(
+            '<p class="meta">This page\'s preview links are relative: publish.base_url is not set.</p>'
+        )
+    card = replace(_digest_card(digest, title), url=page_url)
+    return html_document(title, out, card=card, extra_css=OVERVIEW_CSS)
 
 
 def _digest_card(digest: Digest, title: str) -> SocialCard:

@@ -72,7 +72,9 @@ cite { color: var(--muted); font-style: normal; font-size: .88rem; white-space: 
 """
 
 
-def html_document(title: str, body: list[str], *, card: SocialCard | None = None, extra_css: str = "") -> str:
+def html_document(
+    title: str, body: list[str], *, card: SocialCard | None = None, extra_css: str = "", csp: str = ""
+) -> str:
     """A self-contained page in the digest's template (digest.html, review.html): body lines in <main>."""
     out = [
         "<!DOCTYPE html>",
@@ -81,8 +83,9 @@ def html_document(title: str, body: list[str], *, card: SocialCard | None = None
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # No scripts, no remote fetches: the page is safe to open even if some text slipped through.
+        # csp: what one page adds (the site's index: its search script, by hash, and its index).
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'\">",
+        f"style-src 'unsafe-inline'{csp}\">",
         f"<title>{escape(title)}</title>",
         *(card.meta_tags() if card else []),
         f"<style>{PAGE_CSS}{extra_css}</style>",

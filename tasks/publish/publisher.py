@@ -33,6 +33,7 @@ from tasks.models import (
 from tasks.overview import StoredOverview, counts
 from tasks.publish.digest import render_html, render_json, render_markdown
 from tasks.publish.feed import update_feed
+from tasks.publish.links import release_url
 from tasks.publish.release import (
     LEASE_S,
     Published,
@@ -44,6 +45,7 @@ from tasks.publish.release import (
 from tasks.publish.render import REVIEW, Rendered, render_paper
 from tasks.publish.review_page import REVIEW_PAGE, render_review_html
 from tasks.publish.share import THREAD_FILE, render_thread
+from tasks.publish.site import update_site
 from tasks.store import ArtifactStore, ContentChanged
 
 log = logging.getLogger(__name__)
@@ -231,6 +233,7 @@ class _Contents:
     objects: dict[str, StoredObject] = field(default_factory=dict)
     comics: dict[str, bytes] = field(default_factory=dict)
     phones: dict[str, bytes] = field(default_factory=dict)
+    base_url: str | None = None  # publish.base_url: the review pages' own absolute address
 
     def add(self, item: Rendered, store: ArtifactStore, conference: Conference) -> PaperResult:
         """One rendered paper's artifacts, its review and review page; returns its result as released."""
@@ -256,6 +259,7 @@ class _Contents:
                 conference=conference,
                 comic=self.comics.get(r.paper_id),
                 phone=self.phones.get(r.paper_id),
+                page_url=release_url(self.base_url, conference.slug, _release_path(r, REVIEW_PAGE)),
             ).encode()
             for name, data in ((REVIEW, item.review_md), (REVIEW_PAGE, page)):
                 artifacts[name] = _release_path(r, name)
@@ -273,15 +277,18 @@ def plan_release(
     store: ArtifactStore,
     previous_digest: Digest | None,
     overview: StoredOverview | None = None,
+    base_url: str | None = None,
 ) -> tuple[Digest, ReleasePlan]:
     """The published digest and everything its release holds; keeps the previous date if unchanged.
 
     Each paper is rendered here from its stored results and its current award entry (the cheap
     step: links, review.md, summary and comic metadata, the card), then its artifacts are planned as
     copies into the release and the digest files are rendered. overview: what the conference-overview
-    step stored (themes, cover, licences); None: a release without them.
+    step stored (themes, cover, licences); None: a release without them. base_url: publish.base_url
+    (absolute links in previews and thread.md).
     """
-    contents = _Contents()
+    slug = digest.conference.slug
+    contents = _Contents(base_url=base_url)
     licences = overview.licences if overview is not None else {}
     results = [
         contents.add(item, store, digest.conference)
@@ -301,7 +308,7 @@ def plan_release(
         published = published.model_copy(update={"overview": shown})
         files[COVER_FILE] = overview.cover_png
         cover_webp = overview.cover_webp
-    files[THREAD_FILE] = render_thread(published).encode()
+    files[THREAD_FILE] = render_thread(published, release_url(base_url, slug, "")).encode()
     if previous_digest is not None:
         same_date = published.model_copy(update={"generated_at": previous_digest.generated_at})
         if same_date == previous_digest:
@@ -310,11 +317,17 @@ def plan_release(
         {
             "digest.json": render_json(published).encode(),
             "digest.md": render_markdown(published).encode(),
-            "digest.html": render_html(published, comics, phones, cover=cover_webp).encode(),
+            "digest.html": render_html(
+                published,
+                comics,
+                phones,
+                cover=cover_webp,
+                page_url=release_url(base_url, slug, "digest.html"),
+            ).encode(),
         }
     )
     plan = ReleasePlan(
-        slug=digest.conference.slug,
+        slug=slug,
         generated_at=published.generated_at,
         files=files,
         objects=contents.objects,
@@ -341,6 +354,7 @@ def publish(
     inputs: str | None = None,
     overview: StoredOverview | None = None,
     lease_s: float = LEASE_S,
+    base_url: str | None = None,
 ) -> tuple[Digest, PublishManifest]:
     """Write a release of the digest and make it current; returns the digest and the manifest.
 
@@ -361,7 +375,7 @@ def publish(
         digest = Digest(conference=conference, results=_without(shown, damaged), notices=notices)
         if now is not None:
             digest.generated_at = now
-        published, plan = plan_release(digest, store, previous_digest, overview)
+        published, plan = plan_release(digest, store, previous_digest, overview, base_url)
         plan.inputs = inputs
         try:
             manifest = publish_release(store, plan, previous, expected=seen, lease_s=lease_s)
@@ -376,7 +390,8 @@ def publish(
                 raise
             log.warning("%s: %s; merging with it and trying again", conference.slug, exc)
             continue
-        update_feed(store, published, manifest)
+        update_feed(store, published, manifest, base_url)
+        update_site(store, base_url)
         # The caller sees the release as published, with this run's detail (which stages were cached).
         run_states = {r.paper_id: r.stages for r in shown}
         seen_results = [

@@ -36,6 +36,7 @@ from typing import Any
 
 from tasks.holders import me
 from tasks.models import Digest, PaperStatus, PublishManifest, ReleasePointer, StoredObject, validate_safe_id
+from tasks.publish.links import RELEASE_TOKEN
 from tasks.store import ArtifactStore, conference_key
 
 log = logging.getLogger(__name__)
@@ -304,9 +305,9 @@ def _write_release(
         written.append(copied.key)
         objects[copied.key] = copied.model_copy(update={"written": False})
         lease.renew_if_due()
-    # 2. The digest files.
+    # 2. The digest files, naming the release they are in where their links are absolute.
     for name, body in sorted(plan.files.items()):
-        obj = store.put(f"{prefix}/{name}", body)
+        obj = store.put(f"{prefix}/{name}", body.replace(RELEASE_TOKEN.encode(), release.encode()))
         written.append(obj.key)
         objects[obj.key] = obj.model_copy(update={"written": False})
         lease.renew_if_due()

@@ -59,6 +59,7 @@ def render_review_html(
     conference: Conference,
     comic: bytes | None = None,
     phone: bytes | None = None,
+    page_url: str | None = None,
 ) -> str:
     """The review page of one paper: review.md as HTML, the comic after its header, a way back."""
     md = _markdown()
@@ -77,5 +78,6 @@ def render_review_html(
         description=summary.tldr if summary and summary.tldr else f"A review of {result.entry.title}",
         image=FULL_SIZE if FULL_SIZE in result.artifacts else None,
         image_alt=result.comic_alt,
+        url=page_url,
     )
     return html_document(f"{result.entry.title} — review", body, card=card, extra_css=_CSS)

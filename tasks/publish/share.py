@@ -9,6 +9,7 @@ with its alt text. Posts sit in fenced blocks: copied as printed, never read as 
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from tasks.markdown import md_text, web_url
 from tasks.models import Claim, Digest, PaperResult, PaperStatus
@@ -121,25 +122,32 @@ def _image(path: str | None, alt: str) -> list[str]:
     return [f"Image: `{path}` — its alt text:", "", *_fenced(" ".join(alt.split()), "alt")]
 
 
-def render_thread(digest: Digest) -> str:
-    """thread.md of a published digest (artifact paths relative to its release)."""
+def render_thread(digest: Digest, release_url: str | None = None) -> str:
+    """thread.md of a published digest (artifact paths relative to its release).
+
+    release_url: the release folder's absolute address (publish.base_url set): the digest and the
+    images are then named by absolute URL.
+    """
     conf = digest.conference
+    where = (lambda path: urljoin(release_url, path)) if release_url else (lambda path: path)
     posts: list[tuple[str, str, list[str]]] = []
     overview = digest.overview
     cover = overview.cover if overview else None
     cover_alt = (overview.cover_alt or "") if overview else ""
-    posts.append(("the year in one page", overview_post(digest), _image(cover, cover_alt)))
+    posts.append(("the year in one page", overview_post(digest), _image(cover and where(cover), cover_alt)))
     for result in digest.results:
         comic = result.artifacts.get("comic.png") if result.status is PaperStatus.DONE else None
         alt = result.comic_alt or f"Comic about {result.entry.title}"
         short = result.entry.title.split(":", 1)[0] if ":" in result.entry.title else result.entry.title[:60]
-        posts.append((" ".join(short.split()), paper_post(result), _image(comic, alt)))
+        posts.append((" ".join(short.split()), paper_post(result), _image(comic and where(comic), alt)))
     lines = [
         f"# {md_text(conf.name)} — award papers: the thread",
         "",
         f"{len(posts)} posts, each at most {POST_LIMIT} characters (links counted in full). Post them "
         "in order, each with the image named under it and its alt text.",
     ]
+    if release_url:
+        lines += ["", f"The digest: {where('digest.html')}"]
     for number, (name, text, image) in enumerate(posts, 1):
         lines += ["", f"## {number}/{len(posts)} · {md_text(name)} ({post_length(text)} characters)", ""]
         lines += [*_fenced(text), "", *image]

@@ -1,15 +1,17 @@
 """The link preview of a published page: OpenGraph and Twitter card meta tags.
 
 A shared link to digest.html or a review.html shows its title, a one-line description and the comic.
-The image URL is relative to the page (the store does not know the address it is served from);
-crawlers that resolve it against the page's URL (OpenGraph readers such as Slack, Facebook,
-LinkedIn) show the comic, the others show the title and description.
+Without `publish.base_url` the image URL is relative to the page (the store does not know the
+address it is served from): crawlers that resolve it against the page's URL (OpenGraph readers such
+as Slack, Facebook, LinkedIn) show the comic, the others show the title and description. With it,
+the card names the page's own absolute address (og:url and a canonical link) and the image under it.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 DESCRIPTION_CHARS = 200  # what previews show before cutting the text themselves
 SITE_NAME = "paperpanels"
@@ -37,6 +39,7 @@ class SocialCard:
     image: str | None = None  # the comic, relative to the page (or an absolute http(s) URL)
     image_alt: str | None = None
     kind: str = "article"  # og:type: "website" for the digest, "article" for a review
+    url: str | None = None  # the page's absolute address (publish.base_url set): images resolve against it
 
     def meta_tags(self) -> list[str]:
         """`<meta>` lines for the page head: OpenGraph (property=) and Twitter (name=)."""
@@ -51,12 +54,16 @@ class SocialCard:
             ("name", "twitter:title", self.title),
             ("name", "twitter:description", description),
         ]
+        if self.url:
+            tags.append(("property", "og:url", self.url))
         if self.image:
             alt = shorten(self.image_alt or self.title, 420)
+            image = urljoin(self.url, self.image) if self.url else self.image
             tags += [
-                ("property", "og:image", self.image),
+                ("property", "og:image", image),
                 ("property", "og:image:alt", alt),
-                ("name", "twitter:image", self.image),
+                ("name", "twitter:image", image),
                 ("name", "twitter:image:alt", alt),
             ]
-        return [f'<meta {kind}="{name}" content="{_attr(value)}">' for kind, name, value in tags]
+        lines = [f'<meta {kind}="{name}" content="{_attr(value)}">' for kind, name, value in tags]
+        return lines + ([f'<link rel="canonical" href="{_attr(self.url)}">'] if self.url else [])

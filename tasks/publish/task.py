@@ -52,6 +52,7 @@ def publish_digest(
         inputs=inputs,
         overview=stored,
         lease_s=float(settings.store.release_lease_s),
+        base_url=settings.publish.base_url,
     )
     for notice in digest.notices:
         logger.warning("NOTICE: %s", notice)
