@@ -59,8 +59,8 @@ LONG_MODULES: dict[str, str] = {
     "tasks.summarize.extractive": "to split",
 }
 _TO_SPLIT = (
-    "flows.cli.comic:comic flows.cli.summarize:summarize flows.digest:award_digest tasks.comic.draw:draw "
-    "tasks.comic.page.figures:extract_figures tasks.comic.page.layout:compose_page "
+    "flows.cli.comic:comic flows.cli.summarize:summarize "
+    "tasks.comic.page.layout:compose_page "
     "tasks.comic.page.mobile:compose_mobile tasks.comic.panels.diffusion.renderer:render_panels "
     "tasks.comic.panels.diffusion.speed:plan_speed tasks.comic.panels.scenery:background "
     "tasks.parse.hidden:without_hidden_text tasks.parse.tei:parse_tei "
