@@ -159,7 +159,12 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(3, ge=0, description="Retries of 429 / 5xx / timeouts, with back-off")
     language: str = Field("English", description="Output language of summaries and comics")
     context_tokens: int = Field(12000, ge=1000, description="Token budget for paper text per call")
-    concurrency: int = Field(4, ge=1, description="LLM calls in flight at once, across papers")
+    concurrency: int = Field(
+        8,
+        ge=1,
+        description="LLM calls in flight at once, across papers (8: the `llm` rate limit's 60 a minute "
+        "at a hosted model's ~8 s a call)",
+    )
     prices_file: Path | None = Field(None, description="TOML price table; default config/prices.toml")
 
     @field_validator("base_url")
