@@ -311,6 +311,13 @@ class OpsSettings(BaseModel):
         None, description="e.g. 'draw-comics/draw-comics': run comics there; unset = in-process"
     )
     serve_limit: int = Field(4, ge=1, description="Flow runs `paperpanels serve` executes at once")
+    server_port: int = Field(
+        4200,
+        ge=1,
+        le=65535,
+        description="Port of `paperpanels server` on 127.0.0.1: a command without PREFECT_API_URL uses "
+        "the server up there, else starts a temporary one",
+    )
     review: bool = Field(False, description="Wait for a human approval before publishing")
     review_timeout_s: int = Field(24 * 3600, ge=1, description="How long a review waits")
     result_block: str | None = Field(None, description="S3Bucket block for task results, e.g. 'pp-results'")
