@@ -191,8 +191,11 @@ class PaperChains:
             StageName.PARSE: fresh(parse_paper, force, ops),
             StageName.REPRO: fresh(card_paper, force, ops),
             StageName.SUMMARIZE: fresh(summarize_paper, force, ops),
-            # the `gpu` tag limit: one comic per GPU at a time
-            StageName.COMIC: fresh(draw_comic, force, ops, tags=["gpu"]),
+            # the `gpu` tag limit: one comic per GPU at a time; a sketch takes no GPU slot (it held
+            # the one slot through its model call: the comics of a conference went one at a time)
+            StageName.COMIC: fresh(
+                draw_comic, force, ops, tags=["gpu"] if run.renderer.runs_on == "gpu" else []
+            ),
         }
         self.outcomes: dict[str, Outcomes] = {}
         self.max_in_flight = 0  # measured, for tests and benches
