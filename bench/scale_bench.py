@@ -11,9 +11,12 @@ id, so nothing is shared through caches). For each size, in one run and interlea
   and an empty Prefect result cache, against one Prefect server started for the bench (its start
   is not counted: `paperpanels digest` pays it once per command, see the warm no-op figure).
 
-Printed per run: wall s, CPU s (the run's processes and their children), peak RSS of the whole
-process tree (sampled), speed-up = baseline wall / wall, and overhead % = CPU beyond the baseline's
-CPU (orchestration: Prefect task runs, state reporting, pickling to processes). Then the warm no-op:
+Printed per run: wall s, CPU s (the run's processes and their children, and the Prefect server's
+CPU during the run: orchestration is not understated), peak RSS of the whole process tree
+(sampled), speed-up = baseline wall / wall, overhead % = CPU beyond the baseline's CPU
+(orchestration: Prefect task runs, state reporting, the server, pickling to processes), and first
+stage = seconds from the command (the interpreter's start) to its first stage's task run starting,
+as the server recorded it. Then the warm no-op:
 `paperpanels digest` on the 16-paper conference right after its cold run (answers "up to date"
 without starting Prefect) against the same command with --force.
 """
@@ -46,7 +49,9 @@ SLUG = "scale-2025"
 
 # Run in a fresh interpreter: one conference, one way; prints one JSON line of figures.
 CHILD = r"""
-import json, sys, time
+import time
+t_cmd = time.time()
+import json, sys
 mode, slug, store = sys.argv[1:4]
 from config.settings import get_settings
 settings = get_settings().with_values(**{"store.uri": store})
@@ -62,12 +67,20 @@ if mode == "baseline":
     for entry in conf.entries:
         run_paper(PaperWork(slug, entry), run)
     done = len(conf.entries)
+    first = None
 else:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from flows.digest import award_digest
-    digest = award_digest(conference=slug, settings=settings)
-    done = sum(r.status.value == "done" for r in digest.results)
+    state = award_digest(conference=slug, settings=settings, return_state=True)
+    done = sum(r.status.value == "done" for r in state.result().results)
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    first = min(r.start_time.timestamp() for r in runs if r.start_time) - t_cmd
 wall = time.perf_counter() - start
-print(json.dumps({"wall": wall, "done": done}))
+print(json.dumps({"wall": wall, "done": done, "first": first}))
 """
 
 
@@ -77,6 +90,14 @@ class Figures:
     cpu: float
     peak_mib: float
     done: int
+    first: float | None = None  # seconds from the command to the first stage
+
+
+def process_cpu(pid: int) -> float:
+    import psutil
+
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def tree_rss(pid: int) -> int:
@@ -110,7 +131,8 @@ def tree_cpu(pid: int, seen: dict[int, float]) -> None:
             pass
 
 
-def run_child(mode: str, env: dict[str, str], store: Path) -> Figures:
+def run_child(mode: str, env: dict[str, str], store: Path, server_pid: int) -> Figures:
+    server_before = process_cpu(server_pid)
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, mode, SLUG, str(store)],
         env=env,
@@ -138,7 +160,10 @@ def run_child(mode: str, env: dict[str, str], store: Path) -> Figures:
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{err[-3000:]}")
     figures = json.loads(out.strip().splitlines()[-1])
-    return Figures(figures["wall"], sum(cpu.values()), peak / 2**20, figures["done"])
+    server = process_cpu(server_pid) - server_before if mode != "baseline" else 0.0
+    return Figures(
+        figures["wall"], sum(cpu.values()) + server, peak / 2**20, figures["done"], figures["first"]
+    )
 
 
 def build_conference(fixtures: Path, work: Path, papers: int) -> None:
@@ -209,7 +234,8 @@ def main() -> int:
                         label = (
                             "baseline (stages called directly)" if runner is None else f"{runner} c={conc}"
                         )
-                        figures = run_child("baseline" if runner is None else "flow", env, run_dir / "store")
+                        mode = "baseline" if runner is None else "flow"
+                        figures = run_child(mode, env, run_dir / "store", server.pid)
                         rows.setdefault(label, []).append(figures)
                         shutil.rmtree(run_dir, ignore_errors=True)
                 report(size, rows)
@@ -226,14 +252,18 @@ def report(size: int, rows: dict[str, list[Figures]]) -> None:
 
     base = best(rows["baseline (stages called directly)"])
     print(f"\n{size} papers")
-    print(f"{'run':38} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9} {'speed-up':>9} {'overhead':>9} done")
+    print(
+        f"{'run':38} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9} {'speed-up':>9} {'overhead':>9} "
+        f"{'1st stage':>9} done"
+    )
     for label, figures in rows.items():
         f = best(figures)
         speedup = base.wall / f.wall
         overhead = 100.0 * (f.cpu - base.cpu) / base.cpu
+        first = "-" if f.first is None else f"{f.first:8.1f}s"
         print(
             f"{label:38} {f.wall:7.1f} {f.cpu:7.1f} {f.peak_mib:9.0f} {speedup:8.2f}x {overhead:8.0f}% "
-            f"{f.done}/{size}"
+            f"{first:>9} {f.done}/{size}"
         )
 
 

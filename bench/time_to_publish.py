@@ -7,6 +7,12 @@ latency per call (default 8 s, a hosted model's answer time), the arXiv replay, 
 the sketch renderer. Two runs in one go: the LLM answering at once (the pipeline's own overhead, the
 baseline) and with the latency.
 
+Printed per run: post -> published, each stage's span and task time, the model's calls in flight
+at most, and the critical path: the longest chain of one paper's stages (acquire + parse +
+the longer of repro and summarize + comic, from the task runs' own start and end times), with
+the harvest before it and the publish after it. Post -> published over that floor is the time
+spent waiting for a pool, a slot or the server rather than on the paper's own calls.
+
 The announcement names 10 real papers whose PDFs are in ../shared/fixtures (built by this bench in
 the layout of an ACL awards page; the arXiv answers it serves are built here too: ids of papers not
 known to be on arXiv are placeholders, nothing is fetched by id since the PDFs come from a folder).
@@ -200,7 +206,7 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
                     raise SystemExit(f"not published in 900 s: {operator.log.read_text()[-3000:]}")
                 time.sleep(0.25)
             time.sleep(2)  # the publish task's end reaches the server
-            stages = _stages(operator, t0, t_pub)
+            stages, chain = _stages(operator, t0, t_pub)
         finally:
             operator.stop()
             llm.stop()
@@ -222,12 +228,35 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
         "total": t_pub - t0,
         "stages": stages,
         "llm_calls": len(llm.requests),
+        "llm_in_flight": llm.state.max_in_flight,
+        "chain": chain,
         "statuses": dict(statuses),
     }
 
 
-def _stages(operator: Operator, t0: float, t_pub: float) -> dict[str, dict[str, float]]:
-    """Each stage's span after t0 (first start to last end) and summed task time, from the server."""
+def _critical_path(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The longest chain of one paper's stages: acquire, parse, then the longer of repro (card) and
+    summarize + comic, each its task run's own duration."""
+    took: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in runs:
+        name, _, pid = r["name"].partition(" ")
+        if r["state_type"] == "COMPLETED" and name in ("acquire", "parse", "card", "summarize", "comic"):
+            took[pid][name] = _iso(r["end_time"]) - _iso(r["start_time"])
+    chains = {}
+    for pid, t in took.items():
+        after_parse = max(t.get("card", 0.0), t.get("summarize", 0.0) + t.get("comic", 0.0))
+        chains[pid] = (t.get("acquire", 0.0) + t.get("parse", 0.0) + after_parse, t)
+    if not chains:
+        return {"paper": "", "seconds": 0.0, "stages": {}}
+    pid = max(chains, key=lambda p: chains[p][0])
+    return {"paper": pid, "seconds": chains[pid][0], "stages": chains[pid][1]}
+
+
+def _stages(
+    operator: Operator, t0: float, t_pub: float
+) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    """Each stage's span after t0 (first start to last end) and summed task time, from the server;
+    and the critical path of one paper."""
     after = {"start_time": {"after_": datetime.fromtimestamp(t0).astimezone().isoformat()}}
     runs = operator.api.post("/task_runs/filter", json={"task_runs": after, "limit": 200}).json()
     flows = operator.api.post("/flow_runs/filter", json={"flow_runs": after}).json()
@@ -251,7 +280,7 @@ def _stages(operator: Operator, t0: float, t_pub: float) -> dict[str, dict[str, 
             "busy": sum(e - s for s, e in spans),
             "n": float(len(spans)),
         }
-    return out
+    return out, _critical_path(runs)
 
 
 ORDER = ["harvest", "start", "digest run", "acquire", "parse", "summarize", "comic", "publish"]
@@ -267,6 +296,18 @@ def report(result: dict[str, Any]) -> None:
         st = result["stages"].get(name)
         if st:
             print(f"  {name:<12} {st['from']:>7.1f}s {st['to']:>7.1f}s {st['busy']:>9.1f}s {int(st['n']):>6}")
+    chain, stages = result["chain"], result["stages"]
+    steps = ", ".join(f"{name} {s:.1f}" for name, s in chain["stages"].items())
+    harvest = stages.get("harvest", {}).get("to", 0.0)
+    publish = stages.get("publish", {}).get("busy", 0.0)
+    floor = harvest + chain["seconds"] + publish
+    print(
+        f"  critical path: {chain['seconds']:.1f} s, paper {chain['paper']} ({steps}); with the harvest "
+        f"({harvest:.1f} s after the post) and the publish ({publish:.1f} s): a floor of {floor:.1f} s; "
+        f"post -> published is {result['total'] / max(chain['seconds'], 1e-9):.2f}x the path, "
+        f"{result['total'] - floor:+.1f} s over the floor"
+    )
+    print(f"  model calls in flight at most: {result['llm_in_flight']}")
     comic = result["stages"].get("comic", {"busy": 0.0, "n": 0.0})
     gpu = comic["n"] * GPU_PAGE_S
     print(

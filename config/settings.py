@@ -159,7 +159,12 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(3, ge=0, description="Retries of 429 / 5xx / timeouts, with back-off")
     language: str = Field("English", description="Output language of summaries and comics")
     context_tokens: int = Field(12000, ge=1000, description="Token budget for paper text per call")
-    concurrency: int = Field(4, ge=1, description="LLM calls in flight at once, across papers")
+    concurrency: int = Field(
+        8,
+        ge=1,
+        description="LLM calls in flight at once, across papers (8: the `llm` rate limit's 60 a minute "
+        "at a hosted model's ~8 s a call)",
+    )
     prices_file: Path | None = Field(None, description="TOML price table; default config/prices.toml")
 
     @field_validator("base_url")
@@ -306,6 +311,13 @@ class OpsSettings(BaseModel):
         None, description="e.g. 'draw-comics/draw-comics': run comics there; unset = in-process"
     )
     serve_limit: int = Field(4, ge=1, description="Flow runs `paperpanels serve` executes at once")
+    server_port: int = Field(
+        4200,
+        ge=1,
+        le=65535,
+        description="Port of `paperpanels server` on 127.0.0.1: a command without PREFECT_API_URL uses "
+        "the server up there, else starts a temporary one",
+    )
     review: bool = Field(False, description="Wait for a human approval before publishing")
     review_timeout_s: int = Field(24 * 3600, ge=1, description="How long a review waits")
     result_block: str | None = Field(None, description="S3Bucket block for task results, e.g. 'pp-results'")

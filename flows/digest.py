@@ -11,12 +11,12 @@ from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
 from flows.publishing import publish_conference
 from flows.runtime.runners import StageRunners, for_papers
-from tasks.backends import backends_for
+from tasks.backends import Backends, backends_for
 from tasks.freshness import Verdict, check_current, run_inputs
 from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.watching import load_harvested
-from tasks.models import Conference, Digest, PaperStatus, StageName
+from tasks.models import AwardEntry, Conference, Digest, PaperStatus, StageName
 from tasks.publish.feed import ensure_listed
 from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
@@ -56,42 +56,12 @@ def award_digest(
             return up_to_date(conf, verdict, store, settings.publish.base_url)
         logger.info("%s: running: %s", conf.slug, verdict.reason)
 
-    remote_comics = settings.ops.comic_deployment
-    progress_id = create_progress_artifact(0.0, description=f"{conf.name}: papers finished")
-    progress = Progress(
-        len(entries),
-        lambda fraction: update_progress_artifact(progress_id, 100.0 * fraction),  # type: ignore[arg-type]
-    )
-
-    def paper_done(pid: str, outcomes: Outcomes) -> None:
-        if not remote_comics:
-            progress.step()
-
-    # The stages run where settings.ops.task_runner says, sized by settings.concurrency: the same
-    # for a CLI run, a deployment's form, a backfill or the watch.
+    # The stages run where settings.ops.task_runner says, sized by settings.concurrency and the
+    # services' limits: the same for a CLI run, a deployment's form, a backfill or the watch.
     settings = for_papers(settings, len(entries))
     # Every backend is chosen once, here; each fallback is said once (flows/paper.py), not per paper.
     run = backends_for(settings)
-    with StageRunners(settings) as runners:
-        logger.info("stages run on %s", runners.describe())
-        chains = PaperChains(
-            conf.slug,
-            entries,
-            run=run,
-            force=force,
-            comic=not remote_comics,
-            window=2 * settings.concurrency,
-            on_paper_done=paper_done,
-            runners=runners,
-        )
-        outcomes = chains.run()
-    if remote_comics:
-        from flows.comic import comics_elsewhere
-
-        comics = comics_elsewhere(remote_comics, conf.slug, outcomes, force=force, settings=settings)
-        for pid, outcome in comics.items():
-            outcomes[pid][StageName.COMIC] = outcome
-        update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
+    outcomes = run_papers(conf, entries, run, force=force)
     # What is published names no secret and no local folder, whatever an error message said.
     redact = settings.redactor()
     results = [redact.model(paper_result(e, outcomes[e.paper_id], store)) for e in entries]
@@ -111,6 +81,46 @@ def award_digest(
     digest = publish_conference(conf, results, run, force=force, inputs=inputs)
     announce(digest, settings, store)
     return digest
+
+
+def run_papers(
+    conf: Conference, entries: list[AwardEntry], run: Backends, *, force: bool
+) -> dict[str, Outcomes]:
+    """Every paper's stages on the run's runners (comics on the comic deployment when one is set),
+    with the run's progress as an artifact; each paper's stage outcomes."""
+    settings = run.settings
+    remote_comics = settings.ops.comic_deployment
+    progress_id = create_progress_artifact(0.0, description=f"{conf.name}: papers finished")
+    progress = Progress(
+        len(entries),
+        lambda fraction: update_progress_artifact(progress_id, 100.0 * fraction),  # type: ignore[arg-type]
+    )
+
+    def paper_done(pid: str, outcomes: Outcomes) -> None:
+        if not remote_comics:
+            progress.step()
+
+    with StageRunners(settings) as runners:
+        get_run_logger().info("stages run on %s", runners.describe())
+        chains = PaperChains(
+            conf.slug,
+            entries,
+            run=run,
+            force=force,
+            comic=not remote_comics,
+            window=runners.papers_in_flight(run),
+            on_paper_done=paper_done,
+            runners=runners,
+        )
+        outcomes = chains.run()
+    if remote_comics:
+        from flows.comic import comics_elsewhere
+
+        comics = comics_elsewhere(remote_comics, conf.slug, outcomes, force=force, settings=settings)
+        for pid, outcome in comics.items():
+            outcomes[pid][StageName.COMIC] = outcome
+        update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
+    return outcomes
 
 
 def up_to_date(

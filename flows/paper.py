@@ -3,7 +3,20 @@
 acquire -> parse -> {repro, summarize -> comic}: the card and the summary both start once the paper
 is parsed. A stage is submitted with the paper's PaperWork (what the stages before it stored, as
 values), never with a future, so no pool worker ever sits waiting for an upstream stage, and at
-most `window` papers are in flight: memory stays flat however long the award list is. A paper whose PDF cannot
+most `window` papers are in flight: memory stays flat however long the award list is. Waiting
+stages go to the runners' wide pool, computing ones to the cores' (Backends.waits, and
+flows/runtime/runners.py); the calls of several papers to a model are in flight together.
+
+What needs what (NEXT_STAGES), and the calls to services inside each stage:
+- acquire: the download (arXiv rate limit), or the PDF in the store / the papers folder;
+- parse: needs the PDF; GROBID (grobid.concurrency) or the local parser (a core);
+- repro: needs the parse only (a core), runs beside summarize;
+- summarize: needs the parse only; two model calls, summary and review (each regenerated once
+  at most; a long paper first has its map calls); summary.json records what both found;
+- comic: needs summary.json (its claims, flags and faithfulness); the figures cut from the PDF
+  (a core), then one model call for the script, then the drawing (a core, or the GPU's slot).
+The critical path of one paper is thus acquire, parse, summarize (its calls), comic (its call, its
+drawing); bench/time_to_publish.py prints it beside post -> published. A paper whose PDF cannot
 be had at all (no file, nothing stored, downloads off or the hosts unreachable) is reported
 without starting a task: an unavailable paper costs microseconds, not a task run.
 """
@@ -178,8 +191,11 @@ class PaperChains:
             StageName.PARSE: fresh(parse_paper, force, ops),
             StageName.REPRO: fresh(card_paper, force, ops),
             StageName.SUMMARIZE: fresh(summarize_paper, force, ops),
-            # the `gpu` tag limit: one comic per GPU at a time
-            StageName.COMIC: fresh(draw_comic, force, ops, tags=["gpu"]),
+            # the `gpu` tag limit: one comic per GPU at a time; a sketch takes no GPU slot (it held
+            # the one slot through its model call: the comics of a conference went one at a time)
+            StageName.COMIC: fresh(
+                draw_comic, force, ops, tags=["gpu"] if run.renderer.runs_on == "gpu" else []
+            ),
         }
         self.outcomes: dict[str, Outcomes] = {}
         self.max_in_flight = 0  # measured, for tests and benches
@@ -205,7 +221,10 @@ class PaperChains:
             for notice in self.run_with.stage_notices.get(stage.value, ()):
                 _warn("%s", notice)
         params: dict[str, Any] = {"work": self._work[pid], "run": self.run_with}
-        future = self.runners.submit(task, params) if self.runners is not None else task.submit(**params)
+        if self.runners is not None:
+            future = self.runners.submit(task, params, waits=self.run_with.waits(stage.value))
+        else:
+            future = task.submit(**params)
         self._running[pid] += 1
         progress(self.conference, "stage", paper=pid, stage=stage.value)
         future.add_done_callback(lambda f: self._done.put((pid, stage, f)))

@@ -4,7 +4,9 @@ A run chooses its store, parser, summarizer, comic script writer and panel rende
 from config/backends.py's registry, by the stage's own chooser), says why in `notices` (logged
 once, not once per paper), and hands this value to the stages: a stage asks it, never the
 settings, what to use, and the cache key names the identity of the same choice. Each backend says
-where it runs ("cpu": the process pool; "io" / "gpu": a thread waiting on a service or device).
+where it runs ("cpu": the process pool; "io" / "gpu": a thread waiting on a service or device), and
+`waits(stage)` says from that whether the stage is waiting work (a model, GROBID, a download, the
+GPU: as wide as that service's own limit) or computing work (as wide as the cores).
 A plain value: it pickles to process pools and Dask workers (the store is built where it is used).
 """
 
@@ -41,6 +43,21 @@ class Backends:
     @property
     def store(self) -> ArtifactStore:
         return store_for(self.settings.store)
+
+    def waits(self, stage: str) -> bool:
+        """True when the stage spends its time waiting on a service or device, not computing here."""
+        if stage == "acquire":  # a download, or the store
+            return True
+        if stage == "parse":
+            return self.parser.parser.runs_on == "io"
+        if stage == "summarize":
+            return self.summarizer.runs_on == "io"
+        if stage == "comic":  # a model's script, or the GPU; the sketch's drawing takes a core's slot
+            return self.writer.runs_on == "io" or self.renderer.runs_on == "gpu"
+        return False  # repro: reading the parsed text
+
+    def waits_on_model(self) -> bool:
+        return self.summarizer.runs_on == "io" or self.writer.runs_on == "io"
 
     @property
     def notices(self) -> tuple[str, ...]:

@@ -9,7 +9,9 @@ bench/scale_bench.py against Prefect's ProcessPoolTaskRunner, which moves the wh
 worker and paid ~0.3 s of CPU per task run for it (client, context, state reporting): see the README.
 
 `run_cpu` runs the function inline where no pool applies (`threads`, `dask`, one core, or a
-conference too small to pay for starting workers), so every path computes the same thing.
+conference too small to pay for starting workers), so every path computes the same thing; inline,
+it holds one of cpu_processes(settings) process-wide slots, so however many stages wait on models
+at once, no more computations than cores run together.
 
 `run_bounded` runs one piece of work on hostile input (one PDF) in a child process of its own,
 forked from a server process that has the parser imported (~10 ms a child): an address-space limit
@@ -84,15 +86,21 @@ def shutdown() -> None:
         _POOLS.clear()
 
 
-def run_here(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """fn(*args, **kwargs) in this thread: work that waits on a device or a service, not a core."""
-    return fn(*args, **kwargs)
+_CPU_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+
+
+def cpu_slot(settings: Settings) -> threading.BoundedSemaphore:
+    """This process's slots for computing inline: one per core (cpu_processes), shared by every stage."""
+    slots = cpu_processes(settings)
+    with _LOCK:
+        return _CPU_SLOTS.setdefault(slots, threading.BoundedSemaphore(slots))
 
 
 def run_cpu(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """fn(*args, **kwargs) on the process pool when settings ask for one, else here."""
+    """fn(*args, **kwargs) on the process pool when settings ask for one, else here on a core's slot."""
     if not uses_pool(settings):
-        return fn(*args, **kwargs)
+        with cpu_slot(settings):
+            return fn(*args, **kwargs)
     return pool(cpu_processes(settings)).submit(fn, *args, **kwargs).result()
 
 

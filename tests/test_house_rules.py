@@ -53,10 +53,8 @@ HEAVY = frozenset(
 # reviewer accepts, and an entry that no longer applies fails test_exceptions_still_apply.
 LONG_MODULES: dict[str, str] = {
     "tasks.models": "the pydantic data models of every stage, one vocabulary read together",
-    # TO SPLIT (issue 25, in progress): entries below go as they are split
 }
-_TO_SPLIT = "flows.digest:award_digest tasks.comic.page.figures:extract_figures"
-LONG_FUNCTIONS: dict[str, str] = dict.fromkeys(_TO_SPLIT.split(), "to split (issue 25, in progress)")
+LONG_FUNCTIONS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

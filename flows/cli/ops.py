@@ -1,9 +1,12 @@
-"""Operator commands: `paperpanels serve | deploy | bootstrap | watch | calendar` (on the main app)."""
+"""Operator commands: `paperpanels server | serve | deploy | bootstrap | watch | calendar` (main app)."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,11 +23,23 @@ from tasks.store import store_for
 
 def register(app: typer.Typer) -> None:
     """Add the operator commands to the `paperpanels` app."""
+    app.command("server")(server)
     app.command("serve")(serve)
     app.command("deploy")(deploy)
     app.command("bootstrap")(bootstrap)
     app.command("watch")(watch)
     app.command("calendar")(calendar)
+
+
+def server() -> None:
+    """Keep a Prefect server up on 127.0.0.1:ops.server_port, its database in PREFECT_HOME kept
+    between runs: commands without PREFECT_API_URL use it and start at once."""
+    prefect_defaults()
+    settings = load_settings(check_store=False)
+    port = str(settings.ops.server_port)
+    say(f"Prefect server on http://127.0.0.1:{port}/api (Ctrl-C stops it)")
+    prefect = str(Path(sys.executable).parent / "prefect")
+    os.execv(prefect, [prefect, "server", "start", "--analytics-off", "--host", "127.0.0.1", "--port", port])
 
 
 def serve(

@@ -2,8 +2,11 @@
 
 - Settings and the store are validated before Prefect starts (it takes ~10 s to start here): a bad
   setting is one line naming the variable, exit 2, in well under a second.
-- Prefect: the server named by PREFECT_API_URL, else a local server this process owns. It is
-  started so that it dies with the CLI (Linux: the parent-death signal), even after `kill -9`.
+- Prefect: the server named by PREFECT_API_URL, else the local one `paperpanels server` keeps up
+  (127.0.0.1:ops.server_port, its database kept between runs: a run starts at once), else a
+  temporary server this process owns (~10-20 s to start: imports, database migrations). That one
+  is started so that it dies with the CLI (Linux: the parent-death signal), even after `kill -9`.
+  The command says on stderr which server it uses.
 - SIGINT / SIGTERM: the first one stops the run (nothing new starts, running stages get a few
   seconds, the previous release stays current); a second one, or the grace period running out,
   exits at once. The store stays consistent either way: objects are written whole or not at all,
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.redact import install_log_redaction
 from config.settings import get_settings
-from flows.cli.console import EXIT_SIGINT, EXIT_SIGTERM, fail, warn
+from flows.cli.console import EXIT_SIGINT, EXIT_SIGTERM, fail, say, warn
 from flows.runtime.infrastructure import ensure_rate_limits
 from tasks.models import validate_safe_id
 from tasks.publish.release import read_current
@@ -153,19 +156,44 @@ def owned_server_class() -> Any:
     return OwnedServer
 
 
+def local_server(settings: Settings | None) -> str | None:
+    """The API of the server `paperpanels server` keeps up on this machine, when it answers at once."""
+    import httpx
+
+    port = (settings or get_settings()).ops.server_port
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        return api if httpx.get(f"{api}/health", timeout=0.5).status_code == 200 else None
+    except httpx.HTTPError:
+        return None
+
+
 @contextlib.contextmanager
 def prefect_session(settings: Settings | None = None) -> Iterator[None]:
-    """The Prefect API for one command: PREFECT_API_URL if set, else a server this process owns.
+    """The Prefect API for one command: PREFECT_API_URL if set, else the local `paperpanels server`
+    when it is up, else a server this process owns; said on stderr.
 
-    An owned server gets the rate limits `paperpanels bootstrap` makes on a real one (from
+    A local or owned server gets the rate limits `paperpanels bootstrap` makes on a real one (from
     settings, when given): the stages ask for them, and a missing one is a warning per download.
     """
     prefect_defaults()
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():
+        say(f"Prefect: the server at {PREFECT_API_URL.value()} (PREFECT_API_URL)", to_err=True)
         yield
         return
+    if (api := local_server(settings)) is not None:
+        say(f"Prefect: the local server at {api} (paperpanels server)", to_err=True)
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            if settings is not None:
+                _owned_rate_limits(settings)
+            try:
+                yield
+            finally:
+                _drain_prefect_workers()
+        return
+    say("Prefect: a temporary server for this command (`paperpanels server` keeps one up)", to_err=True)
     server = owned_server_class()(port=None)
     server.start()
     try:

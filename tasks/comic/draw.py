@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PIL import Image
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from config.settings import ComicSettings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WEB_WIDTH = 1024
 # Bump when lettering or page layout changes: it is part of cache keys.
@@ -138,6 +140,10 @@ def requested(settings: ComicSettings) -> str:
     return f"requested={settings.renderer}:{settings.model}"
 
 
+def here(fn: Callable[..., T], *args: Any) -> T:
+    return fn(*args)
+
+
 def draw(
     paper: ComicPaper,
     *,
@@ -145,21 +151,40 @@ def draw(
     renderer: PanelRenderer,
     page: PageOptions,
     notices: tuple[str, ...] = (),
+    compute: Callable[..., Any] = here,
 ) -> ComicOutput:
     """The paper's comic, written by `writer` and drawn by `renderer`; `notices` (from choosing them)
-    are told to the reader with the comic's own."""
+    are told to the reader with the comic's own. `compute(fn, *args)` runs the computing parts (the
+    figures, a CPU renderer's drawing and the pages) where computing belongs (a core's slot, a worker
+    process); the script (a model's call) and a GPU's drawing wait here."""
     # 1. Check inputs
     if not 512 <= page.width <= 8192:
         raise ComicError(f"comic width must be 512-8192 px, got {page.width} for paper {paper.paper_id!r}")
-    figures = _figures(paper)
+    figures: FigureSet = compute(_figures, paper)
 
     # 2. Script, from verified claims only
     started = perf_counter()
     written = _script(paper, writer, figures, page)
-    script = written.script
     script_s = perf_counter() - started
 
-    # 3. Panels
+    # 3. Panels, 4. pages: computing, unless the GPU draws
+    picture = compute if renderer.runs_on == "cpu" else here
+    without_pdf = replace(paper, pdf=None)  # the figures are cut: the PDF is not sent again
+    out: ComicOutput = picture(_picture, without_pdf, written, figures, renderer, page, (notices, script_s))
+    return out
+
+
+def _picture(
+    paper: ComicPaper,
+    written: ScriptOutcome,
+    figures: FigureSet,
+    renderer: PanelRenderer,
+    page: PageOptions,
+    told: tuple[tuple[str, ...], float],
+) -> ComicOutput:
+    """The panels drawn and the pages lettered and encoded, from the written script."""
+    notices, script_s = told
+    script = written.script
     seed = seed_for(paper.paper_id, page.base_seed)
     drawn = _panels(paper, script, renderer, seed, page)
 

@@ -8,6 +8,7 @@ figures from the PDF, numbers from the parsed paper) and what the dialogue names
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from prefect import task
@@ -55,11 +56,15 @@ def draw_comic(work: PaperWork, run: Backends) -> StageResult:
         parsed=ParsedPaper.model_validate_json(store.get(work.parsed.key)) if work.parsed else None,
         pdf=store.get(work.pdf.key) if work.pdf else None,
     )
-    # Python on a core (a sketch) goes to the process pool; a GPU's work waits here, on this thread.
-    run_on = compute.run_cpu if run.renderer.runs_on == "cpu" else compute.run_here
-    notices = run.comic_notices
-    out = run_on(
-        run.settings, draw, paper, writer=run.writer, renderer=run.renderer, page=run.page, notices=notices
+    # The figures and a sketch's drawing take a core (the process pool, or a core's slot here);
+    # the model's script and a GPU's drawing wait here, on this thread, holding no core.
+    out = draw(
+        paper,
+        writer=run.writer,
+        renderer=run.renderer,
+        page=run.page,
+        notices=run.comic_notices,
+        compute=partial(compute.run_cpu, run.settings),
     )
     logger = stage_logger()
     for notice in out.figures.notices:

@@ -10,7 +10,7 @@ costs an LLM call. Computing it imports nothing of LangChain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from config.backends import build
 from tasks.llm import llm_identity
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 SUMMARY_SCHEMA = "3"  # 3: the extractive summarizer stores its review (results, limitations) too
 # 2: claims carry the issues (numbers not in the paper) that make them unverified
 
+RunsOn = Literal["cpu", "io"]  # where a summarizer spends its time: computing, or waiting on a model
+
 
 @dataclass
 class SummaryOutcome:
@@ -42,6 +44,9 @@ class Summarizer(Protocol):
     def name(self) -> str: ...
 
     @property
+    def runs_on(self) -> RunsOn: ...  # "io": waits on a model; "cpu": computes here
+
+    @property
     def identity(self) -> tuple[str, ...]: ...
 
     def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome: ...
@@ -52,6 +57,7 @@ class ExtractiveSummarizer:
     """The paper's own sentences, verified quotes; always announced as a fallback."""
 
     name: str = "extractive"
+    runs_on: RunsOn = "cpu"
 
     @property
     def identity(self) -> tuple[str, ...]:
@@ -69,6 +75,7 @@ class LLMSummarizer:
 
     settings: LLMSettings
     name: str = "llm"
+    runs_on: RunsOn = "io"
 
     @property
     def identity(self) -> tuple[str, ...]:

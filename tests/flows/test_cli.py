@@ -186,3 +186,34 @@ def test_titles_that_look_like_markup_are_printed_as_text(
     ran = runner.invoke(app, ["digest", "markup-2025"])  # the table printed after publishing
     assert ran.exit_code == 0, ran.output
     assert "markup-2025" in ran.stdout and "Markup [/] 2025" in ran.stdout
+
+
+@pytest.mark.prefect
+def test_a_command_uses_the_local_server_when_one_is_up_and_says_so(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without PREFECT_API_URL, a command finds `paperpanels server` on ops.server_port and uses it
+    (no temporary server started: the session is open in well under the ~10 s one takes); on a
+    port where nothing answers, it finds none at once."""
+    import socket
+    import time
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from config.settings import get_settings
+    from flows.cli.runtime import local_server, prefect_session
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    port = int(prefect_api.split(":")[-1].split("/")[0])
+    settings = get_settings().with_values(**{"ops.server_port": port})
+    started = time.monotonic()
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), prefect_session(settings):
+        assert PREFECT_API_URL.value() == prefect_api
+        opened = time.monotonic() - started
+    assert opened < 5, f"{opened:.1f} s to open the session: a server was started"
+    assert f"the local server at {prefect_api}" in capsys.readouterr().err
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        closed = free.getsockname()[1]
+    assert local_server(settings.with_values(**{"ops.server_port": closed})) is None

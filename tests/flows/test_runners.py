@@ -1,4 +1,5 @@
-"""Where stages run: processes for CPU-bound stages, a Dask cluster, the concurrency setting honoured."""
+"""Where stages run: processes for CPU-bound stages, a Dask cluster, the concurrency setting honoured,
+waiting work (model calls) as wide as its own limit."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_cpu_bound_work_runs_in_other_processes_task_runs_on_threads(prefect_har
     assert run_cpu(small, os.getpid) == os.getpid()
     assert run_cpu(local.with_values(**{"ops.cpu_workers": 1}), os.getpid) == os.getpid()
     with StageRunners(threads) as runners:
-        assert runners.describe() == "2 threads"
+        assert runners.describe().endswith("; 2 threads for computing")
 
 
 def test_a_paper_parsed_and_drawn_on_the_pool_is_the_same_as_on_a_thread(
@@ -82,18 +83,23 @@ def _overlap(runs: list[Any]) -> int:
     return most
 
 
+COMPUTING = ("parse", "card", "summarize", "comic")  # without a model: every stage but acquire computes
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("concurrency", [1, 3])
-def test_the_concurrency_setting_is_what_runs_at_once(
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_the_concurrency_setting_is_what_computes_at_once(
     prefect_harness: None, fixtures_dir: Path, tmp_path: Path, concurrency: int
 ) -> None:
-    """Measured from the task runs the server recorded: never more than `concurrency` stages at once,
-    and with 3 papers and 3 allowed, more than one (no worker waits on an upstream future)."""
+    """Measured from the task runs the server recorded: never more than `concurrency` computing
+    stages at once (concurrency <= the 2 cores), and with 3 papers and 2 allowed, more than one (no
+    worker waits on an upstream future)."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from config.settings import get_settings
     from flows.digest import award_digest
+    from tasks.compute import cpu_processes
 
     conferences = tmp_path / "conferences"
     shutil.copytree(CONFERENCES, conferences)
@@ -113,10 +119,55 @@ def test_the_concurrency_setting_is_what_runs_at_once(
         )
     stages = [r for r in runs if not r.name.startswith(("overview", "publish"))]
     assert len(stages) == 15  # acquire, parse, card, summarize, comic
-    most = _overlap(stages)
-    assert most <= concurrency, f"{most} stages ran at once with concurrency {concurrency}"
-    if concurrency > 1:
-        assert most > 1, "stages ran one at a time although 3 were allowed"
+    most, allowed = _overlap([r for r in stages if r.name.startswith(COMPUTING)]), cpu_processes(settings)
+    assert most <= allowed, f"{most} stages computed at once with concurrency {concurrency}"
+    if allowed > 1:
+        assert most > 1, f"stages ran one at a time although {allowed} were allowed"
+
+
+@pytest.mark.slow
+def test_model_calls_of_several_papers_wait_together_while_computing_keeps_to_the_cores(
+    prefect_harness: None, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """One paper computing at a time (concurrency 1), a model answering in 1.5 s with 3 calls
+    allowed: the summaries of several papers wait on the model together, up to llm.concurrency
+    calls in flight, while parse and card runs, from their recorded start and end times, never
+    overlap."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from config.settings import get_settings
+    from flows.digest import award_digest
+    from tests.summarize.openai_server import ReplayServer
+    from tests.summarize.replay import with_replay_llm
+
+    conferences = tmp_path / "conferences"
+    shutil.copytree(CONFERENCES, conferences)
+    papers = sorted(stage_papers(fixtures_dir, tmp_path / "papers"))
+    settings = get_settings().with_values(
+        conferences_dir=conferences,
+        papers_dir=tmp_path / "papers",
+        concurrency=1,
+        **{"ops.task_runner": "threads", "comic.width": 640, "llm.concurrency": 3},
+    )
+    llm = ReplayServer().start()
+    llm.state.default, llm.state.slow_s = "slow", 1.5
+    try:
+        settings = with_replay_llm(settings, llm, tmp_path)
+        state = award_digest(conference=SLUG, papers=papers, settings=settings, return_state=True)
+    finally:
+        llm.stop()
+    assert state.result().count(PaperStatus.DONE) == len(papers) == 4
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    summaries = [r for r in runs if r.name.startswith("summarize")]
+    computing = [r for r in runs if r.name.startswith(("parse", "card"))]
+    assert len(summaries) == 4 and len(computing) == 8
+    assert _overlap(computing) == 1, "papers computed at once beyond concurrency 1"
+    assert _overlap(summaries) >= 2, "the papers' summaries waited on the model one at a time"
+    assert 2 <= llm.state.max_in_flight <= 3, llm.state.max_in_flight
 
 
 @pytest.mark.slow

@@ -9,12 +9,14 @@ script: the cache records what ran.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tasks.comic.script.brief import ComicBrief
 from tasks.comic.script.story import STORY_VERSION, write_story
 from tasks.comic.script.tables import tables_digest
 from tasks.models import ComicScript, UsageTotals
+
+RunsOn = Literal["cpu", "io"]  # where a writer spends its time: computing, or waiting on a model
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -35,6 +37,9 @@ class ScriptWriter(Protocol):
     def name(self) -> str: ...
 
     @property
+    def runs_on(self) -> RunsOn: ...  # "io": waits on a model; "cpu": computes here
+
+    @property
     def identity(self) -> tuple[str, ...]: ...
 
     def write(self, brief: ComicBrief, *, panels: int | None, paper_id: str) -> ScriptOutcome: ...
@@ -45,6 +50,7 @@ class StoryWriter:
     """The content-aware script from the paper's claims, figures and the motif table: no LLM."""
 
     name: str = "story"
+    runs_on: RunsOn = "cpu"
 
     @property
     def identity(self) -> tuple[str, ...]:
