@@ -281,11 +281,9 @@ def plan_release(
 ) -> tuple[Digest, ReleasePlan]:
     """The published digest and everything its release holds; keeps the previous date if unchanged.
 
-    Each paper is rendered here from its stored results and its current award entry (the cheap
-    step: links, review.md, summary and comic metadata, the card), then its artifacts are planned as
-    copies into the release and the digest files are rendered. overview: what the conference-overview
-    step stored (themes, cover, licences); None: a release without them. base_url: publish.base_url
-    (absolute links in previews and thread.md).
+    Each paper is rendered from its stored results and current award entry, its artifacts planned as
+    copies into the release, then the digest files are rendered. overview: the conference-overview
+    step's themes, cover and licences (None: without them); base_url: publish.base_url.
     """
     slug = digest.conference.slug
     contents = _Contents(base_url=base_url)
