@@ -7,11 +7,10 @@ The parsers: tasks/parse/local_backend.py (pdfium, no server) and tasks/parse/gr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
+from tasks.backend_base import Backend
 from tasks.models import ParsedPaper
-
-RunsOn = Literal["cpu", "io"]
 
 
 @dataclass
@@ -25,18 +24,7 @@ class ParsedOutcome:
     notices: list[str] = field(default_factory=list)
 
 
-class Parser(Protocol):
+class Parser(Backend, Protocol):
     """Turns PDF bytes into a ParsedPaper; `identity` is everything that changes the result."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def identity(self) -> tuple[str, ...]: ...
-
-    @property
-    def runs_on(self) -> RunsOn:
-        """ "cpu": Python on a core (the process pool); "io": waiting on a service (a thread)."""
-        ...
 
     def parse(self, data: bytes, source: str) -> ParsedOutcome: ...

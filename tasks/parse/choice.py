@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from config.backends import AUTO, build
 from config.redact import mask_credentials
-from tasks.parse.base import ParsedOutcome, Parser, RunsOn
+from tasks.backend_base import RunsOn
+from tasks.parse.base import ParsedOutcome, Parser
 from tasks.parse.errors import GrobidError, GrobidUnavailableError
 from tasks.parse.validate import check_pdf_bytes
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from config.redact import mask_credentials
+from tasks.backend_base import RunsOn
 from tasks.models import HiddenText, sha256_bytes
 from tasks.parse import local
-from tasks.parse.base import ParsedOutcome, RunsOn
+from tasks.parse.base import ParsedOutcome
 from tasks.parse.budget import PdfBudget, parse_bounded
 from tasks.parse.errors import GrobidUnavailableError, TooManyPagesError
 from tasks.parse.grobid import form_fields, grobid_version, process_fulltext

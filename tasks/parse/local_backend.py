@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tasks.backend_base import RunsOn
 from tasks.models import ParsedPaper
 from tasks.parse import local
-from tasks.parse.base import ParsedOutcome, RunsOn
+from tasks.parse.base import ParsedOutcome
 from tasks.parse.budget import PdfBudget, parse_bounded
 from tasks.parse.visibility import VISIBILITY_VERSION
 

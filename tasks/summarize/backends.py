@@ -10,9 +10,10 @@ costs an LLM call. Computing it imports nothing of LangChain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from config.backends import build
+from tasks.backend_base import Backend, RunsOn
 from tasks.llm import llm_identity
 from tasks.models import FullReview, PaperSummary, ParsedPaper, UsageTotals
 from tasks.summarize import extractive
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 SUMMARY_SCHEMA = "3"  # 3: the extractive summarizer stores its review (results, limitations) too
 # 2: claims carry the issues (numbers not in the paper) that make them unverified
 
-RunsOn = Literal["cpu", "io"]  # where a summarizer spends its time: computing, or waiting on a model
-
 
 @dataclass
 class SummaryOutcome:
@@ -39,16 +38,7 @@ class SummaryOutcome:
     usage: UsageTotals | None = None
 
 
-class Summarizer(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def runs_on(self) -> RunsOn: ...  # "io": waits on a model; "cpu": computes here
-
-    @property
-    def identity(self) -> tuple[str, ...]: ...
-
+class Summarizer(Backend, Protocol):
     def summarize(self, parsed: ParsedPaper, paper_id: str) -> SummaryOutcome: ...
 
 

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import pypdfium2
 
+from tasks.backend_base import RunsOn
 from tasks.models import ParsedPaper, Section
-from tasks.parse.base import ParsedOutcome, RunsOn
+from tasks.parse.base import ParsedOutcome
 
 if TYPE_CHECKING:
     from config.settings import Settings

@@ -9,14 +9,13 @@ tasks/comic/panels/sketch.py (Pillow) and tasks/comic/panels/diffusion/renderer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from tasks.backend_base import Backend
 from tasks.models import ComicScript
 
 if TYPE_CHECKING:
     from PIL import Image
-
-RunsOn = Literal["cpu", "gpu"]
 
 
 @dataclass
@@ -32,16 +31,7 @@ class Panels:
     fallback: bool = False  # a stand-in renderer drew these (said on the page and in comic.json)
 
 
-class PanelRenderer(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def identity(self) -> tuple[str, ...]: ...
-
-    @property
-    def runs_on(self) -> RunsOn: ...
-
+class PanelRenderer(Backend, Protocol):
     @property
     def pages_in_flight(self) -> int:
         """Papers a comic flow draws at once with this renderer (2 on a GPU: one page's script,

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
-from tasks.comic.panels.base import Panels, RunsOn
+from tasks.backend_base import RunsOn
+from tasks.comic.panels.base import Panels
 from tasks.comic.panels.pen import INK, Pen
 from tasks.comic.panels.props import draw_motif_props
 from tasks.comic.panels.scenery import BULB, background, everyday_props

@@ -16,11 +16,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from config.settings import LLMSettings, Settings
+from tasks.backend_base import RunsOn
 from tasks.comic.errors import ComicError
 from tasks.comic.script.brief import MASCOT, ComicBrief, award_phrase
 from tasks.comic.script.captions import CAPTION_CHARS
 from tasks.comic.script.checks import ALT_CHARS, DIALOGUE_CHARS, SCENE_CHARS, script_problems
-from tasks.comic.script.writers import RunsOn, ScriptOutcome, ScriptWriter, StoryWriter
+from tasks.comic.script.writers import ScriptOutcome, ScriptWriter, StoryWriter
 from tasks.llm import LLMCallError, StructuredCaller, llm_identity, model_identity
 from tasks.llm.prompts import chat_prompt, load_prompt
 from tasks.models import ComicPanel, ComicScript, DialogueLine

@@ -9,14 +9,13 @@ script: the cache records what ran.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from tasks.backend_base import Backend, RunsOn
 from tasks.comic.script.brief import ComicBrief
 from tasks.comic.script.story import STORY_VERSION, write_story
 from tasks.comic.script.tables import tables_digest
 from tasks.models import ComicScript, UsageTotals
-
-RunsOn = Literal["cpu", "io"]  # where a writer spends its time: computing, or waiting on a model
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -32,16 +31,7 @@ class ScriptOutcome:
     usage: UsageTotals | None = None
 
 
-class ScriptWriter(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def runs_on(self) -> RunsOn: ...  # "io": waits on a model; "cpu": computes here
-
-    @property
-    def identity(self) -> tuple[str, ...]: ...
-
+class ScriptWriter(Backend, Protocol):
     def write(self, brief: ComicBrief, *, panels: int | None, paper_id: str) -> ScriptOutcome: ...
 
 

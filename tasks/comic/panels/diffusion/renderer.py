@@ -18,8 +18,9 @@ import torch
 from PIL import Image
 
 from config.settings import ComicSpeedSettings
+from tasks.backend_base import RunsOn
 from tasks.comic.errors import ComicError
-from tasks.comic.panels.base import Panels, RunsOn
+from tasks.comic.panels.base import Panels
 from tasks.comic.panels.diffusion.catalogue import DEFAULT_MODEL, ModelPreset
 from tasks.comic.panels.diffusion.pipeline import (
     RenderReport,
