@@ -113,11 +113,21 @@ def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0)
     return None
 
 
+def result_storage(block: str) -> Any:
+    """The S3Bucket block task results go to (read from the server each time: a block saved again
+    with another bucket takes effect at once). Loaded as its own class: a
+    "s3-bucket/<name>" slug makes Prefect look the class up by importing every installed Prefect
+    integration first (prefect-dask's `distributed` among them: 2.6 CPU-s in each flow-run process)."""
+    from prefect_aws import S3Bucket
+
+    return S3Bucket.load(block)
+
+
 def durable(task: Task[Any, Any], ops: OpsSettings) -> Task[Any, Any]:
     """The stage task with results in the configured block (S3) and serializable cache transactions."""
     durable_task = task
     if ops.result_block:
-        durable_task = task.with_options(result_storage=f"s3-bucket/{ops.result_block}")
+        durable_task = task.with_options(result_storage=result_storage(ops.result_block))
     manager = lock_manager(ops.locks, ops.redis_url, ops.lock_lease_s)
     if manager is not None and durable_task.cache_policy is not None:
         if durable_task is task:

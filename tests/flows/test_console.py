@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from rich.console import Console
 from flows.cli.progress import RunDisplay, paper_outcome, run_display
 from flows.paper import progress
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+from tests.sharing import migrated_prefect_db
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = "neurips-2025"
@@ -37,13 +39,20 @@ OFFLINE = {
 
 @pytest.mark.slow
 @pytest.mark.server  # the CLI starts a Prefect server of its own, as `make demo` does
-def test_offline_demo_prints_one_warning_per_paper_and_no_error(tmp_path: Path) -> None:
-    """`make demo` on a machine without network: what the user sees, in CI's plain mode."""
+def test_offline_demo_prints_one_warning_per_paper_and_no_error(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`make demo` on a machine without network: what the user sees, in CI's plain mode. As a second
+    `make demo` finds it: the server's database already migrated (a fresh one spends ~10 CPU-s on
+    Prefect's migrations, the same for every run and not what this test is about)."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
     env.update(OFFLINE)
     env.update(
         CI="1",
-        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_HOME=str(home),
         PREFECT_LOGGING_LEVEL="INFO",  # as `make demo` runs it: every INFO line shows
         PAPERPANELS_STORE__URI=str(tmp_path / "artifacts"),
         PAPERPANELS_HARVEST__CALENDAR_FILE=str(tmp_path / "no-venues.yaml"),
