@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,32 @@ def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     yield bucket
 
 
+_PREFECT_SERVER: list[Future[tuple[Any, str]]] = []  # the worker's server, started early (below)
+
+
+def _start_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
+    import shutil
+
+    from tests.ops.stack import SERVER_SETTINGS, start_prefect_server
+
+    home = tmp_path_factory.mktemp("prefect-server")
+    shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
+    return start_prefect_server(home, **SERVER_SETTINGS)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A worker that will run a test needing Prefect starts the server now, beside its first tests:
+    its ~10 s of start-up overlap other work instead of being charged to whichever test asks first."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or session.config.option.collectonly:
+        return
+    if any(item.get_closest_marker("prefect") for item in session.items):
+        pool = ThreadPoolExecutor(1, thread_name_prefix="prefect-server")
+        _PREFECT_SERVER.append(pool.submit(_start_prefect_server, factory))
+        pool.shutdown(wait=False)
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real `prefect server start` per test worker, shared by every test that needs Prefect.
@@ -178,18 +205,25 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     In-process flows (prefect_harness), CLI subprocesses, `paperpanels serve`, the UI in Chromium and
     the `prefect` CLI all talk to it. Tests tell their runs apart by their own ids, names and stores.
     """
-    import shutil
+    from tests.ops.stack import stop
 
-    from tests.ops.stack import SERVER_SETTINGS, start_prefect_server, stop
-
-    home = tmp_path_factory.mktemp("prefect-server")
-    shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
     try:
-        proc, api = start_prefect_server(home, **SERVER_SETTINGS)
+        proc, api = (
+            _PREFECT_SERVER[0].result() if _PREFECT_SERVER else _start_prefect_server(tmp_path_factory)
+        )
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield api
     stop(proc)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A server started early for tests that then did not run (e.g. -x stopped the run first)."""
+    for started in _PREFECT_SERVER:
+        if started.done() and started.exception() is None:
+            from tests.ops.stack import stop
+
+            stop(started.result()[0])
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +28,44 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callabl
 
 def migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Prefect database with every migration applied: a server on a fresh SQLite file spends ~6 of
-    its ~10 s start-up migrating; on a copy of this one it is healthy in ~4 s."""
+    its ~10 s start-up migrating; on a copy of this one it is healthy in ~4 s.
+
+    Kept between test runs in the user's cache (as axe-core is), keyed by the installed Prefect's
+    version and migration scripts: only the first run on a machine, or after an upgrade, migrates.
+    Every server still gets a copy of its own."""
     from tests.ops.stack import migrate_prefect_db
 
-    return made_once(tmp_path_factory, "prefect-db", migrate_prefect_db) / "prefect.db"
+    cached = _cache_root() / f"prefect-db-{_prefect_migrations_key()}"
+
+    def make(folder: Path) -> None:
+        if not (cached / "prefect.db").is_file():
+            built = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+            shutil.rmtree(built, ignore_errors=True)
+            migrate_prefect_db(built)
+            try:
+                built.replace(cached)
+            except OSError:  # another test run on this machine cached it first
+                shutil.rmtree(built, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached / "prefect.db", folder / "prefect.db")
+
+    return made_once(tmp_path_factory, "prefect-db", make) / "prefect.db"
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "paperpanels-tests"
+
+
+def _prefect_migrations_key() -> str:
+    """Prefect's version and a hash of its SQLite migration scripts (names and contents)."""
+    import hashlib
+
+    import prefect
+    import prefect.server.database as database
+
+    digest = hashlib.sha256()
+    scripts = Path(database.__file__).parent / "_migrations" / "versions" / "sqlite"
+    for script in sorted(scripts.glob("*.py")):
+        digest.update(script.name.encode() + script.read_bytes())
+    return f"{prefect.__version__}-{digest.hexdigest()[:16]}"

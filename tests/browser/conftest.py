@@ -19,6 +19,7 @@ import pytest
 
 from tests.browser.chrome import missing, start_chrome
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
+from tests.sharing import made_once
 
 AXE_VERSION = "4.14.1"  # axe-core from the npm registry, installed into a cache outside the repo
 NPM_TIMEOUT_S = 180
@@ -93,23 +94,29 @@ def published(prefect_harness: None, fixtures_dir: Path, tmp_path_factory: pytes
 
     Three papers done (sketch comics, extractive summaries) and one without its PDF, so the page
     carries fallback banners, an unavailable paper with a long reason, comics and review pages.
+    Published once per test run (tests/sharing.py): every worker's browser tests read the same
+    release, and none of them writes to it.
     """
+    store = made_once(tmp_path_factory, "browser-published", lambda work: _publish(work, fixtures_dir)) / "store"
+    pointer = json.loads((store / SLUG / "current.json").read_text())
+    return store / SLUG / "releases" / pointer["release"]
+
+
+def _publish(work: Path, fixtures_dir: Path) -> None:
     from config.settings import get_settings
     from flows.digest import award_digest
 
-    work = tmp_path_factory.mktemp("published")
     conferences = work / "conferences"
     shutil.copytree(CONFERENCES, conferences)
     staged = stage_papers(fixtures_dir, work / "papers")
     staged[UNAVAILABLE].unlink()
-    store = work / "store"
     with pytest.MonkeyPatch.context() as env:
         for name in [n for n in os.environ if n.startswith("PAPERPANELS_")]:
             env.delenv(name)
         get_settings.cache_clear()
         settings = get_settings().with_values(
             **{
-                "store.uri": str(store),
+                "store.uri": str(work / "store"),
                 "conferences_dir": conferences,
                 "papers_dir": work / "papers",
                 "harvest.download": False,
@@ -119,5 +126,3 @@ def published(prefect_harness: None, fixtures_dir: Path, tmp_path_factory: pytes
         )
         get_settings.cache_clear()
         award_digest(conference=SLUG, settings=settings)
-    pointer = json.loads((store / SLUG / "current.json").read_text())
-    return store / SLUG / "releases" / pointer["release"]
