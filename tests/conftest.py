@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests import timing
 from tests.sharing import migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
@@ -27,6 +26,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # OpenMP threads spin-waiting beside each other made the tiny diffusion tests 5-7x slower (measured).
 for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
+
+# The suite tells on itself (tests/timing.py): the slowest tests, the total, a limit per test.
+pytest_plugins = ["tests.timing"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -54,25 +56,6 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     for folder in config.stash.get(WORKER_SHOTS, []):
         terminalreporter.write_line(f"browser screenshots: {folder}")
-    timing.summary(terminalreporter, config)
-
-
-# The suite tells on itself (tests/timing.py): the slowest tests, the total, a limit per test.
-def pytest_addoption(parser: pytest.Parser) -> None:
-    timing.addoption(parser)
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    timing.sessionstart(session)
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    timing.logreport(report)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    timing.sessionfinish(session)
 
 
 # A test that uses one of these needs a server process (or runs the whole CLI in one): `make test-quick`

@@ -2,8 +2,12 @@
 that takes longer than --max-test-seconds (60 s by default; setup, call and teardown together) fails
 the run with its name, so slowness is seen the day it is added.
 
-A plugin of the root conftest (tests/conftest.py): under pytest-xdist the controller receives every
-worker's reports and does the counting; the workers do nothing here.
+What a test worker sets up once for the whole session (its Prefect server, a release published once
+for every worker) is charged to no test: it is timed apart and printed as one line, so the first test
+that happens to ask for it is not blamed for it (and neither is hidden: the line shows the cost).
+
+A pytest plugin (tests/conftest.py loads it: `pytest_plugins`): under pytest-xdist the controller
+receives every worker's reports and does the counting; the workers time their shared set-up.
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ import pytest
 
 SLOWEST = 15
 DURATIONS = pytest.StashKey[dict[str, float]]()
+SHARED = pytest.StashKey[list[float]]()
 STARTED = pytest.StashKey[float]()
+SHARED_SETUP = "shared_setup_s"  # a report's user property: seconds of session-scoped set-up in it
+_ITEM_SHARED = pytest.StashKey[float]()
+_depth = [0]  # session-scoped set-ups in progress (one may set up another: count the outer one)
 
 
-def addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--max-test-seconds",
         type=float,
@@ -42,15 +50,41 @@ def _counting(config: pytest.Config) -> bool:
 _SESSION: list[pytest.Session] = []  # the running session (pytest_runtest_logreport gets no config)
 
 
-def sessionstart(session: pytest.Session) -> None:
+def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[STARTED] = time.monotonic()
     session.config.stash[DURATIONS] = defaultdict(float)
+    session.config.stash[SHARED] = []
     _SESSION[:] = [session]
 
 
-def logreport(report: pytest.TestReport) -> None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Any:
+    """Time a session-scoped fixture's set-up, on the item that asked for it."""
+    outer = fixturedef.scope == "session" and _depth[0] == 0
+    item = getattr(request, "_pyfuncitem", None)
+    started = time.monotonic()
+    _depth[0] += fixturedef.scope == "session"
+    try:
+        yield
+    finally:
+        _depth[0] -= fixturedef.scope == "session"
+        if outer and item is not None:
+            item.stash[_ITEM_SHARED] = item.stash.get(_ITEM_SHARED, 0.0) + time.monotonic() - started
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = (yield).get_result()
+    if report.when == "setup" and (shared := item.stash.get(_ITEM_SHARED, 0.0)):
+        report.user_properties.append((SHARED_SETUP, shared))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if _SESSION and _counting(config := _SESSION[0].config) and DURATIONS in config.stash:
-        config.stash[DURATIONS][report.nodeid] += report.duration
+        shared = sum(v for k, v in report.user_properties if k == SHARED_SETUP)
+        config.stash[DURATIONS][report.nodeid] += report.duration - shared
+        if shared:
+            config.stash[SHARED].append(shared)
 
 
 def too_slow(config: pytest.Config) -> list[tuple[str, float]]:
@@ -59,12 +93,13 @@ def too_slow(config: pytest.Config) -> list[tuple[str, float]]:
     return sorted(((n, s) for n, s in durations.items() if limit and s > limit), key=lambda x: -x[1])
 
 
-def sessionfinish(session: pytest.Session) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
     if _counting(session.config) and too_slow(session.config) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def summary(terminalreporter: Any, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if not _counting(config) or DURATIONS not in config.stash:
         return
     durations = config.stash[DURATIONS]
@@ -73,9 +108,12 @@ def summary(terminalreporter: Any, config: pytest.Config) -> None:
     terminalreporter.section(f"slowest {SLOWEST} tests (setup + call + teardown)")
     for nodeid, seconds in sorted(durations.items(), key=lambda x: -x[1])[:SLOWEST]:
         write(f"{seconds:7.1f} s  {nodeid}")
+    shared = config.stash.get(SHARED, [])
+    write(f"shared set-up (per worker, once): {len(shared)} fixtures, {sum(shared):.0f} s, no test charged")
     write(f"total: {len(durations)} tests, {sum(durations.values()):.0f} s of test time, {wall:.0f} s wall")
     if out := config.getoption("--durations-json"):
-        Path(out).write_text(json.dumps({"wall_s": wall, "tests": durations}, indent=1), encoding="utf-8")
+        timed = {"wall_s": wall, "shared_setup_s": shared, "tests": durations}
+        Path(out).write_text(json.dumps(timed, indent=1), encoding="utf-8")
     limit = config.getoption("--max-test-seconds")
     for nodeid, seconds in too_slow(config):
         terminalreporter.write_line(

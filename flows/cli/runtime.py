@@ -131,8 +131,72 @@ def _die_with_parent() -> None:
             os._exit(0)
 
 
+# Both: with memoizing on, Prefect imports every integration before it looks at either setting.
+SKIP_BLOCK_REGISTRATION = {
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
+
+
+def _block_types_in(url: str) -> int:
+    """Block types in the server's SQLite database (0 where there is none or it cannot be read)."""
+    import sqlite3
+
+    path = url.partition(":///")[2] if url.startswith("sqlite") else ""
+    if not path or not os.path.isfile(path):
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT count(*) FROM block_type").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _blocks_marker() -> tuple[Any, str, int]:
+    """Where the temporary server notes that its database holds the block types of the installed
+    Prefect and integrations, what the note says (a hash of their versions and the database's
+    address) and how many block types the database holds now. A new or emptied database, or an
+    integration installed or upgraded since, registers them again."""
+    import hashlib
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    import prefect
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, PREFECT_HOME
+
+    dists = sorted(
+        f"{ep.dist.name}=={ep.dist.version}"
+        for ep in entry_points(group="prefect.collections")
+        if ep.dist is not None
+    )
+    url = str(PREFECT_API_DATABASE_CONNECTION_URL.value() or "")
+    said = f"prefect=={prefect.__version__} {' '.join(dists)} db:{url}"
+    marker = Path(PREFECT_HOME.value()) / "paperpanels-blocks-registered"
+    return marker, hashlib.sha256(said.encode()).hexdigest(), _block_types_in(url)
+
+
+def _blocks_registered() -> bool:
+    marker, key, count = _blocks_marker()
+    try:
+        noted_key, noted = marker.read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return False
+    return noted_key == key and 0 < int(noted) <= count
+
+
+def _note_blocks_registered() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        marker, key, count = _blocks_marker()
+        if count:
+            marker.write_text(f"{key} {count}", encoding="utf-8")
+
+
 def owned_server_class() -> Any:
     from prefect.server.api.server import SubprocessASGIServer
+
+    # Registering block types at start-up first imports every installed Prefect integration (~4.5
+    # CPU-s, a third of the server's start); once this database holds them, the server skips it.
+    registered = _blocks_registered()
 
     class OwnedServer(SubprocessASGIServer):
         """Prefect's temporary server, started as a child that ends with this process."""
@@ -145,6 +209,8 @@ def owned_server_class() -> Any:
 
             def popen(*args: Any, **kwargs: Any) -> Any:
                 kwargs.setdefault("preexec_fn", preexec)
+                if registered and kwargs.get("env") is not None:
+                    kwargs["env"] = {**kwargs["env"], **SKIP_BLOCK_REGISTRATION}
                 return original(*args, **kwargs)
 
             subprocess.Popen = popen  # type: ignore[misc,assignment]
@@ -196,6 +262,7 @@ def prefect_session(settings: Settings | None = None) -> Iterator[None]:
     say("Prefect: a temporary server for this command (`paperpanels server` keeps one up)", to_err=True)
     server = owned_server_class()(port=None)
     server.start()
+    _note_blocks_registered()  # healthy: its block types are in its database now
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             if settings is not None:

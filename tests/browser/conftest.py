@@ -97,7 +97,8 @@ def published(prefect_harness: None, fixtures_dir: Path, tmp_path_factory: pytes
     Published once per test run (tests/sharing.py): every worker's browser tests read the same
     release, and none of them writes to it.
     """
-    store = made_once(tmp_path_factory, "browser-published", lambda work: _publish(work, fixtures_dir)) / "store"
+    made = made_once(tmp_path_factory, "browser-published", lambda work: _publish(work, fixtures_dir))
+    store = made / "store"
     pointer = json.loads((store / SLUG / "current.json").read_text())
     return store / SLUG / "releases" / pointer["release"]
 
