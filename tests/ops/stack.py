@@ -178,7 +178,7 @@ def ops_environment(
         PAPERPANELS_STORE__ACCESS_KEY_ID="testing",
         PAPERPANELS_STORE__SECRET_ACCESS_KEY="testing",
         PAPERPANELS_COMIC__RENDERER="sketch",
-        PAPERPANELS_COMIC__WIDTH="1024",
+        PAPERPANELS_COMIC__WIDTH="768",  # a small page: less to draw and encode in every run
         PAPERPANELS_OPS__RESULT_BLOCK=f"results-{bucket}",
         PAPERPANELS_OPS__LOCK_LEASE_S="10",
         # With one slot, the slot of the task killed mid-run comes back only when its lease expires

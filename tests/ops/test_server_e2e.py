@@ -30,7 +30,10 @@ from tests.ops.stack import (
     review_form_saved,
 )
 
-pytestmark = [pytest.mark.slow]
+# One worker runs these one after another: each is several processes at once (the server, `serve`,
+# a flow-run process and its pool); two or three of them side by side on 2 cores took twice as long
+# each (measured: 36 s alone, 64-75 s three at once), past the suite's 60 s limit per test.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server-e2e")]
 # The parse report (hidden runs, word for word) stays in the working area: never in a release.
 WORKING_ONLY = {"parse-report.json"}
 PAPER_FILES = {  # the working area of a paper: what its stages store
