@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+# The end-to-end tests that are several busy processes at once (a Prefect server, `serve` or the CLI,
+# flow-run processes): one worker runs them one after another. Side by side on 2 cores each took about
+# twice its time alone (measured: 36 s alone, 64-77 s with two more beside it), past the 60 s limit.
+HEAVY_E2E = pytest.mark.xdist_group("heavy-e2e")
+
 
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]) -> Path:
     """A folder made once per test run and shared by every pytest-xdist worker: `make(folder)` runs in

@@ -18,7 +18,7 @@ import pytest
 
 from tests.faults.conftest import Cli, published, statuses, wait_for_fault
 from tests.fixture_conference import SLUG
-from tests.sharing import migrated_prefect_db
+from tests.sharing import HEAVY_E2E, migrated_prefect_db
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -96,6 +96,7 @@ def _held_locks(cli: Cli, locks: str) -> list[str]:
     return keys
 
 
+@HEAVY_E2E  # tests/sharing.py: it starts a Prefect server of its own
 def test_a_killed_cli_takes_its_prefect_server_and_its_locks_with_it(
     cli: Cli, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -16,12 +16,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from prefect.settings import PREFECT_HOME, temporary_settings
 from rich.console import Console
 
 from flows.cli.progress import RunDisplay, paper_outcome, run_display
+from flows.cli.runtime import _note_blocks_registered
 from flows.paper import progress
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
-from tests.sharing import migrated_prefect_db
+from tests.sharing import HEAVY_E2E, migrated_prefect_db
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = "neurips-2025"
@@ -39,6 +41,7 @@ OFFLINE = {
 
 @pytest.mark.slow
 @pytest.mark.server  # the CLI starts a Prefect server of its own, as `make demo` does
+@HEAVY_E2E  # tests/sharing.py
 def test_offline_demo_prints_one_warning_per_paper_and_no_error(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -48,6 +51,9 @@ def test_offline_demo_prints_one_warning_per_paper_and_no_error(
     home = tmp_path / "prefect-home"
     home.mkdir()
     shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
+    with temporary_settings(updates={PREFECT_HOME: home}):  # and its block types noted as registered
+        _note_blocks_registered()
+    assert (home / "paperpanels-blocks-registered").is_file()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERPANELS_"))}
     env.update(OFFLINE)
     env.update(

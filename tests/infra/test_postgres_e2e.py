@@ -22,8 +22,9 @@ import httpx
 import pytest
 
 from tests.fixture_conference import CONFERENCES, stage_papers
+from tests.sharing import HEAVY_E2E
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, HEAVY_E2E]  # tests/sharing.py
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_VAR = "PAPERPANELS_TEST_POSTGRES_URL"

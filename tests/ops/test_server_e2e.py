@@ -29,11 +29,9 @@ from tests.ops.stack import (
     ops_environment,
     review_form_saved,
 )
+from tests.sharing import HEAVY_E2E
 
-# One worker runs these one after another: each is several processes at once (the server, `serve`,
-# a flow-run process and its pool); two or three of them side by side on 2 cores took twice as long
-# each (measured: 36 s alone, 64-75 s three at once), past the suite's 60 s limit per test.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server-e2e")]
+pytestmark = [pytest.mark.slow, HEAVY_E2E]  # tests/sharing.py
 # The parse report (hidden runs, word for word) stays in the working area: never in a release.
 WORKING_ONLY = {"parse-report.json"}
 PAPER_FILES = {  # the working area of a paper: what its stages store
@@ -178,11 +176,8 @@ def test_the_ui_form_refuses_bad_input_then_reruns_from_the_cache(operator: Oper
     assert run["state"]["type"] == "COMPLETED" and run["name"] == f"{SLUG} digest (form)"
     assert all(r["status"] == "done" for r in _check_published(operator.env)["results"])
 
-    # Again with nothing changed: up to date, no stage runs, and the run says so.
-    created = operator.create_run("award-digest-form/award-digest", form)
-    assert operator.wait(created.json()["id"])["state"]["type"] == "COMPLETED"
-    latest = _digest_subflow(operator, created.json()["id"])
-    assert f"{SLUG}-up-to-date" in {a["key"] for a in operator.artifacts(latest["id"])}
+    # (Again with nothing changed, a run is up to date, starts no task run and says so: the same flow
+    # in process, tests/flows/test_up_to_date.py::test_a_flow_run_records_the_decision_in_prefect.)
 
     # An edited award entry (a new code link): a new release, every stage from the cache (results
     # in S3), and the UI tells the story.
