@@ -23,6 +23,7 @@ import pytest
 SLOWEST = 15
 DURATIONS = pytest.StashKey[dict[str, float]]()
 SHARED = pytest.StashKey[list[float]]()
+LIMITS = pytest.StashKey[dict[str, float]]()  # the tests with a limit of their own
 STARTED = pytest.StashKey[float]()
 SHARED_SETUP = "shared_setup_s"  # a report's user property: seconds of session-scoped set-up in it
 _ITEM_SHARED = pytest.StashKey[float]()
@@ -43,6 +44,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+LIMIT = "limit_s"  # a report's user property: the test's own limit (the max_seconds marker)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "max_seconds(n, why): this test's own limit instead of --max-test-seconds; an exception to "
+        "justify (tests/timing.py lists the rule), never the way to quiet a new slow test",
+    )
+
+
 def _counting(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")  # the controller, or a run without xdist
 
@@ -54,6 +66,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[STARTED] = time.monotonic()
     session.config.stash[DURATIONS] = defaultdict(float)
     session.config.stash[SHARED] = []
+    session.config.stash[LIMITS] = {}
     _SESSION[:] = [session]
 
 
@@ -77,20 +90,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = (yield).get_result()
     if report.when == "setup" and (shared := item.stash.get(_ITEM_SHARED, 0.0)):
         report.user_properties.append((SHARED_SETUP, shared))
+    if report.when == "setup" and (own := item.get_closest_marker("max_seconds")) is not None:
+        report.user_properties.append((LIMIT, float(own.args[0])))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if _SESSION and _counting(config := _SESSION[0].config) and DURATIONS in config.stash:
         shared = sum(v for k, v in report.user_properties if k == SHARED_SETUP)
+        for limit in (v for k, v in report.user_properties if k == LIMIT):
+            config.stash[LIMITS][report.nodeid] = limit
         config.stash[DURATIONS][report.nodeid] += report.duration - shared
         if shared:
             config.stash[SHARED].append(shared)
 
 
+def limit_of(config: pytest.Config, nodeid: str) -> float:
+    limit: float = config.getoption("--max-test-seconds")
+    return config.stash.get(LIMITS, {}).get(nodeid, limit) if limit else 0.0
+
+
 def too_slow(config: pytest.Config) -> list[tuple[str, float]]:
-    limit = config.getoption("--max-test-seconds")
     durations = config.stash.get(DURATIONS, {})
-    return sorted(((n, s) for n, s in durations.items() if limit and s > limit), key=lambda x: -x[1])
+    slow = ((n, s) for n, s in durations.items() if (limit := limit_of(config, n)) and s > limit)
+    return sorted(slow, key=lambda x: -x[1])
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -114,8 +136,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if out := config.getoption("--durations-json"):
         timed = {"wall_s": wall, "shared_setup_s": shared, "tests": durations}
         Path(out).write_text(json.dumps(timed, indent=1), encoding="utf-8")
-    limit = config.getoption("--max-test-seconds")
+    for nodeid, own in sorted(config.stash.get(LIMITS, {}).items()):
+        write(f"own limit {own:g} s (max_seconds): {nodeid} took {durations.get(nodeid, 0):.1f} s")
     for nodeid, seconds in too_slow(config):
-        terminalreporter.write_line(
-            f"TOO SLOW: {nodeid} took {seconds:.1f} s (limit {limit:g} s, --max-test-seconds)", red=True
-        )
+        limit = limit_of(config, nodeid)
+        terminalreporter.write_line(f"TOO SLOW: {nodeid} took {seconds:.1f} s (limit {limit:g} s)", red=True)

@@ -128,6 +128,33 @@ def _field(browser: Any, label: str) -> Any:
     return browser.find_element(By.XPATH, f"//div[{block}][.//{name}]")
 
 
+def _created_by_the_form(browser: Any, served: Operator) -> list[dict[str, Any]]:
+    """The runs the form's Submit created, once the server has one. The test server is on SQLite: when
+    two writers upgrade their transactions at once it answers "database is locked" at once (no busy
+    wait applies; its server.log shows it), as 503. Prefect's clients retry that; the UI does not and
+    shows "Oops. Something went wrong." with no run made (seen with both cores busy). A user presses
+    Submit again, and so does this test: at most twice, saying so. A Postgres-backed server does not
+    answer so (tests/infra/test_postgres_e2e.py)."""
+    from selenium.webdriver.common.by import By
+
+    pressed = {"again": 0, "at": time.monotonic()}
+
+    def created() -> list[dict[str, Any]]:
+        runs = served.runs_of(FORM, since=served.started)
+        failed = "Something went wrong" in browser.find_element(By.TAG_NAME, "body").text
+        if not runs and failed and pressed["again"] < 2 and time.monotonic() - pressed["at"] > 5:
+            print("the UI said 'Something went wrong' and made no run: Submit again")
+            browser.execute_script("arguments[0].click()", _clickable(browser, "Submit"))
+            pressed.update(again=pressed["again"] + 1, at=time.monotonic())
+        return runs
+
+    runs: list[dict[str, Any]] = _until("the run the form created", created, served)
+    return runs
+
+
+@pytest.mark.max_seconds(
+    120, "Chromium, the server, serve and a flow-run process at once: 46 s alone, 54-78 s beside two workers"
+)
 def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operator, shots: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -166,9 +193,7 @@ def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operat
     _clickable(browser, "Submit").click()
 
     # 3. The run the form created (the server's record, not the notice that slides in), to Completed.
-    (created,) = _until(
-        "the run the form created", lambda: served.runs_of(FORM, since=served.started), served
-    )
+    (created,) = _created_by_the_form(browser, served)
     run_id = created["id"]
     browser.get(f"{ui}/runs/flow-run/{run_id}")
     run = served.wait(run_id, timeout=180)
