@@ -97,6 +97,9 @@ def _held_locks(cli: Cli, locks: str) -> list[str]:
 
 
 @HEAVY_E2E  # tests/sharing.py: it starts a Prefect server of its own
+@pytest.mark.max_seconds(
+    120, "its own Prefect server, the CLI killed, a rerun: 30-44 s alone, 52-68 s beside two workers"
+)
 def test_a_killed_cli_takes_its_prefect_server_and_its_locks_with_it(
     cli: Cli, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -221,6 +224,7 @@ def test_s3_recreated_bucket_and_another_endpoint(s3_cli: Cli, tmp_path: Path) -
         other.stop()
 
 
+@pytest.mark.max_seconds(120, "two CLI digests and a kill through S3: 35-58 s beside two workers on 2 cores")
 def test_s3_kill_9_while_publishing_keeps_the_old_release(s3_cli: Cli) -> None:
     assert s3_cli.digest(*ONE).returncode == 0
     before = published(s3_cli)

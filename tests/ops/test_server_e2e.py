@@ -218,6 +218,7 @@ def _digest_subflow(operator: Operator, parent_run: str) -> dict[str, Any]:
     return subflow
 
 
+@pytest.mark.max_seconds(120, HEAVY_WHY)
 def test_killed_server_process_resumes_from_cache(operator: Operator) -> None:
     created = operator.create_run("award-digest-form/award-digest", {"conference": SLUG})
     assert created.status_code == 201, created.text
