@@ -114,8 +114,8 @@ def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0)
 
 
 def result_storage(block: str) -> Any:
-    """The S3Bucket block task results go to (read from the server each time: a block saved again
-    with another bucket takes effect at once). Loaded as its own class: a
+    """The S3Bucket block task results go to, read from the server (callers load it once per run: a
+    block saved again with another bucket takes effect on the next run). Loaded as its own class: a
     "s3-bucket/<name>" slug makes Prefect look the class up by importing every installed Prefect
     integration first (prefect-dask's `distributed` among them: 2.6 CPU-s in each flow-run process)."""
     from prefect_aws import S3Bucket
@@ -123,11 +123,12 @@ def result_storage(block: str) -> Any:
     return S3Bucket.load(block)
 
 
-def durable(task: Task[Any, Any], ops: OpsSettings) -> Task[Any, Any]:
-    """The stage task with results in the configured block (S3) and serializable cache transactions."""
+def durable(task: Task[Any, Any], ops: OpsSettings, storage: Any = None) -> Task[Any, Any]:
+    """The stage task with results in the configured block (S3; `storage`: that block, when the caller
+    loaded it already) and serializable cache transactions."""
     durable_task = task
     if ops.result_block:
-        durable_task = task.with_options(result_storage=result_storage(ops.result_block))
+        durable_task = task.with_options(result_storage=storage or result_storage(ops.result_block))
     manager = lock_manager(ops.locks, ops.redis_url, ops.lock_lease_s)
     if manager is not None and durable_task.cache_policy is not None:
         if durable_task is task:
@@ -138,11 +139,13 @@ def durable(task: Task[Any, Any], ops: OpsSettings) -> Task[Any, Any]:
     return durable_task
 
 
-def fresh(task: Task[Any, Any], force: bool, ops: OpsSettings, **options: Any) -> Task[Any, Any]:
+def fresh(
+    task: Task[Any, Any], force: bool, ops: OpsSettings, storage: Any = None, **options: Any
+) -> Task[Any, Any]:
     if force:
         options["refresh_cache"] = True
     # durable() last: with_options() rebuilds the cache policy.
-    return durable(task.with_options(**options) if options else task, ops)
+    return durable(task.with_options(**options) if options else task, ops, storage)
 
 
 def outcome_of(state: State[Any]) -> StageOutcome:
@@ -196,15 +199,16 @@ class PaperChains:
         self.on_paper_done = on_paper_done
         self.runners = runners  # None: the flow's own task runner
         ops = run.settings.ops
+        kept = result_storage(ops.result_block) if ops.result_block else None  # one load for all stages
         self.tasks = {
-            StageName.ACQUIRE: fresh(acquire_pdf, force, ops),
-            StageName.PARSE: fresh(parse_paper, force, ops),
-            StageName.REPRO: fresh(card_paper, force, ops),
-            StageName.SUMMARIZE: fresh(summarize_paper, force, ops),
+            StageName.ACQUIRE: fresh(acquire_pdf, force, ops, kept),
+            StageName.PARSE: fresh(parse_paper, force, ops, kept),
+            StageName.REPRO: fresh(card_paper, force, ops, kept),
+            StageName.SUMMARIZE: fresh(summarize_paper, force, ops, kept),
             # the `gpu` tag limit: one comic per GPU at a time; a sketch takes no GPU slot (it held
             # the one slot through its model call: the comics of a conference went one at a time)
             StageName.COMIC: fresh(
-                draw_comic, force, ops, tags=["gpu"] if run.renderer.runs_on == "gpu" else []
+                draw_comic, force, ops, kept, tags=["gpu"] if run.renderer.runs_on == "gpu" else []
             ),
         }
         self.outcomes: dict[str, Outcomes] = {}
