@@ -202,11 +202,14 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """A server started early for tests that then did not run (e.g. -x stopped the run first)."""
-    for started in _PREFECT_SERVER:
-        if started.done() and started.exception() is None:
-            from tests.ops.stack import stop
+    from tests.ops.stack import stop
 
-            stop(started.result()[0])
+    for started in _PREFECT_SERVER:
+        try:
+            proc, _ = started.result(timeout=120)  # still starting (e.g. -x ended the run): wait, then stop
+        except Exception:  # it never started: nothing to stop
+            continue
+        stop(proc)
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,7 @@ def migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Every server still gets a copy of its own."""
     from tests.ops.stack import migrate_prefect_db
 
-    cached = _cache_root() / f"prefect-db-{_prefect_migrations_key()}"
+    cached = cache_root() / f"prefect-db-{_prefect_migrations_key()}"
 
     def make(folder: Path) -> None:
         if not (cached / "prefect.db").is_file():
@@ -57,7 +57,8 @@ def migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return made_once(tmp_path_factory, "prefect-db", make) / "prefect.db"
 
 
-def _cache_root() -> Path:
+def cache_root() -> Path:
+    """What tests keep between runs on this machine (never committed): axe-core, a migrated database."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "paperpanels-tests"
 

@@ -26,6 +26,7 @@ SHARED = pytest.StashKey[list[float]]()
 LIMITS = pytest.StashKey[dict[str, float]]()  # the tests with a limit of their own
 STARTED = pytest.StashKey[float]()
 SHARED_SETUP = "shared_setup_s"  # a report's user property: seconds of session-scoped set-up in it
+LIMIT = "limit_s"  # a report's user property: the test's own limit (the max_seconds marker)
 _ITEM_SHARED = pytest.StashKey[float]()
 _depth = [0]  # session-scoped set-ups in progress (one may set up another: count the outer one)
 
@@ -42,9 +43,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="also write every test's duration (setup + call + teardown) to this JSON file",
     )
-
-
-LIMIT = "limit_s"  # a report's user property: the test's own limit (the max_seconds marker)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.browser.chrome import missing, start_chrome
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
-from tests.sharing import made_once
+from tests.sharing import cache_root, made_once
 
 AXE_VERSION = "4.14.1"  # axe-core from the npm registry, installed into a cache outside the repo
 NPM_TIMEOUT_S = 180
@@ -62,8 +62,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "paperpanels-tests" / f"axe-core-{AXE_VERSION}"
+    return cache_root() / f"axe-core-{AXE_VERSION}"
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,8 @@ def _created_by_the_form(browser: Any, served: Operator) -> list[dict[str, Any]]
         runs = served.runs_of(FORM, since=served.started)
         failed = "Something went wrong" in browser.find_element(By.TAG_NAME, "body").text
         if not runs and failed and pressed["again"] < 2 and time.monotonic() - pressed["at"] > 5:
-            print("the UI said 'Something went wrong' and made no run: Submit again")
+            said = "the Prefect UI said 'Something went wrong' and made no run: Submit again"
+            warnings.warn(said, stacklevel=1)
             browser.execute_script("arguments[0].click()", _clickable(browser, "Submit"))
             pressed.update(again=pressed["again"] + 1, at=time.monotonic())
         return runs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from flows.cli.runtime import SKIP_BLOCK_REGISTRATION
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "import typer; from flows.cli.ops import register; app = typer.Typer(); register(app); app()"
@@ -38,8 +41,7 @@ SERVER_SETTINGS = {
     "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
     # The block types are in the database already (migrate_prefect_db registered them): registering
     # them again at start-up imports every installed Prefect integration first (~4.5 CPU-s a start).
-    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
-    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",  # else it imports them to memoize
+    **SKIP_BLOCK_REGISTRATION,
     # A request answered 503 (SQLite's "database is locked" when two writers upgrade at once: no busy
     # wait applies) is logged in server.log, so a test that sees one can show why.
     "PREFECT_API_LOG_RETRYABLE_ERRORS": "true",
@@ -63,8 +65,6 @@ def migrate_prefect_db(home: Path) -> Path:
     # first start does: servers on a copy of this database need not do it again (SERVER_SETTINGS).
     proc, _ = start_prefect_server(home)
     stop(proc)
-    import sqlite3
-
     with closing(sqlite3.connect(home / "prefect.db")) as db:  # its write-ahead log into the file
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return home / "prefect.db"
