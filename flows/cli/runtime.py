@@ -146,7 +146,10 @@ def _block_types_in(url: str) -> int:
     if not path or not os.path.isfile(path):
         return 0
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        from pathlib import Path
+
+        read_only = f"{Path(path).resolve().as_uri()}?mode=ro"  # a path with '?' or '#' stays a path
+        with contextlib.closing(sqlite3.connect(read_only, uri=True)) as db:
             return int(db.execute("SELECT count(*) FROM block_type").fetchone()[0])
     except sqlite3.Error:
         return 0
