@@ -17,27 +17,42 @@ def _finds_the_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SUITE = """
+import subprocess
+import sys
 import time
 import pytest
 
+def burn(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
 @pytest.fixture(scope="session")
 def shared_server():
-    time.sleep(1.5)  # a worker's server: set up once, charged to no test
+    burn(1.5)  # a worker's server: set up once, charged to no test
     return "up"
 
 def test_quick_but_first_to_ask(shared_server):
     assert shared_server == "up"
 
-def test_slow():
-    time.sleep(1.2)
+def test_costly():
+    burn(1.2)
+
+def test_costly_in_a_child_process():
+    # the CPU of a process the test started and waited for is the test's
+    code = "import time\\nend = time.process_time() + 1.2\\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+def test_waits():
+    time.sleep(1.2)  # no CPU: only the wall-time limit sees it
 
 @pytest.mark.max_seconds(5, "a justified exception")
-def test_slow_with_a_limit_of_its_own():
-    time.sleep(1.2)
+def test_costly_with_a_limit_of_its_own():
+    burn(1.2)
 """
 
 
-def test_a_slow_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_none(
+def test_a_costly_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_none(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_suite=SUITE)
@@ -46,21 +61,47 @@ def test_a_slow_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_none(
         "-p", "tests.timing", "--max-test-seconds", "1", "--durations-json", str(durations)
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # every test passed: the limit failed the run
-    result.stdout.fnmatch_lines(["*TOO SLOW: test_suite.py::test_slow took 1.* s (limit 1 s*"])
-    assert "TOO SLOW: test_suite.py::test_quick_but_first_to_ask" not in result.stdout.str()
-    assert "TOO SLOW: test_suite.py::test_slow_with_a_limit_of_its_own" not in result.stdout.str()
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(["*TOO COSTLY: test_suite.py::test_costly took 1.* CPU-s (limit 1 CPU-s*"])
     result.stdout.fnmatch_lines(
-        ["*own limit 5 s (max_seconds): test_suite.py::test_slow_with_a_limit_of_its_own*"]
+        ["*TOO COSTLY: test_suite.py::test_costly_in_a_child_process took 1.* CPU-s*"]
     )
-    result.stdout.fnmatch_lines(["*slowest 15 tests*", "*shared set-up (per worker, once): 1 fixtures, 2 s*"])
+    for cheap in ("test_quick_but_first_to_ask", "test_waits", "test_costly_with_a_limit_of_its_own"):
+        assert f"TOO COSTLY: test_suite.py::{cheap}" not in out
+    assert "TOO SLOW" not in out  # no test took 180 s of wall time
+    result.stdout.fnmatch_lines(
+        ["*own limit 5 CPU-s (max_seconds): test_suite.py::test_costly_with_a_limit_of_its_own took 1.*"]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*slowest 15 tests*",
+            "*most costly 15 tests*",
+            "*shared set-up (per worker, once): 1 fixtures, 2 s*",
+        ]
+    )
     timed = json.loads(durations.read_text())
     assert timed["tests"]["test_suite.py::test_quick_but_first_to_ask"] < 0.5
+    assert timed["cpu_s"]["test_suite.py::test_quick_but_first_to_ask"] < 0.5
     assert timed["shared_setup_s"][0] >= 1.5
-    assert timed["tests"]["test_suite.py::test_slow"] >= 1.2
+    assert timed["tests"]["test_suite.py::test_waits"] >= 1.2
+    assert timed["cpu_s"]["test_suite.py::test_waits"] < 0.5
+    assert timed["cpu_s"]["test_suite.py::test_costly"] >= 1.2
+
+
+def test_a_test_past_the_wall_time_limit_fails_the_run_by_name(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest_subprocess(
+        "-p", "tests.timing", "--max-test-seconds", "5", "--max-test-wall-seconds", "1"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*TOO SLOW: test_suite.py::test_waits took 1.* s of wall time (limit 1 s)*"])
+    assert "TOO COSTLY" not in result.stdout.str()
+    # a test's own limit counts three times for wall time: 15 s here
+    assert "TOO SLOW: test_suite.py::test_costly_with_a_limit_of_its_own" not in result.stdout.str()
 
 
 def test_under_the_limit_the_run_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest_subprocess("-p", "tests.timing", "--max-test-seconds", "5")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*total: 3 tests, * s of test time, * s wall*"])
+    result.stdout.fnmatch_lines(["*total: 5 tests, * s of test time, * CPU-s in tests, * s wall*"])
