@@ -162,10 +162,12 @@ def _start_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any
     import shutil
 
     from tests.ops.stack import SERVER_SETTINGS, start_prefect_server
+    from tests.timing import shared_work
 
-    home = tmp_path_factory.mktemp("prefect-server")
-    shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
-    return start_prefect_server(home, **SERVER_SETTINGS)
+    with shared_work():  # in a thread beside the first tests: charged to none of them
+        home = tmp_path_factory.mktemp("prefect-server")
+        shutil.copyfile(migrated_prefect_db(tmp_path_factory), home / "prefect.db")
+        return start_prefect_server(home, **SERVER_SETTINGS)
 
 
 @pytest.hookimpl(trylast=True)

@@ -46,6 +46,15 @@ def test_costly_in_a_child_process():
 def test_waits():
     time.sleep(1.2)  # no CPU: only the wall-time limit sees it
 
+LEFT = []
+
+def test_leaves_a_costly_child_behind():
+    code = "import time\\nend = time.process_time() + 1.2\\nwhile time.process_time() < end: pass"
+    LEFT.append(subprocess.Popen([sys.executable, "-c", code]))
+
+def test_reaps_a_child_it_did_not_start():
+    LEFT[0].wait()  # its CPU is the first test's (reaped too late to count), never this one's
+
 @pytest.mark.max_seconds(5, "a justified exception")
 def test_costly_with_a_limit_of_its_own():
     burn(1.2)
@@ -66,7 +75,13 @@ def test_a_costly_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_non
     result.stdout.fnmatch_lines(
         ["*TOO COSTLY: test_suite.py::test_costly_in_a_child_process took 1.* CPU-s*"]
     )
-    for cheap in ("test_quick_but_first_to_ask", "test_waits", "test_costly_with_a_limit_of_its_own"):
+    cheap_ones = (
+        "test_quick_but_first_to_ask",
+        "test_waits",
+        "test_costly_with_a_limit_of_its_own",
+        "test_reaps_a_child_it_did_not_start",
+    )
+    for cheap in cheap_ones:
         assert f"TOO COSTLY: test_suite.py::{cheap}" not in out
     assert "TOO SLOW" not in out  # no test took 180 s of wall time
     result.stdout.fnmatch_lines(
@@ -76,16 +91,18 @@ def test_a_costly_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_non
         [
             "*slowest 15 tests*",
             "*most costly 15 tests*",
-            "*shared set-up (per worker, once): 1 fixtures, 2 s*",
+            "*shared set-up (per worker, once): 1 fixtures, * s, no test charged*",
         ]
     )
     timed = json.loads(durations.read_text())
-    assert timed["tests"]["test_suite.py::test_quick_but_first_to_ask"] < 0.5
+    # the set-up it asked for first (1.5 CPU-s, more wall time on a busy box) is charged to none
+    assert timed["tests"]["test_suite.py::test_quick_but_first_to_ask"] < 1.0
     assert timed["cpu_s"]["test_suite.py::test_quick_but_first_to_ask"] < 0.5
     assert timed["shared_setup_s"][0] >= 1.5
     assert timed["tests"]["test_suite.py::test_waits"] >= 1.2
     assert timed["cpu_s"]["test_suite.py::test_waits"] < 0.5
     assert timed["cpu_s"]["test_suite.py::test_costly"] >= 1.2
+    assert timed["cpu_s"]["test_suite.py::test_reaps_a_child_it_did_not_start"] < 0.5
 
 
 def test_a_test_past_the_wall_time_limit_fails_the_run_by_name(pytester: pytest.Pytester) -> None:
@@ -104,4 +121,4 @@ def test_under_the_limit_the_run_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest_subprocess("-p", "tests.timing", "--max-test-seconds", "5")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*total: 5 tests, * s of test time, * CPU-s in tests, * s wall*"])
+    result.stdout.fnmatch_lines(["*total: 7 tests, * s of test time, * CPU-s in tests, * s wall*"])
