@@ -68,6 +68,7 @@ SERVER_FIXTURES = PREFECT_FIXTURES | {
     "cli",
     "s3_cli",
     "browser",
+    "pytester",  # pytest run again in a subprocess: the suite's own plugin end to end
 }
 
 

@@ -154,9 +154,6 @@ def _created_by_the_form(browser: Any, served: Operator) -> list[dict[str, Any]]
     return runs
 
 
-@pytest.mark.max_seconds(
-    120, "Chromium, the server, serve and a flow-run process at once: 46 s alone, 54-78 s beside two workers"
-)
 def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operator, shots: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select

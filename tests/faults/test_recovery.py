@@ -49,7 +49,7 @@ def test_kill_9_anywhere_then_a_rerun_finishes_normally(cli: Cli, point: str, lo
     if locks == "redis":  # the stage locks in Redis: the killed run's keys expire, a rerun takes them over
         cli.env.update(_redis_locks())
     if point == "publish":  # a release to protect: it must stay readable through the crash
-        assert cli.digest(*ONE).returncode == 0
+        assert cli.digest_here(*ONE).returncode == 0  # in this process: only the killed run is the CLI's
         before = published(cli)
         cli.env["PAPERPANELS_COMIC__WIDTH"] = "1024"  # a change: the next release differs
     killed = cli.digest(*ONE, "--force", fault=(point, "kill"))
@@ -65,12 +65,13 @@ def test_kill_9_anywhere_then_a_rerun_finishes_normally(cli: Cli, point: str, lo
     if point == "parse":
         assert "released: its holder, process" in rerun.stderr, rerun.stderr[-3000:]
     if point == "publish":
+        # gc as its own process once (the command end to end), then in this process
         kept = cli.run("gc", SLUG)  # the killed publisher's release: young, so kept, and said why
         assert "younger than the grace period" in kept.stdout, kept.stdout
-        garbage = cli.run("gc", SLUG, "--grace", "0")
+        garbage = cli.invoke("gc", SLUG, "--grace", "0")
         assert garbage.returncode == 0 and "orphan of a failed release" in garbage.stdout, garbage.stdout
-        assert cli.run("gc", SLUG, "--apply", "--grace", "0").returncode == 0
-        assert "nothing to remove" in cli.run("gc", SLUG, "--grace", "0").stdout
+        assert cli.invoke("gc", SLUG, "--apply", "--grace", "0").returncode == 0
+        assert "nothing to remove" in cli.invoke("gc", SLUG, "--grace", "0").stdout
     assert "Traceback" not in rerun.stderr
 
 
@@ -97,9 +98,6 @@ def _held_locks(cli: Cli, locks: str) -> list[str]:
 
 
 @HEAVY_E2E  # tests/sharing.py: it starts a Prefect server of its own
-@pytest.mark.max_seconds(
-    120, "its own Prefect server, the CLI killed, a rerun: 30-44 s alone, 52-68 s beside two workers"
-)
 def test_a_killed_cli_takes_its_prefect_server_and_its_locks_with_it(
     cli: Cli, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -125,7 +123,7 @@ def test_a_killed_cli_takes_its_prefect_server_and_its_locks_with_it(
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_a_busy_run_within_seconds(cli: Cli, signum: signal.Signals) -> None:
-    assert cli.digest(*ONE).returncode == 0
+    assert cli.digest_here(*ONE).returncode == 0  # the release to keep; the signalled run is the CLI
     before = published(cli)
     process = cli.start("digest", SLUG, *ONE, "--force", fault=("parse", "hang"))
     try:
@@ -224,9 +222,9 @@ def test_s3_recreated_bucket_and_another_endpoint(s3_cli: Cli, tmp_path: Path) -
         other.stop()
 
 
-@pytest.mark.max_seconds(120, "two CLI digests and a kill through S3: 35-58 s beside two workers on 2 cores")
 def test_s3_kill_9_while_publishing_keeps_the_old_release(s3_cli: Cli) -> None:
-    assert s3_cli.digest(*ONE).returncode == 0
+    # The release before and the rerun after run in this process; the killed publisher is the CLI.
+    assert s3_cli.digest_here(*ONE).returncode == 0
     before = published(s3_cli)
     s3_cli.env["PAPERPANELS_COMIC__WIDTH"] = "1024"  # a change: the next release differs
     killed = s3_cli.digest(*ONE, fault=("publish", "kill"))
@@ -234,7 +232,7 @@ def test_s3_kill_9_while_publishing_keeps_the_old_release(s3_cli: Cli) -> None:
     assert published(s3_cli) == before
     listed = s3_cli.invoke("gc", SLUG, "--grace", "0")  # the killed publisher is gone: its lease is void
     assert "orphan of a failed release" in listed.stdout, listed.stdout
-    rerun = s3_cli.digest(*ONE)
+    rerun = s3_cli.digest_here(*ONE)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert published(s3_cli)["release"] != before["release"]
 

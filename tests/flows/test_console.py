@@ -42,9 +42,6 @@ OFFLINE = {
 @pytest.mark.slow
 @pytest.mark.server  # the CLI starts a Prefect server of its own, as `make demo` does
 @HEAVY_E2E  # tests/sharing.py
-@pytest.mark.max_seconds(
-    120, "the CLI and the Prefect server it starts: 30-42 s alone, 57-68 s beside two workers"
-)
 def test_offline_demo_prints_one_warning_per_paper_and_no_error(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

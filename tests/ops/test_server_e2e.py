@@ -32,9 +32,6 @@ from tests.ops.stack import (
 from tests.sharing import HEAVY_E2E
 
 pytestmark = [pytest.mark.slow, HEAVY_E2E]  # tests/sharing.py
-HEAVY_WHY = (
-    "server, serve and flow-run processes at once: 36-40 s alone, 60-90 s beside two workers on 2 cores"
-)
 # The parse report (hidden runs, word for word) stays in the working area: never in a release.
 WORKING_ONLY = {"parse-report.json"}
 PAPER_FILES = {  # the working area of a paper: what its stages store
@@ -165,7 +162,6 @@ def test_two_watch_runs_at_once_start_one_digest_which_publishes(operator: Opera
     assert all(r["status"] == "done" for r in first["results"])
 
 
-@pytest.mark.max_seconds(120, HEAVY_WHY)
 def test_the_ui_form_refuses_bad_input_then_reruns_from_the_cache(operator: Operator) -> None:
     # Bad input from the UI form: rejected by the parameter schema, no run created.
     bad = operator.create_run("award-digest-form/award-digest", {"conference": "neurips-1999"})
@@ -218,7 +214,6 @@ def _digest_subflow(operator: Operator, parent_run: str) -> dict[str, Any]:
     return subflow
 
 
-@pytest.mark.max_seconds(120, HEAVY_WHY)
 def test_killed_server_process_resumes_from_cache(operator: Operator) -> None:
     created = operator.create_run("award-digest-form/award-digest", {"conference": SLUG})
     assert created.status_code == 201, created.text
@@ -272,7 +267,6 @@ def _until(what: str, check: Any, operator: Operator, timeout: float = 120) -> A
     raise AssertionError(f"{what}: not within {timeout} s\n{operator.log.read_text()[-4000:]}")
 
 
-@pytest.mark.max_seconds(120, HEAVY_WHY)
 def test_the_scheduled_watch_publishes_an_announced_digest(
     ops_env: dict[str, str], fixtures_dir: Path, tmp_path: Path
 ) -> None:

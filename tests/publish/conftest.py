@@ -10,7 +10,9 @@ from tasks.store import ArtifactStore, open_store
 from tasks.store.local import LocalStore
 
 
-@pytest.fixture(params=["local", "s3"])
+# The S3 case starts the worker's moto server (fetched below with getfixturevalue, which the marking in
+# tests/conftest.py cannot see): marked here, so `make test-quick` leaves it out.
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.server)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
     """Each test runs on both: a local folder, and a bucket (under a two-level prefix) of the moto server."""
     if request.param == "local":
