@@ -179,6 +179,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if factory is None or session.config.option.collectonly:
         return
     if any(item.get_closest_marker("prefect") for item in session.items):
+        # The worker's base folder is made here, in the main thread, before the server's thread asks
+        # for a folder in it: made by two threads at once, one of them removed what the other had
+        # just made ("FileExistsError: .../popen-gw0" at the set-up of an unrelated first test).
+        factory.getbasetemp()
         pool = ThreadPoolExecutor(1, thread_name_prefix="prefect-server")
         _PREFECT_SERVER.append(pool.submit(_start_prefect_server, factory))
         pool.shutdown(wait=False)
