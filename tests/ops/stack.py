@@ -249,7 +249,10 @@ class Operator:
     def _registered_since_serve(self, deployment: dict[str, Any]) -> bool:
         if self.served_at is None:
             return True
-        return datetime.fromisoformat(deployment["updated"]) >= self.served_at
+        # A served deployment runs its flow from a folder of this machine: its path is set (a work-pool
+        # deployment of the same name, registered by `paperpanels deploy`, has none).
+        served = bool(deployment.get("path"))
+        return served and datetime.fromisoformat(deployment["updated"]) >= self.served_at
 
     def create_run(self, deployment: str, parameters: dict[str, Any]) -> httpx.Response:
         """What the UI's "Run > Custom run" form posts."""
