@@ -23,6 +23,10 @@ receives every worker's reports and does the counting; the workers time their sh
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -39,7 +43,6 @@ LIMITS = pytest.StashKey[dict[str, float]]()  # the tests with a limit of their 
 CPU = pytest.StashKey[dict[str, float]]()
 STARTED = pytest.StashKey[float]()
 SHARED_SETUP = "shared_setup_s"  # a report's user property: seconds of session-scoped set-up in it
-SHARED_CPU = "shared_setup_cpu_s"  # ... and the CPU seconds of it
 TEST_CPU = "cpu_s"  # a report's user property: CPU seconds of the whole test (teardown report)
 LIMIT = "limit_s"  # a report's user property: the test's own limit (the max_seconds marker)
 _ITEM_SHARED = pytest.StashKey[float]()
@@ -81,8 +84,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def cpu_seconds() -> float:
     """CPU seconds (user + system) of this process, every thread of it included."""
-    import resource
-
     own = resource.getrusage(resource.RUSAGE_SELF)
     return own.ru_utime + own.ru_stime
 
@@ -99,11 +100,9 @@ class ChildCpu:
     """
 
     def __init__(self) -> None:
-        import threading
-
         self.current: str | None = None  # the test now running in this process
         self.started_by: dict[int, str | None] = {}
-        self.charged: defaultdict[str | None, float] = defaultdict(float)
+        self.charged: defaultdict[str, float] = defaultdict(float)
         self.local = threading.local()
         self.installed = False
 
@@ -111,9 +110,6 @@ class ChildCpu:
         return None if _depth[0] or getattr(self.local, "shared", False) else self.current
 
     def install(self) -> None:
-        import os
-        import subprocess
-
         if self.installed or not hasattr(os, "wait4"):
             return
         self.installed = True
@@ -126,8 +122,8 @@ class ChildCpu:
                 got, status, usage = os.wait3(options)
             else:
                 return waitpid(pid, options)
-            if got > 0:
-                owner = self.started_by.pop(got) if got in self.started_by else self.owner()
+            owner = self.started_by.pop(got) if got in self.started_by else self.owner()
+            if got > 0 and owner is not None:  # a shared process is charged to no test
                 self.charged[owner] += usage.ru_utime + usage.ru_stime
             return got, status
 
