@@ -103,6 +103,7 @@ class ChildCpu:
         self.current: str | None = None  # the test now running in this process
         self.started_by: dict[int, str | None] = {}
         self.charged: defaultdict[str, float] = defaultdict(float)
+        self.shared = 0.0  # what processes charged to no test cost (the worker's Prefect server, ...)
         self.local = threading.local()
         self.installed = False
 
@@ -125,6 +126,8 @@ class ChildCpu:
             owner = self.started_by.pop(got) if got in self.started_by else self.owner()
             if got > 0 and owner is not None:  # a shared process is charged to no test
                 self.charged[owner] += usage.ru_utime + usage.ru_stime
+            elif got > 0:
+                self.shared += usage.ru_utime + usage.ru_stime
             return got, status
 
         def noting_init(popen: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
@@ -159,6 +162,24 @@ def shared_work() -> Iterator[None]:
 
 def _counting(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")  # the controller, or a run without xdist
+
+
+_IN_TESTS = [0.0]  # this process's own CPU seconds charged to tests (their children apart)
+OUTSIDE = pytest.StashKey[dict[str, float]]()  # the controller's sum of each worker's outside_tests()
+
+
+def outside_tests() -> dict[str, float]:
+    """This process's CPU that no test was charged: start-up, collection, shared set-up; and that of
+    the processes started for no test (the worker's Prefect server: its start and every request)."""
+    return {"process": max(cpu_seconds() - _IN_TESTS[0], 0.0), "shared processes": CHILDREN.shared}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    spent = getattr(node, "workeroutput", {}).get("outside_tests", {})
+    totals = node.config.stash.setdefault(OUTSIDE, {})
+    for key, seconds in spent.items():
+        totals[key] = totals.get(key, 0.0) + seconds
 
 
 _SESSION: list[pytest.Session] = []  # the running session (pytest_runtest_logreport gets no config)
@@ -203,6 +224,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "teardown" and _ITEM_CPU_START in item.stash:
         spent = cpu_seconds() - item.stash[_ITEM_CPU_START] - item.stash.get(_ITEM_SHARED_CPU, 0.0)
         CHILDREN.current = None
+        _IN_TESTS[0] += max(spent, 0.0)
         report.user_properties.append((TEST_CPU, max(spent, 0.0) + CHILDREN.take(item.nodeid)))
     if report.when == "setup" and (own := item.get_closest_marker("max_seconds")) is not None:
         report.user_properties.append((LIMIT, float(own.args[0])))
@@ -247,6 +269,8 @@ def too_slow(config: pytest.Config) -> list[tuple[str, float]]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if (output := getattr(session.config, "workeroutput", None)) is not None:
+        output["outside_tests"] = outside_tests()  # session fixtures are torn down: servers reaped
     failing = too_costly(session.config) or too_slow(session.config)
     if _counting(session.config) and failing and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -267,6 +291,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         write(f"{seconds:7.1f} CPU-s  {durations.get(nodeid, 0):6.1f} s  {nodeid}")
     shared = config.stash.get(SHARED, [])
     write(f"shared set-up (per worker, once): {len(shared)} fixtures, {sum(shared):.0f} s, no test charged")
+    outside = config.stash.get(OUTSIDE, None) or outside_tests()  # under xdist, the workers'; else this one's
+    controller = f", {cpu_seconds():.0f} in the controller" if OUTSIDE in config.stash else ""
+    write(
+        f"CPU-s charged to no test: {outside['process']:.0f} in the test processes (start-up, collection, "
+        f"shared set-up), {outside['shared processes']:.0f} in processes their tests share (Prefect "
+        f"servers){controller}"
+    )
     write(
         f"total: {len(durations)} tests, {sum(durations.values()):.0f} s of test time, "
         f"{sum(spent.values()):.0f} CPU-s in tests, {wall:.0f} s wall"
