@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.paperpanels-installed
 PYTEST_ARGS ?=
 # Three pytest-xdist workers on 2 cores: much of the suite waits on servers and subprocesses, and two
-# workers kept only ~1.5 cores busy (970 s wall; three: 709 s). Tests are handed out one by one as
+# workers kept only ~1.5 cores busy (970 s wall; three: 709 s; measured again on one tree after the
+# servers were lightened: two 555 s / 786 CPU-s, three 511 s / 826 CPU-s). Tests are handed out one by one as
 # workers free up (a module with module-scoped fixtures goes to one worker as a group: tests/conftest.py
 # marks it). Each worker starts one Prefect server beside its first tests, for its whole session.
 # TEST_WORKERS=0 runs everything in this process.
