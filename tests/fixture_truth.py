@@ -13,8 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
     from tasks.models import ParsedPaper
 
@@ -230,11 +228,6 @@ def _corpus_papers(folder: Path) -> dict[str, RealPaper]:
             t.get("layout", ""),
         )
     return out
-
-
-# The modules that read many real papers through parse_real run on one test worker together: each PDF
-# is then parsed once in the run instead of once per worker (the parse is most of their CPU).
-PARSED_ONCE = pytest.mark.xdist_group("real-pdfs-parsed")
 
 
 @cache

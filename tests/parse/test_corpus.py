@@ -9,7 +9,6 @@ import pytest
 from tasks.models import ParsedPaper
 from tests.fixture_truth import (
     CORPUS2,
-    PARSED_ONCE,
     RealPaper,
     author_scores,
     broken_names,
@@ -20,8 +19,6 @@ from tests.fixture_truth import (
     parse_real,
     real_papers,
 )
-
-pytestmark = PARSED_ONCE  # tests/fixture_truth.py: each real PDF parsed once in the run
 
 # Collected from truth.json when the shared fixtures are there; one skipped case says why when not.
 CORPUS = sorted(name.removesuffix(".pdf") for name in corpus_truth()) or [

@@ -10,9 +10,7 @@ import pytest
 
 from tasks.models import ParsedPaper, sha256_bytes
 from tasks.parse.local import PARSER_NAME, PARSER_VERSION
-from tests.fixture_truth import PARSED_ONCE, TRUTH, corpus2_papers, parse_real
-
-pytestmark = PARSED_ONCE  # tests/fixture_truth.py: each real PDF parsed once in the run
+from tests.fixture_truth import TRUTH, corpus2_papers, parse_real
 
 PAPERS = sorted(TRUTH)
 # corpus2's 31 templates: collected when the shared fixtures are there; one skipped case says why when not.

@@ -9,9 +9,7 @@ from tasks.publish.review import review_markdown
 from tasks.summarize.extractive import summarize_extractive
 from tasks.summarize.extractive_review import REVIEW_NOTICE, extractive_review
 from tasks.summarize.sentences import check_summary
-from tests.fixture_truth import PARSED_ONCE, parse_real, real_papers
-
-pytestmark = PARSED_ONCE  # tests/fixture_truth.py: each real PDF parsed once in the run
+from tests.fixture_truth import parse_real, real_papers
 
 # Collected from the shared fixtures when they are there; one skipped case says why when not.
 PAPERS = sorted(real_papers()) or [
