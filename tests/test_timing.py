@@ -55,6 +55,14 @@ def test_leaves_a_costly_child_behind():
 def test_reaps_a_child_it_did_not_start():
     LEFT[0].wait()  # its CPU is the first test's (reaped too late to count), never this one's
 
+def test_starts_a_process_its_neighbours_share():
+    from tests.timing import shared_work
+
+    code = "import time\\nend = time.process_time() + 0.6\\nwhile time.process_time() < end: pass"
+    with shared_work():  # as a worker's Prefect server is started: charged to no test, counted apart
+        server = subprocess.Popen([sys.executable, "-c", code])
+    server.wait()
+
 @pytest.mark.max_seconds(5, "a justified exception")
 def test_costly_with_a_limit_of_its_own():
     burn(0.6)
@@ -80,6 +88,7 @@ def test_a_costly_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_non
         "test_waits",
         "test_costly_with_a_limit_of_its_own",
         "test_reaps_a_child_it_did_not_start",
+        "test_starts_a_process_its_neighbours_share",
     )
     for cheap in cheap_ones:
         assert f"TOO COSTLY: test_suite.py::{cheap}" not in out
@@ -103,6 +112,10 @@ def test_a_costly_test_fails_the_run_by_name_and_shared_set_up_is_charged_to_non
     assert timed["cpu_s"]["test_suite.py::test_waits"] < 0.3
     assert timed["cpu_s"]["test_suite.py::test_costly"] >= 0.6
     assert timed["cpu_s"]["test_suite.py::test_reaps_a_child_it_did_not_start"] < 0.3
+    assert timed["cpu_s"]["test_suite.py::test_starts_a_process_its_neighbours_share"] < 0.3
+    assert timed["outside_tests"]["shared processes"] >= 0.6  # ... but counted, as what no test paid
+    assert timed["outside_tests"]["process"] >= 0.8  # the shared set-up, at least
+    result.stdout.fnmatch_lines(["*CPU-s charged to no test: * in processes their tests share*"])
 
 
 def test_a_test_past_the_wall_time_limit_fails_the_run_by_name(pytester: pytest.Pytester) -> None:
@@ -123,4 +136,4 @@ def test_under_the_limit_the_run_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest_subprocess("-p", "tests.timing", "--max-test-seconds", "5")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*total: 7 tests, * s of test time, * CPU-s in tests, * s wall*"])
+    result.stdout.fnmatch_lines(["*total: 8 tests, * s of test time, * CPU-s in tests, * s wall*"])

@@ -304,6 +304,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     )
     if out := config.getoption("--durations-json"):
         timed = {"wall_s": wall, "shared_setup_s": shared, "tests": durations, "cpu_s": spent}
+        timed["outside_tests"] = outside
         Path(out).write_text(json.dumps(timed, indent=1), encoding="utf-8")
     for nodeid, own in sorted(config.stash.get(LIMITS, {}).items()):
         took = f"{spent.get(nodeid, 0):.1f} CPU-s, {durations.get(nodeid, 0):.1f} s"
