@@ -123,11 +123,13 @@ class ChildCpu:
                 got, status, usage = os.wait3(options)
             else:
                 return waitpid(pid, options)
-            owner = self.started_by.pop(got) if got in self.started_by else self.owner()
-            if got > 0 and owner is not None:  # a shared process is charged to no test
-                self.charged[owner] += usage.ru_utime + usage.ru_stime
-            elif got > 0:
-                self.shared += usage.ru_utime + usage.ru_stime
+            if got > 0:  # 0: nothing reaped (WNOHANG, as every Popen.poll() asks)
+                owner = self.started_by.pop(got) if got in self.started_by else self.owner()
+                spent = usage.ru_utime + usage.ru_stime
+                if owner is None:  # a shared process is charged to no test, but counted
+                    self.shared += spent
+                else:
+                    self.charged[owner] += spent
             return got, status
 
         def noting_init(popen: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
