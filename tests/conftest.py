@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.sharing import migrated_prefect_db
+from tests.sharing import migrated_prefect_db, run_folder
 
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
@@ -174,15 +174,22 @@ def _start_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A worker that will run a test needing Prefect starts the server now, beside its first tests:
-    its ~10 s of start-up overlap other work instead of being charged to whichever test asks first."""
+    its ~10 s of start-up overlap other work instead of being charged to whichever test asks first.
+    And every worker is told where the run keeps the real papers it has parsed (parse_real)."""
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None or session.config.option.collectonly:
         return
-    if any(item.get_closest_marker("prefect") for item in session.items):
-        # The worker's base folder is made here, in the main thread, before the server's thread asks
-        # for a folder in it: made by two threads at once, one of them removed what the other had
-        # just made ("FileExistsError: .../popen-gw0" at the set-up of an unrelated first test).
-        factory.getbasetemp()
+    # The worker's base folder is made here, in the main thread, before the server's thread asks
+    # for a folder in it: made by two threads at once, one of them removed what the other had
+    # just made ("FileExistsError: .../popen-gw0" at the set-up of an unrelated first test).
+    factory.getbasetemp()
+    from tests.fixture_truth import PARSE_SHARE
+
+    PARSE_SHARE[:] = [run_folder(factory) / "parsed-real-papers"]
+    PARSE_SHARE[0].mkdir(exist_ok=True)
+    # Decided by the fixtures a test uses, not by its marks: a module marked `prefect` as a whole may
+    # hold tests that need no server, and `make test-quick` leaves out every test that does.
+    if any(PREFECT_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
         pool = ThreadPoolExecutor(1, thread_name_prefix="prefect-server")
         _PREFECT_SERVER.append(pool.submit(_start_prefect_server, factory))
         pool.shutdown(wait=False)

@@ -230,12 +230,33 @@ def _corpus_papers(folder: Path) -> dict[str, RealPaper]:
     return out
 
 
+# Where a test run keeps its parsed real papers for all its pytest-xdist workers (tests/conftest.py
+# sets it): the tests of one paper are handed out one by one, so without it each worker parsed most
+# of the 48 PDFs again (test_corpus: 20 CPU-s on one worker, 46 on three).
+PARSE_SHARE: list[Path] = []
+
+
 @cache
 def parse_real(name: str) -> ParsedPaper:
-    """A real paper through the local parser, once per process (tests in several folders share it)."""
+    """A real paper through the local parser, once per test run: the first worker to need it parses
+    it and keeps it (pickled: a dump leaves out the hidden text) for the others; once per process
+    outside pytest."""
+    import pickle
+
     from tasks.parse.local import parse_pdf_file
 
-    return parse_pdf_file(every_real_paper()[name].path)
+    path = every_real_paper()[name].path
+    if not PARSE_SHARE:
+        return parse_pdf_file(path)
+    from filelock import FileLock
+
+    kept = PARSE_SHARE[0] / f"{name}.pickle"
+    with FileLock(f"{kept}.lock"):
+        if kept.is_file():
+            return pickle.loads(kept.read_bytes())  # written by a worker of this run, just now
+        paper = parse_pdf_file(path)
+        kept.write_bytes(pickle.dumps(paper))
+        return paper
 
 
 def norm(text: str) -> str:
