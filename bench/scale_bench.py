@@ -241,6 +241,7 @@ def main() -> int:
                 report(size, rows)
                 if size == 16 and not args.no_warm:
                     warm_noop(conf, base_env)
+                    first_stage(conf, base_env, api)
         finally:
             stop(server)
     return 0
@@ -285,6 +286,42 @@ def warm_noop(conf: Path, base_env: dict[str, str]) -> None:
     print("\nwarm no-op, 16 papers, `paperpanels digest` (own Prefect server, as a user runs it)")
     for label, seconds in timings.items():
         print(f"{label:14} {seconds:7.2f} s   {100 * seconds / cold:5.1f} % of cold")
+
+
+def first_stage(conf: Path, base_env: dict[str, str], api: str, rounds: int = 3) -> None:
+    """`paperpanels digest --force` (the CLI, a fresh interpreter) with a server already up (the bench's,
+    as `paperpanels server` keeps one): seconds from the command to its flow run and to its first
+    stage's task run starting, as the server recorded them."""
+    import httpx
+
+    env = base_env | {"PREFECT_HOME": str(conf / "first-home"), "PAPERPANELS_STORE__URI": str(conf / "first")}
+    cli = [sys.executable, "-m", "flows.cli", "digest", SLUG, "--force"]
+    print("\n`paperpanels digest --force`, 16 papers, a Prefect server up: command -> flow run -> 1st stage")
+    for _ in range(rounds):
+        started = time.time()
+        done = subprocess.run(cli, env=env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"digest failed:\n{done.stderr[-3000:]}")
+        flow_runs = httpx.post(
+            f"{api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}, timeout=10
+        ).json()
+        flow_run = flow_runs[0]
+        task_runs = httpx.post(
+            f"{api}/task_runs/filter",
+            json={"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 200},
+            timeout=10,
+        ).json()
+        first = min(_timestamp(t["start_time"]) for t in task_runs if t.get("start_time"))
+        print(
+            f"flow run {_timestamp(flow_run['start_time']) - started:5.2f} s   "
+            f"1st stage {first - started:5.2f} s   whole command {time.time() - started:6.2f} s"
+        )
+
+
+def _timestamp(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
 
 
 if __name__ == "__main__":
