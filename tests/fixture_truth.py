@@ -255,7 +255,9 @@ def parse_real(name: str) -> ParsedPaper:
         if kept.is_file():
             return pickle.loads(kept.read_bytes())  # written by a worker of this run, just now
         paper = parse_pdf_file(path)
-        kept.write_bytes(pickle.dumps(paper))
+        partial = kept.with_suffix(".partial")  # whole or absent: a worker may die while writing
+        partial.write_bytes(pickle.dumps(paper))
+        partial.replace(kept)
         return paper
 
 
