@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -78,13 +77,12 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
-
-
-@cache
-def _trees() -> dict[str, ast.Module]:
-    """Every module's syntax tree, read when a rule first asks (not at collection: each pytest
-    worker collects this file, and only the one that runs these tests needs them)."""
-    return {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in MODULES.items()}
+# Parsed at import, during collection, while the worker runs no other thread. Parsed lazily during a
+# test (8d21b20) it failed once in a full run with "SystemError: AST constructor recursion depth
+# mismatch (before=153, after=36)": CPython 3.11's AST constructor keeps one depth counter for the
+# whole interpreter, which a failed or concurrent conversion elsewhere in the process (other tests,
+# their threads) can leave wrong (python/cpython gh-106905). At import, early, it has been reliable.
+TREES = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in MODULES.items()}
 
 
 def _type_checking(node: ast.AST) -> bool:
@@ -111,16 +109,18 @@ def _raw_imports(tree: ast.AST) -> Iterator[tuple[str, str | None, int, bool]]:
     yield from walk(tree, False)
 
 
-@cache
 def _imports() -> list[Import]:
     found = []
-    for source, tree in _trees().items():
+    for source, tree in TREES.items():
         for module, name, line, in_function in _raw_imports(tree):
             # `from package import submodule` names the submodule; `from module import name` the module.
             target = f"{module}.{name}" if name and f"{module}.{name}" in MODULES else module
             if target in MODULES and target != source:
                 found.append(Import(source, target, line, in_function))
     return found
+
+
+IMPORTS = _imports()
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -172,13 +172,13 @@ def _heavy_at_import(module: str, seen: set[str] | None = None) -> str | None:
     if module in seen:
         return None
     seen.add(module)
-    tree = _trees()[module]
+    tree = TREES[module]
     for name, _, _, in_function in _raw_imports(tree):
         if not in_function and name.split(".")[0] in HEAVY:
             return name
     # A submodule import runs its package's __init__ first.
     parent = module.rpartition(".")[0]
-    chain = [imp.target for imp in _imports() if imp.source == module and not imp.in_function]
+    chain = [imp.target for imp in IMPORTS if imp.source == module and not imp.in_function]
     if parent in MODULES:
         chain.append(parent)
     for target in chain:
@@ -194,7 +194,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_no_import_cycles_counting_function_level_imports() -> None:
-    cycles = _cycles(_graph(_imports()))
+    cycles = _cycles(_graph(IMPORTS))
     assert not cycles, "import cycles (function-level imports counted): " + "; ".join(
         " <-> ".join(cycle) for cycle in cycles
     )
@@ -203,7 +203,7 @@ def test_no_import_cycles_counting_function_level_imports() -> None:
 def test_function_level_imports_of_own_modules_keep_a_heavy_library_lazy() -> None:
     needless = sorted(
         f"{MODULES[imp.source].relative_to(ROOT)}:{imp.line} imports {imp.target}"
-        for imp in _imports()
+        for imp in IMPORTS
         if imp.in_function and _heavy_at_import(imp.target) is None
     )
     assert not needless, "move to the top of the module (nothing heavy to keep lazy):\n" + "\n".join(needless)
@@ -211,7 +211,7 @@ def test_function_level_imports_of_own_modules_keep_a_heavy_library_lazy() -> No
 
 def test_the_lazy_imports_are_listed() -> None:
     """What a reader gets from the rule above: each lazy import, and the library it keeps lazy."""
-    lazy = {(imp.source, imp.target): _heavy_at_import(imp.target) for imp in _imports() if imp.in_function}
+    lazy = {(imp.source, imp.target): _heavy_at_import(imp.target) for imp in IMPORTS if imp.in_function}
     assert all(heavy is not None for heavy in lazy.values())
     assert ("flows.cli.digest", "flows.digest") in lazy  # the CLI starts without importing Prefect
     assert lazy[("flows.cli.digest", "flows.digest")] is not None
@@ -225,7 +225,7 @@ def _long_modules() -> dict[str, int]:
 
 def _long_functions() -> dict[str, int]:
     found = {}
-    for name, tree in _trees().items():
+    for name, tree in TREES.items():
         if name.split(".")[0] not in SIZED:
             continue
         for node in ast.walk(tree):
@@ -255,7 +255,7 @@ def test_exceptions_still_apply() -> None:
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_settings_typed_any(package: str) -> None:
     loose = []
-    for name, tree in _trees().items():
+    for name, tree in TREES.items():
         if name.split(".")[0] != package:
             continue
         for node in ast.walk(tree):
