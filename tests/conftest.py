@@ -72,6 +72,11 @@ SERVER_FIXTURES = PREFECT_FIXTURES | {
 }
 
 
+def _uses_prefect(item: pytest.Item) -> bool:
+    """The test asks for the worker's Prefect server (marked `prefect`; its worker starts one)."""
+    return bool(PREFECT_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
 def _shares_module_state(item: pytest.Item) -> bool:
     info = getattr(item, "_fixtureinfo", None)
     defs = info.name2fixturedefs.values() if info is not None else ()
@@ -85,7 +90,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if _shares_module_state(item) and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         used = set(getattr(item, "fixturenames", ()))
-        if used & PREFECT_FIXTURES:
+        if _uses_prefect(item):
             item.add_marker(pytest.mark.prefect)
         if (
             used & SERVER_FIXTURES
@@ -187,9 +192,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     PARSE_SHARE[:] = [run_folder(factory) / "parsed-real-papers"]
     PARSE_SHARE[0].mkdir(exist_ok=True)
-    # Decided by the fixtures a test uses, not by its marks: a module marked `prefect` as a whole may
-    # hold tests that need no server, and `make test-quick` leaves out every test that does.
-    if any(PREFECT_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
+    # By the fixtures, as the mark is set: a module once marked `prefect` by hand as a whole held
+    # tests that need no server, and every `make test-quick` worker started one for nothing.
+    if any(_uses_prefect(item) for item in session.items):
         pool = ThreadPoolExecutor(1, thread_name_prefix="prefect-server")
         _PREFECT_SERVER.append(pool.submit(_start_prefect_server, factory))
         pool.shutdown(wait=False)

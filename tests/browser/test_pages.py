@@ -19,7 +19,7 @@ from tasks.comic.script.checks import ALT_CHARS
 from tasks.publish.comic_html import TEXT_LINK
 from tests.browser.chrome import WIDTHS, open_at, save_full_page, set_width
 
-pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 MIN_LETTERING_CSS_PX = 14  # on a phone
 PHONE = 390

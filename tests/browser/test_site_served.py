@@ -34,7 +34,7 @@ from tasks.publish.site import INDEX, Listing, listings
 from tasks.store.local import LocalStore
 from tests.browser.chrome import open_at, save_full_page, set_width
 
-pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 # Three catalogue conferences of different venues and years, cut to what four fixture PDFs cover.
 BACKFILL = {"icml-2024": 1, "neurips-2025": 1, "cvpr-2025": 1}

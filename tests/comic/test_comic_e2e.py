@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 PAPER = "10-18653-v1-2020-acl-main-207"  # SPECTER: two figures, on pages 2 and 8
 

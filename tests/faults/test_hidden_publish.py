@@ -19,7 +19,7 @@ from tests.faults.conftest import Cli, published, statuses
 from tests.fixture_conference import SLUG
 from tests.parse.attacks import PAINT_ORDER_ATTACKS, paint_order_attacks_pdf
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 PAPER = "10-18653-v1-n18-3011"
 # One made-up marker word per attack: none occurs in any real paper, prompt or template.

@@ -26,7 +26,7 @@ from tests.harvest.announcement_site import Site
 from tests.harvest.misbehaving import Misbehaving
 from tests.parse.bombs import alias_bomb_yaml, inflating_pdf
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 GOOD = "10-18653-v1-n18-3011"  # the shortest fixture paper
 OTHER = "10-18653-v1-2020-acl-main-207"

@@ -20,7 +20,7 @@ from tests.faults.conftest import Cli, published, statuses, wait_for_fault
 from tests.fixture_conference import SLUG
 from tests.sharing import HEAVY_E2E, migrated_prefect_db
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 ONE = ("--paper", "10-18653-v1-n18-3011")  # the shortest fixture paper (8 pages)
 

@@ -23,7 +23,7 @@ from tests.fixture_conference import SLUG
 
 # The CLI and its store come from request.getfixturevalue (one test per store): tests/conftest.py
 # cannot see those fixtures in the signature, so the markers they imply are said here.
-pytestmark = [pytest.mark.prefect, pytest.mark.server]
+pytestmark = [pytest.mark.server]
 
 ONE = ("--paper", "10-18653-v1-n18-3011")  # the shortest fixture paper (8 pages)
 TWO = ("--paper", "1708.05894")

@@ -19,7 +19,7 @@ import yaml
 
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 PAPER = "10-18653-v1-n18-3011"  # Literature Graph: recorded GROBID TEI exists for it
 

@@ -11,7 +11,7 @@ from config.settings import CONFERENCES_DIR
 from tasks.harvest.manifest import load_conference
 from tasks.models import PaperStatus
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def test_backfill_neurips_range_then_skip(prefect_harness: None, isolated_settings: Path) -> None:

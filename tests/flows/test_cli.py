@@ -161,7 +161,6 @@ def test_parse_rejects_unknown_options(fixture_pdfs: dict[str, Path]) -> None:
     )
 
 
-@pytest.mark.prefect
 def test_titles_that_look_like_markup_are_printed_as_text(
     prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,7 +187,6 @@ def test_titles_that_look_like_markup_are_printed_as_text(
     assert "markup-2025" in ran.stdout and "Markup [/] 2025" in ran.stdout
 
 
-@pytest.mark.prefect
 def test_a_command_uses_the_local_server_when_one_is_up_and_says_so(
     prefect_api: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

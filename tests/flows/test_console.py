@@ -126,7 +126,6 @@ def test_paper_outcome_words() -> None:
     assert RunDisplay(Console(), live=False).progress is None
 
 
-@pytest.mark.prefect
 def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
     prefect_harness: None,
     fixtures_dir: Path,

@@ -12,7 +12,7 @@ from config.settings import Settings, get_settings
 from tasks.models import Digest, PaperStatus, PublishManifest, StageName, StageState, sha256_bytes
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ import pytest
 from tasks.models import PaperStatus
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect]
-
 
 def test_cpu_bound_work_runs_in_other_processes_task_runs_on_threads(prefect_harness: None) -> None:
     from config.settings import get_settings

@@ -11,7 +11,7 @@ import yaml
 from tasks.models import PaperStatus
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def synthetic_manifest(folder: Path, slug: str, papers: int) -> None:

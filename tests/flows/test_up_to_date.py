@@ -13,8 +13,6 @@ import yaml
 
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect]
-
 PAPER = "1708.05894"
 ROOT = Path(__file__).resolve().parents[2]
 

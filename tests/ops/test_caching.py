@@ -13,7 +13,7 @@ from config.settings import Settings
 from tasks.models import StageState
 from tests.fixture_conference import SLUG
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.mark.parametrize("locks", ["memory", "file"])

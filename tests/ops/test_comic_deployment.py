@@ -12,7 +12,7 @@ from config.settings import Settings
 from tasks.models import PaperStatus, StageName, StageState
 from tests.fixture_conference import SLUG
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def test_digest_draws_comics_through_the_deployment(

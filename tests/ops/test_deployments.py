@@ -69,7 +69,6 @@ def test_a_form_run_gets_its_settings_as_a_value_and_the_environment_is_untouche
     assert settings.comic.renderer == "sketch" and settings.llm.model == "openai:gpt-4o-mini"
 
 
-@pytest.mark.prefect
 def test_backfill_range_with_a_gap_fails_naming_the_gap(prefect_harness: None) -> None:
     from flows.backfill import backfill
 
@@ -79,7 +78,6 @@ def test_backfill_range_with_a_gap_fails_naming_the_gap(prefect_harness: None) -
         state.result()
 
 
-@pytest.mark.prefect
 def test_bootstrap_is_idempotent(
     prefect_harness: None, s3_env: str, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,8 +22,6 @@ from flows.runtime.redis_locks import (
 )
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect]
-
 REDIS = ("127.0.0.1", 6379)
 ROOT = Path(__file__).resolve().parents[2]
 PAPER = "1708.05894"

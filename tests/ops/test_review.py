@@ -12,7 +12,7 @@ import pytest
 from config.settings import Settings
 from tests.fixture_conference import SLUG
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 PAPER = "arxiv:1708.05894"
 
 

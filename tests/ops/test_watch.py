@@ -25,7 +25,6 @@ from tests.harvest.announcement_site import NAACL_2021, NAACL_2021_ARXIV, Site, 
 from tests.harvest.replay import Replay, replay_server
 from tests.ops.webhook import Inbox
 
-pytestmark = [pytest.mark.prefect]
 EDITION = "naacl-2021"
 AS_OF = date(2021, 6, 10)
 UNRESOLVED = "Unifying Cross-Lingual Semantic Role Labeling with Heterogeneous Linguistic Resources"

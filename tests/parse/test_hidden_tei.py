@@ -19,8 +19,6 @@ from tests.parse.grobid_server import GrobidStub
 from tests.parse.pdfs import PAPER_SENTENCES, PAPER_TITLE, escape, paper_pdf
 from tests.parse.test_hidden_text import GROBID_TEI, HIDDEN
 
-pytestmark = pytest.mark.prefect
-
 
 @pytest.mark.parametrize("hidden", [True, False], ids=["hidden text", "clean"])
 def test_a_tei_with_hidden_text_stays_in_the_working_area(

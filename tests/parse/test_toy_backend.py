@@ -16,8 +16,6 @@ from tasks.models import AwardEntry, AwardKind, ParsedPaper
 from tasks.stage_cache import identity_id
 from tasks.store import open_store, paper_key
 
-pytestmark = pytest.mark.prefect
-
 PDF = "literature_graph_N18-3011.pdf"
 
 

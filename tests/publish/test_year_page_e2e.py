@@ -24,7 +24,7 @@ from tasks.models import Digest, PaperStatus
 from tasks.publish.share import POST_LIMIT, post_length, thread_posts
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
