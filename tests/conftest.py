@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.sharing import migrated_prefect_db, run_folder
+from tests.sharing import migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
@@ -190,8 +190,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     factory.getbasetemp()
     from tests.fixture_truth import PARSE_SHARE
 
-    PARSE_SHARE[:] = [run_folder(factory) / "parsed-real-papers"]
-    PARSE_SHARE[0].mkdir(exist_ok=True)
+    PARSE_SHARE[:] = [factory]
     # By the fixtures, as the mark is set: a module once marked `prefect` by hand as a whole held
     # tests that need no server, and every `make test-quick` worker started one for nothing.
     if any(_uses_prefect(item) for item in session.items):

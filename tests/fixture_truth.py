@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pytest
+
     from tasks.models import ParsedPaper
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
@@ -230,17 +232,17 @@ def _corpus_papers(folder: Path) -> dict[str, RealPaper]:
     return out
 
 
-# Where a test run keeps its parsed real papers for all its pytest-xdist workers (tests/conftest.py
-# sets it): the tests of one paper are handed out one by one, so without it each worker parsed most
-# of the 48 PDFs again (test_corpus: 20 CPU-s on one worker, 46 on three).
-PARSE_SHARE: list[Path] = []
+# The test run, when pytest runs (tests/conftest.py sets it): its workers share the parsed real papers.
+# The tests of one paper are handed out one by one, so without it each worker parsed most of the 48
+# PDFs again (test_corpus: 20 CPU-s on one worker, 46 on three).
+PARSE_SHARE: list[pytest.TempPathFactory] = []
 
 
 @cache
 def parse_real(name: str) -> ParsedPaper:
     """A real paper through the local parser, once per test run: the first worker to need it parses
-    it and keeps it (pickled: a dump leaves out the hidden text) for the others; once per process
-    outside pytest."""
+    it and keeps it (pickled: a dump leaves out the hidden text) for the others (tests/sharing.py
+    made_once); once per process outside pytest."""
     import pickle
 
     from tasks.parse.local import parse_pdf_file
@@ -248,17 +250,14 @@ def parse_real(name: str) -> ParsedPaper:
     path = every_real_paper()[name].path
     if not PARSE_SHARE:
         return parse_pdf_file(path)
-    from filelock import FileLock
+    from tests.sharing import made_once
 
-    kept = PARSE_SHARE[0] / f"{name}.pickle"
-    with FileLock(f"{kept}.lock"):
-        if kept.is_file():
-            return pickle.loads(kept.read_bytes())  # written by a worker of this run, just now
-        paper = parse_pdf_file(path)
-        partial = kept.with_suffix(".partial")  # whole or absent: a worker may die while writing
-        partial.write_bytes(pickle.dumps(paper))
-        partial.replace(kept)
-        return paper
+    def parse(folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "paper.pickle").write_bytes(pickle.dumps(parse_pdf_file(path)))
+
+    kept = made_once(PARSE_SHARE[0], f"parsed-{name}", parse) / "paper.pickle"
+    return pickle.loads(kept.read_bytes())  # written by a worker of this run
 
 
 def norm(text: str) -> str:

@@ -16,20 +16,14 @@ import pytest
 HEAVY_E2E = pytest.mark.xdist_group("heavy-e2e")
 
 
-def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test run's own temporary folder, the same for all its pytest-xdist workers."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the run's folder, above each worker's own
-    return shared
-
-
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]) -> Path:
     """A folder made once per test run and shared by every pytest-xdist worker: `make(folder)` runs in
     the first worker to get here, under a file lock; the others wait for it and reuse it."""
     from filelock import FileLock
 
-    shared = run_folder(tmp_path_factory)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
     folder = shared / f"made-once-{name}"
     with FileLock(str(shared / f"made-once-{name}.lock")):
         if not (folder / ".done").is_file():
