@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -302,13 +303,14 @@ def first_stage(conf: Path, base_env: dict[str, str], api: str, rounds: int = 3)
         done = subprocess.run(cli, env=env, cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"digest failed:\n{done.stderr[-3000:]}")
-        flow_runs = httpx.post(
-            f"{api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}, timeout=10
-        ).json()
-        flow_run = flow_runs[0]
-        task_runs = httpx.post(
+        ours = {  # this command's digest: the award-digest run started after it
+            "flows": {"name": {"any_": ["award-digest"]}},
+            "flow_runs": {"start_time": {"after_": datetime.fromtimestamp(started, UTC).isoformat()}},
+        }
+        (flow_run,) = httpx.post(f"{api}/flow_runs/filter", json=ours, timeout=10).json()
+        task_runs = httpx.post(  # the earliest first: a page of the API's default size holds the first
             f"{api}/task_runs/filter",
-            json={"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 200},
+            json={"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "sort": "EXPECTED_START_TIME_ASC"},
             timeout=10,
         ).json()
         first = min(_timestamp(t["start_time"]) for t in task_runs if t.get("start_time"))
@@ -319,8 +321,6 @@ def first_stage(conf: Path, base_env: dict[str, str], api: str, rounds: int = 3)
 
 
 def _timestamp(iso: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).timestamp()
 
 
