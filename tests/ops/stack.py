@@ -55,8 +55,8 @@ SERVER_SETTINGS = {
     # Loops that act on nothing a test makes: marking scheduled runs late (serve starts them either
     # way), marking workers offline (no test runs a worker), expiring paused runs (the review test
     # resumes its own). A small saving (idle server 1.77 -> 1.63 CPU-s a minute, one measurement of 60 s,
-    # noise about 0.1); with the recent-deployments loop (above) the test servers cost 202-225 CPU-s in
-    # a fresh clone's `make test` against 232 before: within the noise of one run to the next.
+    # noise about 0.1); with the recent-deployments loop (above) the test servers cost 202-231 CPU-s in
+    # four fresh clones' `make test` against 232 before: within the noise of one run to the next.
     "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false",
