@@ -14,7 +14,7 @@ from tasks.llm.client import (
     model_identity,
     provider_and_model,
 )
-from tasks.llm.structured import LLMCallError, StructuredCaller, ask_once, llm_identity
+from tasks.llm.structured import LLMCallError, StructuredCaller, ask_once, llm_identity, side_by_side
 
 __all__ = [
     "MASK",
@@ -29,4 +29,5 @@ __all__ = [
     "masked",
     "model_identity",
     "provider_and_model",
+    "side_by_side",
 ]

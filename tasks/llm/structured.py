@@ -16,10 +16,14 @@ LangChain is imported when the first call is made, not before.
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import json
 import re
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
 
 Method = Literal["auto", "json_schema", "function_calling", "json_mode"]
 S = TypeVar("S", bound=BaseModel)
+A = TypeVar("A")
+B = TypeVar("B")
 
 PREVIOUS_CHARS = 1500  # how much of an unparseable answer the repair turn shows the model
 _FENCE_RE = re.compile(r"^```(?:json)?\s*|\s*```$")
@@ -90,6 +96,17 @@ class StructuredCaller:
 
     def usage(self) -> UsageTotals:
         return self.ledger.totals()
+
+    def beside(self) -> StructuredCaller:
+        """A caller for questions asked beside this one's (in another thread): the same model and
+        subject, a ledger of its own. `absorb` it when it is done: the calls are then recorded in a
+        fixed order, whichever answer came first."""
+        other = copy.copy(self)
+        other.ledger = Ledger(self.ledger.model, self.settings.prices_file)
+        return other
+
+    def absorb(self, other: StructuredCaller) -> None:
+        self.ledger.calls.extend(other.ledger.calls)
 
     def ask(self, messages: list[BaseMessage], schema: type[S], purpose: str, *, repair: bool = True) -> S:
         """The parsed answer. Invalid output gets one repair turn (repair=False: the caller repairs,
@@ -208,6 +225,19 @@ def ask_once(
     """One structured answer and what it cost (a caller with a single question: themes, announcements)."""
     caller = StructuredCaller(settings, subject)
     return caller.ask(messages, schema, purpose), caller.usage()
+
+
+def side_by_side(first: Callable[[], A], second: Callable[[], B], *, wide: bool) -> tuple[A, B]:
+    """Two independent questions at once: second() in a thread with this thread's context (inside a
+    run, the `llm` rate limit and the run's logger apply to it too), first() here; one after the other
+    when only one call may be in flight (wide=False). Each call still takes its own `llm.concurrency`
+    slot. An error of either is raised once both have ended (first()'s when both failed)."""
+    if not wide:
+        return first(), second()
+    with ThreadPoolExecutor(1, thread_name_prefix="llm-beside") as pool:
+        later = pool.submit(contextvars.copy_context().run, second)
+        answer = first()
+        return answer, later.result()
 
 
 def _rate_limit() -> None:

@@ -18,7 +18,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
 from config.settings import LLMSettings
-from tasks.llm import LLMCallError, StructuredCaller, model_identity
+from tasks.llm import LLMCallError, StructuredCaller, model_identity, side_by_side
 from tasks.llm.prompts import feedback
 from tasks.llm.structured import Method
 from tasks.models import (
@@ -225,11 +225,18 @@ def _summarize(
     # 3. Select the context within the token budget; map-reduce when key parts do not fit.
     variables = _prompt_variables(caller, clean, settings, notices, injected=bool(findings))
 
-    # 4. Summary and review, each grounded with at most one regeneration.
+    # 4. Summary and review, each grounded with at most one regeneration. Neither needs the other: both
+    # go out at once where more than one call may be in flight (a paper's summarize stage then takes
+    # one model answer's time, not two). The ledger lists the summary's calls first either way.
     summary_msgs = chat_prompt("summary").format_messages(**variables)
-    s_draft, s_checked = _grounded(caller, summary_msgs, SummaryDraft, "summary", parsed, quote_threshold)
     review_msgs = chat_prompt("review").format_messages(**variables)
-    r_draft, r_checked = _grounded(caller, review_msgs, ReviewDraft, "review", parsed, quote_threshold)
+    beside = caller.beside()
+    (s_draft, s_checked), (r_draft, r_checked) = side_by_side(
+        lambda: _grounded(caller, summary_msgs, SummaryDraft, "summary", parsed, quote_threshold),
+        lambda: _grounded(beside, review_msgs, ReviewDraft, "review", parsed, quote_threshold),
+        wide=settings.concurrency > 1,
+    )
+    caller.absorb(beside)
 
     # 5. Assemble: flags and faithfulness say how much of it can be read as fact.
     flags = s_checked.flags + r_checked.flags

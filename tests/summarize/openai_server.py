@@ -73,6 +73,9 @@ class ReplayState:
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # mode "together": the request is answered only once this many such requests are in flight at once
+    # (HTTP 500 after 5 s, within the tests' client timeout: the calls came one after the other)
+    together: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=5))
     # schema name -> answer built from the request's text and mode (e.g. an announcement's award list)
     answers: dict[str, Callable[[str, str], dict[str, Any]]] = field(default_factory=dict)
 
@@ -269,6 +272,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if mode == "slow":
                 time.sleep(state.slow_s)
+            if mode == "together":
+                try:
+                    state.together.wait()
+                except threading.BrokenBarrierError:
+                    return self._send(500, {"error": {"message": "asked alone", "type": "server_error"}})
             self._send(200, self._completion(rec, mode))
         finally:
             with state.lock:

@@ -31,6 +31,9 @@ def settings_for(server: ReplayServer, tmp_path: Path, **overrides: object) -> L
         "max_retries": 2,
         "timeout_s": 10.0,
         "prices_file": prices_file(tmp_path),
+        # One call in flight: a paper's calls (summary, then review) meet the server's scripted modes
+        # in order. Tests of calls at once ask for more.
+        "concurrency": 1,
     }
     fields.update(overrides)
     return LLMSettings.model_validate(fields)

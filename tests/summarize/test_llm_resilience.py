@@ -109,6 +109,25 @@ def test_concurrency_limits_calls_in_flight(replay: ReplayServer, tmp_path: Path
     assert len(replay.requests) == 8 and replay.state.max_in_flight == 2
 
 
+def test_a_papers_summary_and_review_are_asked_at_once(replay: ReplayServer, tmp_path: Path) -> None:
+    # Neither needs the other: the server answers neither until both are in flight ("together"), so
+    # one after the other they would fail. The ledger lists the summary's call first all the same.
+    replay.state.script = ["together", "together"]
+    result = summarize_with_llm(PAPER, settings=settings_for(replay, tmp_path, concurrency=2), paper_id="p")
+    assert sorted(r.schema_name() for r in replay.requests) == ["ReviewDraft", "SummaryDraft"]
+    assert replay.state.max_in_flight == 2
+    assert [c.purpose for c in result.usage.calls] == ["summary", "review"]
+    assert result.summary.faithfulness == 1.0 and result.review.key_results
+
+
+def test_one_slot_asks_one_question_at_a_time(replay: ReplayServer, tmp_path: Path) -> None:
+    replay.state.script = ["slow", "slow"]
+    replay.state.slow_s = 0.2
+    summarize_with_llm(PAPER, settings=settings_for(replay, tmp_path, concurrency=1), paper_id="p")
+    assert replay.state.max_in_flight == 1
+    assert [r.schema_name() for r in replay.requests] == ["SummaryDraft", "ReviewDraft"]
+
+
 def test_llm_slot_is_shared_per_concurrency() -> None:
     settings = LLMSettings(model="openai:x", concurrency=1)
     entered = threading.Event()
