@@ -225,18 +225,10 @@ def _summarize(
     # 3. Select the context within the token budget; map-reduce when key parts do not fit.
     variables = _prompt_variables(caller, clean, settings, notices, injected=bool(findings))
 
-    # 4. Summary and review, each grounded with at most one regeneration. Neither needs the other: both
-    # go out at once where more than one call may be in flight (a paper's summarize stage then takes
-    # one model answer's time, not two). The ledger lists the summary's calls first either way.
-    summary_msgs = chat_prompt("summary").format_messages(**variables)
-    review_msgs = chat_prompt("review").format_messages(**variables)
-    beside = caller.beside()
-    (s_draft, s_checked), (r_draft, r_checked) = side_by_side(
-        lambda: _grounded(caller, summary_msgs, SummaryDraft, "summary", parsed, quote_threshold),
-        lambda: _grounded(beside, review_msgs, ReviewDraft, "review", parsed, quote_threshold),
-        wide=settings.concurrency > 1,
+    # 4. Summary and review, each grounded with at most one regeneration.
+    (s_draft, s_checked), (r_draft, r_checked) = _summary_and_review(
+        caller, variables, parsed, quote_threshold, wide=settings.concurrency > 1
     )
-    caller.absorb(beside)
 
     # 5. Assemble: flags and faithfulness say how much of it can be read as fact.
     flags = s_checked.flags + r_checked.flags
@@ -274,6 +266,24 @@ def _summarize(
     return LLMSummaryResult(
         paper_id=paper_id, summary=summary, review=review, usage=usage, injection_findings=findings
     )
+
+
+def _summary_and_review(
+    caller: StructuredCaller, variables: dict[str, str], parsed: ParsedPaper, threshold: float, *, wide: bool
+) -> tuple[tuple[SummaryDraft, _Checked], tuple[ReviewDraft, _Checked]]:
+    """The grounded summary and review. Neither needs the other: both go out at once where more than
+    one call may be in flight (wide), so a paper's summarize stage takes one model answer's time, not
+    two. The ledger lists the summary's calls first either way."""
+    summary_msgs = chat_prompt("summary").format_messages(**variables)
+    review_msgs = chat_prompt("review").format_messages(**variables)
+    beside = caller.beside()
+    both = side_by_side(
+        lambda: _grounded(caller, summary_msgs, SummaryDraft, "summary", parsed, threshold),
+        lambda: _grounded(beside, review_msgs, ReviewDraft, "review", parsed, threshold),
+        wide=wide,
+    )
+    caller.absorb(beside)
+    return both
 
 
 def _prompt_variables(
