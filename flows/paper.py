@@ -11,8 +11,9 @@ What needs what (NEXT_STAGES), and the calls to services inside each stage:
 - acquire: the download (arXiv rate limit), or the PDF in the store / the papers folder;
 - parse: needs the PDF; GROBID (grobid.concurrency) or the local parser (a core);
 - repro: needs the parse only (a core), runs beside summarize;
-- summarize: needs the parse only; two model calls, summary and review (each regenerated once
-  at most; a long paper first has its map calls); summary.json records what both found;
+- summarize: needs the parse only; two model calls, summary and review, asked at once (neither
+  needs the other; each regenerated once at most; a long paper first has its map calls);
+  summary.json records what both found;
 - comic: needs summary.json (its claims, flags and faithfulness); the figures cut from the PDF
   (a core), then one model call for the script, then the drawing (a core, or the GPU's slot).
 The critical path of one paper is thus acquire, parse, summarize (its calls), comic (its call, its
