@@ -5,8 +5,9 @@
 
 Synthetic conferences of 4 / 16 / 48 papers are built from the fixture PDFs (each paper its own
 id, so nothing is shared through caches). For each size, in one run and interleaved round by round:
-- baseline: the same stage functions (acquire, parse, summarize, sketch comic) called directly, one
-  paper after another, in a fresh process: the stage work with no orchestration at all;
+- baseline: the same stage functions (acquire, parse, repro card, summarize, sketch comic) called
+  directly, one paper after another, then the conference's overview and its release (publish), in a
+  fresh process: the stage and publishing work with no orchestration at all;
 - a cold `award_digest` per runner and concurrency, each in a fresh process with an empty store
   and an empty Prefect result cache, against one Prefect server started for the bench (its start
   is not counted: `paperpanels digest` pays it once per command, see the warm no-op figure).
@@ -61,13 +62,25 @@ if mode == "baseline":
     from tasks.backends import backends_for
     from tasks.harvest.manifest import load_conference
     from tasks.stages import PaperWork
+    from tasks.models import StageName, StageOutcome, StageState, StageStatus
+    from tasks.overview import read_stored
+    from tasks.publish.publisher import paper_result, publish
+    from tasks.stages import conference_overview
     from tasks.stages.plain import run_paper
     # Outside a Prefect run the stages log to a plain logger (no LLM here: no rate limit is asked).
     conf = load_conference(slug, settings.conferences_dir)
     run = backends_for(settings)
+    results = []
     for entry in conf.entries:
-        run_paper(PaperWork(slug, entry), run)
-    done = len(conf.entries)
+        stages = run_paper(PaperWork(slug, entry), run)
+        ok = StageStatus(state=StageState.DONE)
+        outcomes = {StageName(n): StageOutcome(status=ok, outputs=r.outputs) for n, r in stages.items()}
+        results.append(paper_result(entry, outcomes, run.store))
+    # The same last steps as the flow's, as plain calls: the overview, then the release.
+    overview = read_stored(run.store, conference_overview.fn(conf, results, run).outputs)
+    lease, url = float(settings.store.release_lease_s), settings.publish.base_url
+    digest, _ = publish(conf, results, run.store, overview=overview, lease_s=lease, base_url=url)
+    done = sum(r.status.value == "done" for r in digest.results)
     first = None
 else:
     from prefect import get_client
