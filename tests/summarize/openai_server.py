@@ -74,8 +74,8 @@ class ReplayState:
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     # mode "together": the request is answered only once this many such requests are in flight at once
-    # (HTTP 500 after 5 s, within the tests' client timeout: the calls came one after the other)
-    together: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=5))
+    # (HTTP 500 after 20 s: the calls came one after the other; a client that asks so must wait longer)
+    together: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=20))
     # schema name -> answer built from the request's text and mode (e.g. an announcement's award list)
     answers: dict[str, Callable[[str, str], dict[str, Any]]] = field(default_factory=dict)
 

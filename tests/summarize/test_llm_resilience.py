@@ -113,7 +113,8 @@ def test_a_papers_summary_and_review_are_asked_at_once(replay: ReplayServer, tmp
     # Neither needs the other: the server answers neither until both are in flight ("together"), so
     # one after the other they would fail. The ledger lists the summary's call first all the same.
     replay.state.script = ["together", "together"]
-    result = summarize_with_llm(PAPER, settings=settings_for(replay, tmp_path, concurrency=2), paper_id="p")
+    settings = settings_for(replay, tmp_path, concurrency=2, timeout_s=60)  # past the server's 20 s wait
+    result = summarize_with_llm(PAPER, settings=settings, paper_id="p")
     assert sorted(r.schema_name() for r in replay.requests) == ["ReviewDraft", "SummaryDraft"]
     assert replay.state.max_in_flight == 2
     assert [c.purpose for c in result.usage.calls] == ["summary", "review"]
