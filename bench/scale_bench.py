@@ -62,7 +62,7 @@ if mode == "baseline":
     from tasks.backends import backends_for
     from tasks.harvest.manifest import load_conference
     from tasks.stages import PaperWork
-    from tasks.models import StageName, StageOutcome, StageState, StageStatus
+    from tasks.models import StageName, StageOutcome
     from tasks.overview import read_stored
     from tasks.publish.publisher import paper_result, publish
     from tasks.stages import conference_overview
@@ -73,8 +73,7 @@ if mode == "baseline":
     results = []
     for entry in conf.entries:
         stages = run_paper(PaperWork(slug, entry), run)
-        ok = StageStatus(state=StageState.DONE)
-        outcomes = {StageName(n): StageOutcome(status=ok, outputs=r.outputs) for n, r in stages.items()}
+        outcomes = {StageName(n): StageOutcome.finished(r) for n, r in stages.items()}
         results.append(paper_result(entry, outcomes, run.store))
     # The same last steps as the flow's, as plain calls: the overview, then the release.
     overview = read_stored(run.store, conference_overview.fn(conf, results, run).outputs)

@@ -42,7 +42,7 @@ from flows.runtime.locks import LeasedFileLocks
 from tasks.backends import Backends
 from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.pdf import unavailable_without_trying
-from tasks.models import AwardEntry, StageName, StageOutcome, StageResult, StageState, StageStatus
+from tasks.models import AwardEntry, StageName, StageOutcome, StageState, StageStatus
 from tasks.stages import (
     UNAVAILABLE,
     PaperWork,
@@ -154,14 +154,7 @@ def outcome_of(state: State[Any]) -> StageOutcome:
     if state.is_completed() and state.name == UNAVAILABLE:  # no PDF: an outcome, not a failure
         return StageOutcome(status=StageStatus(state=StageState.UNAVAILABLE, error=state.message or "no PDF"))
     if state.is_completed():
-        value = state.result()
-        cached = state.name == "Cached"
-        outputs = dict(value.outputs) if isinstance(value, StageResult) else {}
-        return StageOutcome(
-            status=StageStatus(state=StageState.CACHED if cached else StageState.DONE),
-            outputs=outputs,
-            stand_in=isinstance(value, StageResult) and value.stand_in,
-        )
+        return StageOutcome.finished(state.result(), cached=state.name == "Cached")
     exc = state.result(raise_on_failure=False)
     if isinstance(exc, PdfUnavailable):
         return StageOutcome(status=StageStatus(state=StageState.UNAVAILABLE, error=str(exc)))

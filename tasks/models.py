@@ -633,6 +633,14 @@ class StageOutcome(Model):
     def skipped(cls, why: str) -> StageOutcome:
         return cls(status=StageStatus(state=StageState.SKIPPED, error=why))
 
+    @classmethod
+    def finished(cls, result: object, *, cached: bool = False) -> StageOutcome:
+        """A stage that ended well, from what it returned (a StageResult; anything else stored nothing)."""
+        state = StageState.CACHED if cached else StageState.DONE
+        if not isinstance(result, StageResult):
+            return cls(status=StageStatus(state=state))
+        return cls(status=StageStatus(state=state), outputs=dict(result.outputs), stand_in=result.stand_in)
+
 
 class PaperStatus(StrEnum):
     DONE = "done"
