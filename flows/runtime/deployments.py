@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from config.settings import Settings
 
@@ -89,11 +89,43 @@ def runner_deployments(settings: Settings) -> list[Any]:
     ]
 
 
+# Prefect's runner picks a scheduled run up this many seconds early (Runner's default prefetch).
+RUNNER_PREFETCH_S = 10
+
+
+class RunnerTiming(TypedDict, total=False):
+    """Runner options of `serve` (prefect.runner.Runner): absent ones keep Prefect's values."""
+
+    prefetch_seconds: float
+    query_seconds: float
+
+
+def runner_timing(settings: Settings) -> RunnerTiming:
+    """How early and how often `serve` looks for scheduled runs, so that every watch poll runs.
+
+    The runner moves a run to Pending when it picks it up, `prefetch_seconds` before its time, and
+    from then to the run's end the run holds its deployment's slot: watch-awards (single) cancels a
+    run that finds the slot held. With Prefect's 10 s prefetch and a watch every few seconds, each
+    run held the slot across the next runs' pick-up: measured with a 5 s interval (bench/
+    time_to_publish.py), two polls of three were cancelled, so the watch looked every 15 s. Half the
+    interval leaves the other half for the poll itself (one that finds nothing: ~2 s), and the
+    runner asks the server at least once an interval. Cron schedules keep Prefect's defaults."""
+    from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY
+
+    interval = settings.ops.watch_interval_s
+    if interval is None:
+        return {}
+    timing = RunnerTiming(prefetch_seconds=max(1, min(RUNNER_PREFETCH_S, interval // 2)))
+    if interval < PREFECT_RUNNER_POLL_FREQUENCY.value():
+        timing["query_seconds"] = interval
+    return timing
+
+
 def serve_all(settings: Settings, limit: int | None = None) -> None:
-    """Serve every deployment from this process, at most `limit` runs at once."""
+    """Serve every deployment from this process, at most `limit` runs at once (runner_timing)."""
     from prefect import serve
 
-    serve(*runner_deployments(settings), limit=limit or settings.ops.serve_limit)
+    serve(*runner_deployments(settings), limit=limit or settings.ops.serve_limit, **runner_timing(settings))
 
 
 def deploy_all(settings: Settings) -> list[str]:

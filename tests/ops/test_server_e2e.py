@@ -272,6 +272,16 @@ def _until(what: str, check: Any, operator: Operator, timeout: float = 120) -> A
     raise AssertionError(f"{what}: not within {timeout} s\n{operator.log.read_text()[-4000:]}")
 
 
+def _seconds_early(run: dict[str, Any]) -> float:
+    """How long before its scheduled time a run ended (was cancelled)."""
+    from datetime import datetime
+
+    def at(stamp: str) -> float:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+    return at(run["expected_start_time"]) - at(run["end_time"])
+
+
 @pytest.mark.max_seconds(
     120,
     "the EMNLP page harvested whole (30 entries looked up on replayed arXiv / Semantic Scholar), the LLM, "
@@ -353,6 +363,15 @@ def test_the_scheduled_watch_publishes_an_announced_digest(
             assert operator.wait(paused["id"], timeout=180)["state"]["type"] == "COMPLETED"
             _until("the published notification", lambda: len(inbox.messages) == 2, operator, timeout=30)
             assert len(runs_of(digests)) == 1
+            # A poll that overlaps the previous one is cancelled, but only once it is picked up:
+            # ~1 s before its time (flows/runtime/deployments.py:runner_timing), not Prefect's 10 s,
+            # which had each poll cancel the next ones before they were due.
+            early = [
+                _seconds_early(r)
+                for r in runs_of("watch-awards/watch-awards")
+                if r["state_type"] == "CANCELLED"
+            ]
+            assert all(s < 5 for s in early), early
         finally:
             operator.stop()
             llm.stop()
