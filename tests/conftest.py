@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.sharing import migrated_prefect_db
+from tests.sharing import made_once, migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
@@ -106,6 +106,16 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.skip(f"shared fixtures not found at {FIXTURES}")
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A tiny random-weight StableDiffusionPipeline saved to disk, loaded like any local model."""
+    from tests.comic.tiny_pipeline import build_tiny_sd
+
+    return str(
+        made_once(tmp_path_factory, "tiny-sd", lambda folder: build_tiny_sd(folder / "tiny-sd")) / "tiny-sd"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -45,14 +45,3 @@ def large_summary() -> PaperSummary:
         [f"Reason {i}: practitioners can adopt the change with one line of code." for i in range(8)],
         tldr="A sigmoid gate after attention makes large language models more stable.",
     )
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A tiny random-weight StableDiffusionPipeline saved to disk, loaded like any local model."""
-    from tests.comic.tiny_pipeline import build_tiny_sd
-    from tests.sharing import made_once
-
-    return str(
-        made_once(tmp_path_factory, "tiny-sd", lambda folder: build_tiny_sd(folder / "tiny-sd")) / "tiny-sd"
-    )

@@ -189,15 +189,13 @@ def test_digest_with_an_llm_over_the_replay_server(
 
 
 def test_digest_draws_comics_with_a_diffusers_pipeline(
-    run_settings: Settings, isolated_settings: Path, tmp_path: Path
+    run_settings: Settings, isolated_settings: Path, tiny_model: str
 ) -> None:
     """The diffusion path end to end on the CPU: a tiny random-weight pipeline loaded from disk."""
     from flows.digest import award_digest
-    from tests.comic.tiny_pipeline import build_tiny_sd
 
-    model = build_tiny_sd(tmp_path / "tiny-sd")
     settings = run_settings.with_values(
-        **{"comic.renderer": "diffusion", "comic.model": str(model), "comic.steps": 2}
+        **{"comic.renderer": "diffusion", "comic.model": tiny_model, "comic.steps": 2}
     )
     digest = award_digest(conference=SLUG, papers=["arxiv:1708.05894"], settings=settings)
 
