@@ -207,6 +207,7 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
                 time.sleep(0.25)
             time.sleep(2)  # the publish task's end reaches the server
             stages, chain = _stages(operator, t0, t_pub)
+            polls = _watch_polls(operator, t_pub)
         finally:
             operator.stop()
             llm.stop()
@@ -231,7 +232,20 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
         "llm_in_flight": llm.state.max_in_flight,
         "chain": chain,
         "statuses": dict(statuses),
+        "polls": polls,
     }
+
+
+def _watch_polls(operator: Operator, t_pub: float) -> dict[str, int]:
+    """The watch's scheduled polls that were due while serve ran, by end state: a cancelled poll
+    found the previous one still holding the deployment's one slot (flows/runtime/deployments.py)."""
+    started = datetime.fromisoformat(operator.started).timestamp()
+    states: dict[str, int] = defaultdict(int)
+    for run in operator.runs_of("watch-awards/watch-awards", since=operator.started):
+        if _iso(run["expected_start_time"]) <= t_pub and run["state_type"] != "SCHEDULED":
+            states[run["state_type"].lower()] += 1
+    states["seconds"] = round(t_pub - started)
+    return dict(states)
 
 
 def _critical_path(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -308,6 +322,9 @@ def report(result: dict[str, Any]) -> None:
         f"{result['total'] - floor:+.1f} s over the floor"
     )
     print(f"  model calls in flight at most: {result['llm_in_flight']}")
+    polls = dict(result["polls"])
+    served = polls.pop("seconds")
+    print(f"  watch polls due in the {served} s serve ran, by how they ended: {polls}")
     comic = result["stages"].get("comic", {"busy": 0.0, "n": 0.0})
     gpu = comic["n"] * GPU_PAGE_S
     print(
