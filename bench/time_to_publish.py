@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from tasks.models import slugify  # noqa: E402
 from tests.harvest.announcement_site import Post, Site, write_calendar  # noqa: E402
 from tests.harvest.replay import atom_feed, replay_server  # noqa: E402
-from tests.ops.stack import Operator, ops_environment, run_app, start_prefect_server, stop  # noqa: E402
+from tests.ops.stack import Operator, epoch, ops_environment, run_app, start_prefect_server, stop  # noqa: E402
 from tests.summarize.openai_server import API_KEY, ReplayServer  # noqa: E402
 from tests.summarize.replay import MODEL, prices_file  # noqa: E402
 
@@ -109,10 +109,6 @@ def announcement(papers: list[dict[str, Any]]) -> str:
             if p["award"] == award:
                 parts.append(f"<p><strong>{p['title']}</strong><br/><em>{', '.join(p['authors'])}</em></p>")
     return "<!DOCTYPE html><html><body>" + "".join(parts) + "</body></html>"
-
-
-def _iso(value: str | None) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else 0.0
 
 
 def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str, Any]:
@@ -233,18 +229,17 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
         "chain": chain,
         "statuses": dict(statuses),
         "polls": polls,
+        "served_s": t_pub - epoch(operator.started),
     }
 
 
 def _watch_polls(operator: Operator, t_pub: float) -> dict[str, int]:
     """The watch's scheduled polls that were due while serve ran, by end state: a cancelled poll
     found the previous one still holding the deployment's one slot (flows/runtime/deployments.py)."""
-    started = datetime.fromisoformat(operator.started).timestamp()
     states: dict[str, int] = defaultdict(int)
     for run in operator.runs_of("watch-awards/watch-awards", since=operator.started):
-        if _iso(run["expected_start_time"]) <= t_pub and run["state_type"] != "SCHEDULED":
+        if epoch(run["expected_start_time"]) <= t_pub and run["state_type"] != "SCHEDULED":
             states[run["state_type"].lower()] += 1
-    states["seconds"] = round(t_pub - started)
     return dict(states)
 
 
@@ -255,7 +250,7 @@ def _critical_path(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for r in runs:
         name, _, pid = r["name"].partition(" ")
         if r["state_type"] == "COMPLETED" and name in ("acquire", "parse", "card", "summarize", "comic"):
-            took[pid][name] = _iso(r["end_time"]) - _iso(r["start_time"])
+            took[pid][name] = epoch(r["end_time"]) - epoch(r["start_time"])
     chains = {}
     for pid, t in took.items():
         after_parse = max(t.get("card", 0.0), t.get("summarize", 0.0) + t.get("comic", 0.0))
@@ -281,10 +276,10 @@ def _stages(
             continue
         if name == "harvest" and "harvest" in groups:
             continue  # later polls of the same post
-        groups[name].append((_iso(r["start_time"]), _iso(r["end_time"])))
+        groups[name].append((epoch(r["start_time"]), epoch(r["end_time"])))
     for f in flows:
         if f["name"].endswith("digest (watch)") and f["start_time"]:
-            groups["digest run"].append((_iso(f["start_time"]), _iso(f["end_time"]) or t_pub))
+            groups["digest run"].append((epoch(f["start_time"]), epoch(f["end_time"]) or t_pub))
     out = {}
     for name, spans in groups.items():
         first, last = min(s for s, _ in spans), max(e for _, e in spans)
@@ -322,9 +317,9 @@ def report(result: dict[str, Any]) -> None:
         f"{result['total'] - floor:+.1f} s over the floor"
     )
     print(f"  model calls in flight at most: {result['llm_in_flight']}")
-    polls = dict(result["polls"])
-    served = polls.pop("seconds")
-    print(f"  watch polls due in the {served} s serve ran, by how they ended: {polls}")
+    print(
+        f"  watch polls due in the {result['served_s']:.0f} s serve ran, by how they ended: {result['polls']}"
+    )
     comic = result["stages"].get("comic", {"busy": 0.0, "n": 0.0})
     gpu = comic["n"] * GPU_PAGE_S
     print(

@@ -5,6 +5,7 @@ prefect.yaml lists the same deployments for `prefect deploy --all`; a test keeps
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -89,10 +90,6 @@ def runner_deployments(settings: Settings) -> list[Any]:
     ]
 
 
-# Prefect's runner picks a scheduled run up this many seconds early (Runner's default prefetch).
-RUNNER_PREFETCH_S = 10
-
-
 class RunnerTiming(TypedDict, total=False):
     """Runner options of `serve` (prefect.runner.Runner): absent ones keep Prefect's values."""
 
@@ -100,22 +97,31 @@ class RunnerTiming(TypedDict, total=False):
     query_seconds: float
 
 
+def runner_prefetch_s() -> float:
+    """How many seconds early Prefect's runner picks a scheduled run up, unless told otherwise."""
+    from prefect.runner import Runner
+
+    return float(inspect.signature(Runner.__init__).parameters["prefetch_seconds"].default)
+
+
 def runner_timing(settings: Settings) -> RunnerTiming:
-    """How early and how often `serve` looks for scheduled runs, so that every watch poll runs.
+    """How early and how often `serve` looks for scheduled runs, so that every poll of a one-at-a-time
+    deployment on an interval (watch-awards with `ops.watch_interval_s`) runs.
 
     The runner moves a run to Pending when it picks it up, `prefetch_seconds` before its time, and
-    from then to the run's end the run holds its deployment's slot: watch-awards (single) cancels a
+    from then to the run's end the run holds its deployment's slot: a `single` deployment cancels a
     run that finds the slot held. With Prefect's 10 s prefetch and a watch every few seconds, each
     run held the slot across the next runs' pick-up: measured with a 5 s interval (bench/
     time_to_publish.py), two polls of three were cancelled, so the watch looked every 15 s. Half the
-    interval leaves the other half for the poll itself (one that finds nothing: ~2 s), and the
-    runner asks the server at least once an interval. Cron schedules keep Prefect's defaults."""
+    shortest such interval leaves the other half for the poll itself (one that finds nothing: ~2 s),
+    and the runner asks the server at least once an interval. Cron schedules keep Prefect's values."""
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY
 
-    interval = settings.ops.watch_interval_s
-    if interval is None:
+    intervals = [s.interval_s for s in deployment_specs(settings) if s.single and s.interval_s]
+    if not intervals:
         return {}
-    timing = RunnerTiming(prefetch_seconds=max(1, min(RUNNER_PREFETCH_S, interval // 2)))
+    interval = min(intervals)
+    timing = RunnerTiming(prefetch_seconds=max(1, min(runner_prefetch_s(), interval // 2)))
     if interval < PREFECT_RUNNER_POLL_FREQUENCY.value():
         timing["query_seconds"] = interval
     return timing

@@ -127,6 +127,11 @@ def start_prefect_server(home: Path, **env_extra: str) -> tuple[subprocess.Popen
     raise RuntimeError("prefect server did not become healthy in 90 s")
 
 
+def epoch(stamp: str | None) -> float:
+    """An ISO time from the API (or Operator.started) as seconds since the epoch; 0.0 for none."""
+    return datetime.fromisoformat(stamp).timestamp() if stamp else 0.0
+
+
 def review_form_saved(api: httpx.Client, run_id: str) -> bool:
     """True once a paused run's input form (its schema) is on the server: a resume is accepted only
     then, and it is saved just after the Paused state. The state names the key it is saved under."""

@@ -37,17 +37,21 @@ def test_prefect_yaml_lists_the_same_deployments() -> None:
 def test_serve_looks_for_watch_polls_often_and_late_enough_that_none_is_cancelled() -> None:
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
 
-    from flows.runtime.deployments import RUNNER_PREFETCH_S, runner_timing
+    from flows.runtime.deployments import runner_prefetch_s, runner_timing
 
     settings = Settings()
     assert runner_timing(settings) == {}  # on the cron: Prefect's own timing
+    default = runner_prefetch_s()
+    assert default == 10  # Prefect's Runner default, read from Prefect
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: 10}):  # Prefect's default
         for interval in (2, 5, 9, 20, 60, 3600):
             timing = runner_timing(settings.with_values(**{"ops.watch_interval_s": interval}))
             # Picked up (and holding the watch's one slot) at most half an interval early: the
             # other half is the poll's own time, so the next poll finds the slot free.
             assert 1 <= timing["prefetch_seconds"] <= max(1, interval / 2)
-            assert timing["prefetch_seconds"] == min(RUNNER_PREFETCH_S, max(1, interval // 2))
+            # Never earlier than Prefect would, and as early where the interval leaves room for it.
+            assert timing["prefetch_seconds"] <= default
+            assert interval < 2 * default or timing["prefetch_seconds"] == default
             # The server is asked at least once an interval, never less often than Prefect's setting.
             assert timing.get("query_seconds", 10) == min(10, interval)
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: 1}):  # asked more often already

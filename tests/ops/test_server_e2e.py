@@ -26,6 +26,7 @@ from tests.ops.stack import (
     ROOT,
     Operator,
     RetryBusy,
+    epoch,
     ops_environment,
     review_form_saved,
 )
@@ -272,13 +273,6 @@ def _until(what: str, check: Any, operator: Operator, timeout: float = 120) -> A
     raise AssertionError(f"{what}: not within {timeout} s\n{operator.log.read_text()[-4000:]}")
 
 
-def _at(stamp: str) -> float:
-    """An ISO time from the API (or Operator.started) as seconds since the epoch."""
-    from datetime import datetime
-
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
 @pytest.mark.max_seconds(
     120,
     "the EMNLP page harvested whole (30 entries looked up on replayed arXiv / Semantic Scholar), the LLM, "
@@ -368,10 +362,10 @@ def test_the_scheduled_watch_publishes_an_announced_digest(
             cancelled = [
                 r
                 for r in runs_of("watch-awards/watch-awards")
-                if r["state_type"] == "CANCELLED" and _at(r["end_time"]) >= _at(operator.started)
+                if r["state_type"] == "CANCELLED" and epoch(r["end_time"]) >= epoch(operator.started)
             ]
             assert cancelled, "no poll overlapped another: nothing was tested"
-            early = [_at(r["expected_start_time"]) - _at(r["end_time"]) for r in cancelled]
+            early = [epoch(r["expected_start_time"]) - epoch(r["end_time"]) for r in cancelled]
             assert all(s < 5 for s in early), early
         finally:
             operator.stop()
