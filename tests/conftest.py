@@ -251,6 +251,18 @@ def _prefect_state_stays_with_its_test(request: pytest.FixtureRequest) -> Iterat
         clear_prefect_state(request.getfixturevalue("prefect_api"))
 
 
+@pytest.fixture(autouse=True)
+def _stage_locks_stay_with_their_test() -> Iterator[None]:
+    """After any test: this process holds no stage lock. One left held would make the next run of the
+    same stage wait for as long as this process lives; it is released here, and the test fails."""
+    yield
+    from flows.runtime.locks import drop_held
+
+    left = drop_held()
+    if left:
+        pytest.fail(f"the test left stage locks held by this process: {[p.name for p in left]}")
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(prefect_api: str) -> Iterator[None]:
     """Flows run in this process against the worker's Prefect server (prefect_api)."""

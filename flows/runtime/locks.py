@@ -10,6 +10,12 @@ ran out (another host, no renewal), and says whom it waits for and for how long 
 waits. A lock file that cannot be read (empty: a holder that crashed before its write reached the
 disk; ours are written whole, then linked) is stale once it is a lease old. The same rules in
 Redis: flows/runtime/redis_locks.py.
+
+A process knows which locks it holds (one table for every manager in it, `_HELD`), so a lock file
+that names this very process but is not in that table is a leftover, taken over at once: a live
+process is otherwise never given up on. The renewal and the release of a lock take the table's
+mutex, so a renewal cannot write back a file that a release has just removed (it once did: the
+released lock stayed, naming a process that lived on, and the next identical stage waited for ever).
 """
 
 from __future__ import annotations
@@ -26,12 +32,42 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from tasks.holders import describe, gone, me
+from tasks.holders import HOST, describe, gone, me, process_start
 
 log = logging.getLogger("paperpanels.locks")
 
 POLL_S = 0.1
 LOG_EVERY_S = 15.0
+
+# The lock files this process holds (path -> holder, lease), for all its managers; changed, and
+# renewed from, only under _MUTEX (module doc).
+_HELD: dict[Path, tuple[str, float]] = {}
+_MUTEX = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    # A forked child holds none of its parent's locks, and must not inherit a mutex taken mid-fork.
+    global _MUTEX
+    _MUTEX = threading.Lock()
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def drop_held() -> list[Path]:
+    """Release every lock this process holds (for a check that none is left); the lock files."""
+    with _MUTEX:
+        left = list(_HELD)
+        _HELD.clear()
+    for path in left:
+        path.unlink(missing_ok=True)
+    return left
+
+
+def _names_this_process(info: dict[str, Any]) -> bool:
+    pid = os.getpid()
+    return info.get("host") == HOST and info.get("pid") == pid and info.get("started") == process_start(pid)
 
 
 class LeasedFileLocks:
@@ -40,8 +76,6 @@ class LeasedFileLocks:
     def __init__(self, directory: Path, lease_s: float = 30.0) -> None:
         self.directory = directory.expanduser().resolve()
         self.lease_s = lease_s
-        self._held: dict[str, str] = {}  # key -> holder, for locks this process holds
-        self._mutex = threading.Lock()
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         weakref.finalize(self, self._stop.set)
@@ -74,9 +108,9 @@ class LeasedFileLocks:
                 return None
             return {"holder": "?", "host": "?", "pid": None, "unreadable": True, "since": written}
 
-    def _write(self, key: str, holder: str, exclusive: bool) -> bool:
+    def _write(self, key: str, holder: str, exclusive: bool, lease_s: float | None = None) -> bool:
         self.directory.mkdir(parents=True, exist_ok=True)
-        body = json.dumps(me(self.lease_s, holder=holder)).encode()
+        body = json.dumps(me(lease_s or self.lease_s, holder=holder)).encode()
         tmp = self.directory / f".{key}.{uuid.uuid4().hex}.tmp"
         tmp.write_bytes(body)
         try:
@@ -91,13 +125,19 @@ class LeasedFileLocks:
             tmp.unlink(missing_ok=True)
         return True
 
-    def _dead_reason(self, info: dict[str, Any]) -> str | None:
+    def _dead_reason(self, key: str, info: dict[str, Any]) -> str | None:
         """Why the lock's holder no longer holds it, or None if it may still be working."""
         if info.get("unreadable"):
             age = time.time() - float(info["since"])
             if age < self.lease_s:
                 return None
             return f"its lock file has been empty or unreadable for {age:.0f} s (a holder crashed writing it)"
+        if _names_this_process(info):
+            with _MUTEX:
+                ours = _HELD.get(self._path(key), ("", 0.0))[0]
+            if ours != info.get("holder"):
+                return "it names this process, which does not hold it (a leftover)"
+            return None
         return gone(info)
 
     def _break(self, key: str, info: dict[str, Any], why: str) -> None:
@@ -134,12 +174,19 @@ class LeasedFileLocks:
 
     def _renew_loop(self) -> None:
         while not self._stop.wait(self.lease_s / 3):
-            with self._mutex:
-                held = dict(self._held)
-            for key, holder in held.items():
+            self.renew()
+
+    def renew(self) -> None:
+        """Extend the lease of every lock of this folder that this process holds."""
+        # Under the mutex: a release between the read and the write would otherwise be undone.
+        with _MUTEX:
+            for path, (holder, lease_s) in list(_HELD.items()):
+                if path.parent != self.directory:
+                    continue
+                key = path.name.removesuffix(".lock")
                 info = self._info(key)
                 if info and info.get("holder") == holder:
-                    self._write(key, holder, exclusive=False)
+                    self._write(key, holder, exclusive=False, lease_s=lease_s)
 
     # -- the LockManager protocol
 
@@ -148,15 +195,17 @@ class LeasedFileLocks:
     ) -> bool:
         deadline = None if acquire_timeout is None else time.monotonic() + acquire_timeout
         while True:
-            if self._write(key, holder, exclusive=True):
-                with self._mutex:
-                    self._held[key] = holder
+            with _MUTEX:  # written and entered together: nobody sees this file as a leftover
+                taken = self._write(key, holder, exclusive=True)
+                if taken:
+                    _HELD[self._path(key)] = (holder, self.lease_s)
+            if taken:
                 self._ensure_renewer()
                 return True
             info = self._info(key)
             if info is not None and info.get("holder") == holder:
                 return True
-            if info is not None and (why := self._dead_reason(info)):
+            if info is not None and (why := self._dead_reason(key, info)):
                 self._break(key, info, why)
                 continue
             if not self.wait_for_lock(
@@ -172,18 +221,18 @@ class LeasedFileLocks:
         return await anyio.to_thread.run_sync(self.acquire_lock, key, holder, acquire_timeout, hold_timeout)
 
     def release_lock(self, key: str, holder: str) -> None:
-        info = self._info(key)
-        if info is None or info.get("holder") != holder:
-            raise ValueError(f"No lock held by {holder} for transaction with key {key}")
-        with self._mutex:
-            self._held.pop(key, None)
-        self._path(key).unlink(missing_ok=True)
+        with _MUTEX:  # not between a renewal's read and its write
+            info = self._info(key)
+            if info is None or info.get("holder") != holder:
+                raise ValueError(f"No lock held by {holder} for transaction with key {key}")
+            _HELD.pop(self._path(key), None)
+            self._path(key).unlink(missing_ok=True)
 
     def is_locked(self, key: str, use_cache: bool = False) -> bool:
         info = self._info(key)
         if info is None:
             return False
-        if why := self._dead_reason(info):
+        if why := self._dead_reason(key, info):
             self._break(key, info, why)
             return False
         return True

@@ -10,10 +10,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flows.runtime.locks import LeasedFileLocks
+from tasks.holders import me
 
 KEY = "paperpanels-parse-abc123"
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +67,7 @@ def test_a_lease_from_another_machine_runs_out(tmp_path: Path) -> None:
     locks = LeasedFileLocks(tmp_path)
     assert not locks.is_locked(KEY)
     assert locks.acquire_lock(KEY, "me", acquire_timeout=1)
+    locks.release_lock(KEY, "me")
 
 
 def test_a_wait_names_the_holder(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -78,6 +81,7 @@ def test_a_wait_names_the_holder(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     assert any("held by process" in r.getMessage() and "s left" in r.getMessage() for r in caplog.records)
     with pytest.raises(ValueError):
         second.release_lock(KEY, "first")
+    second.release_lock(KEY, "second")
 
 
 def test_an_empty_lock_file_is_stale_after_one_lease(
@@ -101,4 +105,56 @@ def test_an_old_empty_lock_file_is_taken_at_once(tmp_path: Path) -> None:
     lock.write_bytes(b"")
     old = time.time() - 3600
     os.utime(lock, (old, old))
-    assert LeasedFileLocks(tmp_path, lease_s=30).acquire_lock(KEY, "me", acquire_timeout=0.5)
+    locks = LeasedFileLocks(tmp_path, lease_s=30)
+    assert locks.acquire_lock(KEY, "me", acquire_timeout=0.5)
+    locks.release_lock(KEY, "me")
+
+
+def test_a_renewal_never_brings_back_a_lock_released_beside_it(tmp_path: Path) -> None:
+    # The renewal reads the lock file, then writes it again. A release landing between the two once
+    # had its file written back: a lock naming a live process, that nothing would ever release.
+    locks = LeasedFileLocks(tmp_path, lease_s=600)
+    assert locks.acquire_lock(KEY, "stage")
+    released = threading.Event()
+
+    def release() -> None:
+        locks.release_lock(KEY, "stage")
+        released.set()
+
+    releaser = threading.Thread(target=release)
+    read = locks._info
+    calls: list[str] = []
+
+    def read_then_let_the_release_in(key: str) -> dict[str, Any] | None:
+        info = read(key)
+        if threading.current_thread() is threading.main_thread() and not calls:
+            calls.append(key)
+            releaser.start()
+            released.wait(2)  # it cannot finish while a renewal is under way
+        return info
+
+    locks._info = read_then_let_the_release_in  # type: ignore[method-assign]
+    locks.renew()
+    releaser.join(10)
+    assert calls == [KEY], "the renewal did not read the lock: nothing was tested"
+    assert released.is_set()
+    assert not (tmp_path / f"{KEY}.lock").exists()
+    after = LeasedFileLocks(tmp_path)
+    assert after.acquire_lock(KEY, "next", acquire_timeout=0.5)
+    after.release_lock(KEY, "next")
+
+
+def test_a_lock_file_naming_this_process_that_it_does_not_hold_is_a_leftover(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # This process is alive, but it knows what it holds: a lock file naming it, not in its table,
+    # is taken over at once instead of being waited for as long as the process lives.
+    (tmp_path / f"{KEY}.lock").write_text(json.dumps(me(600, holder="a finished stage")))
+    locks = LeasedFileLocks(tmp_path, lease_s=600)
+    with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
+        assert locks.acquire_lock(KEY, "next", acquire_timeout=0.5)
+    assert any("names this process, which does not hold it" in r.getMessage() for r in caplog.records)
+    # What it does hold stays held, for another manager of the folder in this process too.
+    assert LeasedFileLocks(tmp_path, lease_s=600).is_locked(KEY)
+    assert not LeasedFileLocks(tmp_path).acquire_lock(KEY, "other", acquire_timeout=0.3)
+    locks.release_lock(KEY, "next")
