@@ -92,18 +92,26 @@ class LeasedRedisLocks(RedisLockManager):
 
     def _renew_loop(self) -> None:
         while not self._stop.wait(self.lease_s / 3):
-            with self._mutex:
-                held = dict(self._held)
-            for name, (holder, ttl_ms) in held.items():
-                try:
-                    kept = self._renew(keys=[name, self._owner_name(name)], args=[holder, ttl_ms])
-                except Exception as exc:  # Redis away for a moment: the TTL covers the next try
-                    log.warning("could not renew stage lock %s: %s", name[:29], exc)
-                    continue
-                if not kept:
-                    log.warning("stage lock %s was lost (it expired or was taken over)", name[:29])
-                    with self._mutex:
-                        self._held.pop(name, None)
+            self.renew()
+
+    def renew(self) -> None:
+        """Extend the TTL of every lock this manager holds; say so of one found lost."""
+        with self._mutex:
+            held = dict(self._held)
+        for name, (holder, ttl_ms) in held.items():
+            try:
+                kept = self._renew(keys=[name, self._owner_name(name)], args=[holder, ttl_ms])
+            except Exception as exc:  # Redis away for a moment: the TTL covers the next try
+                log.warning("could not renew stage lock %s: %s", name[:29], exc)
+                continue
+            if not kept:
+                with self._mutex:
+                    # Released (or taken again, by another holder here) since the list was read:
+                    # nothing was lost, and a new holding is not forgotten.
+                    if self._held.get(name) != (holder, ttl_ms):
+                        continue
+                    self._held.pop(name)
+                log.warning("stage lock %s was lost (it expired or was taken over)", name[:29])
 
     # -- the LockManager protocol
 

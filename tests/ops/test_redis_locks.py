@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,33 @@ def test_a_redis_lock_of_another_host_ends_with_its_ttl_and_the_wait_says_so(
     waits = [r.getMessage() for r in caplog.records if "waiting for stage lock" in r.getMessage()]
     assert waits and "held by process 7 on elsewhere, lease 1 s left" in waits[0], waits
     locks.release_lock(key, "me")
+
+
+def test_a_renewal_crossing_a_release_and_a_new_holding_keeps_the_new_one(
+    redis_db: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The renewal lists what it holds, then renews each. Between the two the lock was released and
+    # taken again by another stage of this process: the stale entry must neither be reported lost
+    # nor make the renewal forget the new holding (it would then expire under a working stage).
+    url, key = f"redis://127.0.0.1:6379/{redis_db}", f"test-{uuid.uuid4().hex}"
+    locks = LeasedRedisLocks(url, lease_s=30)
+    assert locks.acquire_lock(key, "first")
+    script = locks._renew
+    crossed: list[str] = []
+
+    def release_and_retake_first(keys: list[str], args: list[Any]) -> Any:
+        if not crossed:
+            crossed.append(args[0])
+            locks.release_lock(key, "first")
+            assert locks.acquire_lock(key, "second")
+        return script(keys=keys, args=args)
+
+    locks._renew = release_and_retake_first
+    with caplog.at_level(logging.WARNING, logger="paperpanels.locks"):
+        locks.renew()
+        locks.renew()  # the new holding is renewed, not forgotten
+    assert crossed == ["first"], "the renewal renewed nothing: nothing was tested"
+    assert not [r.getMessage() for r in caplog.records if "was lost" in r.getMessage()]
+    assert locks.is_lock_holder(key, "second")
+    assert locks._held[locks._lock_name_for_key(key)][0] == "second"
+    locks.release_lock(key, "second")
