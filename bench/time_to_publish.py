@@ -19,6 +19,7 @@ known to be on arXiv are placeholders, nothing is fetched by id since the PDFs c
 
     python bench/time_to_publish.py                 # baseline, then 8 s per LLM call
     python bench/time_to_publish.py --latency 4 --no-baseline
+    python bench/time_to_publish.py --no-baseline --llm-concurrency 8 16   # one slow run per value
 
 The projection swaps the sketch comics for the diffusion renderer at the GPU page time measured by
 bench/comic_gpu.py on an H200 (NOTES.md: 2.94 s per 4-panel page, batched), one GPU slot.
@@ -111,7 +112,9 @@ def announcement(papers: list[dict[str, Any]]) -> str:
     return "<!DOCTYPE html><html><body>" + "".join(parts) + "</body></html>"
 
 
-def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str, Any]:
+def run_once(
+    latency: float, work: Path, s3_endpoint: str, api: str, llm_concurrency: int | None = None
+) -> dict[str, Any]:
     import boto3
 
     bucket = f"ttp-{int(time.time() * 1000) % 10**9}"
@@ -175,6 +178,8 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
             PAPERPANELS_LLM__PRICES_FILE=str(prices_file(work)),
             PAPERPANELS_LLM__TIMEOUT_S=str(max(30.0, latency * 4)),
         )
+        if llm_concurrency:
+            env["PAPERPANELS_LLM__CONCURRENCY"] = str(llm_concurrency)
         done = run_app(env, "bootstrap")
         if done.returncode:
             raise SystemExit(done.stderr.decode()[-2000:])
@@ -217,11 +222,12 @@ def run_once(latency: float, work: Path, s3_endpoint: str, api: str) -> dict[str
             + "/digest.json",
         )["Body"].read()
     )
-    statuses = defaultdict(int)
+    statuses: dict[str, int] = defaultdict(int)
     for r in digest["results"]:
         statuses[r["status"]] += 1
     return {
         "latency": latency,
+        "llm_concurrency": llm_concurrency or "default",
         "total": t_pub - t0,
         "stages": stages,
         "llm_calls": len(llm.requests),
@@ -297,8 +303,9 @@ ORDER = ["harvest", "start", "digest run", "acquire", "parse", "summarize", "com
 
 def report(result: dict[str, Any]) -> None:
     print(
-        f"\nLLM latency {result['latency']:.0f} s per call: published {result['total']:.1f} s after the post "
-        f"({result['llm_calls']} LLM calls; papers {result['statuses']})"
+        f"\nLLM latency {result['latency']:.0f} s per call, llm.concurrency {result['llm_concurrency']}: "
+        f"published {result['total']:.1f} s after the post ({result['llm_calls']} LLM calls; papers "
+        f"{result['statuses']})"
     )
     print(f"  {'stage':<12} {'from t0':>8} {'to':>8} {'task time':>10} {'tasks':>6}")
     for name in ORDER:
@@ -333,6 +340,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=8.0, help="seconds per LLM call")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with an instant LLM")
+    parser.add_argument(
+        "--llm-concurrency", type=int, nargs="+", default=[0], help="a slow run per value (0: the default)"
+    )
     args = parser.parse_args()
     import logging
     import os
@@ -354,16 +364,19 @@ def main() -> None:
     )
     results = []
     try:
-        for latency in ([0.0] if not args.no_baseline else []) + [args.latency]:
-            result = run_once(latency, work / f"run-{latency:g}", f"http://{host}:{port}", api)
+        slow_runs = [(args.latency, c) for c in args.llm_concurrency]
+        runs = ([(0.0, 0)] if not args.no_baseline else []) + slow_runs
+        for latency, concurrency in runs:
+            where = work / f"run-{latency:g}-{concurrency}"
+            result = run_once(latency, where, f"http://{host}:{port}", api, concurrency or None)
             report(result)
             results.append(result)
     finally:
         stop(server)
         moto.stop()
         shutil.rmtree(work, ignore_errors=True)
-    if len(results) == 2:
-        base, slow = results
+    if len(results) >= 2 and not args.no_baseline:
+        base, slow = results[0], results[1]
         print(
             f"\nthe LLM's latency adds {slow['total'] - base['total']:.1f} s to the pipeline's own "
             f"{base['total']:.1f} s ({slow['llm_calls']} calls at {slow['latency']:.0f} s)"
