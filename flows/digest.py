@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import opaque
 
 from config.redact import install_log_redaction
 from config.settings import Settings, get_settings
@@ -16,12 +18,23 @@ from tasks.freshness import Verdict, check_current, run_inputs
 from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.watching import load_harvested
-from tasks.models import AwardEntry, Conference, Digest, PaperStatus, StageName
+from tasks.models import (
+    AwardEntry,
+    Conference,
+    Digest,
+    PaperResult,
+    PaperStatus,
+    StageName,
+    StageOutcome,
+    StageState,
+    StageStatus,
+)
 from tasks.publish.feed import ensure_listed
-from tasks.publish.publisher import paper_result
+from tasks.publish.publisher import STAGE_ORDER, paper_result
 from tasks.publish.release import read_current
 from tasks.publish.site import ensure_site
 from tasks.publish.task import link_to
+from tasks.stages import themes_ahead
 from tasks.store import ArtifactStore, store_for
 
 
@@ -100,6 +113,13 @@ def run_papers(
         if not remote_comics:
             progress.step()
 
+    ahead: list[PrefectFuture[str]] = []
+
+    def summaries_settled(outcomes: dict[str, Outcomes]) -> None:
+        # The themes need the summaries only: found now, beside the comics (tasks/stages/overview.py).
+        expected = expected_results(entries, outcomes, run.store)
+        ahead.append(themes_ahead.submit(opaque(conf), opaque(expected), run))  # type: ignore[call-overload]
+
     with StageRunners(settings) as runners:
         get_run_logger().info("stages run on %s", runners.describe())
         chains = PaperChains(
@@ -110,6 +130,7 @@ def run_papers(
             comic=not remote_comics,
             window=runners.papers_in_flight(run),
             on_paper_done=paper_done,
+            on_summaries=summaries_settled,
             runners=runners,
         )
         outcomes = chains.run()
@@ -120,7 +141,20 @@ def run_papers(
         for pid, outcome in comics.items():
             outcomes[pid][StageName.COMIC] = outcome
         update_progress_artifact(progress_id, 100.0)  # type: ignore[arg-type]
+    for themes in ahead:  # before the overview, which reuses them (a failure: it finds its own)
+        themes.wait()
     return outcomes
+
+
+def expected_results(
+    entries: list[AwardEntry], outcomes: dict[str, Outcomes], store: ArtifactStore
+) -> list[PaperResult]:
+    """Each paper's result as it will be if its stages still running end well."""
+    well = StageOutcome(status=StageStatus(state=StageState.DONE))
+    return [
+        paper_result(e, {s: outcomes.get(e.paper_id, {}).get(s, well) for s in STAGE_ORDER}, store)
+        for e in entries
+    ]
 
 
 def up_to_date(

@@ -181,6 +181,7 @@ class PaperChains:
         comic: bool = True,
         window: int = 8,
         on_paper_done: Callable[[str, Outcomes], None] | None = None,
+        on_summaries: Callable[[dict[str, Outcomes]], None] | None = None,
         runners: StageRunners | None = None,
     ) -> None:
         self.conference = conference
@@ -191,6 +192,9 @@ class PaperChains:
         self.comic = comic
         self.window = max(1, window)
         self.on_paper_done = on_paper_done
+        # Called once, when every paper has started and each has its summary's outcome (or ended
+        # before it): what needs the summaries only can start while the comics are drawn.
+        self.on_summaries = on_summaries
         self.runners = runners  # None: the flow's own task runner
         ops = run.settings.ops
         kept = result_storage(ops.result_block) if ops.result_block else None  # one load for all stages
@@ -305,6 +309,14 @@ class PaperChains:
             if self._stage_done(pid, stage, outcome_of(future.state)):
                 in_flight -= 1
                 self._finish(pid)
+            self._tell_summaries()
+
+    def _tell_summaries(self) -> None:
+        if self.on_summaries is None or len(self.outcomes) < len(self.entries):
+            return
+        if all(StageName.SUMMARIZE in o for o in self.outcomes.values()):
+            told, self.on_summaries = self.on_summaries, None
+            told({pid: dict(o) for pid, o in self.outcomes.items()})
 
 
 class Progress:

@@ -30,6 +30,7 @@ from tasks.comic.page.cover import (
 from tasks.comic.page.cover import encode as encode_cover
 from tasks.harvest.licences import choose_licences
 from tasks.llm import LLMCallError
+from tasks.llm.accounting import combined
 from tasks.models import (
     ComicMeta,
     Digest,
@@ -86,9 +87,12 @@ def build_overview(
     parsed: dict[str, ParsedPaper | None],
     previous: Overview | None,
     settings: Settings | None,
+    *,
+    ahead: Overview | None = None,
 ) -> Overview:
-    """The digest's overview without its cover: counts, and themes found (or reused) from the
-    verified claims of its done papers (each result with its summary filled in)."""
+    """The digest's overview without its cover: counts, and themes found (or reused: from the last
+    release's overview, or from those found ahead in this run) from the verified claims of its done
+    papers (each result with its summary filled in)."""
     by_award, by_track = counts(digest.results)
     sources = [
         source
@@ -101,16 +105,17 @@ def build_overview(
         papers=len(digest.results), by_award=by_award, by_track=by_track,
         generator=finder.identity, input_sha256=sha, summarized=len(sources),
     )  # fmt: skip
-    if previous is not None and previous.input_sha256 == sha and previous.generator == finder.identity:
-        kept = {k: getattr(previous, k) for k in ("themes", "alone", "notices", "usage")}
-        return base.model_copy(update=kept)
+    for known in (ahead, previous):
+        if known is not None and known.input_sha256 == sha and known.generator == finder.identity:
+            kept = {k: getattr(known, k) for k in ("themes", "alone", "notices", "usage")}
+            return _counting(base.model_copy(update=kept), None if known is ahead else ahead)
     found, generator, fallback, notices = _themes(finder, sources, digest.conference.name)
     if fallback:
         sha = input_sha256(sources, generator)  # the next run asks the model again
     if len(sources) < 2:
         notices.append("Themes need at least two papers with verified summaries")
     in_theme = {p.paper_id for t in found.themes for p in t.papers}
-    return base.model_copy(
+    overview = base.model_copy(
         update={
             "themes": found.themes,
             "alone": [s.title for s in sources if s.paper_id not in in_theme],
@@ -121,6 +126,16 @@ def build_overview(
             "usage": found.usage,
         }
     )
+    return _counting(overview, ahead)
+
+
+def _counting(overview: Overview, unused: Overview | None) -> Overview:
+    """The overview with the calls of themes asked for ahead and not used (papers shown that were not
+    expected: a comic failed) in its usage: they were paid for, and the digest's totals say all."""
+    if unused is None or unused.usage is None or not unused.usage.calls:
+        return overview
+    notice = "themes asked for ahead were for other papers than those shown: that call is counted too"
+    return overview.model_copy(update={"usage": combined(unused.usage, overview.usage, notice=notice)})
 
 
 ComicOf = Callable[[PaperResult], tuple[bytes, ComicMeta] | None]

@@ -90,3 +90,21 @@ class Ledger:
             cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 8),
             notices=notices,
         )
+
+
+def combined(*parts: UsageTotals | None, notice: str | None = None) -> UsageTotals | None:
+    """Several totals as one: every call, the sums, the cost unknown when any part's is; None when
+    there is no part."""
+    present = [u for u in parts if u is not None]
+    if not present:
+        return None
+    costs = [u.cost_usd for u in present]
+    notices = [n for u in present for n in u.notices] + ([notice] if notice else [])
+    return UsageTotals(
+        calls=[c for u in present for c in u.calls],
+        input_tokens=sum(u.input_tokens for u in present),
+        output_tokens=sum(u.output_tokens for u in present),
+        latency_s=round(sum(u.latency_s for u in present), 3),
+        cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 8),
+        notices=list(dict.fromkeys(notices)),
+    )

@@ -5,6 +5,13 @@ is computed here, from stored results only, and stored under <slug>/overview/; t
 it and computes nothing. It covers the papers this run did and those the current release keeps,
 merged as the publisher merges them. Cached on its inputs; unchanged claims reuse the themes found
 before, definite licence answers are asked once.
+
+The themes need the summaries only, not the comics: themes-ahead finds them while the comics are
+still drawn (flows/digest.py starts it once every paper's summary has settled, counting the papers
+still drawing as done) and stores them as overview/themes-ahead.json. The overview step then
+reuses them when its papers are those (same verified claims, same model), so a digest waits for
+no themes call after its last comic. When a comic fails, that paper is not shown, the input
+differs, and the overview asks again: that one call is spent twice.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NONE
 
 from tasks.backends import Backends
 from tasks.harvest.licences import DEFINITE
@@ -45,6 +53,7 @@ from tasks.store import ArtifactStore
 from tasks.summarize.theme_choice import choose_theme_finder
 
 OVERVIEW_VERSION = "1"
+AHEAD = "themes-ahead.json"
 INPUTS = ("summary.json", "parsed.json", "comic.png", "comic.json", "repro.json")
 
 
@@ -80,21 +89,49 @@ def _overview_key(params: dict[str, Any]) -> StageKey:
 def conference_overview(conference: Conference, results: list[PaperResult], run: Backends) -> StageResult:
     """Themes, cover and licences of the conference's digest-to-be, stored under <slug>/overview/."""
     store, slug = run.store, conference.slug
-    current = read_current(store, slug)
-    merged, _ = merge_with_release(conference, results, current, current.digest(store) if current else None)
-    done = [_with_summary(r, store) for r in merged]
-    digest = Digest(conference=conference, results=done)
-    parsed = {r.paper_id: _read(store, r.artifacts.get("parsed.json"), ParsedPaper) for r in done}
+    digest, parsed = _digest_to_be(conference, results, store)
     previous = _read(store, overview_key(slug, "overview.json"), Overview)
-    overview = build_overview(digest, parsed, previous, run.settings)
+    ahead = _read(store, overview_key(slug, AHEAD), Overview)
+    overview = build_overview(digest, parsed, previous, run.settings, ahead=ahead)
     overview, png, webp = with_cover(digest, overview, lambda r: _comic(r, store))
     known = {repo: check for repo, check in _licences_in(store, slug).items() if check.status in DEFINITE}
-    found = licences(_repositories(done, store), run.settings, known)
+    found = licences(_repositories(digest.results, store), run.settings, known)
     put = lambda name, body: store.put(overview_key(slug, name), body)  # noqa: E731
     bodies = (overview.model_dump_json(indent=2).encode(), png, webp, licences_json(found))
     outputs = {name: put(name, body) for name, body in zip(OVERVIEW_FILES, bodies, strict=True)}
+    if ahead is not None:  # used, or counted as spent: either way its call is in this overview's usage
+        store.delete(overview_key(slug, AHEAD))
     ran = identity_id(_identity(run, overview.generator))
     return StageResult(outputs=outputs, identity=ran, stand_in=overview.fallback)
+
+
+@task(name="themes-ahead", cache_policy=NONE, task_run_name="themes ahead {conference.slug}")
+def themes_ahead(conference: Conference, results: list[PaperResult], run: Backends) -> str:
+    """The overview's themes for the papers as they will be (module doc), stored for the overview
+    step to reuse; what they were found from (its input_sha256)."""
+    store, slug = run.store, conference.slug
+    digest, parsed = _digest_to_be(conference, results, store)
+    previous = _read(store, overview_key(slug, "overview.json"), Overview)
+    themes = build_overview(digest, parsed, previous, run.settings)
+    same = previous is not None and (previous.input_sha256, previous.generator) == (
+        themes.input_sha256,
+        themes.generator,
+    )
+    if not same:  # (else the last release's themes serve: nothing was asked, the overview reuses them)
+        store.put(overview_key(slug, AHEAD), themes.model_dump_json(indent=2).encode())
+    return themes.input_sha256
+
+
+def _digest_to_be(
+    conference: Conference, results: list[PaperResult], store: ArtifactStore
+) -> tuple[Digest, dict[str, ParsedPaper | None]]:
+    """The results the release will show (merged with the current one, summaries read) and the
+    parsed papers: what the overview is found from."""
+    current = read_current(store, conference.slug)
+    merged, _ = merge_with_release(conference, results, current, current.digest(store) if current else None)
+    done = [_with_summary(r, store) for r in merged]
+    parsed = {r.paper_id: _read(store, r.artifacts.get("parsed.json"), ParsedPaper) for r in done}
+    return Digest(conference=conference, results=done), parsed
 
 
 def _licences_in(store: ArtifactStore, slug: str) -> dict[str, LicenceCheck]:

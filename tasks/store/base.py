@@ -47,6 +47,7 @@ CONFERENCE_ARTIFACTS = frozenset(
         "overview/cover.png",
         "overview/cover.webp",
         "overview/licences.json",
+        "overview/themes-ahead.json",  # found while the comics were drawn, for the overview step
     }
 )
 CONTENT_TYPES = {

@@ -159,7 +159,9 @@ def test_digest_with_an_llm_over_the_replay_server(
     server_iter = serve()
     server = next(server_iter)
     try:
-        digest = award_digest(conference=SLUG, settings=with_replay_llm(run_settings, server, tmp_path))
+        settings = with_replay_llm(run_settings, server, tmp_path)
+        state = award_digest(conference=SLUG, settings=settings, return_state=True)
+        digest = state.result()
     finally:
         next(server_iter, None)
 
@@ -186,6 +188,21 @@ def test_digest_with_an_llm_over_the_replay_server(
     assert calls == len(server.requests), (calls, len(server.requests))
     tokens_in = sum(u["input_tokens"] for u in [*summaries, *comics, *themes])
     assert f"LLM usage: {tokens_in:,} input" in md
+    # The themes were asked for while the comics were drawn (themes-ahead), and the overview step
+    # used them: one themes call in all, none spent twice; the scratch file is gone after.
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    (ahead,) = [r for r in runs if r.name.startswith("themes ahead")]
+    assert ahead.state is not None and ahead.state.is_completed()
+    assert [r.schema_name() for r in server.requests].count("ThemesDraft") == 1
+    assert published["overview"]["themes"]
+    assert not any("asked for ahead" in n for n in published["overview"]["usage"]["notices"])
+    assert not (store / SLUG / "overview" / "themes-ahead.json").exists()
 
 
 def test_digest_draws_comics_with_a_diffusers_pipeline(

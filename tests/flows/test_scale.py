@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tasks.models import PaperStatus
+from tasks.models import PaperStatus, StageName
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
 pytestmark = [pytest.mark.slow]
@@ -80,14 +81,24 @@ def test_each_stage_starts_when_its_input_is_ready(
     )
     conf = load_conference(SLUG, conferences)
 
+    told: list[dict[str, Any]] = []
+
     @flow(task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
     def chains() -> PaperChains:
-        runner = PaperChains(conf.slug, conf.entries, run=backends_for(settings), window=4)
+        runner = PaperChains(
+            conf.slug, conf.entries, run=backends_for(settings), window=4, on_summaries=told.append
+        )
         runner.run()
         return runner
 
     runner = chains()
     assert runner.max_in_flight == 4
+    # Told once, when every summary had settled: before the comics had all been drawn (what needs
+    # the summaries only, the themes, starts beside them).
+    (settled,) = told
+    assert set(settled) == {e.paper_id for e in conf.entries}
+    assert all(StageName.SUMMARIZE in o for o in settled.values())
+    assert any(StageName.COMIC not in o for o in settled.values())
     assert not together.broken, "four summaries never ran at once with 4 workers and 4 papers"
     for outcomes in runner.outcomes.values():
         assert {o.status.state.value for o in outcomes.values()} == {"done"}

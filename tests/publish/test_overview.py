@@ -141,6 +141,27 @@ def test_invented_llm_theme_papers_are_dropped_and_said(
     assert any("'Invented theme' dropped" in n for n in overview.notices)
 
 
+def test_themes_found_ahead_are_reused_for_the_same_papers_and_counted_when_not(
+    fixtures_dir: Path, replay: ReplayServer, tmp_path: Path
+) -> None:
+    digest, parsed = _fixture_digest(fixtures_dir)
+    settings = with_replay_llm(get_settings(), replay, tmp_path)
+    ahead = build_overview(digest, parsed, None, settings)  # asked while the comics were drawn
+    assert ahead.usage is not None and len(ahead.usage.calls) == len(replay.requests) == 1
+    # The papers shown are those expected: no second call, the one call counted once.
+    same = build_overview(digest, parsed, None, settings, ahead=ahead)
+    assert len(replay.requests) == 1 and same.themes == ahead.themes and same.usage == ahead.usage
+    # A comic failed: that paper is not shown, the themes are asked again, and both calls count.
+    failed = digest.results[0].model_copy(update={"status": PaperStatus.FAILED})
+    shown = digest.model_copy(update={"results": [failed, *digest.results[1:]]})
+    again = build_overview(shown, parsed, None, settings, ahead=ahead)
+    assert len(replay.requests) == 2 and again.input_sha256 != ahead.input_sha256
+    assert again.usage is not None and len(again.usage.calls) == 2
+    spent = sum(call.input_tokens for call in again.usage.calls)
+    assert again.usage.input_tokens == spent > ahead.usage.input_tokens
+    assert any("asked for ahead" in n for n in again.usage.notices)
+
+
 def test_a_failing_model_falls_back_to_key_phrases_loudly(
     fixtures_dir: Path, replay: ReplayServer, tmp_path: Path
 ) -> None:
