@@ -18,19 +18,9 @@ from tasks.freshness import Verdict, check_current, run_inputs
 from tasks.harvest.errors import UnknownConferenceError
 from tasks.harvest.manifest import load_conference, select_entries
 from tasks.harvest.watching import load_harvested
-from tasks.models import (
-    AwardEntry,
-    Conference,
-    Digest,
-    PaperResult,
-    PaperStatus,
-    StageName,
-    StageOutcome,
-    StageState,
-    StageStatus,
-)
+from tasks.models import AwardEntry, Conference, Digest, PaperStatus, StageName
 from tasks.publish.feed import ensure_listed
-from tasks.publish.publisher import STAGE_ORDER, paper_result
+from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
 from tasks.publish.site import ensure_site
 from tasks.publish.task import link_to
@@ -117,8 +107,7 @@ def run_papers(
 
     def summaries_settled(outcomes: dict[str, Outcomes]) -> None:
         # The themes need the summaries only: found now, beside the comics (tasks/stages/overview.py).
-        expected = expected_results(entries, outcomes, run.store)
-        ahead.append(themes_ahead.submit(opaque(conf), opaque(expected), run))  # type: ignore[call-overload]
+        ahead.append(themes_ahead.submit(opaque(conf), opaque(outcomes), run))  # type: ignore[call-overload]
 
     with StageRunners(settings) as runners:
         get_run_logger().info("stages run on %s", runners.describe())
@@ -144,17 +133,6 @@ def run_papers(
     for themes in ahead:  # before the overview, which reuses them (a failure: it finds its own)
         themes.wait()
     return outcomes
-
-
-def expected_results(
-    entries: list[AwardEntry], outcomes: dict[str, Outcomes], store: ArtifactStore
-) -> list[PaperResult]:
-    """Each paper's result as it will be if its stages still running end well."""
-    well = StageOutcome(status=StageStatus(state=StageState.DONE))
-    return [
-        paper_result(e, {s: outcomes.get(e.paper_id, {}).get(s, well) for s in STAGE_ORDER}, store)
-        for e in entries
-    ]
 
 
 def up_to_date(

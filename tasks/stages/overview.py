@@ -24,6 +24,7 @@ from prefect.cache_policies import NONE
 from tasks.backends import Backends
 from tasks.harvest.licences import DEFINITE
 from tasks.models import (
+    AwardEntry,
     ComicMeta,
     Conference,
     Digest,
@@ -34,7 +35,11 @@ from tasks.models import (
     PaperStatus,
     PaperSummary,
     ParsedPaper,
+    StageName,
+    StageOutcome,
     StageResult,
+    StageState,
+    StageStatus,
 )
 from tasks.overview import (
     OVERVIEW_FILES,
@@ -45,7 +50,7 @@ from tasks.overview import (
     read_licences,
     with_cover,
 )
-from tasks.publish.publisher import merge_with_release
+from tasks.publish.publisher import STAGE_ORDER, merge_with_release, paper_result
 from tasks.publish.release import read_current
 from tasks.stage_cache import StageKey, identity_id
 from tasks.stages.common import cache, stage_key
@@ -106,10 +111,15 @@ def conference_overview(conference: Conference, results: list[PaperResult], run:
 
 
 @task(name="themes-ahead", cache_policy=NONE, task_run_name="themes ahead {conference.slug}")
-def themes_ahead(conference: Conference, results: list[PaperResult], run: Backends) -> str:
-    """The overview's themes for the papers as they will be (module doc), stored for the overview
-    step to reuse; what they were found from (its input_sha256)."""
+def themes_ahead(
+    conference: Conference, outcomes: dict[str, dict[StageName, StageOutcome]], run: Backends
+) -> str:
+    """The overview's themes for this run's papers (their stage outcomes so far) as they will be if
+    their stages still running end well (module doc), stored for the overview step to reuse; what
+    they were found from (its input_sha256)."""
     store, slug = run.store, conference.slug
+    ran = [e for e in conference.entries if e.paper_id in outcomes]
+    results = [expected_result(e, outcomes[e.paper_id], store) for e in ran]
     digest, parsed = _digest_to_be(conference, results, store)
     previous = _read(store, overview_key(slug, "overview.json"), Overview)
     themes = build_overview(digest, parsed, previous, run.settings)
@@ -120,6 +130,14 @@ def themes_ahead(conference: Conference, results: list[PaperResult], run: Backen
     if not same:  # (else the last release's themes serve: nothing was asked, the overview reuses them)
         store.put(overview_key(slug, AHEAD), themes.model_dump_json(indent=2).encode())
     return themes.input_sha256
+
+
+def expected_result(
+    entry: AwardEntry, outcomes: dict[StageName, StageOutcome], store: ArtifactStore
+) -> PaperResult:
+    """The paper's result as it will be if its stages still running end well."""
+    well = StageOutcome(status=StageStatus(state=StageState.DONE))
+    return paper_result(entry, {stage: outcomes.get(stage, well) for stage in STAGE_ORDER}, store)
 
 
 def _digest_to_be(
