@@ -244,17 +244,26 @@ def test_deploy_registers_every_deployment_on_its_pool(ops_env: dict[str, str]) 
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()[-1500:]
     api = httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30, transport=RetryBusy())
     pools = {}
-    for name in ("award-digest-form/award-digest", "watch-awards/watch-awards", "backfill/backfill"):
+    for name in (
+        "award-digest-form/award-digest",
+        "watch-awards/watch-awards",
+        "watched-digest/watched-digest",
+        "backfill/backfill",
+    ):
         pools[name] = api.get(f"/deployments/name/{name}").json()["work_pool_name"]
     comics = api.get("/deployments/name/draw-comics/draw-comics").json()
     assert set(pools.values()) == {"paperpanels-process"} and comics["work_pool_name"] == "paperpanels-gpu"
     watch = api.get("/deployments/name/watch-awards/watch-awards").json()
     assert [s["schedule"]["cron"] for s in watch["schedules"]] == ["*/30 * * * *"]
     # The worker's server is shared: these work-pool deployments (no code path: their workers pull the
-    # code) must not be what a later test's `serve` finds under the same names. Seen once under load:
-    # a backfill run created on the served name ran "from storage at None" and crashed.
-    for name in (*pools, "draw-comics/draw-comics"):
-        assert api.delete(f"/deployments/{api.get(f'/deployments/name/{name}').json()['id']}").is_success
+    # code) must not be what a later test's `serve` finds under the same names. Seen under load: a
+    # backfill run created on the served name ran "from storage at None" and crashed; a watched-digest
+    # left here (it was not in the list) kept a later test's `serve` from ever registering its own.
+    # So every deployment on a pool goes, whatever its name (a served one has no pool).
+    on_pools = [d for d in api.post("/deployments/filter", json={"limit": 200}).json() if d["work_pool_name"]]
+    assert {d["name"] for d in on_pools} >= {name.split("/")[1] for name in pools}
+    for deployment in on_pools:
+        assert api.delete(f"/deployments/{deployment['id']}").is_success
 
 
 PAPERMAGE = (
