@@ -104,6 +104,10 @@ def runner_prefetch_s() -> float:
     return float(inspect.signature(Runner.__init__).parameters["prefetch_seconds"].default)
 
 
+# How long a run started now waits for `serve` to pick it up, at most, while a watch is served.
+PICKUP_S = 2
+
+
 def runner_timing(settings: Settings) -> RunnerTiming:
     """How early and how often `serve` looks for scheduled runs, so that every poll of a one-at-a-time
     deployment on an interval (watch-awards with `ops.watch_interval_s`) runs.
@@ -113,8 +117,11 @@ def runner_timing(settings: Settings) -> RunnerTiming:
     run that finds the slot held. With Prefect's 10 s prefetch and a watch every few seconds, each
     run held the slot across the next runs' pick-up: measured with a 5 s interval (bench/
     time_to_publish.py), two polls of three were cancelled, so the watch looked every 15 s. Half the
-    shortest such interval leaves the other half for the poll itself (one that finds nothing: ~2 s),
-    and the runner asks the server at least once an interval. Cron schedules keep Prefect's values."""
+    shortest such interval leaves the other half for the poll itself (one that finds nothing: ~2 s).
+    A run started now, not on a schedule (the digest the watch starts, a run from the UI), waits
+    for the runner's next look: with Prefect's 10 s, or the interval, the watched digest began 2-8 s
+    after the watch started it (bench/time_to_publish.py). So while a watch is served the runner
+    asks every PICKUP_S, which is also at least once an interval. Cron schedules keep Prefect's values."""
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY
 
     intervals = [s.interval_s for s in deployment_specs(settings) if s.single and s.interval_s]
@@ -122,8 +129,8 @@ def runner_timing(settings: Settings) -> RunnerTiming:
         return {}
     interval = min(intervals)
     timing = RunnerTiming(prefetch_seconds=max(1, min(runner_prefetch_s(), interval // 2)))
-    if interval < PREFECT_RUNNER_POLL_FREQUENCY.value():
-        timing["query_seconds"] = interval
+    if min(PICKUP_S, interval) < PREFECT_RUNNER_POLL_FREQUENCY.value():
+        timing["query_seconds"] = min(PICKUP_S, interval)
     return timing
 
 
