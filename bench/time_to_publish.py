@@ -376,11 +376,13 @@ def main() -> None:
         moto.stop()
         shutil.rmtree(work, ignore_errors=True)
     if len(results) >= 2 and not args.no_baseline:
-        base, slow = results[0], results[1]
-        print(
-            f"\nthe LLM's latency adds {slow['total'] - base['total']:.1f} s to the pipeline's own "
-            f"{base['total']:.1f} s ({slow['llm_calls']} calls at {slow['latency']:.0f} s)"
-        )
+        base = results[0]
+        for slow in results[1:]:
+            print(
+                f"\nthe LLM's latency adds {slow['total'] - base['total']:.1f} s to the pipeline's own "
+                f"{base['total']:.1f} s ({slow['llm_calls']} calls at {slow['latency']:.0f} s, "
+                f"llm.concurrency {slow['llm_concurrency']})"
+            )
 
 
 if __name__ == "__main__":

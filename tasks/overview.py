@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from tasks.awards import award_counts, award_heading, grouped_by_award
 from tasks.comic.page.cover import (
@@ -106,7 +106,7 @@ def build_overview(
         generator=finder.identity, input_sha256=sha, summarized=len(sources),
     )  # fmt: skip
     for known in (ahead, previous):
-        if known is not None and known.input_sha256 == sha and known.generator == finder.identity:
+        if serves(known, base):
             kept = {k: getattr(known, k) for k in ("themes", "alone", "notices", "usage")}
             return _counting(base.model_copy(update=kept), None if known is ahead else ahead)
     found, generator, fallback, notices = _themes(finder, sources, digest.conference.name)
@@ -127,6 +127,14 @@ def build_overview(
         }
     )
     return _counting(overview, ahead)
+
+
+def serves(known: Overview | None, overview: Overview) -> TypeGuard[Overview]:
+    """Whether themes found before (`known`) are the ones `overview` needs: same input, same finder."""
+    return known is not None and (known.input_sha256, known.generator) == (
+        overview.input_sha256,
+        overview.generator,
+    )
 
 
 def _counting(overview: Overview, unused: Overview | None) -> Overview:

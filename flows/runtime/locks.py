@@ -65,9 +65,14 @@ def drop_held() -> list[Path]:
     return left
 
 
+@functools.lru_cache(maxsize=4)
+def _start_of(pid: int) -> str | None:
+    return process_start(pid)  # a process's start never changes: read /proc once (waits poll 10x/s)
+
+
 def _names_this_process(info: dict[str, Any]) -> bool:
-    pid = os.getpid()
-    return info.get("host") == HOST and info.get("pid") == pid and info.get("started") == process_start(pid)
+    pid = os.getpid()  # read each time: a forked child is another process
+    return info.get("host") == HOST and info.get("pid") == pid and info.get("started") == _start_of(pid)
 
 
 class LeasedFileLocks:

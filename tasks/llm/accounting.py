@@ -77,34 +77,31 @@ class Ledger:
 
     def totals(self) -> UsageTotals:
         notices = []
-        costs = [c.cost_usd for c in self.calls]
-        if self.calls and any(c is None for c in costs):
+        if self.calls and any(c.cost_usd is None for c in self.calls):
             notices.append(f"No price for {self.model} in the price table: cost unknown")
         if any(c.input_tokens == 0 and c.output_tokens == 0 for c in self.calls):
             notices.append("The provider reported no token usage for some calls")
-        return UsageTotals(
-            calls=list(self.calls),
-            input_tokens=sum(c.input_tokens for c in self.calls),
-            output_tokens=sum(c.output_tokens for c in self.calls),
-            latency_s=round(sum(c.latency_s for c in self.calls), 3),
-            cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 8),
-            notices=notices,
-        )
+        return summed(self.calls, notices)
 
 
-def combined(*parts: UsageTotals | None, notice: str | None = None) -> UsageTotals | None:
-    """Several totals as one: every call, the sums, the cost unknown when any part's is; None when
-    there is no part."""
-    present = [u for u in parts if u is not None]
-    if not present:
-        return None
-    costs = [u.cost_usd for u in present]
-    notices = [n for u in present for n in u.notices] + ([notice] if notice else [])
+def summed(calls: list[CallUsage], notices: list[str]) -> UsageTotals:
+    """Calls and their totals; the cost is unknown when any call's is."""
+    costs = [c.cost_usd for c in calls]
     return UsageTotals(
-        calls=[c for u in present for c in u.calls],
-        input_tokens=sum(u.input_tokens for u in present),
-        output_tokens=sum(u.output_tokens for u in present),
-        latency_s=round(sum(u.latency_s for u in present), 3),
+        calls=list(calls),
+        input_tokens=sum(c.input_tokens for c in calls),
+        output_tokens=sum(c.output_tokens for c in calls),
+        latency_s=round(sum(c.latency_s for c in calls), 3),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 8),
         notices=list(dict.fromkeys(notices)),
     )
+
+
+def combined(*parts: UsageTotals | None, notice: str | None = None) -> UsageTotals | None:
+    """Several totals as one (every UsageTotals is its calls summed: Ledger.totals); None when there is
+    no part."""
+    present = [u for u in parts if u is not None]
+    if not present:
+        return None
+    notices = [n for u in present for n in u.notices] + ([notice] if notice else [])
+    return summed([c for u in present for c in u.calls], notices)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC
 
 from tasks.awards import award_heading, grouped_by_award
+from tasks.llm.accounting import combined
 from tasks.markdown import md_text, web_url
 from tasks.models import AwardKind, Claim, Digest, PaperResult, PaperStatus, StageName, StageState
 from tasks.publish.comic_html import comic_alt, comic_html
@@ -141,19 +142,13 @@ def usage_totals(digest: Digest) -> str | None:
         ("themes", [digest.overview.usage] if digest.overview and digest.overview.usage else []),
         ("award announcement", [digest.conference.usage] if digest.conference.usage else []),
     ]
-    usages = [u for _, found in parts for u in found]
-    if not usages:
+    total = combined(*(u for _, found in parts for u in found))
+    if total is None:
         return None
-    tokens_in = sum(u.input_tokens for u in usages)
-    tokens_out = sum(u.output_tokens for u in usages)
-    costs = [u.cost_usd for u in usages]
-    cost = (
-        f"${sum(c for c in costs if c is not None):.4f}"
-        if all(c is not None for c in costs)
-        else "cost unknown"
-    )
+    cost = f"${total.cost_usd:.4f}" if total.cost_usd is not None else "cost unknown"
     where = ", ".join(f"{name} {len(found)}" if len(found) > 1 else name for name, found in parts if found)
-    return f"LLM usage: {tokens_in:,} input + {tokens_out:,} output tokens, {cost} ({where})"
+    tokens = f"{total.input_tokens:,} input + {total.output_tokens:,} output tokens"
+    return f"LLM usage: {tokens}, {cost} ({where})"
 
 
 def paper_usage(result: PaperResult) -> str | None:

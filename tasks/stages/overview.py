@@ -48,6 +48,7 @@ from tasks.overview import (
     licences_json,
     overview_key,
     read_licences,
+    serves,
     with_cover,
 )
 from tasks.publish.publisher import STAGE_ORDER, merge_with_release, paper_result
@@ -123,11 +124,7 @@ def themes_ahead(
     digest, parsed = _digest_to_be(conference, results, store)
     previous = _read(store, overview_key(slug, "overview.json"), Overview)
     themes = build_overview(digest, parsed, previous, run.settings)
-    same = previous is not None and (previous.input_sha256, previous.generator) == (
-        themes.input_sha256,
-        themes.generator,
-    )
-    if not same:  # (else the last release's themes serve: nothing was asked, the overview reuses them)
+    if not serves(previous, themes):  # (else nothing was asked: the overview reuses the last release's)
         store.put(overview_key(slug, AHEAD), themes.model_dump_json(indent=2).encode())
     return themes.input_sha256
 
