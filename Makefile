@@ -7,8 +7,10 @@ PYTEST_ARGS ?=
 # Three pytest-xdist workers on 2 cores: much of the suite waits on servers and subprocesses, and two
 # workers kept only ~1.5 cores busy (970 s wall; three: 709 s; measured again on one tree after the
 # servers were lightened: two 555 s / 786 CPU-s, three 511 s / 826 CPU-s). Tests are handed out one by one as
-# workers free up (a module with module-scoped fixtures goes to one worker as a group: tests/conftest.py
-# marks it). Each worker starts one Prefect server beside its first tests, for its whole session.
+# workers free up, except groups, each run by one worker one after another (tests/conftest.py marks
+# them: the heavy end-to-end tests, the tests that load a diffusion pipeline, a module whose tests
+# share a module-scoped fixture); the longest chains go out first (conftest's order, not xdist's by
+# number of tests: --no-loadscope-reorder). Each worker starts one Prefect server beside its first tests.
 # TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 3
 # Every test's cost counts: the run prints the slowest and the most costly, and fails when one costs
@@ -34,7 +36,7 @@ demo: install
 
 # pytest's exit code 5 means no test ran: that is a failure here.
 test: install
-	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --max-test-seconds $(MAX_TEST_SECONDS) \
+	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --max-test-seconds $(MAX_TEST_SECONDS) \
 	  --max-test-wall-seconds $(MAX_TEST_WALL_SECONDS) \
 	  $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
@@ -42,7 +44,7 @@ test: install
 # The quick loop while you work: every test that needs no server process (Prefect, S3, Redis,
 # Postgres), no browser and no CLI end to end. `make test` before you push: it runs everything.
 test-quick: install
-	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup -m "not server" -q $(PYTEST_ARGS); rc=$$?; \
+	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not server" -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 lint: install

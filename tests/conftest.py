@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.sharing import made_once, migrated_prefect_db
+from tests.sharing import HEAVY_E2E, made_once, migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
@@ -83,12 +85,25 @@ def _shares_module_state(item: pytest.Item) -> bool:
     return any(d.scope in ("module", "class", "package") for group in defs for d in group)
 
 
+def _loads_a_pipeline(item: pytest.Item) -> bool:
+    return "tiny_model" in getattr(item, "fixturenames", ()) or bool(item.get_closest_marker("diffusers"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups off the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The modules with a test that loads a diffusion pipeline run on one worker together: each worker
+    # that loads one first imports diffusers, transformers and torch's compiler (~5 CPU-s).
+    diffusers = {item.nodeid.split("::")[0] for item in items if _loads_a_pipeline(item)}
     for item in items:
+        module = item.nodeid.split("::")[0]
+        if item.get_closest_marker("xdist_group"):
+            pass
+        elif module in diffusers:
+            item.add_marker(pytest.mark.xdist_group("diffusers"))
         # `--dist loadgroup`: tests hand out one by one, except a module whose tests share a module-
         # scoped fixture (a digest run, a served stack), which goes to one worker as a group.
-        if _shares_module_state(item) and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        elif _shares_module_state(item):
+            item.add_marker(pytest.mark.xdist_group(module))
         used = set(getattr(item, "fixturenames", ()))
         if _uses_prefect(item):
             item.add_marker(pytest.mark.prefect)
@@ -98,6 +113,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             or item.get_closest_marker("postgres")
         ):
             item.add_marker(pytest.mark.server)
+    # A group is a chain of tests that one worker runs one after another: the longest chains go out
+    # first (the Makefile turns off xdist's own order, by the number of tests in a group), so that none
+    # starts last and holds the run up: the heavy end-to-end tests, then the other groups, then the rest.
+    items.sort(key=_chain_order)
+
+
+def _chain_order(item: pytest.Item) -> int:
+    group = item.get_closest_marker("xdist_group")
+    if group is None:
+        return 2
+    return 0 if group.args[0] == HEAVY_E2E.args[0] else 1
 
 
 @pytest.fixture(scope="session")
@@ -186,6 +212,26 @@ def _start_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any
         return start_prefect_server(home, **SERVER_SETTINGS)
 
 
+# Long-lived objects out of the collector's way. A test process holds millions of objects from its
+# imports (Prefect, pydantic, torch, diffusers) that live as long as it does, and every full collection
+# walked them all: 29 of the 157 CPU-s of `make test-quick` went to the collector (gc.callbacks,
+# measured), 10 of the 34 CPU-s of the diffusion tests. So once a test process has imported more, what
+# is alive then is collected once and frozen (gc.freeze): later collections walk what tests make.
+_FROZEN_AT = [0]  # how many modules were imported when the heap was last frozen
+
+
+def _freeze_the_imports() -> None:
+    if len(sys.modules) > _FROZEN_AT[0]:
+        gc.collect()  # garbage goes first: frozen objects are never collected
+        gc.freeze()
+        _FROZEN_AT[0] = len(sys.modules)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish() -> None:
+    _freeze_the_imports()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A worker that will run a test needing Prefect starts the server now, beside its first tests:
@@ -194,6 +240,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None or session.config.option.collectonly:
         return
+    _freeze_the_imports()
     # The worker's base folder is made here, in the main thread, before the server's thread asks
     # for a folder in it: made by two threads at once, one of them removed what the other had
     # just made ("FileExistsError: .../popen-gw0" at the set-up of an unrelated first test).

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "comic_gpu.py"
+pytestmark = pytest.mark.diffusers
 
 
 @pytest.fixture(scope="module")

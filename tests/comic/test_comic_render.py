@@ -63,6 +63,7 @@ def test_model_is_recorded_as_ignored(small_summary: PaperSummary) -> None:
     assert any("some/model" in n for n in out.meta.notices)
 
 
+@pytest.mark.diffusers
 def test_diffusion_renderer_without_a_model_uses_the_default_model(small_summary: PaperSummary) -> None:
     # Offline (HF_HUB_OFFLINE=1) the default model cannot be fetched: a clear error naming it,
     # never a silent sketch.
