@@ -12,6 +12,7 @@ from config.settings import Settings, get_settings
 from flows.notify import notify
 from flows.paper import Outcomes, PaperChains, Progress
 from flows.publishing import publish_conference
+from flows.runtime.heap import settle_heap
 from flows.runtime.runners import StageRunners, for_papers
 from tasks.backends import Backends, backends_for
 from tasks.freshness import Verdict, check_current, run_inputs
@@ -64,6 +65,7 @@ def award_digest(
     settings = for_papers(settings, len(entries))
     # Every backend is chosen once, here; each fallback is said once (flows/paper.py), not per paper.
     run = backends_for(settings)
+    settle_heap()  # what is alive now lives as long as the run: out of the collector's way
     outcomes = run_papers(conf, entries, run, force=force)
     # What is published names no secret and no local folder, whatever an error message said.
     redact = settings.redactor()
