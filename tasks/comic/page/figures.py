@@ -137,7 +137,11 @@ def extract_figures(
                 if len(cut.found) >= max_figures:
                     cut.notices.append(f"only the first {max_figures} figures of {source} were kept")
                     break
-                cut.page(doc[page_no - 1], page_no)
+                page = doc[page_no - 1]
+                try:
+                    cut.page(page, page_no)
+                finally:  # here, under the lock: not later, by the garbage collector, in any thread
+                    page.close()
         finally:
             doc.close()
     figures = []
