@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import tempfile
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from flows.runtime.heap import settle_heap  # imports gc only: no Prefect before the settings below
 from tests.sharing import HEAVY_E2E, made_once, migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
@@ -93,17 +93,14 @@ def _loads_a_pipeline(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The modules with a test that loads a diffusion pipeline run on one worker together: each worker
     # that loads one first imports diffusers, transformers and torch's compiler (~5 CPU-s).
+    # `--dist loadgroup`: tests hand out one by one, except a module whose tests share a module-
+    # scoped fixture (a digest run, a served stack), which goes to one worker as a group.
     diffusers = {item.nodeid.split("::")[0] for item in items if _loads_a_pipeline(item)}
     for item in items:
         module = item.nodeid.split("::")[0]
-        if item.get_closest_marker("xdist_group"):
-            pass
-        elif module in diffusers:
-            item.add_marker(pytest.mark.xdist_group("diffusers"))
-        # `--dist loadgroup`: tests hand out one by one, except a module whose tests share a module-
-        # scoped fixture (a digest run, a served stack), which goes to one worker as a group.
-        elif _shares_module_state(item):
-            item.add_marker(pytest.mark.xdist_group(module))
+        group = "diffusers" if module in diffusers else module if _shares_module_state(item) else None
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
         used = set(getattr(item, "fixturenames", ()))
         if _uses_prefect(item):
             item.add_marker(pytest.mark.prefect)
@@ -222,8 +219,7 @@ _FROZEN_AT = [0]  # how many modules were imported when the heap was last frozen
 
 def _freeze_the_imports() -> None:
     if len(sys.modules) > _FROZEN_AT[0]:
-        gc.collect()  # garbage goes first: frozen objects are never collected
-        gc.freeze()
+        settle_heap()
         _FROZEN_AT[0] = len(sys.modules)
 
 
