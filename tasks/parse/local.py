@@ -234,25 +234,27 @@ def _link_targets(doc: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[str]:
 
 def find_hidden_text(data: bytes, source: str) -> tuple[list[HiddenText], list[str]]:
     """The PDF's hidden text, joined per page and reason, and the notice saying so (if any)."""
-    hidden, notices, _ = read_beside(data, source)
+    hidden, notices, _ = read_beside(data, source, lines=False)
     return hidden, notices
 
 
-def read_beside(data: bytes, source: str) -> tuple[list[HiddenText], list[str], list[list[str]]]:
+def read_beside(
+    data: bytes, source: str, *, lines: bool = True
+) -> tuple[list[HiddenText], list[str], list[list[str]]]:
     """What a parser that does not read the PDF here needs of it (GROBID extracts hidden text like
-    any other): the hidden text, the notice saying so, and every page's visible text lines."""
+    any other): the hidden text, the notice saying so, and every page's visible text lines (unless
+    `lines` is false: reading them costs as much again)."""
     with _PDFIUM_LOCK:
         doc = _open(data, source)
         try:
             runs = hidden_runs(doc)
-            lines = [
-                [" ".join(line.split()) for line in text.splitlines()] for text in visible_page_texts(doc)
-            ]
+            texts = visible_page_texts(doc) if lines else []
         except pdfium.PdfiumError as exc:
             raise ParseError(source, f"pdfium failed while looking for hidden text: {exc}") from exc
         finally:
             doc.close()
-    return join_hidden(runs), hidden_notices(runs), lines
+    visible = [[" ".join(line.split()) for line in text.splitlines()] for text in texts]
+    return join_hidden(runs), hidden_notices(runs), visible
 
 
 def _check_text_layer(pages: list[Page], source: str, notices: list[str]) -> None:
