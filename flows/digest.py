@@ -25,7 +25,7 @@ from tasks.publish.publisher import paper_result
 from tasks.publish.release import read_current
 from tasks.publish.site import ensure_site
 from tasks.publish.task import link_to
-from tasks.stages import themes_ahead
+from tasks.stages import forget_ahead, themes_ahead
 from tasks.store import ArtifactStore, store_for
 
 
@@ -106,6 +106,7 @@ def run_papers(
             progress.step()
 
     ahead: list[PrefectFuture[str]] = []
+    forget_ahead(run.store, conf.slug)  # an earlier run's, stopped before its overview
 
     def summaries_settled(outcomes: dict[str, Outcomes]) -> None:
         # The themes need the summaries only: found now, beside the comics (tasks/stages/overview.py).

@@ -14,7 +14,7 @@ and the cheap per-paper rendering at publish time.
 from tasks.stages.acquire import UNAVAILABLE, acquire_pdf
 from tasks.stages.comic import draw_comic
 from tasks.stages.common import PaperWork
-from tasks.stages.overview import conference_overview, themes_ahead
+from tasks.stages.overview import conference_overview, forget_ahead, themes_ahead
 from tasks.stages.parse import parse_paper
 from tasks.stages.repro import card_paper
 from tasks.stages.summarize import summarize_paper
@@ -26,6 +26,7 @@ __all__ = [
     "card_paper",
     "conference_overview",
     "draw_comic",
+    "forget_ahead",
     "parse_paper",
     "summarize_paper",
     "themes_ahead",

@@ -11,7 +11,9 @@ still drawn (flows/digest.py starts it once every paper's summary has settled, c
 still drawing as done) and stores them as overview/themes-ahead.json. The overview step then
 reuses them when its papers are those (same verified claims, same model), so a digest waits for
 no themes call after its last comic. When a comic fails, that paper is not shown, the input
-differs, and the overview asks again: that one call is spent twice.
+differs, and the overview asks again: that one call is spent twice. A run starts by removing
+themes an earlier run found ahead and never used (it stopped before its overview: forget_ahead):
+they are not this run's papers, nor this run's call to count.
 """
 
 from __future__ import annotations
@@ -127,6 +129,12 @@ def themes_ahead(
     if not serves(previous, themes):  # (else nothing was asked: the overview reuses the last release's)
         store.put(overview_key(slug, AHEAD), themes.model_dump_json(indent=2).encode())
     return themes.input_sha256
+
+
+def forget_ahead(store: ArtifactStore, slug: str) -> None:
+    """Remove themes found ahead by an earlier run that stopped before its overview (call it before
+    this run's papers start): the overview reads only what this run's themes-ahead stored."""
+    store.delete(overview_key(slug, AHEAD))
 
 
 def expected_result(

@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings, get_settings
-from tasks.models import Digest, PaperStatus, PublishManifest, StageName, StageState, sha256_bytes
+from tasks.models import (
+    CallUsage,
+    Digest,
+    Overview,
+    PaperStatus,
+    PublishManifest,
+    StageName,
+    StageState,
+    UsageTotals,
+    sha256_bytes,
+)
 from tests.fixture_conference import CONFERENCES, SLUG, stage_papers
 
 pytestmark = [pytest.mark.slow]
@@ -87,9 +97,17 @@ def test_digest_end_to_end_then_fully_cached(
     assert Digest.model_validate_json((_current(store) / "digest.json").read_text()) == digest
     assert any("xtractive" in n for n in digest.notices)  # the fallback is announced in the digest
 
-    # Second run: every finished stage is a cache hit and nothing in the store is rewritten.
+    # Second run: every finished stage is a cache hit and nothing in the store is rewritten. Themes
+    # an earlier run found ahead and never used (it was stopped before its overview) are removed
+    # before the papers start: they are not this run's to reuse or to count.
     before = _files(store)
+    call = CallUsage(purpose="themes", model="openai:stopped-run", input_tokens=900)
+    stale = Overview(
+        papers=1, generator=call.model, input_sha256="of-other-papers", usage=UsageTotals(calls=[call])
+    )
+    (store / SLUG / "overview" / "themes-ahead.json").write_text(stale.model_dump_json())
     again = award_digest(conference=SLUG, settings=run_settings)
+    assert again.overview is not None and again.overview.usage is None, again.overview
     for r in again.results:
         if r.paper_id == "1708.05894":
             assert r.status is PaperStatus.FAILED  # failures are not cached: it is tried again
