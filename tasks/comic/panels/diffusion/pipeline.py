@@ -123,8 +123,9 @@ def load_pipeline(
         if key in _PIPELINES:
             return _PIPELINES[key]
         # One pipeline in memory: a second model would double the GPU memory for nothing.
-        _PIPELINES.clear()
-        gc.collect()
+        if _PIPELINES:  # (a full collection walks the whole heap: only when there is one to free)
+            _PIPELINES.clear()
+            gc.collect()
         pipe = _from_pretrained(model, torch_dtype)
         if not _is_text_to_image(pipe):
             raise ComicError(f"comic model {model!r} ({type(pipe).__name__}) is not a text-to-image pipeline")
