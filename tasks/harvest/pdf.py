@@ -7,7 +7,7 @@ import logging
 import stat
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -47,23 +47,31 @@ class HostRateLimiter:
     """At most one request per `interval` seconds per host, shared by every thread of the process."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._next_slot: dict[str, float] = {}
 
-    def wait(self, host: str, interval: float) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot.get(host, 0.0))
+    def wait(self, host: str, interval: float, gone: Callable[[], str | None] = lambda: None) -> str | None:
+        """Wait for the host's next slot; or, as soon as `gone` gives a reason (the host refused a
+        connection meanwhile: wake() was called), stop waiting and return that reason."""
+        with self._changed:
+            slot = max(time.monotonic(), self._next_slot.get(host, 0.0))
             self._next_slot[host] = slot + interval
-        if slot > now:
-            time.sleep(slot - now)
+            while (left := slot - time.monotonic()) > 0 and gone() is None:
+                self._changed.wait(left)
+        return gone()
+
+    def wake(self) -> None:
+        """Tell the waiting requests to look again whether their host is still worth a request."""
+        with self._changed:
+            self._changed.notify_all()
 
 
 RATE_LIMITER = HostRateLimiter()
 
 
 class UnreachableHosts:
-    """Hosts that refused a connection recently: offline runs fail fast instead of queueing."""
+    """Hosts that refused a connection recently: offline runs fail fast instead of queueing (the
+    requests already waiting for the host's rate-limit slot stop waiting too)."""
 
     def __init__(self, ttl_s: float = 300.0) -> None:
         self.ttl_s = ttl_s
@@ -73,6 +81,7 @@ class UnreachableHosts:
     def mark(self, host: str, reason: str) -> None:
         with self._lock:
             self._seen[host] = (time.monotonic(), reason)
+        RATE_LIMITER.wake()
 
     def reason(self, host: str) -> str | None:
         with self._lock:
@@ -264,10 +273,12 @@ def download_pdf(
     parsed = urlparse(url)
     check_host(url, allowed_hosts=allowed_hosts, allow_private=allow_private)
     earlier = UNREACHABLE.reason(parsed.netloc)
+    if earlier is None and min_interval_s > 0:
+        earlier = RATE_LIMITER.wait(
+            parsed.hostname or "", min_interval_s, lambda: UNREACHABLE.reason(parsed.netloc)
+        )
     if earlier is not None:
         raise PdfUnavailable(f"{url}: cannot connect ({earlier}; not retried within 5 minutes)")
-    if min_interval_s > 0:
-        RATE_LIMITER.wait(parsed.hostname or "", min_interval_s)
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
     # The whole download, redirects included, within its deadline: a server that drips never
     # trips the per-read timeout. A slow server is not retried (it would drip again).

@@ -131,6 +131,32 @@ def test_unreachable_host_is_unavailable_not_retried(monkeypatch: pytest.MonkeyP
         _dl("http://127.0.0.1:9/paper.pdf")
 
 
+def test_requests_waiting_for_a_host_that_refuses_stop_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, a conference's downloads queued for arxiv.org's rate-limit slot (one every 3 s) fail
+    together with the first refusal, not one slot after another (8 papers: 21 s of waiting before)."""
+    from tasks.harvest import pdf
+
+    monkeypatch.setattr(pdf, "UNREACHABLE", pdf.UnreachableHosts())
+    monkeypatch.setattr(pdf, "RATE_LIMITER", HostRateLimiter())
+    errors: list[str] = []
+
+    def one() -> None:
+        try:
+            _dl("http://127.0.0.1:9/paper.pdf", min_interval_s=5.0)
+        except PdfUnavailable as exc:
+            errors.append(str(exc))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(errors) == 4 and all("cannot connect" in e for e in errors), errors
+    assert sum("not retried within 5 minutes" in e for e in errors) == 3, errors  # one request was made
+    assert time.monotonic() - started < 5.0  # the last slot was 15 s away
+
+
 def test_rate_limiter_spaces_requests_per_host() -> None:
     limiter = HostRateLimiter()
     start = time.monotonic()
