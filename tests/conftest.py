@@ -306,6 +306,16 @@ def _stage_locks_stay_with_their_test() -> Iterator[None]:
         pytest.fail(f"the test left stage locks held by this process: {[p.name for p in left]}")
 
 
+@pytest.fixture(autouse=True)
+def _refused_hosts_stay_with_their_test() -> Iterator[None]:
+    """After any test: no host is remembered as refusing connections (tasks/harvest/pdf.py). A test
+    server's port, refused once, may be another test's server's port a minute later."""
+    yield
+    from tasks.harvest.pdf import UNREACHABLE
+
+    UNREACHABLE.forget()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(prefect_api: str) -> Iterator[None]:
     """Flows run in this process against the worker's Prefect server (prefect_api)."""

@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
 from config.redact import mask_credentials
 from config.settings import HarvestSettings
+from tasks.harvest import pdf
 from tasks.harvest.errors import HarvestError
-from tasks.harvest.pdf import RATE_LIMITER
 from tasks.harvest.transfer import BodyTooLarge, DeadlineExceeded, bounded_get
 
 # Requests that reached the network, per service: tests and `harvest` report them.
@@ -173,11 +174,20 @@ class ServiceClient:
         *,
         deadline_s: float | None = None,
     ) -> Reply:
-        host = httpx.URL(url).host
+        host, netloc = httpx.URL(url).host, urlparse(url).netloc
         deadline = min(self.settings.timeout_s, deadline_s or self.settings.timeout_s)
         for attempt in range(self.retries + 1):
-            if self.min_interval_s > 0:
-                RATE_LIMITER.wait(host, self.min_interval_s)
+            # A host that refused a connection (offline, or down) is not asked again for a while, and
+            # the requests waiting for its rate-limit slot give up with the first refusal.
+            gone = pdf.UNREACHABLE.reason(netloc)
+            if gone is None and self.min_interval_s > 0:
+                gone = pdf.RATE_LIMITER.wait(
+                    host, self.min_interval_s, lambda: pdf.UNREACHABLE.reason(netloc)
+                )
+            if gone is not None:
+                raise ServiceError(
+                    self.service, url, f"cannot connect ({gone}; not retried within 5 minutes)"
+                )
             with _COUNT_LOCK:
                 REQUESTS[self.service] += 1
             try:
@@ -199,6 +209,11 @@ class ServiceClient:
                 ) from None
             except httpx.TimeoutException as exc:
                 raise ServiceError(self.service, url, f"timed out after {self.settings.timeout_s} s") from exc
+            except httpx.ConnectError as exc:
+                pdf.UNREACHABLE.mark(netloc, str(exc))
+                raise ServiceError(
+                    self.service, url, f"cannot connect ({type(exc).__name__}: {exc})"
+                ) from exc
             except httpx.HTTPError as exc:
                 raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from exc
             status = response.status

@@ -83,6 +83,10 @@ class UnreachableHosts:
             self._seen[host] = (time.monotonic(), reason)
         RATE_LIMITER.wake()
 
+    def forget(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
     def reason(self, host: str) -> str | None:
         with self._lock:
             seen = self._seen.get(host)
