@@ -308,10 +308,10 @@ def _stage_locks_stay_with_their_test() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _refused_hosts_stay_with_their_test() -> Iterator[None]:
-    """After any test: no host is remembered as refusing connections (tasks/harvest/pdf.py). A test
+    """After any test: no host is remembered as refusing connections (tasks/harvest/hosts.py). A test
     server's port, refused once, may be another test's server's port a minute later."""
     yield
-    from tasks.harvest.pdf import UNREACHABLE
+    from tasks.harvest.hosts import UNREACHABLE
 
     UNREACHABLE.forget()
 

@@ -21,7 +21,7 @@ import httpx
 
 from config.redact import mask_credentials
 from config.settings import HarvestSettings
-from tasks.harvest import pdf
+from tasks.harvest import hosts
 from tasks.harvest.errors import HarvestError
 from tasks.harvest.transfer import BodyTooLarge, DeadlineExceeded, bounded_get
 
@@ -179,10 +179,10 @@ class ServiceClient:
         for attempt in range(self.retries + 1):
             # A host that refused a connection (offline, or down) is not asked again for a while, and
             # the requests waiting for its rate-limit slot give up with the first refusal.
-            gone = pdf.UNREACHABLE.reason(netloc)
+            gone = hosts.UNREACHABLE.reason(netloc)
             if gone is None and self.min_interval_s > 0:
-                gone = pdf.RATE_LIMITER.wait(
-                    host, self.min_interval_s, lambda: pdf.UNREACHABLE.reason(netloc)
+                gone = hosts.RATE_LIMITER.wait(
+                    host, self.min_interval_s, lambda: hosts.UNREACHABLE.reason(netloc)
                 )
             if gone is not None:
                 raise ServiceError(
@@ -210,7 +210,7 @@ class ServiceClient:
             except httpx.TimeoutException as exc:
                 raise ServiceError(self.service, url, f"timed out after {self.settings.timeout_s} s") from exc
             except httpx.ConnectError as exc:
-                pdf.UNREACHABLE.mark(netloc, str(exc))
+                hosts.UNREACHABLE.mark(netloc, str(exc))
                 raise ServiceError(
                     self.service, url, f"cannot connect ({type(exc).__name__}: {exc})"
                 ) from exc

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import stat
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -15,6 +13,7 @@ from urllib.parse import urljoin, urlparse
 
 import httpx
 
+from tasks.harvest import hosts
 from tasks.harvest.addresses import check_host
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
 from tasks.harvest.transfer import DeadlineExceeded, Watchdog
@@ -42,60 +41,6 @@ class PdfSource:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
-
-class HostRateLimiter:
-    """At most one request per `interval` seconds per host, shared by every thread of the process."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._next_slot: dict[str, float] = {}
-
-    def wait(self, host: str, interval: float, gone: Callable[[], str | None] = lambda: None) -> str | None:
-        """Wait for the host's next slot; or, as soon as `gone` gives a reason (the host refused a
-        connection meanwhile: wake() was called), stop waiting and return that reason."""
-        with self._changed:
-            slot = max(time.monotonic(), self._next_slot.get(host, 0.0))
-            self._next_slot[host] = slot + interval
-            while (left := slot - time.monotonic()) > 0 and gone() is None:
-                self._changed.wait(left)
-        return gone()
-
-    def wake(self) -> None:
-        """Tell the waiting requests to look again whether their host is still worth a request."""
-        with self._changed:
-            self._changed.notify_all()
-
-
-RATE_LIMITER = HostRateLimiter()
-
-
-class UnreachableHosts:
-    """Hosts that refused a connection recently: offline runs fail fast instead of queueing (the
-    requests already waiting for the host's rate-limit slot stop waiting too)."""
-
-    def __init__(self, ttl_s: float = 300.0) -> None:
-        self.ttl_s = ttl_s
-        self._lock = threading.Lock()
-        self._seen: dict[str, tuple[float, str]] = {}
-
-    def mark(self, host: str, reason: str) -> None:
-        with self._lock:
-            self._seen[host] = (time.monotonic(), reason)
-        RATE_LIMITER.wake()
-
-    def forget(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
-    def reason(self, host: str) -> str | None:
-        with self._lock:
-            seen = self._seen.get(host)
-            if seen is None or time.monotonic() - seen[0] > self.ttl_s:
-                return None
-            return seen[1]
-
-
-UNREACHABLE = UnreachableHosts()
 
 MAX_REDIRECTS = 5
 # A download may take this many times the per-read timeout, start to end, redirects included.
@@ -227,7 +172,7 @@ def unavailable_without_trying(
     if (why := no_download(download, urls)) is not None:
         reasons.append(why)
     else:
-        down = [UNREACHABLE.reason(urlparse(url).netloc) for url in urls]
+        down = [hosts.UNREACHABLE.reason(urlparse(url).netloc) for url in urls]
         if any(reason is None for reason in down):
             return None
         reasons += [
@@ -276,10 +221,10 @@ def download_pdf(
     """
     parsed = urlparse(url)
     check_host(url, allowed_hosts=allowed_hosts, allow_private=allow_private)
-    earlier = UNREACHABLE.reason(parsed.netloc)
+    earlier = hosts.UNREACHABLE.reason(parsed.netloc)
     if earlier is None and min_interval_s > 0:
-        earlier = RATE_LIMITER.wait(
-            parsed.hostname or "", min_interval_s, lambda: UNREACHABLE.reason(parsed.netloc)
+        earlier = hosts.RATE_LIMITER.wait(
+            parsed.hostname or "", min_interval_s, lambda: hosts.UNREACHABLE.reason(parsed.netloc)
         )
     if earlier is not None:
         raise PdfUnavailable(f"{url}: cannot connect ({earlier}; not retried within 5 minutes)")
@@ -311,7 +256,7 @@ def _raise_for(exc: httpx.HTTPError, url: str, netloc: str, timeout_s: float) ->
         raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
     if isinstance(exc, httpx.ConnectError):
         # No route / no DNS: this machine is offline; retrying will not help within one run.
-        UNREACHABLE.mark(netloc, str(exc))
+        hosts.UNREACHABLE.mark(netloc, str(exc))
         raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
     raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
 

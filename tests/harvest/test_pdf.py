@@ -13,7 +13,8 @@ from typing import ClassVar
 import pytest
 
 from tasks.harvest.errors import PdfUnavailable, TransientDownloadError
-from tasks.harvest.pdf import HostRateLimiter, PdfSource, acquire_pdf_bytes, download_pdf, find_local_pdf
+from tasks.harvest.hosts import HostRateLimiter
+from tasks.harvest.pdf import PdfSource, acquire_pdf_bytes, download_pdf, find_local_pdf
 from tasks.models import AwardEntry
 from tasks.parse.errors import ParseError
 
@@ -124,9 +125,9 @@ def test_only_http_urls() -> None:
 
 
 def test_unreachable_host_is_unavailable_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.harvest import pdf
+    from tasks.harvest import hosts
 
-    monkeypatch.setattr(pdf, "UNREACHABLE", pdf.UnreachableHosts())
+    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())
     with pytest.raises(PdfUnavailable, match="cannot connect"):
         _dl("http://127.0.0.1:9/paper.pdf")
 
@@ -134,10 +135,10 @@ def test_unreachable_host_is_unavailable_not_retried(monkeypatch: pytest.MonkeyP
 def test_requests_waiting_for_a_host_that_refuses_stop_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Offline, a conference's downloads queued for arxiv.org's rate-limit slot (one every 3 s) fail
     together with the first refusal, not one slot after another (8 papers: 21 s of waiting before)."""
-    from tasks.harvest import pdf
+    from tasks.harvest import hosts
 
-    monkeypatch.setattr(pdf, "UNREACHABLE", pdf.UnreachableHosts())
-    monkeypatch.setattr(pdf, "RATE_LIMITER", HostRateLimiter())
+    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())
+    monkeypatch.setattr(hosts, "RATE_LIMITER", HostRateLimiter())
     errors: list[str] = []
 
     def one() -> None:
@@ -215,9 +216,9 @@ def test_download_fallback_order(pdf_server: str) -> None:
 
 
 def test_an_unreachable_host_fails_fast_afterwards(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.harvest import pdf
+    from tasks.harvest import hosts
 
-    monkeypatch.setattr(pdf, "UNREACHABLE", pdf.UnreachableHosts())
+    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())
     with pytest.raises(PdfUnavailable, match="cannot connect"):
         _dl("http://127.0.0.1:9/a.pdf")
     start = time.monotonic()
