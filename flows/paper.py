@@ -38,7 +38,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import State
 
 from config.settings import OpsSettings
-from flows.runtime.locks import LeasedFileLocks
+from flows.runtime.locks import LeasedFileLocks, release_after_a_failed_hit
 from tasks.backends import Backends
 from tasks.harvest.errors import PdfUnavailable
 from tasks.harvest.pdf import unavailable_without_trying
@@ -96,6 +96,7 @@ NEXT_STAGES: dict[StageName, tuple[StageName, ...]] = {
 @lru_cache(maxsize=4)
 def lock_manager(kind: str, redis_url: str | None = None, lease_s: float = 30.0) -> Any:
     """One lock manager per kind and process: identical stage runs wait for each other's result."""
+    release_after_a_failed_hit()
     if kind == "memory":
         from prefect.locking.memory import MemoryLockManager
 

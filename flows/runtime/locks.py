@@ -262,6 +262,36 @@ class LeasedFileLocks:
         return await anyio.to_thread.run_sync(self.wait_for_lock, key, timeout)
 
 
+@functools.cache
+def release_after_a_failed_hit() -> None:
+    """Mend Prefect's transactions, once per process: one that found its cached result and then raised
+    (reading that result failed: S3 answered the second GET with an error, or the result was written by
+    another version) kept its lock, because `Transaction.rollback` returns at once for a transaction
+    in the COMMITTED state, before the release in its `finally`. The holder is this live process, so
+    the stage's retry, and every later identical stage, waited for ever. Such a transaction now
+    releases its lock on the way out (tests/ops/test_locks.py shows the leak without this)."""
+    from prefect.transactions import IsolationLevel, Transaction, TransactionState
+
+    prefect_exit = Transaction.__exit__
+
+    def __exit__(self: Transaction, *exc_info: Any) -> None:
+        try:
+            prefect_exit(self, *exc_info)
+        finally:
+            store, key = self.store, self.key
+            if (
+                exc_info[0] is not None
+                and self.state == TransactionState.COMMITTED
+                and self.isolation_level == IsolationLevel.SERIALIZABLE
+                and store is not None
+                and key
+                and store.is_lock_holder(key, self._holder)
+            ):
+                store.release_lock(key, holder=self._holder)
+
+    Transaction.__exit__ = __exit__  # type: ignore[method-assign]
+
+
 def wait_logged(
     is_locked: Any, whom: Any, key: str, timeout: float | None, log_every_s: float = LOG_EVERY_S
 ) -> bool:

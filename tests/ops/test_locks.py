@@ -158,3 +158,34 @@ def test_a_lock_file_naming_this_process_that_it_does_not_hold_is_a_leftover(
     assert LeasedFileLocks(tmp_path, lease_s=600).is_locked(KEY)
     assert not LeasedFileLocks(tmp_path).acquire_lock(KEY, "other", acquire_timeout=0.3)
     locks.release_lock(KEY, "next")
+
+
+def test_a_transaction_that_found_the_cache_and_then_raised_frees_its_lock(tmp_path: Path) -> None:
+    """A stage's transaction that finds its cached result, then raises (reading that result failed:
+    S3 answering the second GET with an error, a result written by another version) is rolled back,
+    and Prefect's rollback skips a transaction that found the cache: its lock was never released. The
+    holder, this very process, lives on, so the retry of the stage waited for it for ever."""
+    from prefect.results import ResultStore
+    from prefect.transactions import IsolationLevel, transaction
+
+    from flows.paper import lock_manager
+
+    locks = lock_manager("file", lease_s=30)  # as a digest's stages get it
+    store = ResultStore(lock_manager=locks, result_storage=_local_storage(tmp_path / "results"))
+    serializable = {"store": store, "isolation_level": IsolationLevel.SERIALIZABLE}
+    key = f"stage-{tmp_path.name}"
+    with transaction(key=key, **serializable) as first:
+        first.stage(42)
+    assert store.exists(key) and not locks.is_locked(key)
+    with pytest.raises(OSError, match="second GET"), transaction(key=key, **serializable) as hit:
+        assert hit.is_committed()  # the cached result was found ...
+        raise OSError("the second GET failed")  # ... and reading it failed
+    assert not locks.is_locked(key), "the lock outlived its transaction"
+    with transaction(key=key, **serializable) as retry:  # took for ever before
+        assert retry.is_committed() and retry.read() is not None
+
+
+def _local_storage(path: Path) -> Any:
+    from prefect.filesystems import LocalFileSystem
+
+    return LocalFileSystem(basepath=str(path))
