@@ -307,13 +307,15 @@ def _stage_locks_stay_with_their_test() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _refused_hosts_stay_with_their_test() -> Iterator[None]:
-    """After any test: no host is remembered as refusing connections (tasks/harvest/hosts.py). A test
-    server's port, refused once, may be another test's server's port a minute later."""
+def _hosts_stay_with_their_test() -> Iterator[None]:
+    """After any test: no host is remembered as refusing connections, and no rate-limit slot is held
+    (tasks/harvest/hosts.py). A test server's port, refused once, may be another test's server's port
+    a minute later; slots reserved by requests that gave up would delay the next test's first one."""
     yield
-    from tasks.harvest.hosts import UNREACHABLE
+    from tasks.harvest.hosts import RATE_LIMITER, UNREACHABLE
 
     UNREACHABLE.forget()
+    RATE_LIMITER.forget()
 
 
 @pytest.fixture(scope="session")

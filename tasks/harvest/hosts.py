@@ -30,6 +30,10 @@ class HostRateLimiter:
                 self._changed.wait(left)
         return gone()
 
+    def forget(self) -> None:
+        with self._changed:
+            self._next_slot.clear()
+
     def wake(self) -> None:
         """Tell the waiting requests to look again whether their host is still worth a request."""
         with self._changed:

@@ -17,6 +17,7 @@ from tasks.harvest.hosts import HostRateLimiter
 from tasks.harvest.pdf import PdfSource, acquire_pdf_bytes, download_pdf, find_local_pdf
 from tasks.models import AwardEntry
 from tasks.parse.errors import ParseError
+from tests.harvest.refusing import INTERVAL_S, REFUSING, fail_together
 
 HTML = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>captcha</body></html>"
 
@@ -132,30 +133,10 @@ def test_unreachable_host_is_unavailable_not_retried(monkeypatch: pytest.MonkeyP
         _dl("http://127.0.0.1:9/paper.pdf")
 
 
-def test_requests_waiting_for_a_host_that_refuses_stop_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_requests_waiting_for_a_host_that_refuses_stop_waiting() -> None:
     """Offline, a conference's downloads queued for arxiv.org's rate-limit slot (one every 3 s) fail
-    together with the first refusal, not one slot after another (8 papers: 21 s of waiting before)."""
-    from tasks.harvest import hosts
-
-    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())
-    monkeypatch.setattr(hosts, "RATE_LIMITER", HostRateLimiter())
-    errors: list[str] = []
-
-    def one() -> None:
-        try:
-            _dl("http://127.0.0.1:9/paper.pdf", min_interval_s=5.0)
-        except PdfUnavailable as exc:
-            errors.append(str(exc))
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert len(errors) == 4 and all("cannot connect" in e for e in errors), errors
-    assert sum("not retried within 5 minutes" in e for e in errors) == 3, errors  # one request was made
-    assert time.monotonic() - started < 5.0  # the last slot was 15 s away
+    together with the first refusal, not one slot after another (8 papers: 20 s of waiting before)."""
+    fail_together(lambda: _dl(f"http://{REFUSING}/paper.pdf", min_interval_s=INTERVAL_S), PdfUnavailable)
 
 
 def test_rate_limiter_spaces_requests_per_host() -> None:
