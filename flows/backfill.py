@@ -68,8 +68,13 @@ def digest_conference_elsewhere(
 
     if not force and is_published(store_for(settings.store), slug):
         return BackfillOutcome(conference=slug, outcome="skipped: already published")
+    # Polled every second (Prefect's default is 5 s: up to 5 s idle after each conference ends).
     run: Any = run_deployment(
-        deployment, parameters={"conference": slug, "force": force}, timeout=None, as_subflow=True
+        deployment,
+        parameters={"conference": slug, "force": force},
+        timeout=None,
+        as_subflow=True,
+        poll_interval=1,
     )
     state = run.state
     if state is None or not state.is_completed():

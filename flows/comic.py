@@ -111,7 +111,9 @@ def comics_elsewhere(
     }
     if not ready:
         return comic
-    run = run_deployment(deployment, parameters={"conference": conference, "papers": ready, "force": force})
+    # Polled every second (Prefect's default is 5 s: up to 5 s more before the digest publishes).
+    parameters = {"conference": conference, "papers": ready, "force": force}
+    run = run_deployment(deployment, parameters=parameters, poll_interval=1)
     ended = getattr(run, "state_name", "?")
     get_run_logger().info("comics: run %s of %s ended %s", getattr(run, "id", "?"), deployment, ended)
     store = store_for(settings.store)
