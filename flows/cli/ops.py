@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.console import out, say, table
+from flows.cli.console import fail, out, say, table
 from flows.cli.runtime import load_settings, prefect_defaults
-from flows.runtime.deployments import deploy_all, serve_all
+from flows.runtime.deployments import ServeConflict, deploy_all, serve_all
 from flows.runtime.infrastructure import ensure_infrastructure
 from tasks.harvest.calendar import load_calendar
 from tasks.harvest.manifest import known_slugs
@@ -48,7 +48,10 @@ def serve(
     """Serve every deployment (award-digest, watch-awards, backfill, draw-comics) from this process."""
     prefect_defaults()
     settings = load_settings()
-    serve_all(settings, limit=limit)
+    try:
+        serve_all(settings, limit=limit)
+    except ServeConflict as exc:
+        raise fail(exc) from None
 
 
 def deploy(

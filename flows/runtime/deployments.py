@@ -6,6 +6,7 @@ prefect.yaml lists the same deployments for `prefect deploy --all`; a test keeps
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -134,11 +135,45 @@ def runner_timing(settings: Settings) -> RunnerTiming:
     return timing
 
 
+class ServeConflict(RuntimeError):
+    """`serve` would share deployments that `deploy` put on work pools."""
+
+
 def serve_all(settings: Settings, limit: int | None = None) -> None:
-    """Serve every deployment from this process, at most `limit` runs at once (runner_timing)."""
+    """Serve every deployment from this process, at most `limit` runs at once (runner_timing).
+
+    ServeConflict when one of them is already registered on a work pool (`paperpanels deploy`):
+    serving it keeps it on the pool, so this process and the pool's workers would both pick up its
+    runs, each taking whichever it sees first (a GPU pool's comics drawn on this machine's CPU)."""
     from prefect import serve
 
-    serve(*runner_deployments(settings), limit=limit or settings.ops.serve_limit, **runner_timing(settings))
+    deployments = runner_deployments(settings)
+    on_pools = pooled(f"{d.flow_name}/{d.name}" for d in deployments)
+    if on_pools:
+        listed = ", ".join(f"{name} (work pool {pool!r})" for name, pool in on_pools.items())
+        delete = "; ".join(f"prefect deployment delete {name}" for name in on_pools)
+        raise ServeConflict(
+            f"{listed}: registered by `paperpanels deploy`; `serve` would share their runs with the "
+            f"pool's workers. Serve against another Prefect server, or delete them first: {delete}"
+        )
+    serve(*deployments, limit=limit or settings.ops.serve_limit, **runner_timing(settings))
+
+
+def pooled(names: Iterable[str]) -> dict[str, str]:
+    """Of these deployments ("flow/deployment"), those the server has on a work pool, with its name."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    found: dict[str, str] = {}
+    with get_client(sync_client=True) as client:
+        for name in names:
+            try:
+                pool = client.read_deployment_by_name(name).work_pool_name
+            except ObjectNotFound:
+                continue
+            if pool:
+                found[name] = pool
+    return found
 
 
 def deploy_all(settings: Settings) -> list[str]:

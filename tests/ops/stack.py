@@ -158,11 +158,15 @@ UNFINISHED = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
 
 def clear_prefect_state(api: str) -> None:
     """What one test leaves on a shared Prefect server that could act in the next one: deployment
-    schedules (they keep making runs) and flow runs not yet final (a later `serve` of the same
-    deployment would execute them). Schedules go, such runs are cancelled; history stays."""
+    schedules (they keep making runs), flow runs not yet final (a later `serve` of the same
+    deployment would execute them) and deployments on work pools (`serve` refuses to share them).
+    Schedules and pooled deployments go, such runs are cancelled; history stays."""
     with httpx.Client(base_url=api, timeout=30, transport=RetryBusy()) as client:
         deployments = client.post("/deployments/filter", json={"limit": 200}).json()
         for deployment in deployments:
+            if deployment.get("work_pool_name"):
+                client.delete(f"/deployments/{deployment['id']}")
+                continue
             for schedule in deployment.get("schedules") or []:
                 client.delete(f"/deployments/{deployment['id']}/schedules/{schedule['id']}")
         body = {"flow_runs": {"state": {"type": {"any_": UNFINISHED}}}, "limit": 200}

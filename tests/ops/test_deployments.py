@@ -94,6 +94,29 @@ def test_a_form_run_gets_its_settings_as_a_value_and_the_environment_is_untouche
     assert settings.comic.renderer == "sketch" and settings.llm.model == "openai:gpt-4o-mini"
 
 
+def test_serve_refuses_deployments_that_deploy_put_on_a_work_pool(prefect_harness: None) -> None:
+    """`paperpanels deploy` then `serve` under the same names: the served deployment would stay on its
+    pool, and this process and the pool's workers would split its runs. serve names it and stops."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    from config.settings import get_settings
+    from flows.runtime.deployments import ServeConflict, pooled, runner_deployments, serve_all
+
+    settings = get_settings()
+    served = runner_deployments(settings)
+    names = [f"{d.flow_name}/{d.name}" for d in served]
+    assert pooled(names) == {}  # nothing registered yet: serve would go on
+    first = served[0]
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="gpu-pool-test", type="process"), overwrite=True)
+        flow_id = client.create_flow_from_name(first.flow_name)
+        client.create_deployment(flow_id=flow_id, name=first.name, work_pool_name="gpu-pool-test")
+    assert pooled(names) == {names[0]: "gpu-pool-test"}
+    with pytest.raises(ServeConflict, match=f"{names[0]} \\(work pool 'gpu-pool-test'\\)"):
+        serve_all(settings)
+
+
 def test_backfill_range_with_a_gap_fails_naming_the_gap(prefect_harness: None) -> None:
     from flows.backfill import backfill
 
