@@ -65,7 +65,7 @@ def award_digest(
     settings = for_papers(settings, len(entries))
     # Every backend is chosen once, here; each fallback is said once (flows/paper.py), not per paper.
     run = backends_for(settings)
-    settle_heap()  # what is alive now lives as long as the run: out of the collector's way
+    settle_heap()  # what the imports built lives as long as the process: out of the collector's way
     outcomes = run_papers(conf, entries, run, force=force)
     # What is published names no secret and no local folder, whatever an error message said.
     redact = settings.redactor()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from flows.runtime.heap import settle_heap  # imports gc only: no Prefect before the settings below
+from flows.runtime.heap import settle_heap  # imports gc and sys only: no Prefect before the settings
 from tests.sharing import HEAVY_E2E, made_once, migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
@@ -213,19 +212,10 @@ def _start_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any
 # imports (Prefect, pydantic, torch, diffusers) that live as long as it does, and every full collection
 # walked them all: 29 of the 157 CPU-s of `make test-quick` went to the collector (gc.callbacks,
 # measured), 10 of the 34 CPU-s of the diffusion tests. So once a test process has imported more, what
-# is alive then is collected once and frozen (gc.freeze): later collections walk what tests make.
-_FROZEN_AT = [0]  # how many modules were imported when the heap was last frozen
-
-
-def _freeze_the_imports() -> None:
-    if len(sys.modules) > _FROZEN_AT[0]:
-        settle_heap()
-        _FROZEN_AT[0] = len(sys.modules)
-
-
+# is alive then is collected once and frozen (settle_heap): later collections walk what tests make.
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_logfinish() -> None:
-    _freeze_the_imports()
+    settle_heap()
 
 
 @pytest.hookimpl(trylast=True)
@@ -236,7 +226,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None or session.config.option.collectonly:
         return
-    _freeze_the_imports()
+    settle_heap()
     # The worker's base folder is made here, in the main thread, before the server's thread asks
     # for a folder in it: made by two threads at once, one of them removed what the other had
     # just made ("FileExistsError: .../popen-gw0" at the set-up of an unrelated first test).
