@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 
 class HostRateLimiter:
@@ -70,3 +71,26 @@ class UnreachableHosts:
 
 
 UNREACHABLE = UnreachableHosts()
+
+
+def take_turn(url: str, interval_s: float) -> str | None:
+    """Wait for the turn of `url`'s host (one request per `interval_s`; 0: no wait). Why the request
+    must not be made after all, or None: its host refused a connection recently, before the wait or
+    during it (the wait then ends at once)."""
+    if (why := refused_recently(url)) is not None or interval_s <= 0:
+        return why
+    return RATE_LIMITER.wait(urlparse(url).hostname or "", interval_s, lambda: refused_recently(url))
+
+
+def refused_recently(url: str) -> str | None:
+    """ "cannot connect (<the refusal>; not retried within 5 minutes)" if `url`'s host refused a
+    connection within UNREACHABLE's memory, else None."""
+    reason = UNREACHABLE.reason(urlparse(url).netloc)
+    if reason is None:
+        return None
+    return f"cannot connect ({reason}; not retried within {UNREACHABLE.ttl_s / 60:g} minutes)"
+
+
+def refused(url: str, error: Exception) -> None:
+    """Remember that `url`'s host refused a connection (and wake the requests waiting for it)."""
+    UNREACHABLE.mark(urlparse(url).netloc, str(error))

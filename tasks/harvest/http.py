@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 
@@ -174,20 +173,12 @@ class ServiceClient:
         *,
         deadline_s: float | None = None,
     ) -> Reply:
-        host, netloc = httpx.URL(url).host, urlparse(url).netloc
         deadline = min(self.settings.timeout_s, deadline_s or self.settings.timeout_s)
         for attempt in range(self.retries + 1):
             # A host that refused a connection (offline, or down) is not asked again for a while, and
             # the requests waiting for its rate-limit slot give up with the first refusal.
-            gone = hosts.UNREACHABLE.reason(netloc)
-            if gone is None and self.min_interval_s > 0:
-                gone = hosts.RATE_LIMITER.wait(
-                    host, self.min_interval_s, lambda: hosts.UNREACHABLE.reason(netloc)
-                )
-            if gone is not None:
-                raise ServiceError(
-                    self.service, url, f"cannot connect ({gone}; not retried within 5 minutes)"
-                )
+            if (why := hosts.take_turn(url, self.min_interval_s)) is not None:
+                raise ServiceError(self.service, url, why)
             with _COUNT_LOCK:
                 REQUESTS[self.service] += 1
             try:
@@ -210,7 +201,7 @@ class ServiceClient:
             except httpx.TimeoutException as exc:
                 raise ServiceError(self.service, url, f"timed out after {self.settings.timeout_s} s") from exc
             except httpx.ConnectError as exc:
-                hosts.UNREACHABLE.mark(netloc, str(exc))
+                hosts.refused(url, exc)
                 raise ServiceError(
                     self.service, url, f"cannot connect ({type(exc).__name__}: {exc})"
                 ) from exc

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import httpx
 
@@ -172,13 +172,10 @@ def unavailable_without_trying(
     if (why := no_download(download, urls)) is not None:
         reasons.append(why)
     else:
-        down = [hosts.UNREACHABLE.reason(urlparse(url).netloc) for url in urls]
+        down = [hosts.refused_recently(url) for url in urls]
         if any(reason is None for reason in down):
             return None
-        reasons += [
-            f"{url}: cannot connect ({r}; not retried within 5 minutes)"
-            for url, r in zip(urls, down, strict=True)
-        ]
+        reasons += [f"{url}: {r}" for url, r in zip(urls, down, strict=True)]
     return unavailable_message(entry, reasons)
 
 
@@ -219,15 +216,9 @@ def download_pdf(
     allowed_hosts, or allow_private). Raises TransientDownloadError for what is worth retrying
     (timeouts, 429, 5xx), PdfUnavailable for what is not (4xx, no network, HTML instead of a PDF).
     """
-    parsed = urlparse(url)
     check_host(url, allowed_hosts=allowed_hosts, allow_private=allow_private)
-    earlier = hosts.UNREACHABLE.reason(parsed.netloc)
-    if earlier is None and min_interval_s > 0:
-        earlier = hosts.RATE_LIMITER.wait(
-            parsed.hostname or "", min_interval_s, lambda: hosts.UNREACHABLE.reason(parsed.netloc)
-        )
-    if earlier is not None:
-        raise PdfUnavailable(f"{url}: cannot connect ({earlier}; not retried within 5 minutes)")
+    if (why := hosts.take_turn(url, min_interval_s)) is not None:
+        raise PdfUnavailable(f"{url}: {why}")
     headers = {"User-Agent": user_agent, "Accept": "application/pdf"}
     # The whole download, redirects included, within its deadline: a server that drips never
     # trips the per-read timeout. A slow server is not retried (it would drip again).
@@ -241,7 +232,7 @@ def download_pdf(
     except httpx.HTTPError as exc:
         if watchdog.fired:
             raise PdfUnavailable(str(DeadlineExceeded(url, deadline))) from None
-        _raise_for(exc, url, parsed.netloc, timeout_s)
+        _raise_for(exc, url, timeout_s)
     try:
         check_pdf_bytes(data, url, max_bytes=max_bytes)
     except ParseError as exc:
@@ -250,13 +241,13 @@ def download_pdf(
     return data
 
 
-def _raise_for(exc: httpx.HTTPError, url: str, netloc: str, timeout_s: float) -> NoReturn:
+def _raise_for(exc: httpx.HTTPError, url: str, timeout_s: float) -> NoReturn:
     """The harvest error an httpx error is: worth retrying, or not."""
     if isinstance(exc, httpx.TimeoutException):
         raise TransientDownloadError(f"{url}: timed out after {timeout_s} s") from exc
     if isinstance(exc, httpx.ConnectError):
         # No route / no DNS: this machine is offline; retrying will not help within one run.
-        hosts.UNREACHABLE.mark(netloc, str(exc))
+        hosts.refused(url, exc)
         raise PdfUnavailable(f"{url}: cannot connect ({exc})") from exc
     raise TransientDownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
 

@@ -144,7 +144,6 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
     from config.settings import get_settings
     from flows.digest import award_digest
     from tasks.backends import backends_for
-    from tasks.harvest import hosts
     from tasks.models import PaperStatus, StageName, StageState
     from tasks.stages import UNAVAILABLE, PaperWork
     from tasks.stages.acquire import _acquire_key
@@ -152,7 +151,6 @@ def test_unavailable_pdf_is_an_outcome_not_a_failure_and_never_cached(
     for name, value in OFFLINE.items():
         if not name.startswith("PAPERPANELS_"):
             monkeypatch.setenv(name, value)
-    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())  # no host marked down yet
     stage_papers(fixtures_dir, tmp_path / "papers", only={SPECTER})
     settings = get_settings().with_values(
         **{

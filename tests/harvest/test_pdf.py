@@ -125,10 +125,7 @@ def test_only_http_urls() -> None:
         _dl("file:///etc/passwd")
 
 
-def test_unreachable_host_is_unavailable_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.harvest import hosts
-
-    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())
+def test_unreachable_host_is_unavailable_not_retried() -> None:
     with pytest.raises(PdfUnavailable, match="cannot connect"):
         _dl("http://127.0.0.1:9/paper.pdf")
 
@@ -196,10 +193,7 @@ def test_download_fallback_order(pdf_server: str) -> None:
     assert got.source.endswith("/paper.pdf") and got.data.startswith(b"%PDF-")
 
 
-def test_an_unreachable_host_fails_fast_afterwards(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.harvest import hosts
-
-    monkeypatch.setattr(hosts, "UNREACHABLE", hosts.UnreachableHosts())
+def test_an_unreachable_host_fails_fast_afterwards() -> None:
     with pytest.raises(PdfUnavailable, match="cannot connect"):
         _dl("http://127.0.0.1:9/a.pdf")
     start = time.monotonic()
