@@ -295,7 +295,24 @@ def _stages(
             "busy": sum(e - s for s, e in spans),
             "n": float(len(spans)),
         }
-    return out, _critical_path(runs)
+    return out, {**_critical_path(runs), "last": _last_paper(runs, t0)}
+
+
+PAPER_STAGES = ("acquire", "parse", "card", "summarize", "comic")
+
+
+def _last_paper(runs: list[dict[str, Any]], t0: float) -> dict[str, Any]:
+    """The paper that finished last: each of its stages' start and end after t0. The gaps between
+    them are what it waited for (a core for the parse, a model slot inside summarize and comic)."""
+    spans: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
+    for r in runs:
+        name, _, pid = r["name"].partition(" ")
+        if r["state_type"] == "COMPLETED" and pid and name in PAPER_STAGES:
+            spans[pid][name] = (epoch(r["start_time"]) - t0, epoch(r["end_time"]) - t0)
+    if not spans:
+        return {"paper": "", "stages": {}}
+    pid = max(spans, key=lambda p: max(e for _, e in spans[p].values()))
+    return {"paper": pid, "stages": dict(sorted(spans[pid].items(), key=lambda kv: kv[1][0]))}
 
 
 ORDER = ["harvest", "start", "digest run", "acquire", "parse", "summarize", "comic", "publish"]
@@ -323,6 +340,10 @@ def report(result: dict[str, Any]) -> None:
         f"post -> published is {result['total'] / max(chain['seconds'], 1e-9):.2f}x the path, "
         f"{result['total'] - floor:+.1f} s over the floor"
     )
+    last = chain.get("last", {})
+    if last.get("stages"):
+        steps = ", ".join(f"{name} {a:.1f}-{b:.1f}" for name, (a, b) in last["stages"].items())
+        print(f"  the paper that finished last, {last['paper']} (seconds after the post): {steps}")
     print(f"  model calls in flight at most: {result['llm_in_flight']}")
     print(
         f"  watch polls due in the {result['served_s']:.0f} s serve ran, by how they ended: {result['polls']}"
