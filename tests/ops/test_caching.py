@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ def test_concurrent_runs_compute_each_stage_once(
     monkeypatch: pytest.MonkeyPatch,
     locks: str,
 ) -> None:
+    import flows.digest
     import tasks.stages.comic
     from flows.digest import award_digest
 
@@ -36,6 +38,19 @@ def test_concurrent_runs_compute_each_stage_once(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(tasks.stages.comic, "draw", slow_draw)
+    # Both runs pass their freshness check before either runs a stage. Otherwise a run that starts
+    # late finds the other's release current, answers "up to date" with the published digest (every
+    # stage "done") and runs nothing: correct, but not the race this test is about. It failed that
+    # way once in ~45 runs under xdist, "(acquire, ['done', 'done'])"; a second run started 8 s
+    # late fails the same way every time without this barrier.
+    both_started = threading.Barrier(2, timeout=120)
+    run_papers = flows.digest.run_papers
+
+    def together(*args: Any, **kwargs: Any) -> Any:
+        both_started.wait()
+        return run_papers(*args, **kwargs)
+
+    monkeypatch.setattr(flows.digest, "run_papers", together)
     # A fresh store per parameter is not enough: the cache key includes the store URI, keep it distinct.
     settings = run_settings.with_values(
         **{"ops.locks": locks, "store.uri": str(conference_env["papers"].parent / f"store-{locks}")}
