@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from tasks.models import PaperStatus, StoredObject, sha256_bytes
 from tasks.publish.garbage import find_garbage, remove_garbage
 from tasks.publish.release import (
+    TRANSFERS,
     ReleaseConflict,
     ReleasePlan,
     current_releases,
@@ -146,6 +148,56 @@ def test_a_source_that_changed_is_never_published(store: ArtifactStore) -> None:
         publish_release(store, plan, None)
     assert read_current(store, SLUG) is None
     assert store.list(f"{SLUG}/releases") == []  # the attempt's folder went with it
+
+
+def _many(store: ArtifactStore, n: int) -> ReleasePlan:
+    objects = {
+        f"papers/p{i}/comic.png": store.put(f"{SLUG}/papers/p{i}/comic.png", b"png-%d" % i) for i in range(n)
+    }
+    papers = {f"p{i}": PaperStatus.DONE for i in range(n)}
+    when = datetime(2025, 12, 1, tzinfo=UTC)
+    return ReleasePlan(
+        slug=SLUG, generated_at=when, files={"digest.json": b"v1"}, objects=objects, papers=papers
+    )
+
+
+def test_a_release_copies_several_objects_at_once(
+    store: ArtifactStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copies wait on the store, not on each other: the first two meet at a barrier (one at a time,
+    the first would wait for the second until the barrier broke), and never more than TRANSFERS."""
+    plan = _many(store, 12)
+    meet, lock, state = threading.Barrier(2, timeout=30), threading.Lock(), {"now": 0, "most": 0, "calls": 0}
+    copy = store.copy
+
+    def counted(*args: object, **kwargs: object) -> StoredObject:
+        with lock:
+            state["now"] += 1
+            state["calls"] += 1
+            state["most"] = max(state["most"], state["now"])
+            first_two = state["calls"] <= 2
+        try:
+            if first_two:
+                meet.wait()
+            return copy(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(store, "copy", counted)
+    publish_release(store, plan, None)
+    assert 2 <= state["most"] <= TRANSFERS and state["calls"] == 12
+    assert len(_read_release(store)) == 13
+
+
+def test_a_changed_source_among_many_leaves_no_object_of_the_attempt(store: ArtifactStore) -> None:
+    """The copies under way when one fails still finish: each is removed with the attempt's folder."""
+    plan = _many(store, 12)
+    store.put(f"{SLUG}/papers/p3/comic.png", b"png-changed-since-the-stage-ran")
+    with pytest.raises(ContentChanged, match="p3/comic.png"):
+        publish_release(store, plan, None)
+    assert read_current(store, SLUG) is None
+    assert store.list(f"{SLUG}/releases") == []
 
 
 def test_an_object_edited_in_place_is_found_by_its_fingerprint_then_its_hash(tmp_path: Path) -> None:
