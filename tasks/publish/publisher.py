@@ -42,7 +42,7 @@ from tasks.publish.release import (
     publish_release,
     read_pointer,
 )
-from tasks.publish.render import REVIEW, Rendered, render_paper
+from tasks.publish.render import REVIEW, Rendered, render_papers
 from tasks.publish.review_page import REVIEW_PAGE, render_review_html
 from tasks.publish.share import THREAD_FILE, render_thread
 from tasks.publish.site import update_site
@@ -290,7 +290,7 @@ def plan_release(
     licences = overview.licences if overview is not None else {}
     results = [
         contents.add(item, store, digest.conference)
-        for item in (render_paper(r, store, licences) for r in digest.results)
+        for item in render_papers(digest.results, store, licences)
     ]
     files, comics, phones = contents.files, contents.comics, contents.phones
     paper_notices = sorted({n for r in results for n in r.notices})

@@ -9,8 +9,10 @@ comic metadata shown in the digest. Editing a manifest entry re-renders this and
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from tasks.comic.script.text_version import comic_text
 from tasks.links import with_pdf_links
@@ -39,6 +41,21 @@ class Rendered:
     result: PaperResult
     review_md: bytes | None  # None: the paper has no summary to review
     parsed: ParsedPaper | None = None
+
+
+# Papers whose stored results are read at once: each paper is five or so reads that wait on the store
+# (S3: a GET each); a batch at a time keeps a large conference's parsed papers out of memory at once.
+READERS = 8
+
+
+def render_papers(
+    results: Sequence[PaperResult], store: ArtifactStore, licences: Mapping[str, LicenceCheck] | None = None
+) -> Iterator[Rendered]:
+    """render_paper of each result, in order, READERS papers read at a time."""
+    render = partial(render_paper, store=store, licences=licences)
+    with ThreadPoolExecutor(READERS, thread_name_prefix="render") as pool:
+        for start in range(0, len(results), 4 * READERS):
+            yield from pool.map(render, results[start : start + 4 * READERS])
 
 
 def render_paper(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -263,3 +265,45 @@ def test_notice_names_few_papers_only(digest: Digest) -> None:
     )
     md = render_markdown(many)
     assert f"> ⚠ **{md_text(EXTRACTIVE)}** (9 of 11 papers)" in md
+
+
+def test_papers_are_rendered_in_their_order_several_read_at_once(tmp_path: Path) -> None:
+    """render_papers reads the stored results of several papers at once (the first two reads meet at
+    a barrier: one paper at a time, the first would wait out its timeout) and keeps their order."""
+    from tasks.publish.render import READERS, render_papers
+    from tasks.store.local import LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    entries = [
+        AwardEntry(title=f"Paper {i}", award=AwardKind.BEST_PAPER, ids=PaperIds(arxiv=f"2401.0000{i}"))
+        for i in range(6)
+    ]
+    results = []
+    for entry in entries:
+        result = _done(entry, comic=False)
+        store.put(result.artifacts["summary.json"], _summary().model_dump_json().encode())
+        results.append(
+            result.model_copy(update={"artifacts": {"summary.json": result.artifacts["summary.json"]}})
+        )
+    meet, lock, state = threading.Barrier(2, timeout=30), threading.Lock(), {"now": 0, "most": 0, "calls": 0}
+    get = store.get
+
+    def counted(key: str) -> bytes:
+        with lock:
+            state["calls"] += 1
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+            first_two = state["calls"] <= 2
+        try:
+            if first_two:
+                meet.wait()
+            return get(key)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    store.get = counted  # type: ignore[method-assign]
+    rendered = list(render_papers(results, store))
+    assert [r.result.paper_id for r in rendered] == [r.paper_id for r in results]
+    assert all(r.result.summary is not None for r in rendered)
+    assert 2 <= state["most"] <= READERS and state["calls"] == 6
