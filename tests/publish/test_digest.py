@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -272,6 +271,7 @@ def test_papers_are_rendered_in_their_order_several_read_at_once(tmp_path: Path)
     a barrier: one paper at a time, the first would wait out its timeout) and keeps their order."""
     from tasks.publish.render import READERS, render_papers
     from tasks.store.local import LocalStore
+    from tests.publish.in_flight import InFlight
 
     store = LocalStore(tmp_path / "store")
     entries = [
@@ -285,25 +285,9 @@ def test_papers_are_rendered_in_their_order_several_read_at_once(tmp_path: Path)
         results.append(
             result.model_copy(update={"artifacts": {"summary.json": result.artifacts["summary.json"]}})
         )
-    meet, lock, state = threading.Barrier(2, timeout=30), threading.Lock(), {"now": 0, "most": 0, "calls": 0}
-    get = store.get
-
-    def counted(key: str) -> bytes:
-        with lock:
-            state["calls"] += 1
-            state["now"] += 1
-            state["most"] = max(state["most"], state["now"])
-            first_two = state["calls"] <= 2
-        try:
-            if first_two:
-                meet.wait()
-            return get(key)
-        finally:
-            with lock:
-                state["now"] -= 1
-
+    counted = InFlight(store.get)
     store.get = counted  # type: ignore[method-assign]
     rendered = list(render_papers(results, store))
     assert [r.result.paper_id for r in rendered] == [r.paper_id for r in results]
     assert all(r.result.summary is not None for r in rendered)
-    assert 2 <= state["most"] <= READERS and state["calls"] == 6
+    assert 2 <= counted.most <= READERS and counted.calls == 6

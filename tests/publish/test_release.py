@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tasks.publish.release import (
 )
 from tasks.store import ArtifactStore, ContentChanged
 from tasks.store.local import LocalStore
+from tests.publish.in_flight import InFlight
 
 SLUG = "neurips-2025"
 
@@ -167,26 +167,10 @@ def test_a_release_copies_several_objects_at_once(
     """Copies wait on the store, not on each other: the first two meet at a barrier (one at a time,
     the first would wait for the second until the barrier broke), and never more than TRANSFERS."""
     plan = _many(store, 12)
-    meet, lock, state = threading.Barrier(2, timeout=30), threading.Lock(), {"now": 0, "most": 0, "calls": 0}
-    copy = store.copy
-
-    def counted(*args: object, **kwargs: object) -> StoredObject:
-        with lock:
-            state["now"] += 1
-            state["calls"] += 1
-            state["most"] = max(state["most"], state["now"])
-            first_two = state["calls"] <= 2
-        try:
-            if first_two:
-                meet.wait()
-            return copy(*args, **kwargs)  # type: ignore[arg-type]
-        finally:
-            with lock:
-                state["now"] -= 1
-
+    counted = InFlight(store.copy)
     monkeypatch.setattr(store, "copy", counted)
     publish_release(store, plan, None)
-    assert 2 <= state["most"] <= TRANSFERS and state["calls"] == 12
+    assert 2 <= counted.most <= TRANSFERS and counted.calls == 12
     assert len(_read_release(store)) == 13
 
 
