@@ -248,10 +248,10 @@ class _Contents:
                 key=key, sha256=checksums.get(name) or _sha_of(store, key), size=0, written=False
             )
             artifacts[name] = path
-        if "comic.webp" in r.artifacts:
-            self.comics[r.paper_id] = store.get(r.artifacts["comic.webp"])
-        if "comic-mobile.webp" in r.artifacts:  # the phone variant, shown on narrow screens
-            self.phones[r.paper_id] = store.get(r.artifacts["comic-mobile.webp"])
+        if "comic.webp" in item.images:  # read with the paper's other results (render_papers)
+            self.comics[r.paper_id] = item.images["comic.webp"]
+        if "comic-mobile.webp" in item.images:  # the phone variant, shown on narrow screens
+            self.phones[r.paper_id] = item.images["comic-mobile.webp"]
         if item.review_md is not None:  # review.md, and the same review as a page in the digest's template
             page = render_review_html(
                 r,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from tasks.comic.script.text_version import comic_text
@@ -41,6 +41,7 @@ class Rendered:
     result: PaperResult
     review_md: bytes | None  # None: the paper has no summary to review
     parsed: ParsedPaper | None = None
+    images: dict[str, bytes] = field(default_factory=dict)  # the comic images its pages embed, by name
 
 
 # Papers whose stored results are read at once: each paper is five or so reads that wait on the store
@@ -51,11 +52,21 @@ READERS = 8
 def render_papers(
     results: Sequence[PaperResult], store: ArtifactStore, licences: Mapping[str, LicenceCheck] | None = None
 ) -> Iterator[Rendered]:
-    """render_paper of each result, in order, READERS papers read at a time."""
-    render = partial(render_paper, store=store, licences=licences)
+    """render_paper of each result with its comic images, in order, READERS papers read at a time."""
+    render = partial(_with_images, store=store, licences=licences)
     with ThreadPoolExecutor(READERS, thread_name_prefix="render") as pool:
         for start in range(0, len(results), 4 * READERS):
             yield from pool.map(render, results[start : start + 4 * READERS])
+
+
+IMAGES = ("comic.webp", "comic-mobile.webp")  # the comic, and its phone variant for narrow screens
+
+
+def _with_images(
+    result: PaperResult, store: ArtifactStore, licences: Mapping[str, LicenceCheck] | None
+) -> Rendered:
+    images = {name: store.get(key) for name, key in result.artifacts.items() if name in IMAGES}
+    return replace(render_paper(result, store, licences), images=images)
 
 
 def render_paper(

@@ -280,14 +280,17 @@ def test_papers_are_rendered_in_their_order_several_read_at_once(tmp_path: Path)
     ]
     results = []
     for entry in entries:
-        result = _done(entry, comic=False)
-        store.put(result.artifacts["summary.json"], _summary().model_dump_json().encode())
+        summary = f"{SLUG}/papers/{entry.paper_id}/summary.json"
+        comic = f"{SLUG}/papers/{entry.paper_id}/comic.webp"
+        store.put(summary, _summary().model_dump_json().encode())
+        store.put(comic, WEBP + entry.paper_id.encode())
         results.append(
-            result.model_copy(update={"artifacts": {"summary.json": result.artifacts["summary.json"]}})
+            _done(entry).model_copy(update={"artifacts": {"summary.json": summary, "comic.webp": comic}})
         )
     counted = InFlight(store.get)
     store.get = counted  # type: ignore[method-assign]
     rendered = list(render_papers(results, store))
     assert [r.result.paper_id for r in rendered] == [r.paper_id for r in results]
-    assert all(r.result.summary is not None for r in rendered)
-    assert 2 <= counted.most <= READERS and counted.calls == 6
+    # Each paper's comic is read with its other results, for the pages that embed it.
+    assert [r.images for r in rendered] == [{"comic.webp": WEBP + r.paper_id.encode()} for r in results]
+    assert 2 <= counted.most <= READERS and counted.calls == 12
