@@ -1,4 +1,4 @@
-"""Writing a release to S3: one store request at a time against TRANSFERS at once, at a given latency.
+"""Writing a release to S3: one store request at a time, then the store's requests_at_once at once.
 
 A release copies every paper artifact under its own folder and writes the digest files
 (tasks/publish/release.py); on S3 each artifact is a HEAD and a server-side copy, each file a PUT,
@@ -6,7 +6,7 @@ and each waits on the network. The bench writes the same release of `--papers` p
 artifacts each, the digest files beside them) through the real boto3 client to a moto server on
 127.0.0.1, behind tests/faults/proxy.py adding `--latency` ms to every request (a real S3 region
 answers in ~10-100 ms; moto on this machine in ~5), once with one request at a time (the baseline:
-what publishing did before) and once with release.TRANSFERS at once. Printed: seconds per release
+what publishing did before) and once with the store's `requests_at_once`. Printed: seconds per release
 and the speed-up.
 
     python bench/release_bench.py                       # 10 papers, 13 objects each, 30 ms
@@ -71,8 +71,8 @@ def main() -> None:
             f"files, ~{requests} requests; {args.latency:.0f} ms added to each"
         )
         timings: dict[int, float] = {}
-        for width in (1, release.TRANSFERS):
-            release.TRANSFERS = width
+        for width in (1, store.requests_at_once):
+            store.requests_at_once = width
             took = []
             for r in range(args.rounds):
                 plan = release.ReleasePlan(

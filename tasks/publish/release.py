@@ -312,7 +312,7 @@ def _write_release(
         functools.partial(store.put, f"{prefix}/{name}", body.replace(token, named))
         for name, body in sorted(plan.files.items())
     ]
-    made = _send([*copies, *files], written, lease)
+    made = _send([*copies, *files], store.requests_at_once, written, lease)
     objects = {obj.key: obj.model_copy(update={"written": False}) for obj in made}
     # 3. Nothing vanished meanwhile (a gc that took this folder for an orphan): one listing, and
     # the fingerprints the up-to-date check compares later.
@@ -338,19 +338,15 @@ def _write_release(
     return manifest, manifest_obj
 
 
-# Store requests of a release in flight at once: each object is a request or two (S3: a HEAD and a
-# server-side copy) that waits on the network, ~10-100 ms; one at a time, a 48-paper release waited
-# for some 700 of them in a row. Within botocore's pool of 10 connections per client.
-TRANSFERS = 8
-
-
-def _send(jobs: list[Callable[[], StoredObject]], written: list[str], lease: _Lease) -> list[StoredObject]:
-    """Run the store calls TRANSFERS at a time; their objects in the calls' order. Each one made is
-    in `written` (removed if the attempt fails); after a failure the calls not yet started are
-    dropped, those under way finish, and the first failure is raised."""
+def _send(
+    jobs: list[Callable[[], StoredObject]], requests_at_once: int, written: list[str], lease: _Lease
+) -> list[StoredObject]:
+    """Run the store calls `requests_at_once` at a time; their objects in the calls' order. Each one
+    made is in `written` (removed if the attempt fails); after a failure the calls not yet started
+    are dropped, those under way finish, and the first failure is raised."""
     done: list[StoredObject] = []
     failure: BaseException | None = None
-    with ThreadPoolExecutor(TRANSFERS, thread_name_prefix="release") as pool:
+    with ThreadPoolExecutor(requests_at_once, thread_name_prefix="release") as pool:
         futures = [pool.submit(job) for job in jobs]
         for future in futures:
             try:

@@ -44,19 +44,16 @@ class Rendered:
     images: dict[str, bytes] = field(default_factory=dict)  # the comic images its pages embed, by name
 
 
-# Papers whose stored results are read at once: each paper is five or so reads that wait on the store
-# (S3: a GET each); a batch at a time keeps a large conference's parsed papers out of memory at once.
-READERS = 8
-
-
 def render_papers(
     results: Sequence[PaperResult], store: ArtifactStore, licences: Mapping[str, LicenceCheck] | None = None
 ) -> Iterator[Rendered]:
-    """render_paper of each result with its comic images, in order, READERS papers read at a time."""
-    render = partial(_with_images, store=store, licences=licences)
-    with ThreadPoolExecutor(READERS, thread_name_prefix="render") as pool:
-        for start in range(0, len(results), 4 * READERS):
-            yield from pool.map(render, results[start : start + 4 * READERS])
+    """render_paper of each result with its comic images, in order, the papers of `requests_at_once`
+    read at a time (each is five or so reads, S3 GETs), in batches that keep a large conference's
+    parsed papers out of memory at once."""
+    render, at_once = partial(_with_images, store=store, licences=licences), store.requests_at_once
+    with ThreadPoolExecutor(at_once, thread_name_prefix="render") as pool:
+        for start in range(0, len(results), 4 * at_once):
+            yield from pool.map(render, results[start : start + 4 * at_once])
 
 
 IMAGES = ("comic.webp", "comic-mobile.webp")  # the comic, and its phone variant for narrow screens

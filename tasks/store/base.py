@@ -129,6 +129,9 @@ class ArtifactStore(Protocol):
     # Everything that decides which bytes a key names: the URI and, for S3, the endpoint. Cache
     # entries are kept per identity, so the same s3:// URI on another endpoint shares nothing.
     identity: str
+    # Requests worth having in flight at once (a release's copies, the papers read to render it):
+    # each waits on the network (S3: ~10-100 ms), not on a core.
+    requests_at_once: int
 
     def put(self, key: str, data: bytes) -> StoredObject: ...
 

@@ -46,6 +46,7 @@ class LocalStore:
         self.root = Path(root).expanduser().resolve()
         self.uri = str(self.root)
         self.identity = f"file://{self.root}"
+        self.requests_at_once = 8  # a disk's reads and fsyncs overlap too
         self.file_mode = 0o666 & ~current_umask()
         self._swap_lock = threading.Lock()
 

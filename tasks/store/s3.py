@@ -50,7 +50,9 @@ class S3Store:
         self.prefix = prefix.strip("/")
         self.identity = f"{uri.rstrip('/')}@{endpoint_url or 'aws'}"
         self.presign_expiry_s = presign_expiry_s
+        self.requests_at_once = 8
         config = Config(
+            max_pool_connections=self.requests_at_once + 2,  # the requests at once, a lease renewal beside
             # SigV4 everywhere: pre-signed links carry an explicit lifetime (X-Amz-Expires, 7 days max).
             signature_version="s3v4",
             request_checksum_calculation=checksum_mode,

@@ -269,7 +269,7 @@ def test_notice_names_few_papers_only(digest: Digest) -> None:
 def test_papers_are_rendered_in_their_order_several_read_at_once(tmp_path: Path) -> None:
     """render_papers reads the stored results of several papers at once (the first two reads meet at
     a barrier: one paper at a time, the first would wait out its timeout) and keeps their order."""
-    from tasks.publish.render import READERS, render_papers
+    from tasks.publish.render import render_papers
     from tasks.store.local import LocalStore
     from tests.publish.in_flight import InFlight
 
@@ -293,4 +293,4 @@ def test_papers_are_rendered_in_their_order_several_read_at_once(tmp_path: Path)
     assert [r.result.paper_id for r in rendered] == [r.paper_id for r in results]
     # Each paper's comic is read with its other results, for the pages that embed it.
     assert [r.images for r in rendered] == [{"comic.webp": WEBP + r.paper_id.encode()} for r in results]
-    assert 2 <= counted.most <= READERS and counted.calls == 12
+    assert 2 <= counted.most <= store.requests_at_once and counted.calls == 12

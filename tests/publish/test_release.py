@@ -13,7 +13,6 @@ import pytest
 from tasks.models import PaperStatus, StoredObject, sha256_bytes
 from tasks.publish.garbage import find_garbage, remove_garbage
 from tasks.publish.release import (
-    TRANSFERS,
     ReleaseConflict,
     ReleasePlan,
     current_releases,
@@ -165,12 +164,13 @@ def test_a_release_copies_several_objects_at_once(
     store: ArtifactStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Copies wait on the store, not on each other: the first two meet at a barrier (one at a time,
-    the first would wait for the second until the barrier broke), and never more than TRANSFERS."""
+    the first would wait for the second until the barrier broke), and never more than the store's
+    requests_at_once."""
     plan = _many(store, 12)
     counted = InFlight(store.copy)
     monkeypatch.setattr(store, "copy", counted)
     publish_release(store, plan, None)
-    assert 2 <= counted.most <= TRANSFERS and counted.calls == 12
+    assert 2 <= counted.most <= store.requests_at_once and counted.calls == 12
     assert len(_read_release(store)) == 13
 
 
