@@ -249,22 +249,42 @@ def _watch_polls(operator: Operator, t_pub: float) -> dict[str, int]:
     return dict(states)
 
 
-def _critical_path(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The longest chain of one paper's stages: acquire, parse, then the longer of repro (card) and
-    summarize + comic, each its task run's own duration."""
-    took: dict[str, dict[str, float]] = defaultdict(dict)
+PAPER_STAGES = ("acquire", "parse", "card", "summarize", "comic")
+Spans = dict[str, dict[str, tuple[float, float]]]  # paper -> stage -> (start, end), epoch seconds
+
+
+def _paper_spans(runs: list[dict[str, Any]]) -> Spans:
+    """Each paper's completed stages, from their task runs' own start and end times."""
+    spans: Spans = defaultdict(dict)
     for r in runs:
         name, _, pid = r["name"].partition(" ")
-        if r["state_type"] == "COMPLETED" and name in ("acquire", "parse", "card", "summarize", "comic"):
-            took[pid][name] = epoch(r["end_time"]) - epoch(r["start_time"])
+        if r["state_type"] == "COMPLETED" and pid and name in PAPER_STAGES:
+            spans[pid][name] = (epoch(r["start_time"]), epoch(r["end_time"]))
+    return spans
+
+
+def _critical_path(spans: Spans) -> dict[str, Any]:
+    """The longest chain of one paper's stages: acquire, parse, then the longer of repro (card) and
+    summarize + comic, each its task run's own duration."""
     chains = {}
-    for pid, t in took.items():
+    for pid, stages in spans.items():
+        t = {name: end - start for name, (start, end) in stages.items()}
         after_parse = max(t.get("card", 0.0), t.get("summarize", 0.0) + t.get("comic", 0.0))
         chains[pid] = (t.get("acquire", 0.0) + t.get("parse", 0.0) + after_parse, t)
     if not chains:
         return {"paper": "", "seconds": 0.0, "stages": {}}
     pid = max(chains, key=lambda p: chains[p][0])
     return {"paper": pid, "seconds": chains[pid][0], "stages": chains[pid][1]}
+
+
+def _last_paper(spans: Spans, t0: float) -> dict[str, Any]:
+    """The paper that finished last: each of its stages' start and end after t0. The gaps between
+    them are what it waited for (a core for the parse, a model slot inside summarize and comic)."""
+    if not spans:
+        return {"paper": "", "stages": {}}
+    pid = max(spans, key=lambda p: max(end for _, end in spans[p].values()))
+    stages = sorted(spans[pid].items(), key=lambda kv: kv[1][0])
+    return {"paper": pid, "stages": {name: (a - t0, b - t0) for name, (a, b) in stages}}
 
 
 def _stages(
@@ -295,24 +315,8 @@ def _stages(
             "busy": sum(e - s for s, e in spans),
             "n": float(len(spans)),
         }
-    return out, {**_critical_path(runs), "last": _last_paper(runs, t0)}
-
-
-PAPER_STAGES = ("acquire", "parse", "card", "summarize", "comic")
-
-
-def _last_paper(runs: list[dict[str, Any]], t0: float) -> dict[str, Any]:
-    """The paper that finished last: each of its stages' start and end after t0. The gaps between
-    them are what it waited for (a core for the parse, a model slot inside summarize and comic)."""
-    spans: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
-    for r in runs:
-        name, _, pid = r["name"].partition(" ")
-        if r["state_type"] == "COMPLETED" and pid and name in PAPER_STAGES:
-            spans[pid][name] = (epoch(r["start_time"]) - t0, epoch(r["end_time"]) - t0)
-    if not spans:
-        return {"paper": "", "stages": {}}
-    pid = max(spans, key=lambda p: max(e for _, e in spans[p].values()))
-    return {"paper": pid, "stages": dict(sorted(spans[pid].items(), key=lambda kv: kv[1][0]))}
+    papers = _paper_spans(runs)
+    return out, {**_critical_path(papers), "last": _last_paper(papers, t0)}
 
 
 ORDER = ["harvest", "start", "digest run", "acquire", "parse", "summarize", "comic", "publish"]
