@@ -12,15 +12,21 @@
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator
+import json
+import subprocess
+import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("flows", "tasks", "config")
+from tests.house_facts import PACKAGES, ROOT, module_name
+
+# One worker reads the source for all of them (one child process per run, not one per worker).
+pytestmark = pytest.mark.xdist_group("house-rules")
+
 SIZED = ("flows", "tasks")  # the size rules' scope
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
@@ -65,62 +71,39 @@ class Import:
     in_function: bool
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
 def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
+    return {module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
 
 
 MODULES = _modules()
-# Parsed at import, during collection, while the worker runs no other thread. Parsed lazily during a
-# test (8d21b20) it failed once in a full run with "SystemError: AST constructor recursion depth
-# mismatch (before=153, after=36)": CPython 3.11's AST constructor keeps one depth counter for the
-# whole interpreter, which a failed or concurrent conversion elsewhere in the process (other tests,
-# their threads) can leave wrong (python/cpython gh-106905). At import, early, it has been reliable.
-TREES = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in MODULES.items()}
 
 
-def _type_checking(node: ast.AST) -> bool:
-    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+@cache
+def _facts() -> dict[str, dict[str, Any]]:
+    """tests/house_facts.py's reading of the source, in a child process (its docstring says why)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "house_facts.py")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    facts: dict[str, dict[str, Any]] = json.loads(done.stdout)
+    assert set(facts) == set(MODULES), "tests/house_facts.py read other modules than the rules list"
+    return facts
 
 
-def _raw_imports(tree: ast.AST) -> Iterator[tuple[str, str | None, int, bool]]:
-    """(module, imported name or None, line, inside a function) for every absolute import that runs:
-    those under `if TYPE_CHECKING:` never do."""
-
-    def walk(node: ast.AST, in_function: bool) -> Iterator[tuple[str, str | None, int, bool]]:
-        for child in ast.iter_child_nodes(node):
-            if _type_checking(child):
-                continue
-            inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-            if isinstance(child, ast.Import):
-                for alias in child.names:
-                    yield alias.name, None, child.lineno, inside
-            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-                for alias in child.names:
-                    yield child.module, alias.name, child.lineno, inside
-            yield from walk(child, inside)
-
-    yield from walk(tree, False)
+def _raw_imports(module: str) -> list[tuple[str, str | None, int, bool]]:
+    return [tuple(imp) for imp in _facts()[module]["imports"]]  # type: ignore[misc]
 
 
-def _imports() -> list[Import]:
+@cache
+def _imports() -> tuple[Import, ...]:
     found = []
-    for source, tree in TREES.items():
-        for module, name, line, in_function in _raw_imports(tree):
+    for source in MODULES:
+        for module, name, line, in_function in _raw_imports(source):
             # `from package import submodule` names the submodule; `from module import name` the module.
             target = f"{module}.{name}" if name and f"{module}.{name}" in MODULES else module
             if target in MODULES and target != source:
                 found.append(Import(source, target, line, in_function))
-    return found
-
-
-IMPORTS = _imports()
+    return tuple(found)
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -158,7 +141,7 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def _graph(imports: list[Import]) -> dict[str, set[str]]:
+def _graph(imports: tuple[Import, ...]) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in MODULES}
     for imp in imports:
         edges[imp.source].add(imp.target)
@@ -172,13 +155,12 @@ def _heavy_at_import(module: str, seen: set[str] | None = None) -> str | None:
     if module in seen:
         return None
     seen.add(module)
-    tree = TREES[module]
-    for name, _, _, in_function in _raw_imports(tree):
+    for name, _, _, in_function in _raw_imports(module):
         if not in_function and name.split(".")[0] in HEAVY:
             return name
     # A submodule import runs its package's __init__ first.
     parent = module.rpartition(".")[0]
-    chain = [imp.target for imp in IMPORTS if imp.source == module and not imp.in_function]
+    chain = [imp.target for imp in _imports() if imp.source == module and not imp.in_function]
     if parent in MODULES:
         chain.append(parent)
     for target in chain:
@@ -194,7 +176,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_no_import_cycles_counting_function_level_imports() -> None:
-    cycles = _cycles(_graph(IMPORTS))
+    cycles = _cycles(_graph(_imports()))
     assert not cycles, "import cycles (function-level imports counted): " + "; ".join(
         " <-> ".join(cycle) for cycle in cycles
     )
@@ -203,7 +185,7 @@ def test_no_import_cycles_counting_function_level_imports() -> None:
 def test_function_level_imports_of_own_modules_keep_a_heavy_library_lazy() -> None:
     needless = sorted(
         f"{MODULES[imp.source].relative_to(ROOT)}:{imp.line} imports {imp.target}"
-        for imp in IMPORTS
+        for imp in _imports()
         if imp.in_function and _heavy_at_import(imp.target) is None
     )
     assert not needless, "move to the top of the module (nothing heavy to keep lazy):\n" + "\n".join(needless)
@@ -211,30 +193,25 @@ def test_function_level_imports_of_own_modules_keep_a_heavy_library_lazy() -> No
 
 def test_the_lazy_imports_are_listed() -> None:
     """What a reader gets from the rule above: each lazy import, and the library it keeps lazy."""
-    lazy = {(imp.source, imp.target): _heavy_at_import(imp.target) for imp in IMPORTS if imp.in_function}
+    lazy = {(imp.source, imp.target): _heavy_at_import(imp.target) for imp in _imports() if imp.in_function}
     assert all(heavy is not None for heavy in lazy.values())
     assert ("flows.cli.digest", "flows.digest") in lazy  # the CLI starts without importing Prefect
     assert lazy[("flows.cli.digest", "flows.digest")] is not None
 
 
 def _long_modules() -> dict[str, int]:
-    sized = {name: path for name, path in MODULES.items() if name.split(".")[0] in SIZED}
-    lines = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in sized.items()}
+    lines = {name: fact["lines"] for name, fact in _facts().items() if name.split(".")[0] in SIZED}
     return {name: count for name, count in lines.items() if count > MAX_MODULE_LINES}
 
 
 def _long_functions() -> dict[str, int]:
-    found = {}
-    for name, tree in TREES.items():
-        if name.split(".")[0] not in SIZED:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                assert node.end_lineno is not None
-                length = node.end_lineno - node.lineno + 1
-                if length > MAX_FUNCTION_LINES:
-                    found[f"{name}:{node.name}"] = length
-    return found
+    return {
+        f"{name}:{function}": length
+        for name, fact in _facts().items()
+        if name.split(".")[0] in SIZED
+        for function, length in fact["functions"]
+        if length > MAX_FUNCTION_LINES
+    }
 
 
 def test_no_module_over_400_lines_but_the_justified_ones() -> None:
@@ -254,12 +231,10 @@ def test_exceptions_still_apply() -> None:
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_settings_typed_any(package: str) -> None:
-    loose = []
-    for name, tree in TREES.items():
-        if name.split(".")[0] != package:
-            continue
-        for node in ast.walk(tree):
-            annotation = node.annotation if isinstance(node, ast.arg) and node.arg == "settings" else None
-            if annotation is not None and ast.unparse(annotation) == "Any":
-                loose.append(f"{name}:{node.lineno}")
+    loose = [
+        f"{name}:{line}"
+        for name, fact in _facts().items()
+        if name.split(".")[0] == package
+        for line in fact["settings_any"]
+    ]
     assert not loose, f"settings typed Any: {loose}"

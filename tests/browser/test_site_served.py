@@ -90,7 +90,7 @@ def site_store(prefect_harness: None, fixtures_dir: Path, tmp_path_factory: pyte
 def served(site_store: Path) -> Iterator[str]:
     """The store served as a static host would, on 127.0.0.1 (a free port), for the module."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(site_store)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()

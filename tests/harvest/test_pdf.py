@@ -69,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
 def pdf_server(fixture_pdfs: dict[str, Path]) -> Iterator[str]:
     handler = type("Handler", (_Handler,), {"pdf": fixture_pdfs["specter"].read_bytes(), "hits": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

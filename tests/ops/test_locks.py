@@ -130,7 +130,7 @@ def test_a_renewal_never_brings_back_a_lock_released_beside_it(tmp_path: Path) -
         if threading.current_thread() is threading.main_thread() and not calls:
             calls.append(key)
             releaser.start()
-            released.wait(2)  # it cannot finish while a renewal is under way
+            released.wait(1)  # it cannot finish while a renewal is under way
         return info
 
     locks._info = read_then_let_the_release_in  # type: ignore[method-assign]
