@@ -10,6 +10,7 @@ import io
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import feedparser
@@ -48,7 +49,14 @@ THEMED = ("SPECTER", "Construction of the Literature Graph", "PaperMage")
 
 
 def _fixture_digest(fixtures_dir: Path) -> tuple[Digest, dict[str, ParsedPaper | None]]:
-    """The fixture conference with each paper's extractive summary, as a publisher sees it."""
+    """The fixture conference with each paper's extractive summary, as a publisher sees it: a copy
+    of its own for each test."""
+    digest, parsed = _summarized(fixtures_dir)
+    return digest.model_copy(deep=True), dict(parsed)
+
+
+@cache
+def _summarized(fixtures_dir: Path) -> tuple[Digest, dict[str, ParsedPaper | None]]:
     conference = load_conference(SLUG, CONFERENCES)
     results, parsed = [], {}
     for entry in conference.entries:
