@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +18,7 @@ from tests.sharing import HEAVY_E2E, made_once, migrated_prefect_db
 
 # Prefect reads these at import time: set them before anything imports prefect.
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="paperpanels-tests-"))
+atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)  # each test process removes its own
 os.environ.setdefault("PREFECT_HOME", str(_SESSION_TMP / "prefect-home"))
 os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(_SESSION_TMP / "prefect-results"))
 os.environ.setdefault("DO_NOT_TRACK", "1")
