@@ -70,7 +70,6 @@ def facts(path: Path) -> dict[str, object]:
         and ast.unparse(node.annotation) == "Any"
     ]
     return {
-        "path": str(path.relative_to(ROOT)),
         "lines": len(text.splitlines()),
         "imports": raw_imports(tree),
         "functions": functions,
@@ -78,9 +77,13 @@ def facts(path: Path) -> dict[str, object]:
     }
 
 
+def modules() -> dict[str, Path]:
+    """Every module the rules cover, by dotted name."""
+    return {module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
+
+
 def main() -> None:
-    paths = (p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py")))
-    json.dump({module_name(p): facts(p) for p in paths}, sys.stdout)
+    json.dump({name: facts(path) for name, path in modules().items()}, sys.stdout)
 
 
 if __name__ == "__main__":

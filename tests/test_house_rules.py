@@ -17,12 +17,11 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.house_facts import PACKAGES, ROOT, module_name
+from tests.house_facts import PACKAGES, ROOT, modules
 
 # One worker reads the source for all of them (one child process per run, not one per worker).
 pytestmark = pytest.mark.xdist_group("house-rules")
@@ -71,11 +70,7 @@ class Import:
     in_function: bool
 
 
-def _modules() -> dict[str, Path]:
-    return {module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
-
-
-MODULES = _modules()
+MODULES = modules()
 
 
 @cache
