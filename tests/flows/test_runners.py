@@ -188,7 +188,7 @@ def test_a_digest_on_a_dask_cluster_of_worker_processes_into_s3(
     shutil.copytree(CONFERENCES, conferences)
     staged = stage_papers(fixtures_dir, tmp_path / "papers")
     papers = sorted(staged)[:2]
-    # The workers are other processes: they reach the same Prefect server and S3 as this one.
+    # The worker is another process: it reaches the same Prefect server and S3 as this one.
     monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
     settings = get_settings().with_values(
         conferences_dir=conferences,
@@ -203,7 +203,7 @@ def test_a_digest_on_a_dask_cluster_of_worker_processes_into_s3(
         },
     )
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
     ) as cluster:
         address = cluster.scheduler_address
         with distributed.Client(address) as client:
@@ -214,7 +214,7 @@ def test_a_digest_on_a_dask_cluster_of_worker_processes_into_s3(
                     papers=papers,
                     settings=settings.with_values(**{"ops.dask_address": address}),
                 )
-    assert os.getpid() not in worker_pids and len(worker_pids) == 2
+    assert os.getpid() not in worker_pids and len(worker_pids) == 1
     # Every stage of both papers ran on the cluster's workers (the stream records each Dask task).
     assert len(stream.data) >= 8, stream.data
     assert [r.status for r in digest.results] == [PaperStatus.DONE, PaperStatus.DONE], [
