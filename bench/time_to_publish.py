@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from config.settings import HOSTED_LLM_CALLS  # noqa: E402
 from tasks.models import slugify  # noqa: E402
 from tests.harvest.announcement_site import Post, Site, write_calendar  # noqa: E402
 from tests.harvest.replay import atom_feed, replay_server  # noqa: E402
@@ -178,8 +179,9 @@ def run_once(
             PAPERPANELS_LLM__PRICES_FILE=str(prices_file(work)),
             PAPERPANELS_LLM__TIMEOUT_S=str(max(30.0, latency * 4)),
         )
-        if llm_concurrency:
-            env["PAPERPANELS_LLM__CONCURRENCY"] = str(llm_concurrency)
+        # The replay server stands in for a hosted API: its default, though it answers on 127.0.0.1
+        # (where the default is a local model's, config/settings.py LLMSettings.calls_at_once).
+        env["PAPERPANELS_LLM__CONCURRENCY"] = str(llm_concurrency or HOSTED_LLM_CALLS)
         done = run_app(env, "bootstrap")
         if done.returncode:
             raise SystemExit(done.stderr.decode()[-2000:])
@@ -227,7 +229,7 @@ def run_once(
         statuses[r["status"]] += 1
     return {
         "latency": latency,
-        "llm_concurrency": llm_concurrency or "default",
+        "llm_concurrency": llm_concurrency or f"{HOSTED_LLM_CALLS} (a hosted API's default)",
         "total": t_pub - t0,
         "stages": stages,
         "llm_calls": len(llm.requests),
@@ -366,7 +368,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=8.0, help="seconds per LLM call")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with an instant LLM")
     parser.add_argument(
-        "--llm-concurrency", type=int, nargs="+", default=[0], help="a slow run per value (0: the default)"
+        "--llm-concurrency",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="a slow run per value (0: a hosted API's default)",
     )
     args = parser.parse_args()
     import logging

@@ -6,6 +6,7 @@ Precedence, highest first: init arguments, environment, the TOML file named by
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -149,6 +151,15 @@ class ParseSettings(BaseModel):
     cpu_s_base: float = Field(10.0, gt=0, description="CPU seconds any PDF may take, whatever its pages")
 
 
+# Model calls in flight at once when llm.concurrency is unset. A hosted API serves many calls at once
+# and its quota is per minute (the `llm` rate limit, ops.llm_per_minute, allows a burst of that many):
+# 16 at a hosted model's ~8 s a call publish 10 papers in ~51 s against ~63 s at 8 (bench/
+# time_to_publish.py). A model on one machine answers a few at a time and the rest queue there,
+# against their timeout.
+HOSTED_LLM_CALLS = 16
+LOCAL_LLM_CALLS = 4
+
+
 class LLMSettings(BaseModel):
     model: str | None = Field(None, description="provider:model; unset = extractive summarizer")
     base_url: str | None = Field(None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio)")
@@ -159,11 +170,12 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(3, ge=0, description="Retries of 429 / 5xx / timeouts, with back-off")
     language: str = Field("English", description="Output language of summaries and comics")
     context_tokens: int = Field(12000, ge=1000, description="Token budget for paper text per call")
-    concurrency: int = Field(
-        8,
+    concurrency: int | None = Field(
+        None,
         ge=1,
-        description="LLM calls in flight at once, across papers (8: the `llm` rate limit's 60 a minute "
-        "at a hosted model's ~8 s a call)",
+        description="LLM calls in flight at once, across papers; unset: 16 for a hosted API (the `llm` "
+        "rate limit keeps to its quota), 4 for a model served on this machine or network (ollama, or a "
+        "base_url on localhost or a private address), which answers few calls at once",
     )
     prices_file: Path | None = Field(None, description="TOML price table; default config/prices.toml")
 
@@ -171,6 +183,30 @@ class LLMSettings(BaseModel):
     @classmethod
     def _base_url(cls, v: str | None) -> str | None:
         return _http_url(v, "the LLM base url")
+
+    @property
+    def calls_at_once(self) -> int:
+        """`concurrency`, or where unset the default for where the model is served (its description)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return LOCAL_LLM_CALLS if self.served_nearby else HOSTED_LLM_CALLS
+
+    @property
+    def served_nearby(self) -> bool:
+        """True for a model served on this machine or network: ollama, or a base_url on localhost or a
+        private, loopback or link-local address (a hosted API behind a base_url is a public name)."""
+        if (self.model or "").partition(":")[0].strip().lower() == "ollama":
+            return True
+        host = urlsplit(self.base_url).hostname if self.base_url else None
+        if not host:
+            return False
+        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return address.is_private or address.is_loopback or address.is_link_local
 
     @field_validator("model")
     @classmethod

@@ -30,6 +30,42 @@ def test_env_nested_and_short_papers_dir(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert s.concurrency == 2
 
 
+@pytest.mark.parametrize(
+    ("model", "base_url", "calls"),
+    [
+        ("openai:gpt-4o-mini", None, 16),  # a hosted API: many at once, the rate limit keeps the quota
+        ("anthropic:claude-3-5-haiku-latest", None, 16),
+        ("openai:meta-llama/llama-3.1-8b", "https://openrouter.ai/api/v1", 16),  # hosted, behind a base_url
+        ("ollama:llama3.1", None, 4),  # a model on this machine answers a few at a time
+        ("openai:qwen2.5", "http://localhost:8000/v1", 4),
+        ("openai:qwen2.5", "http://127.0.0.1:8080/v1", 4),
+        ("openai:qwen2.5", "http://192.168.1.20:1234/v1", 4),
+        ("openai:qwen2.5", "http://10.0.0.7/v1", 4),
+        ("openai:qwen2.5", "http://[::1]:8000/v1", 4),
+        ("openai:qwen2.5", "http://gpu-box.local:8000/v1", 4),
+    ],
+)
+def test_model_calls_at_once_follow_where_the_model_is_served(
+    model: str, base_url: str | None, calls: int
+) -> None:
+    s = get_settings().with_values(**{"llm.model": model, "llm.base_url": base_url})
+    assert s.llm.concurrency is None and s.llm.calls_at_once == calls
+
+
+def test_model_calls_at_once_set_win_and_unset_follow_a_changed_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAPERPANELS_LLM__MODEL", "ollama:llama3.1")
+    assert Settings().llm.calls_at_once == 4
+    hosted = Settings().with_values(**{"llm.model": "openai:gpt-4o-mini"})
+    assert hosted.llm.calls_at_once == 16  # derived again from the run's own model
+    monkeypatch.setenv("PAPERPANELS_LLM__CONCURRENCY", "3")
+    assert Settings().llm.calls_at_once == 3
+    assert Settings().with_values(**{"llm.model": "openai:gpt-4o-mini"}).llm.calls_at_once == 3
+    with pytest.raises(ValueError, match="llm.concurrency"):
+        Settings().with_values(**{"llm.concurrency": 0})
+
+
 def test_toml_file_below_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = tmp_path / "pp.toml"
     path.write_text('[comic]\nrenderer = "sketch"\nwidth = 1024\n[store]\nuri = "from-toml"\n')

@@ -56,7 +56,7 @@ def for_papers(settings: Settings, papers: int) -> Settings:
 def wait_width(settings: Settings) -> int:
     """Threads for waiting work: enough that the services' own limits, not threads, bound it."""
     s = settings
-    return s.llm.concurrency + s.grobid.concurrency + s.ops.gpu_slots + s.concurrency
+    return s.llm.calls_at_once + s.grobid.concurrency + s.ops.gpu_slots + s.concurrency
 
 
 class StageRunners:
@@ -74,7 +74,7 @@ class StageRunners:
         if self.kind == "dask":
             where = s.ops.dask_address or f"a local cluster of {cpu_processes(s)} worker processes"
             return f"Dask ({where})"
-        waiting = f"{wait_width(s)} threads for waiting work (model calls: {s.llm.concurrency} at once)"
+        waiting = f"{wait_width(s)} threads for waiting work (model calls: {s.llm.calls_at_once} at once)"
         computing = f"{cpu_processes(s)} threads for computing"
         if uses_pool(s):
             computing += f", {cpu_processes(s)} processes for parsing and sketch comics"
@@ -83,7 +83,7 @@ class StageRunners:
     def papers_in_flight(self, run: Backends) -> int:
         """Papers started at once: two per paper computing, plus those the services can serve at once."""
         s = self.settings
-        waiting = s.llm.concurrency if run.waits_on_model() else 0
+        waiting = s.llm.calls_at_once if run.waits_on_model() else 0
         if run.waits("parse"):
             waiting += s.grobid.concurrency
         return 2 * s.concurrency + waiting

@@ -99,10 +99,10 @@ _SEMAPHORES_LOCK = threading.Lock()
 
 @contextmanager
 def llm_slot(settings: LLMSettings) -> Iterator[None]:
-    """Hold one of settings.concurrency process-wide slots for the duration of one LLM call."""
+    """Hold one of settings.calls_at_once process-wide slots for the duration of one LLM call."""
     with _SEMAPHORES_LOCK:
         semaphore = _SEMAPHORES.setdefault(
-            settings.concurrency, threading.BoundedSemaphore(settings.concurrency)
+            settings.calls_at_once, threading.BoundedSemaphore(settings.calls_at_once)
         )
     with semaphore:
         yield

@@ -227,7 +227,7 @@ def _summarize(
 
     # 4. Summary and review, each grounded with at most one regeneration.
     (s_draft, s_checked), (r_draft, r_checked) = _summary_and_review(
-        caller, variables, parsed, quote_threshold, wide=settings.concurrency > 1
+        caller, variables, parsed, quote_threshold, wide=settings.calls_at_once > 1
     )
 
     # 5. Assemble: flags and faithfulness say how much of it can be read as fact.
