@@ -153,7 +153,7 @@ class ParseSettings(BaseModel):
 
 # Model calls in flight at once when llm.concurrency is unset. A hosted API serves many calls at once
 # and its quota is per minute (the `llm` rate limit, ops.llm_per_minute, allows a burst of that many):
-# 16 at a hosted model's ~8 s a call publish 10 papers in ~51 s against ~63 s at 8 (bench/
+# 16 at a hosted model's ~8 s a call publish 10 papers in 50-54 s against 59-63 s at 8 (bench/
 # time_to_publish.py). A model on one machine answers a few at a time and the rest queue there,
 # against their timeout.
 HOSTED_LLM_CALLS = 16
@@ -175,7 +175,7 @@ class LLMSettings(BaseModel):
         ge=1,
         description="LLM calls in flight at once, across papers; unset: 16 for a hosted API (the `llm` "
         "rate limit keeps to its quota), 4 for a model served on this machine or network (ollama, or a "
-        "base_url on localhost or a private address), which answers few calls at once",
+        "base_url on localhost, a compose service or a private address), which answers few calls at once",
     )
     prices_file: Path | None = Field(None, description="TOML price table; default config/prices.toml")
 
@@ -193,15 +193,16 @@ class LLMSettings(BaseModel):
 
     @property
     def served_nearby(self) -> bool:
-        """True for a model served on this machine or network: ollama, or a base_url on localhost or a
+        """True for a model served on this machine or network: ollama, or a base_url on localhost, a
+        one-label name (a compose service: http://vllm:8000/v1), a .local / .internal name, or a
         private, loopback or link-local address (a hosted API behind a base_url is a public name)."""
         if (self.model or "").partition(":")[0].strip().lower() == "ollama":
             return True
         host = urlsplit(self.base_url).hostname if self.base_url else None
         if not host:
             return False
-        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            return True
+        if "." not in host or host.endswith((".localhost", ".local", ".internal")):
+            return True  # localhost, a compose service or a name on the local network, never a hosted API
         try:
             address = ipaddress.ip_address(host)
         except ValueError:

@@ -43,6 +43,7 @@ def test_env_nested_and_short_papers_dir(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("openai:qwen2.5", "http://10.0.0.7/v1", 4),
         ("openai:qwen2.5", "http://[::1]:8000/v1", 4),
         ("openai:qwen2.5", "http://gpu-box.local:8000/v1", 4),
+        ("openai:qwen2.5", "http://vllm:8000/v1", 4),  # a compose service
     ],
 )
 def test_model_calls_at_once_follow_where_the_model_is_served(
