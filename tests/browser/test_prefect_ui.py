@@ -8,6 +8,7 @@ digest run's Artifacts tab.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
@@ -120,6 +121,35 @@ def _press(browser: Any, text: str, operator: Operator) -> None:
     _until(f"a clickable {text!r}", click, operator)
 
 
+def _open(browser: Any, text: str, ready: Callable[[], Any], what: str, operator: Operator) -> Any:
+    """Press the tab or link `text` until the page shows what it opens (`ready()`, returned).
+
+    What is waited on is the page, not the press: a press on a page still being drawn can land on a
+    tab bar that is then drawn again with its first tab open (seen on a loaded box: the Artifacts tab
+    pressed just after the URL changed, and the Logs tab still shown 60 s later). So while `ready()`
+    is not true, `text` is pressed again, if it is there, at most every PRESS_AGAIN_S seconds: a page
+    being drawn is given time, and is not drawn again and again by presses that come too often."""
+    last = [0.0]
+
+    def opened() -> Any:
+        try:
+            found = ready()
+        except Exception:  # the page is still rendering: elements come and go
+            found = None
+        if found or time.monotonic() - last[0] < PRESS_AGAIN_S:
+            return found
+        if (element := _clickable(browser, text)) is not None:
+            with contextlib.suppress(Exception):  # gone between finding and pressing: the next look tries
+                browser.execute_script("arguments[0].click()", element)
+                last[0] = time.monotonic()
+        return None
+
+    return _until(what, opened, operator)
+
+
+PRESS_AGAIN_S = 5.0
+
+
 def _field(browser: Any, label: str) -> Any:
     """The form property labelled `label` (the UI renders one block per parameter)."""
     from selenium.webdriver.common.by import By
@@ -165,8 +195,9 @@ def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operat
 
     # 1. Run > Custom run: the form the deployment's parameter schema renders.
     _press(browser, "Run", served)
-    _press(browser, "Custom run", served)
-    conference = _until("the conference field", lambda: _field(browser, "conference"), served)
+    conference = _open(
+        browser, "Custom run", lambda: _field(browser, "conference"), "the conference field", served
+    )
     choices = Select(conference.find_element(By.TAG_NAME, "select"))
     known = [option.get_attribute("value") for option in choices.options]
     assert SLUG in known and "neurips-2025" in known, known
@@ -204,13 +235,14 @@ def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operat
     browser.save_screenshot(str(shots / "prefect-ui-2-run.png"))
 
     # 4. The digest run inside it, and its Artifacts tab.
-    _press(browser, "Subflow Runs", served)
-    _press(browser, f"{SLUG} digest", served)
-    _until("the digest run page", lambda: run_id not in browser.current_url, served)
-    _press(browser, "Artifacts", served)
-    shown = _until(
-        "the digest and progress artifacts",
+    link = lambda: _clickable(browser, f"{SLUG} digest")  # noqa: E731
+    _open(browser, "Subflow Runs", link, "the subflow run's link", served)
+    _open(browser, f"{SLUG} digest", lambda: run_id not in browser.current_url, "the digest run page", served)
+    shown = _open(
+        browser,
+        "Artifacts",
         lambda: (text := header()) and "PROGRESS" in text and f"{SLUG}-digest" in text and text,
+        "the digest and progress artifacts",
         served,
     )
     assert "papers finished" in shown and "MARKDOWN" in shown and f"{SLUG}-papers" in shown
@@ -221,7 +253,9 @@ def test_a_run_from_the_ui_form_shows_its_artifacts(browser: Any, served: Operat
     browser.save_screenshot(str(shots / "prefect-ui-3-artifacts.png"))
 
     # 5. The digest artifact opens as the rendered markdown digest.
-    _press(browser, f"{SLUG}-digest", served)
+    _open(
+        browser, f"{SLUG}-digest", lambda: "/artifacts/" in browser.current_url, "the artifact page", served
+    )
     _until("the digest's markdown", lambda: TITLE in header() and "Runner-up" in header(), served)
     browser.save_screenshot(str(shots / "prefect-ui-4-digest-artifact.png"))
     assert (Path(served.env["PAPERPANELS_STORE__URI"]) / SLUG / "current.json").is_file()
