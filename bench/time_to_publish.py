@@ -118,6 +118,7 @@ def run_once(
 ) -> dict[str, Any]:
     import boto3
 
+    calls = llm_concurrency or HOSTED_LLM_CALLS  # model calls in flight: the run's, or a hosted API's
     bucket = f"ttp-{int(time.time() * 1000) % 10**9}"
     boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
     truth = _truth()
@@ -181,7 +182,7 @@ def run_once(
         )
         # The replay server stands in for a hosted API: its default, though it answers on 127.0.0.1
         # (where the default is a local model's, config/settings.py LLMSettings.calls_at_once).
-        env["PAPERPANELS_LLM__CONCURRENCY"] = str(llm_concurrency or HOSTED_LLM_CALLS)
+        env["PAPERPANELS_LLM__CONCURRENCY"] = str(calls)
         done = run_app(env, "bootstrap")
         if done.returncode:
             raise SystemExit(done.stderr.decode()[-2000:])
@@ -229,7 +230,7 @@ def run_once(
         statuses[r["status"]] += 1
     return {
         "latency": latency,
-        "llm_concurrency": llm_concurrency or f"{HOSTED_LLM_CALLS} (a hosted API's default)",
+        "llm_concurrency": calls if llm_concurrency else f"{calls} (a hosted API's default)",
         "total": t_pub - t0,
         "stages": stages,
         "llm_calls": len(llm.requests),
